@@ -1,0 +1,71 @@
+/**
+ * The NameServer's use cases: what each handler calls. Requests arrive here already validated by the
+ * zod schemas of lib/domain/model.ts; errors are thrown as NameServerError subclasses.
+ */
+import type {
+  ClusterInfo,
+  RegisterBrokerRequest,
+  RegisterBrokerResult,
+  TopicRouteData,
+  UnregisterBrokerRequest,
+} from "../domain/model";
+
+export interface BrokerMemberGroup {
+  cluster: string;
+  brokerName: string;
+  brokerAddrs: Record<string, string>;
+}
+
+export interface SweepReport {
+  /** Groups looked at. */
+  groups: number;
+  /** Instances that were live before the sweep. */
+  liveInstances: number;
+  /** Instances removed by this sweep (0 in self-preservation). */
+  expiredInstances: number;
+  /** Groups that became empty and were removed with their queue data. */
+  removedGroups: number;
+  /** Instances this sweep would have expired but kept because of self-preservation. */
+  preservedInstances: number;
+  selfPreservation: boolean;
+  durationMs: number;
+}
+
+export interface HealthReport {
+  status: "ok";
+  selfPreservation: {
+    active: boolean;
+    /** When the registry entered self-preservation (epoch ms), while active. */
+    since?: number;
+  };
+}
+
+export interface NameServer {
+  /** REGISTER_BROKER: full registration, steady heartbeat or light heartbeat (no topicConfigTable). */
+  registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerResult>;
+  /** UNREGISTER_BROKER: idempotent, with RocketMQ's cascade. */
+  unregisterBroker(request: UnregisterBrokerRequest): Promise<void>;
+  /** GET_BROKER_MEMBER_GROUP: live members only; unknown group gives empty brokerAddrs. */
+  getBrokerMemberGroup(clusterName: string, brokerName: string): Promise<BrokerMemberGroup>;
+  /** WIPE_WRITE_PERM_OF_BROKER / ADD_WRITE_PERM_OF_BROKER. */
+  setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }>;
+  /** GET_ROUTEINFO_BY_TOPIC; throws TopicNotExistError when no live route is left. */
+  getRouteInfoByTopic(topic: string, zone?: string): Promise<TopicRouteData>;
+  /** GET_BROKER_CLUSTER_INFO: live instances only. */
+  getBrokerClusterInfo(): Promise<ClusterInfo>;
+  /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER, sorted. */
+  getAllTopicList(): Promise<string[]>;
+  /** GET_TOPICS_BY_CLUSTER, sorted; unknown cluster gives []. */
+  getTopicsByCluster(clusterName: string): Promise<string[]>;
+  /** DELETE_TOPIC_IN_NAMESRV, whole or only the queue data of one cluster's groups; idempotent. */
+  deleteTopic(topic: string, clusterName?: string): Promise<void>;
+  putKvConfig(namespace: string, key: string, value: string): Promise<void>;
+  /** Throws QueryNotFoundError when missing. */
+  getKvConfig(namespace: string, key: string): Promise<string>;
+  deleteKvConfig(namespace: string, key: string): Promise<void>;
+  /** Throws QueryNotFoundError when the namespace has no item. */
+  getKvList(namespace: string): Promise<Record<string, string>>;
+  /** scanNotActiveBroker: one sweep. */
+  sweep(): Promise<SweepReport>;
+  health(): Promise<HealthReport>;
+}

@@ -1,0 +1,210 @@
+/**
+ * RocketMQ's NameServer model, in RocketMQ's own words, with the validation rules of API.md.
+ * The zod schemas are the single source of both validation and the TypeScript types.
+ */
+import { z } from "zod";
+
+export const MASTER_ID = 0;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MILLIS = 120_000;
+export const ORDER_TOPIC_CONFIG_NAMESPACE = "ORDER_TOPIC_CONFIG";
+
+const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
+const NAME_MAX = 127;
+const RETRY_DLQ_TOPIC_MAX = 255;
+
+/** clusterName, brokerName and KV namespaces (RocketMQ's TopicValidator character set). */
+export const nameSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(NAME_MAX, `must be at most ${NAME_MAX} characters`)
+  .regex(NAME_PATTERN, "must match ^[%|a-zA-Z0-9_-]+$");
+
+/** Topic names: like other names, but %RETRY% and %DLQ% topics may be up to 255 characters. */
+export const topicNameSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(RETRY_DLQ_TOPIC_MAX, `must be at most ${RETRY_DLQ_TOPIC_MAX} characters`)
+  .regex(NAME_PATTERN, "must match ^[%|a-zA-Z0-9_-]+$")
+  .refine((t) => t.length <= NAME_MAX || t.startsWith("%RETRY%") || t.startsWith("%DLQ%"), {
+    message: `must be at most ${NAME_MAX} characters (${RETRY_DLQ_TOPIC_MAX} for %RETRY% and %DLQ% topics)`,
+  });
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: printable text excludes control characters
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+export const kvKeySchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(255, "must be at most 255 characters")
+  .refine((k) => !CONTROL_CHARS.test(k), { message: "must be printable text (no control characters)" });
+
+const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6_BRACKETED = /^\[[0-9a-fA-F:.]{2,45}\]$/;
+
+/** `host:port` with an IPv4 address, a bracketed IPv6 address or a DNS name; port 1..65535. */
+export function isValidAddress(addr: string): boolean {
+  const colon = addr.lastIndexOf(":");
+  if (colon <= 0) return false;
+  const host = addr.slice(0, colon);
+  const port = addr.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(port)) return false;
+  const portNumber = Number(port);
+  if (portNumber < 1 || portNumber > 65535) return false;
+  if (IPV6_BRACKETED.test(host)) return host.slice(1, -1).includes(":");
+  return IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host));
+}
+
+export const addressSchema = z.string().max(300, "must be at most 300 characters").refine(isValidAddress, {
+  message: "must be host:port (IPv4, [IPv6] or a DNS name; port 1 to 65535)",
+});
+
+const nonNegativeLong = z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const dataVersionSchema = z.object({
+  stateVersion: nonNegativeLong.default(0),
+  timestamp: nonNegativeLong,
+  counter: nonNegativeLong,
+});
+export type DataVersion = z.infer<typeof dataVersionSchema>;
+
+export const permSchema = z.number().int("must be an integer").min(0).max(7);
+export const queueNumsSchema = z.number().int("must be an integer").min(0).max(1024);
+
+export const topicConfigSchema = z.object({
+  topicName: topicNameSchema.optional(),
+  readQueueNums: queueNumsSchema.default(16),
+  writeQueueNums: queueNumsSchema.default(16),
+  perm: permSchema.default(6),
+  topicSysFlag: z.number().int("must be an integer").min(0).max(0x7fffffff).default(0),
+  order: z.boolean().default(false),
+});
+
+export const MAX_FILTER_SERVERS = 64;
+
+export const registerBrokerSchema = z.object({
+  clusterName: nameSchema,
+  brokerName: nameSchema,
+  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerAddr: addressSchema,
+  haServerAddr: addressSchema.optional(),
+  zoneName: nameSchema.optional(),
+  enableActingMaster: z.boolean().default(false),
+  heartbeatTimeoutMillis: z
+    .number()
+    .int("must be an integer")
+    .min(1000)
+    .max(3_600_000)
+    .default(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS),
+  dataVersion: dataVersionSchema,
+  topicConfigTable: z
+    .record(topicNameSchema, topicConfigSchema)
+    .superRefine((table, ctx) => {
+      for (const [key, config] of Object.entries(table)) {
+        if (config.topicName !== undefined && config.topicName !== key) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key, "topicName"],
+            message: `must equal its key "${key}"`,
+          });
+        }
+      }
+    })
+    .optional(),
+  filterServerList: z
+    .array(addressSchema)
+    .max(MAX_FILTER_SERVERS, `must list at most ${MAX_FILTER_SERVERS} filter servers`)
+    .optional(),
+});
+export type RegisterBrokerRequest = z.infer<typeof registerBrokerSchema>;
+export type TopicConfig = z.infer<typeof topicConfigSchema>;
+
+export const unregisterBrokerSchema = z.object({
+  clusterName: nameSchema,
+  brokerName: nameSchema,
+  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerAddr: addressSchema,
+});
+export type UnregisterBrokerRequest = z.infer<typeof unregisterBrokerSchema>;
+
+export const writePermSchema = z.object({ writable: z.boolean() });
+
+export const MAX_KV_VALUE_LENGTH = 64 * 1024;
+export const kvPutSchema = z.object({
+  value: z.string().max(MAX_KV_VALUE_LENGTH, `must be at most ${MAX_KV_VALUE_LENGTH} characters`),
+});
+
+/** RocketMQ's QueueData as it appears in a route. */
+export interface QueueData {
+  brokerName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicSysFlag: number;
+}
+
+/** RocketMQ's BrokerData as it appears in a route and in cluster info. */
+export interface BrokerData {
+  cluster: string;
+  brokerName: string;
+  brokerAddrs: Record<string, string>;
+  zoneName?: string;
+  enableActingMaster: boolean;
+}
+
+export interface TopicRouteData {
+  queueDatas: QueueData[];
+  brokerDatas: BrokerData[];
+  filterServerTable: Record<string, string[]>;
+  orderTopicConf?: string;
+}
+
+export interface ClusterInfo {
+  brokerAddrTable: Record<string, BrokerData>;
+  clusterAddrTable: Record<string, string[]>;
+}
+
+export interface RegisterBrokerResult {
+  masterAddr?: string;
+  haServerAddr?: string;
+  topicConfigApplied: boolean;
+}
+
+/**
+ * One broker instance (RocketMQ's BrokerLiveInfo merged with its brokerAddrs entry), as the registry
+ * keeps it inside its group.
+ */
+export interface BrokerMember {
+  brokerId: number;
+  brokerAddr: string;
+  haServerAddr?: string;
+  lastUpdateTimestamp: number;
+  heartbeatTimeoutMillis: number;
+  dataVersion: DataVersion;
+  filterServerList: string[];
+  /** Digest of the last registration fully applied; absent while topics are being written. */
+  digest?: string;
+  /** The group's topology version this member's digest was computed under. */
+  topologyVersion: number;
+  /** Whether this member was the group's topic authority (master or prime slave) when it registered. */
+  topicAuthority: boolean;
+}
+
+/**
+ * A broker group (RocketMQ's BrokerData plus the live info of its members). `epoch` names one
+ * incarnation of the group: queue data written for an older incarnation is ignored and cleaned.
+ */
+export interface BrokerGroup {
+  brokerName: string;
+  clusterName: string;
+  zoneName?: string;
+  enableActingMaster: boolean;
+  epoch: string;
+  topologyVersion: number;
+  members: Record<string, BrokerMember>;
+}
+
+/** Queue data of one group for one topic, as stored. */
+export interface StoredQueueData extends QueueData {
+  topic: string;
+  epoch: string;
+}
