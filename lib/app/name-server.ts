@@ -10,6 +10,20 @@ import type {
   UnregisterBrokerRequest,
 } from "../domain/model";
 
+/** How a registration was handled: drives the registrations / light-heartbeat / 409 metrics. */
+export type RegistrationKind =
+  /** Full registration that changed something (first contact, new dataVersion, new topics, ...). */
+  | "full"
+  /** Full registration identical to the last one applied: liveness refreshed in one request. */
+  | "steady"
+  /** Heartbeat without topicConfigTable whose dataVersion matched. */
+  | "light";
+
+export interface RegisterBrokerOutcome {
+  response: RegisterBrokerResult;
+  kind: RegistrationKind;
+}
+
 export interface BrokerMemberGroup {
   cluster: string;
   brokerName: string;
@@ -41,8 +55,11 @@ export interface HealthReport {
 }
 
 export interface NameServer {
-  /** REGISTER_BROKER: full registration, steady heartbeat or light heartbeat (no topicConfigTable). */
-  registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerResult>;
+  /**
+   * REGISTER_BROKER: full registration, steady heartbeat or light heartbeat (no topicConfigTable).
+   * A light heartbeat whose dataVersion the registry does not hold throws FullRegistrationRequiredError.
+   */
+  registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerOutcome>;
   /** UNREGISTER_BROKER: idempotent, with RocketMQ's cascade. */
   unregisterBroker(request: UnregisterBrokerRequest): Promise<void>;
   /** GET_BROKER_MEMBER_GROUP: live members only; unknown group gives empty brokerAddrs. */
