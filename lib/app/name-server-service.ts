@@ -1,0 +1,364 @@
+/**
+ * The NameServer's use cases: RocketMQ's rules (lib/domain, pure) carried out over the store port
+ * with conditional writes. Each read-modify-write is optimistic: the write states what it read, and a
+ * write that finds the group changed is planned again from what is there now.
+ */
+import { randomUUID } from "node:crypto";
+import { FullRegistrationRequiredError, QueryNotFoundError, ServiceUnavailableError, TopicNotExistError } from "../domain/errors";
+import { isLive, livenessClock, liveBrokerAddrs, liveMembers } from "../domain/liveness";
+import { type BrokerGroup, MASTER_ID, type RegisterBrokerRequest, type RegisterBrokerResult } from "../domain/model";
+import { isWriteable, withoutWrite, withWrite } from "../domain/perm";
+import { isTombstone, planRegistration, queueDataToWrite, registrationDigest } from "../domain/registration";
+import { planExpiry, planUnregister, type RemovalPlan } from "../domain/removal";
+import { assembleClusterInfo, assembleRoute } from "../domain/route";
+import { DEFAULT_SELF_PRESERVATION, decideSweep, type SelfPreservationConfig } from "../domain/self-preservation";
+import { mapLimit } from "../store/dynamo-registry-store";
+import type { RegistryStore } from "../store/registry-store";
+import type {
+  BrokerMemberGroup,
+  HealthReport,
+  NameServer,
+  RegisterBrokerOutcome,
+  SweepReport,
+} from "./name-server";
+
+export interface NameServerDependencies {
+  store: RegistryStore;
+  /** The clock (epoch ms); tests pass a fake one. */
+  now?: () => number;
+  newEpoch?: () => string;
+  selfPreservation?: SelfPreservationConfig;
+  /** Attempts of an optimistic read-plan-write before answering 503. */
+  maxAttempts?: number;
+  /** Parallel requests when one operation touches many groups or items. */
+  concurrency?: number;
+}
+
+/** Reads the self-preservation settings (README "Self-preservation"); throws on invalid values. */
+export function selfPreservationConfigFromEnv(env: NodeJS.ProcessEnv): SelfPreservationConfig {
+  const config = { ...DEFAULT_SELF_PRESERVATION };
+  const enabled = env.SELF_PRESERVATION;
+  if (enabled !== undefined && enabled !== "") {
+    if (!/^(on|off|true|false)$/.test(enabled)) throw new Error("SELF_PRESERVATION must be on or off");
+    config.enabled = enabled === "on" || enabled === "true";
+  }
+  const ratio = env.SELF_PRESERVATION_EXPIRY_RATIO;
+  if (ratio !== undefined && ratio !== "") {
+    const value = Number(ratio);
+    if (!(value >= 0 && value <= 1)) throw new Error("SELF_PRESERVATION_EXPIRY_RATIO must be a number from 0 to 1");
+    config.expiryRatio = value;
+  }
+  const min = env.SELF_PRESERVATION_MIN_EXPIRED;
+  if (min !== undefined && min !== "") {
+    const value = Number(min);
+    if (!Number.isInteger(value) || value < 0) throw new Error("SELF_PRESERVATION_MIN_EXPIRED must be a whole number ≥ 0");
+    config.minExpired = value;
+  }
+  return config;
+}
+
+const sortedUnique = (names: Iterable<string>) => [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+export function createNameServer(deps: NameServerDependencies): NameServer {
+  return new NameServerService(deps);
+}
+
+class NameServerService implements NameServer {
+  private readonly store: RegistryStore;
+  private readonly now: () => number;
+  private readonly newEpoch: () => string;
+  private readonly selfPreservation: SelfPreservationConfig;
+  private readonly maxAttempts: number;
+  private readonly concurrency: number;
+
+  constructor(deps: NameServerDependencies) {
+    this.store = deps.store;
+    this.now = deps.now ?? Date.now;
+    this.newEpoch = deps.newEpoch ?? (() => randomUUID());
+    this.selfPreservation = deps.selfPreservation ?? DEFAULT_SELF_PRESERVATION;
+    this.maxAttempts = deps.maxAttempts ?? 8;
+    this.concurrency = deps.concurrency ?? 8;
+  }
+
+  async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerOutcome> {
+    const now = this.now();
+    const { brokerName, brokerId, brokerAddr } = request;
+
+    // Hot path: one conditional write. A full registration identical to the one last applied
+    // (same digest, same topology) or a light heartbeat with the stored dataVersion only refreshes
+    // liveness; anything else fails the condition and comes back with the group as it is.
+    const light = request.topicConfigTable === undefined;
+    const touch = await this.store.touchMember(
+      brokerName,
+      brokerId,
+      brokerAddr,
+      light ? { dataVersion: request.dataVersion } : { digest: registrationDigest(request) },
+      now,
+    );
+    if (touch.ok) {
+      return { kind: light ? "light" : "steady", response: this.heartbeatResponse(touch.group, request, now) };
+    }
+    if (light) {
+      throw new FullRegistrationRequiredError(
+        `The name server does not hold dataVersion ${JSON.stringify(request.dataVersion)} for broker ${brokerAddr} ` +
+          `(${request.clusterName}/${brokerName}/${brokerId}); send a full registration with topicConfigTable`,
+      );
+    }
+
+    let group = touch.group;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) group = await this.store.getGroup(brokerName);
+      const decision = planRegistration(group, request, now, this.newEpoch);
+      if (decision.kind === "ignored") return { kind: "full", response: decision.response };
+      const plan = decision.plan;
+
+      let existingTopics = new Set<string>();
+      if (plan.topicSelection === "missing") {
+        const current = await this.store.getGroupQueueData(brokerName);
+        existingTopics = new Set(current.filter((qd) => qd.epoch === plan.epoch).map((qd) => qd.topic));
+      }
+      const toWrite = queueDataToWrite(request, plan, existingTopics);
+      // Crash safety: the digest that enables the hot path is stored only once every topic is written.
+      if (toWrite.length === 0) plan.member.digest = plan.digest;
+
+      const written = await this.store.writeMember({
+        brokerName,
+        clusterName: request.clusterName,
+        ...(request.zoneName !== undefined ? { zoneName: request.zoneName } : {}),
+        enableActingMaster: request.enableActingMaster,
+        epoch: plan.epoch,
+        newGroup: plan.newGroup,
+        ...(plan.newGroup && group !== undefined && isTombstone(group) ? { replacesEpoch: group.epoch } : {}),
+        ...(plan.expectedTopologyVersion !== undefined ? { expectedTopologyVersion: plan.expectedTopologyVersion } : {}),
+        topologyVersion: plan.topologyVersion,
+        member: plan.member,
+        removeIds: plan.removed.map((r) => r.brokerId),
+      });
+      if (!written) continue;
+
+      if (plan.newGroup) await this.collectStaleQueueData(brokerName, plan.epoch, toWrite);
+      if (toWrite.length > 0) {
+        const primeSlaveOf = plan.topicAuthority === "primeSlave" ? { brokerName, epoch: plan.epoch } : undefined;
+        if (!(await this.store.putQueueData(toWrite, primeSlaveOf))) continue;
+        await this.store.setMemberDigest(brokerName, plan.member, plan.epoch, plan.digest);
+      }
+      return { kind: "full", response: plan.response };
+    }
+    throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${brokerName}; retry`);
+  }
+
+  /** Response of a hot-path heartbeat, from the group as the write left it. */
+  private heartbeatResponse(group: BrokerGroup, request: RegisterBrokerRequest, now: number): RegisterBrokerResult {
+    const self = group.members[String(request.brokerId)];
+    const response: RegisterBrokerResult = {
+      topicConfigApplied: request.topicConfigTable !== undefined && self?.topicAuthority === true,
+    };
+    const master = group.members[String(MASTER_ID)];
+    if (request.brokerId !== MASTER_ID && master !== undefined && isLive(master, now)) {
+      response.masterAddr = master.brokerAddr;
+      if (master.haServerAddr !== undefined) response.haServerAddr = master.haServerAddr;
+    }
+    return response;
+  }
+
+  /**
+   * A new incarnation of a group removes queue data an older one left behind (a cleanup that lost a
+   * race), except topics it writes itself anyway.
+   */
+  private async collectStaleQueueData(brokerName: string, epoch: string, written: ReadonlyArray<{ topic: string }>) {
+    const rewritten = new Set(written.map((qd) => qd.topic));
+    const stale = (await this.store.getGroupQueueData(brokerName)).filter(
+      (qd) => qd.epoch !== epoch && !rewritten.has(qd.topic),
+    );
+    if (stale.length > 0) await this.store.deleteStaleQueueData(stale);
+  }
+
+  async unregisterBroker(request: { brokerName: string; brokerAddr: string }): Promise<void> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const group = await this.store.getGroup(request.brokerName);
+      if (group === undefined) return;
+      const plan = planUnregister(group, request.brokerAddr);
+      if (plan.removals.length === 0) return;
+      const after = await this.store.removeMembers(request.brokerName, group.epoch, plan.removals);
+      if (after === "conflict") continue;
+      await this.afterRemoval(request.brokerName, group.epoch, after);
+      return;
+    }
+    throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${request.brokerName}; retry`);
+  }
+
+  /** The cascade after members left: an empty group goes with its queue data; an acting-master group loses WRITE. */
+  private async afterRemoval(brokerName: string, epoch: string, after: BrokerGroup | undefined): Promise<void> {
+    if (after === undefined || isTombstone(after)) {
+      await this.removeEmptyGroup(brokerName, epoch);
+      return;
+    }
+    if (after.enableActingMaster && after.members[String(MASTER_ID)] === undefined) {
+      const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
+        (qd) => qd.epoch === epoch && isWriteable(qd.perm),
+      );
+      await mapLimit(queueData, this.concurrency, (qd) => this.store.updatePerm(qd, withoutWrite(qd.perm)));
+    }
+  }
+
+  /**
+   * The emptied group stays as a tombstone until its queue data is gone, so a sweep that dies half-way
+   * leaves something the next sweep finds and finishes.
+   */
+  private async removeEmptyGroup(brokerName: string, epoch: string): Promise<void> {
+    const queueData = await this.store.getGroupQueueData(brokerName);
+    if (!(await this.store.deleteQueueDataOfEmptyGroup(brokerName, epoch, queueData))) return;
+    await this.store.deleteEmptyGroup(brokerName, epoch);
+  }
+
+  async getBrokerMemberGroup(clusterName: string, brokerName: string): Promise<BrokerMemberGroup> {
+    const { groups, sweeper } = await this.store.getGroups([brokerName]);
+    const group = groups.get(brokerName);
+    const brokerAddrs =
+      group !== undefined && group.clusterName === clusterName
+        ? liveBrokerAddrs(group, livenessClock(this.now(), sweeper))
+        : {};
+    return { cluster: clusterName, brokerName, brokerAddrs };
+  }
+
+  async setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }> {
+    const group = await this.store.getGroup(brokerName);
+    if (group === undefined || isTombstone(group)) return { affectedTopicCount: 0 };
+    const queueData = (await this.store.getGroupQueueData(brokerName)).filter((qd) => qd.epoch === group.epoch);
+    await mapLimit(queueData, this.concurrency, async (qd) => {
+      const perm = writable ? withWrite(qd.perm) : withoutWrite(qd.perm);
+      if (perm !== qd.perm) await this.store.updatePerm(qd, perm);
+    });
+    return { affectedTopicCount: queueData.length };
+  }
+
+  async getRouteInfoByTopic(topic: string, zone?: string) {
+    const { queueDatas, orderTopicConf } = await this.store.getTopic(topic);
+    if (queueDatas.length === 0) throw new TopicNotExistError(topic);
+    const { groups, sweeper } = await this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
+    const route = assembleRoute({
+      queueDatas,
+      groups,
+      at: livenessClock(this.now(), sweeper),
+      ...(orderTopicConf !== undefined ? { orderTopicConf } : {}),
+      ...(zone !== undefined ? { zone } : {}),
+    });
+    if (route === undefined) throw new TopicNotExistError(topic);
+    return route;
+  }
+
+  async getBrokerClusterInfo() {
+    const { groups, sweeper } = await this.store.listGroups();
+    return assembleClusterInfo(groups, livenessClock(this.now(), sweeper));
+  }
+
+  async getAllTopicList(): Promise<string[]> {
+    return this.topicsOf(() => true);
+  }
+
+  async getTopicsByCluster(clusterName: string): Promise<string[]> {
+    return this.topicsOf((group) => group.clusterName === clusterName);
+  }
+
+  /** Topics with queue data on a live group that matches. */
+  private async topicsOf(matches: (group: BrokerGroup) => boolean): Promise<string[]> {
+    const { groups, sweeper } = await this.store.listGroups();
+    const at = livenessClock(this.now(), sweeper);
+    const serving = groups.filter((g) => matches(g) && liveMembers(g, at).length > 0);
+    const perGroup = await mapLimit(serving, this.concurrency, async (group) =>
+      (await this.store.getGroupQueueData(group.brokerName)).filter((qd) => qd.epoch === group.epoch).map((qd) => qd.topic),
+    );
+    return sortedUnique(perGroup.flat());
+  }
+
+  async deleteTopic(topic: string, clusterName?: string): Promise<void> {
+    let { queueDatas } = await this.store.getTopic(topic);
+    if (queueDatas.length === 0) return;
+    if (clusterName !== undefined) {
+      const { groups } = await this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
+      queueDatas = queueDatas.filter((qd) => groups.get(qd.brokerName)?.clusterName === clusterName);
+    }
+    await this.store.deleteQueueData(queueDatas);
+    // As in RocketMQ, a broker that still lists the topic registers it again: its members' next
+    // heartbeat must be a full one, which finds the queue data missing and writes it.
+    await mapLimit(sortedUnique(queueDatas.map((qd) => qd.brokerName)), this.concurrency, (name) =>
+      this.store.bumpTopology(name),
+    );
+  }
+
+  async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
+    await this.store.putKv(namespace, key, value);
+  }
+
+  async getKvConfig(namespace: string, key: string): Promise<string> {
+    const value = await this.store.getKv(namespace, key);
+    if (value === undefined) throw new QueryNotFoundError(namespace, key);
+    return value;
+  }
+
+  async deleteKvConfig(namespace: string, key: string): Promise<void> {
+    await this.store.deleteKv(namespace, key);
+  }
+
+  async getKvList(namespace: string): Promise<Record<string, string>> {
+    const table = await this.store.listKv(namespace);
+    if (Object.keys(table).length === 0) throw new QueryNotFoundError(namespace);
+    return table;
+  }
+
+  async sweep(): Promise<SweepReport> {
+    const started = this.now();
+    const { groups, sweeper } = await this.store.listGroups();
+    const now = this.now();
+    const plans = groups.map((group) => ({ group, plan: planExpiry(group, now) }));
+    const instances = groups.reduce((n, g) => n + Object.keys(g.members).length, 0);
+    const dead = plans.reduce((n, p) => n + p.plan.removals.length, 0);
+    const decision = decideSweep(sweeper, { instances, dead }, now, this.selfPreservation);
+    await this.store.putSweeperState(decision.next);
+
+    let expiredInstances = 0;
+    let removedGroups = 0;
+    await mapLimit(plans, this.concurrency, async ({ group, plan }) => {
+      if (isTombstone(group)) {
+        // A cleanup a previous sweep or unregister did not finish.
+        await this.removeEmptyGroup(group.brokerName, group.epoch);
+        removedGroups++;
+        return;
+      }
+      if (!decision.expire || plan.removals.length === 0) return;
+      const removed = await this.expire(group, plan);
+      expiredInstances += removed.expired;
+      if (removed.groupRemoved) removedGroups++;
+    });
+
+    return {
+      groups: groups.length,
+      liveInstances: instances - dead,
+      expiredInstances,
+      removedGroups,
+      preservedInstances: decision.expire ? 0 : dead,
+      selfPreservation: decision.next.selfPreservation,
+      durationMs: this.now() - started,
+    };
+  }
+
+  private async expire(group: BrokerGroup, plan: RemovalPlan): Promise<{ expired: number; groupRemoved: boolean }> {
+    const after = await this.store.removeMembers(group.brokerName, group.epoch, plan.removals);
+    // A conflict means a member heartbeated (or the group changed) since the sweep read it: never
+    // expire on stale information; the next sweep looks again.
+    if (after === "conflict") return { expired: 0, groupRemoved: false };
+    await this.afterRemoval(group.brokerName, group.epoch, after);
+    return { expired: plan.removals.length, groupRemoved: after === undefined || isTombstone(after) };
+  }
+
+  async health(): Promise<HealthReport> {
+    const state = await this.store.getSweeperState();
+    return {
+      status: "ok",
+      selfPreservation: {
+        active: state.selfPreservation,
+        ...(state.selfPreservation && state.since !== undefined ? { since: state.since } : {}),
+      },
+    };
+  }
+}

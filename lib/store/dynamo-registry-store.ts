@@ -1,0 +1,812 @@
+/**
+ * The DynamoDB adapter of the store port. It owns the keys and item shapes of the single table
+ * (README "Data model"), parses what it reads back, and turns SDK errors into domain outcomes.
+ *
+ * Items (pk / sk):
+ * - `GROUPS` / `GROUP#<brokerName>`: a broker group with its members (live info inline, compact
+ *   attribute names so that a group of three stays under 1 KB and a heartbeat costs 1 WCU).
+ * - `GROUPS` / `SWEEPER`: the sweeper's state (self-preservation).
+ * - `TOPIC#<topic>` / `QD#<brokerName>`: one group's queue data for one topic; gsi1 (`QD#<brokerName>`,
+ *   `<topic>`) lists a group's queue data across topics.
+ * - `TOPIC#<topic>` / `ORDER`: mirror of KV `ORDER_TOPIC_CONFIG/<topic>`, so a route is one Query.
+ * - `KV#<namespace>` / `KEY#<key>`: KV config.
+ */
+import {
+  type ConsumedCapacity,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { z } from "zod";
+import { ServiceUnavailableError } from "../domain/errors";
+import { NO_SWEEPER_STATE, type SweeperState } from "../domain/liveness";
+import {
+  type BrokerGroup,
+  type BrokerMember,
+  type DataVersion,
+  ORDER_TOPIC_CONFIG_NAMESPACE, type StoredQueueData } from "../domain/model";
+import type { MemberRemoval } from "../domain/removal";
+import type {
+  MemberWrite,
+  RegistryStore,
+  TopicItems,
+  TouchExpectation,
+  TouchResult,
+} from "./registry-store";
+import { tableDefinition } from "./table-definition";
+
+/** Called after every DynamoDB request with what it consumed (benchmarks and capacity tests). */
+export type CapacityRecorder = (operation: string, consumed: ConsumedCapacity[]) => void;
+
+export interface DynamoRegistryStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  recorder?: CapacityRecorder;
+  /** Parallel batch requests of one large registration or cascade. */
+  writeConcurrency?: number;
+}
+
+const GROUPS_PK = "GROUPS";
+const SWEEPER_SK = "SWEEPER";
+const groupKey = (brokerName: string) => ({ pk: GROUPS_PK, sk: `GROUP#${brokerName}` });
+const queueDataKey = (topic: string, brokerName: string) => ({ pk: `TOPIC#${topic}`, sk: `QD#${brokerName}` });
+const orderKey = (topic: string) => ({ pk: `TOPIC#${topic}`, sk: "ORDER" });
+const kvKey = (namespace: string, key: string) => ({ pk: `KV#${namespace}`, sk: `KEY#${key}` });
+const GRACE_SECONDS = 24 * 3600;
+
+// Stored member: compact names keep a group item small (see the module comment).
+const storedMemberSchema = z.object({
+  id: z.number().int(),
+  a: z.string(),
+  ha: z.string().optional(),
+  hb: z.number(),
+  to: z.number(),
+  /** dataVersion as `stateVersion.timestamp.counter`: a string compares in one condition. */
+  dv: z.string().regex(/^\d+\.\d+\.\d+$/),
+  fs: z.array(z.string()).optional(),
+  dg: z.string().optional(),
+  tv: z.number(),
+  ta: z.boolean(),
+});
+type StoredMember = z.infer<typeof storedMemberSchema>;
+
+const groupItemSchema = z.object({
+  brokerName: z.string(),
+  clusterName: z.string(),
+  zoneName: z.string().optional(),
+  enableActingMaster: z.boolean(),
+  epoch: z.string(),
+  topologyVersion: z.number(),
+  members: z.record(z.string(), storedMemberSchema),
+});
+
+const queueDataItemSchema = z.object({
+  topic: z.string(),
+  brokerName: z.string(),
+  epoch: z.string(),
+  readQueueNums: z.number(),
+  writeQueueNums: z.number(),
+  perm: z.number(),
+  topicSysFlag: z.number(),
+});
+
+const sweeperItemSchema = z.object({
+  selfPreservation: z.boolean(),
+  since: z.number().optional(),
+  lastHealthySweepAt: z.number().optional(),
+});
+
+const kvItemSchema = z.object({ key: z.string(), value: z.string() });
+
+const encodeDataVersion = (dv: DataVersion) => `${dv.stateVersion}.${dv.timestamp}.${dv.counter}`;
+function decodeDataVersion(encoded: string): DataVersion {
+  const [stateVersion = 0, timestamp = 0, counter = 0] = encoded.split(".").map(Number);
+  return { stateVersion, timestamp, counter };
+}
+
+function encodeMember(m: BrokerMember): StoredMember {
+  const stored: StoredMember = {
+    id: m.brokerId,
+    a: m.brokerAddr,
+    hb: m.lastUpdateTimestamp,
+    to: m.heartbeatTimeoutMillis,
+    dv: encodeDataVersion(m.dataVersion),
+    tv: m.topologyVersion,
+    ta: m.topicAuthority,
+  };
+  if (m.haServerAddr !== undefined) stored.ha = m.haServerAddr;
+  if (m.filterServerList.length > 0) stored.fs = m.filterServerList;
+  if (m.digest !== undefined) stored.dg = m.digest;
+  return stored;
+}
+
+function decodeMember(s: StoredMember): BrokerMember {
+  const member: BrokerMember = {
+    brokerId: s.id,
+    brokerAddr: s.a,
+    lastUpdateTimestamp: s.hb,
+    heartbeatTimeoutMillis: s.to,
+    dataVersion: decodeDataVersion(s.dv),
+    filterServerList: s.fs ?? [],
+    topologyVersion: s.tv,
+    topicAuthority: s.ta,
+  };
+  if (s.ha !== undefined) member.haServerAddr = s.ha;
+  if (s.dg !== undefined) member.digest = s.dg;
+  return member;
+}
+
+function decodeGroup(item: Record<string, unknown>): BrokerGroup {
+  const g = groupItemSchema.parse(item);
+  const members: Record<string, BrokerMember> = {};
+  for (const [id, stored] of Object.entries(g.members)) members[id] = decodeMember(stored);
+  const group: BrokerGroup = {
+    brokerName: g.brokerName,
+    clusterName: g.clusterName,
+    enableActingMaster: g.enableActingMaster,
+    epoch: g.epoch,
+    topologyVersion: g.topologyVersion,
+    members,
+  };
+  if (g.zoneName !== undefined) group.zoneName = g.zoneName;
+  return group;
+}
+
+function decodeSweeper(item: Record<string, unknown> | undefined): SweeperState {
+  if (item === undefined) return NO_SWEEPER_STATE;
+  const s = sweeperItemSchema.parse(item);
+  const state: SweeperState = { selfPreservation: s.selfPreservation };
+  if (s.since !== undefined) state.since = s.since;
+  if (s.lastHealthySweepAt !== undefined) state.lastHealthySweepAt = s.lastHealthySweepAt;
+  return state;
+}
+
+const decodeQueueData = (item: Record<string, unknown>): StoredQueueData => queueDataItemSchema.parse(item);
+
+function queueDataItem(qd: StoredQueueData): Record<string, unknown> {
+  return {
+    ...queueDataKey(qd.topic, qd.brokerName),
+    gsi1pk: `QD#${qd.brokerName}`,
+    gsi1sk: qd.topic,
+    type: "queueData",
+    topic: qd.topic,
+    brokerName: qd.brokerName,
+    epoch: qd.epoch,
+    readQueueNums: qd.readQueueNums,
+    writeQueueNums: qd.writeQueueNums,
+    perm: qd.perm,
+    topicSysFlag: qd.topicSysFlag,
+  };
+}
+
+const expiresAt = (member: BrokerMember) =>
+  Math.ceil((member.lastUpdateTimestamp + member.heartbeatTimeoutMillis) / 1000) + GRACE_SECONDS;
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const UNAVAILABLE_ERRORS = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "ResourceNotFoundException",
+  "TimeoutError",
+  "RequestTimeout",
+  "TransactionInProgressException",
+]);
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (
+    UNAVAILABLE_ERRORS.has(error.name) ||
+    (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/.test(code)) ||
+    (status !== undefined && status >= 500) ||
+    error.name === "AbortError" ||
+    /socket hang up|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(error.message)
+  );
+}
+
+/** A transaction cancelled because one of its conditions failed (not a conflict with another one). */
+function conditionFailedInTransaction(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed")
+  );
+}
+
+export class DynamoRegistryStore implements RegistryStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly recorder: CapacityRecorder | undefined;
+  private readonly writeConcurrency: number;
+
+  constructor(options: DynamoRegistryStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.recorder = options.recorder;
+    this.writeConcurrency = options.writeConcurrency ?? 8;
+  }
+
+  /** Every request goes through here: capacity recording and SDK error → domain error. */
+  private async send<O = Record<string, unknown>>(
+    operation: string,
+    // biome-ignore lint/suspicious/noExplicitAny: the document client's command union is not worth spelling out
+    command: any,
+  ): Promise<O> {
+    if (this.recorder) command.input.ReturnConsumedCapacity = "TOTAL";
+    try {
+      const output = (await this.client.send(command)) as {
+        ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[];
+      };
+      this.record(operation, output.ConsumedCapacity);
+      return output as O;
+    } catch (error) {
+      const consumed = (error as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+      this.record(operation, consumed);
+      if (isUnavailable(error)) throw new ServiceUnavailableError();
+      throw error;
+    }
+  }
+
+  private record(operation: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+    if (!this.recorder) return;
+    this.recorder(operation, consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed]);
+  }
+
+  private async queryAll(operation: string, input: Omit<QueryCommandInput, "TableName">) {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>(
+        operation,
+        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  async getGroup(brokerName: string): Promise<BrokerGroup | undefined> {
+    const out = await this.send<{ Item?: Record<string, unknown> }>(
+      "GetGroup",
+      new GetCommand({ TableName: this.tableName, Key: groupKey(brokerName), ConsistentRead: true }),
+    );
+    return out.Item ? decodeGroup(out.Item) : undefined;
+  }
+
+  async listGroups(): Promise<{ groups: BrokerGroup[]; sweeper: SweeperState }> {
+    const items = await this.queryAll("ListGroups", {
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": GROUPS_PK },
+      ConsistentRead: true,
+    });
+    const groups: BrokerGroup[] = [];
+    let sweeper = NO_SWEEPER_STATE;
+    for (const item of items) {
+      if (item.sk === SWEEPER_SK) sweeper = decodeSweeper(item);
+      else groups.push(decodeGroup(item));
+    }
+    return { groups, sweeper };
+  }
+
+  async getGroups(brokerNames: readonly string[]): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }> {
+    const groups = new Map<string, BrokerGroup>();
+    let sweeper = NO_SWEEPER_STATE;
+    const keys = [{ pk: GROUPS_PK, sk: SWEEPER_SK }, ...[...new Set(brokerNames)].map(groupKey)];
+    // 100 keys per BatchGet: a topic on up to 99 groups is answered by one request.
+    for (const batch of chunk(keys, 100)) {
+      let pending: Record<string, unknown>[] | undefined = batch;
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 1000));
+        if (attempt > 8) throw new ServiceUnavailableError();
+        const out: {
+          Responses?: Record<string, Record<string, unknown>[]>;
+          UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
+        } = await this.send(
+          "GetGroups",
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          if (item.sk === SWEEPER_SK) sweeper = decodeSweeper(item);
+          else {
+            const group = decodeGroup(item);
+            groups.set(group.brokerName, group);
+          }
+        }
+        pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return { groups, sweeper };
+  }
+
+  async getSweeperState(): Promise<SweeperState> {
+    const out = await this.send<{ Item?: Record<string, unknown> }>(
+      "GetSweeperState",
+      new GetCommand({ TableName: this.tableName, Key: { pk: GROUPS_PK, sk: SWEEPER_SK } }),
+    );
+    return decodeSweeper(out.Item);
+  }
+
+  async putSweeperState(state: SweeperState): Promise<void> {
+    await this.send(
+      "PutSweeperState",
+      new PutCommand({ TableName: this.tableName, Item: { pk: GROUPS_PK, sk: SWEEPER_SK, type: "sweeper", ...state } }),
+    );
+  }
+
+  async touchMember(
+    brokerName: string,
+    brokerId: number,
+    brokerAddr: string,
+    expectation: TouchExpectation,
+    now: number,
+  ): Promise<TouchResult> {
+    const steady = "digest" in expectation;
+    try {
+      const out = await this.send<{ Attributes?: Record<string, unknown> }>(
+        steady ? "SteadyHeartbeat" : "LightHeartbeat",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          UpdateExpression: "SET members.#id.hb = :now, expiresAt = :exp",
+          ConditionExpression: steady
+            ? "members.#id.a = :addr AND members.#id.dg = :dg AND members.#id.tv = topologyVersion"
+            : "members.#id.a = :addr AND members.#id.dv = :dv",
+          ExpressionAttributeNames: { "#id": String(brokerId) },
+          ExpressionAttributeValues: {
+            ":now": now,
+            ":addr": brokerAddr,
+            ":exp": Math.ceil(now / 1000) + GRACE_SECONDS,
+            ...("digest" in expectation
+              ? { ":dg": expectation.digest }
+              : {
+                  ":dv": encodeDataVersion(expectation.dataVersion),
+                }),
+          },
+          ReturnValues: "ALL_NEW",
+          // On a failed condition the item comes back with the error: the slow path needs no extra read.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { ok: true, group: decodeGroup(out.Attributes ?? {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return { ok: false, group: error.Item ? decodeGroup(unmarshall(error.Item)) : undefined };
+      }
+      throw error;
+    }
+  }
+
+  async writeMember(write: MemberWrite): Promise<boolean> {
+    const member = encodeMember(write.member);
+    const exp = expiresAt(write.member);
+    try {
+      if (write.newGroup) {
+        const item: Record<string, unknown> = {
+          ...groupKey(write.brokerName),
+          type: "group",
+          brokerName: write.brokerName,
+          clusterName: write.clusterName,
+          enableActingMaster: write.enableActingMaster,
+          epoch: write.epoch,
+          topologyVersion: write.topologyVersion,
+          members: { [String(write.member.brokerId)]: member },
+          expiresAt: exp,
+        };
+        if (write.zoneName !== undefined) item.zoneName = write.zoneName;
+        await this.send(
+          "CreateGroup",
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ...(write.replacesEpoch === undefined
+              ? { ConditionExpression: "attribute_not_exists(pk)" }
+              : {
+                  // Reviving an emptied group whose cleanup may still run: its cleanup checks the
+                  // epoch and stops once the item is not its tombstone any more.
+                  ConditionExpression: "attribute_not_exists(pk) OR (epoch = :old AND size(members) = :zero)",
+                  ExpressionAttributeValues: { ":old": write.replacesEpoch, ":zero": 0 },
+                }),
+          }),
+        );
+        return true;
+      }
+      const names: Record<string, string> = { "#id": String(write.member.brokerId) };
+      const sets = [
+        "members.#id = :member",
+        "enableActingMaster = :eam",
+        "topologyVersion = :tv",
+        "expiresAt = :exp",
+      ];
+      const removes: string[] = [];
+      const values: Record<string, unknown> = {
+        ":member": member,
+        ":eam": write.enableActingMaster,
+        ":tv": write.topologyVersion,
+        ":exp": exp,
+        ":epoch": write.epoch,
+        ":expectedTv": write.expectedTopologyVersion,
+      };
+      if (write.zoneName !== undefined) {
+        sets.push("zoneName = :zone");
+        values[":zone"] = write.zoneName;
+      } else removes.push("zoneName");
+      write.removeIds.forEach((id, i) => {
+        names[`#r${i}`] = String(id);
+        removes.push(`members.#r${i}`);
+      });
+      await this.send(
+        "WriteMember",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(write.brokerName),
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          // Optimistic lock on the topology read by the plan: a concurrent join, leave, promotion or
+          // expiry makes this fail, and the registration is planned again from what is there now.
+          ConditionExpression: "epoch = :epoch AND topologyVersion = :expectedTv",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async setMemberDigest(
+    brokerName: string,
+    member: Pick<BrokerMember, "brokerId" | "brokerAddr" | "dataVersion" | "topologyVersion">,
+    epoch: string,
+    digest: string,
+  ): Promise<boolean> {
+    try {
+      await this.send(
+        "SetMemberDigest",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          UpdateExpression: "SET members.#id.dg = :dg",
+          ConditionExpression:
+            "epoch = :epoch AND members.#id.a = :addr AND members.#id.dv = :dv AND members.#id.tv = :tv AND topologyVersion = :tv",
+          ExpressionAttributeNames: { "#id": String(member.brokerId) },
+          ExpressionAttributeValues: {
+            ":dg": digest,
+            ":epoch": epoch,
+            ":addr": member.brokerAddr,
+            ":dv": encodeDataVersion(member.dataVersion),
+            ":tv": member.topologyVersion,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async removeMembers(
+    brokerName: string,
+    epoch: string,
+    removals: readonly MemberRemoval[],
+  ): Promise<BrokerGroup | undefined | "conflict"> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":epoch": epoch, ":one": 1 };
+    const conditions = ["epoch = :epoch"];
+    removals.forEach((r, i) => {
+      names[`#m${i}`] = String(r.brokerId);
+      values[`:a${i}`] = r.brokerAddr;
+      conditions.push(`members.#m${i}.a = :a${i}`);
+      if (r.lastUpdateTimestamp !== undefined) {
+        // The sweeper removes only what it saw dead: a heartbeat since then wins (RocketMQ #11043).
+        values[`:hb${i}`] = r.lastUpdateTimestamp;
+        conditions.push(`members.#m${i}.hb = :hb${i}`);
+      }
+    });
+    try {
+      const out = await this.send<{ Attributes?: Record<string, unknown> }>(
+        "RemoveMembers",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          UpdateExpression: `REMOVE ${removals.map((_, i) => `members.#m${i}`).join(", ")} ADD topologyVersion :one`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return out.Attributes ? decodeGroup(out.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return "conflict";
+      throw error;
+    }
+  }
+
+  async bumpTopology(brokerName: string): Promise<void> {
+    try {
+      await this.send(
+        "BumpTopology",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          UpdateExpression: "ADD topologyVersion :one",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":one": 1 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async deleteEmptyGroup(brokerName: string, epoch: string): Promise<boolean> {
+    try {
+      await this.send(
+        "DeleteEmptyGroup",
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          ConditionExpression: "epoch = :epoch AND size(members) = :zero",
+          ExpressionAttributeValues: { ":epoch": epoch, ":zero": 0 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getTopic(topic: string): Promise<TopicItems> {
+    const items = await this.queryAll("GetTopic", {
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `TOPIC#${topic}` },
+    });
+    const result: TopicItems = { queueDatas: [] };
+    for (const item of items) {
+      if (item.sk === "ORDER") result.orderTopicConf = z.string().parse(item.value);
+      else result.queueDatas.push(decodeQueueData(item));
+    }
+    return result;
+  }
+
+  async getGroupQueueData(brokerName: string): Promise<StoredQueueData[]> {
+    const items = await this.queryAll("GetGroupQueueData", {
+      IndexName: tableDefinition.groupIndex.name,
+      KeyConditionExpression: "gsi1pk = :pk",
+      ExpressionAttributeValues: { ":pk": `QD#${brokerName}` },
+    });
+    return items.map(decodeQueueData);
+  }
+
+  async putQueueData(
+    items: readonly StoredQueueData[],
+    primeSlaveOf?: { brokerName: string; epoch: string },
+  ): Promise<boolean> {
+    if (primeSlaveOf === undefined) {
+      await this.batchWrite(
+        "PutQueueData",
+        items.map((qd) => ({ PutRequest: { Item: queueDataItem(qd) } })),
+      );
+      return true;
+    }
+    // The prime slave writes only while the group has no master: each batch is a transaction that
+    // checks it, so a master joining meanwhile can never have its queue data overwritten by a slave's.
+    const outcomes = await mapLimit(chunk(items, 99), this.writeConcurrency, async (batch) => {
+      try {
+        await this.send(
+          "PutQueueDataAsPrimeSlave",
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: groupKey(primeSlaveOf.brokerName),
+                  ConditionExpression: "epoch = :epoch AND attribute_not_exists(members.#master)",
+                  ExpressionAttributeNames: { "#master": "0" },
+                  ExpressionAttributeValues: { ":epoch": primeSlaveOf.epoch },
+                },
+              },
+              ...batch.map((qd) => ({ Put: { TableName: this.tableName, Item: queueDataItem(qd) } })),
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (conditionFailedInTransaction(error)) return false;
+        throw error;
+      }
+    });
+    return outcomes.every(Boolean);
+  }
+
+  async deleteQueueData(keys: ReadonlyArray<{ topic: string; brokerName: string }>): Promise<void> {
+    await this.batchWrite(
+      "DeleteQueueData",
+      keys.map((k) => ({ DeleteRequest: { Key: queueDataKey(k.topic, k.brokerName) } })),
+    );
+  }
+
+  async deleteStaleQueueData(items: readonly StoredQueueData[]): Promise<void> {
+    await mapLimit(items, this.writeConcurrency, async (qd) => {
+      try {
+        await this.send(
+          "DeleteStaleQueueData",
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: queueDataKey(qd.topic, qd.brokerName),
+            ConditionExpression: "epoch = :epoch",
+            ExpressionAttributeValues: { ":epoch": qd.epoch },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    });
+  }
+
+  async deleteQueueDataOfEmptyGroup(
+    brokerName: string,
+    epoch: string,
+    keys: readonly StoredQueueData[],
+  ): Promise<boolean> {
+    // Each batch checks the group is still the empty tombstone of this epoch: a registration that
+    // revives the group first rewrites its item, and from then on no batch may delete its queue data.
+    for (const batch of chunk(keys, 99)) {
+      try {
+        await this.send(
+          "DeleteQueueDataOfEmptyGroup",
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: groupKey(brokerName),
+                  ConditionExpression: "epoch = :epoch AND size(members) = :zero",
+                  ExpressionAttributeValues: { ":epoch": epoch, ":zero": 0 },
+                },
+              },
+              ...batch.map((qd) => ({
+                Delete: { TableName: this.tableName, Key: queueDataKey(qd.topic, qd.brokerName) },
+              })),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (conditionFailedInTransaction(error)) return false;
+        throw error;
+      }
+    }
+    return true;
+  }
+
+  async updatePerm(item: StoredQueueData, perm: number): Promise<boolean> {
+    try {
+      await this.send(
+        "UpdatePerm",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: queueDataKey(item.topic, item.brokerName),
+          UpdateExpression: "SET perm = :perm",
+          ConditionExpression: "epoch = :epoch AND perm = :old",
+          ExpressionAttributeValues: { ":perm": perm, ":epoch": item.epoch, ":old": item.perm },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async putKv(namespace: string, key: string, value: string): Promise<void> {
+    const item = { ...kvKey(namespace, key), type: "kv", namespace, key, value };
+    if (namespace !== ORDER_TOPIC_CONFIG_NAMESPACE) {
+      await this.send("PutKv", new PutCommand({ TableName: this.tableName, Item: item }));
+      return;
+    }
+    // ORDER_TOPIC_CONFIG is mirrored into the topic's partition so that a route stays one Query.
+    await this.send(
+      "PutKv",
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: item } },
+          { Put: { TableName: this.tableName, Item: { ...orderKey(key), type: "orderTopicConf", value } } },
+        ],
+      }),
+    );
+  }
+
+  async getKv(namespace: string, key: string): Promise<string | undefined> {
+    const out = await this.send<{ Item?: Record<string, unknown> }>(
+      "GetKv",
+      new GetCommand({ TableName: this.tableName, Key: kvKey(namespace, key), ConsistentRead: true }),
+    );
+    return out.Item ? kvItemSchema.parse(out.Item).value : undefined;
+  }
+
+  async deleteKv(namespace: string, key: string): Promise<void> {
+    if (namespace !== ORDER_TOPIC_CONFIG_NAMESPACE) {
+      await this.send("DeleteKv", new DeleteCommand({ TableName: this.tableName, Key: kvKey(namespace, key) }));
+      return;
+    }
+    await this.send(
+      "DeleteKv",
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: this.tableName, Key: kvKey(namespace, key) } },
+          { Delete: { TableName: this.tableName, Key: orderKey(key) } },
+        ],
+      }),
+    );
+  }
+
+  async listKv(namespace: string): Promise<Record<string, string>> {
+    const items = await this.queryAll("ListKv", {
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `KV#${namespace}` },
+      ConsistentRead: true,
+    });
+    const table: Record<string, string> = {};
+    for (const item of items) {
+      const kv = kvItemSchema.parse(item);
+      table[kv.key] = kv.value;
+    }
+    return table;
+  }
+
+  /** BatchWriteItem in chunks of 25, several in flight, UnprocessedItems retried with backoff. */
+  private async batchWrite(operation: string, requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+    await mapLimit(chunk(requests, 25), this.writeConcurrency, async (batch) => {
+      let pending: ReadonlyArray<Record<string, unknown>> = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(25 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
+        if (attempt > 10) throw new ServiceUnavailableError();
+        const out: { UnprocessedItems?: Record<string, Record<string, unknown>[]> } = await this.send(
+          operation,
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: [...pending] } }),
+        );
+        pending = out.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    });
+  }
+}

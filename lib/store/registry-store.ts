@@ -1,0 +1,108 @@
+/**
+ * The store port: what the use cases need from the table, in RocketMQ's terms. The DynamoDB adapter
+ * owns the keys and item shapes, and turns SDK errors into domain outcomes: a failed condition is a
+ * `false` / "conflict" the use case understands; an unreachable or throttling table is a
+ * ServiceUnavailableError.
+ */
+import type { SweeperState } from "../domain/liveness";
+import type { BrokerGroup, BrokerMember, DataVersion, StoredQueueData } from "../domain/model";
+import type { MemberRemoval } from "../domain/removal";
+
+export type TouchExpectation =
+  /** Steady heartbeat: the member last applied exactly this registration under the current topology. */
+  | { digest: string }
+  /** Light heartbeat: the member holds exactly this dataVersion. */
+  | { dataVersion: DataVersion };
+
+export type TouchResult =
+  | { ok: true; group: BrokerGroup }
+  /** The expectation did not hold; `group` is the item as it was (undefined when there is none). */
+  | { ok: false; group: BrokerGroup | undefined };
+
+export interface MemberWrite {
+  brokerName: string;
+  clusterName: string;
+  zoneName?: string;
+  enableActingMaster: boolean;
+  epoch: string;
+  /** A new incarnation: the item must not exist, or be the tombstone of `replacesEpoch`. */
+  newGroup: boolean;
+  replacesEpoch?: string;
+  /** For an existing group: the topology version read; the write applies only if unchanged. */
+  expectedTopologyVersion?: number;
+  topologyVersion: number;
+  member: BrokerMember;
+  removeIds: number[];
+}
+
+export interface TopicItems {
+  queueDatas: StoredQueueData[];
+  orderTopicConf?: string;
+}
+
+export interface RegistryStore {
+  getGroup(brokerName: string): Promise<BrokerGroup | undefined>;
+  /** Every group (tombstones included) and the sweeper state; strongly consistent. */
+  listGroups(): Promise<{ groups: BrokerGroup[]; sweeper: SweeperState }>;
+  /** Some groups by name and the sweeper state, in one request. */
+  getGroups(brokerNames: readonly string[]): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }>;
+  getSweeperState(): Promise<SweeperState>;
+  putSweeperState(state: SweeperState): Promise<void>;
+
+  /** Refreshes a member's lastUpdateTimestamp iff the expectation holds: one conditional write. */
+  touchMember(
+    brokerName: string,
+    brokerId: number,
+    brokerAddr: string,
+    expectation: TouchExpectation,
+    now: number,
+  ): Promise<TouchResult>;
+  /** Writes a member (and the group's settings) conditionally; false when the group changed meanwhile. */
+  writeMember(write: MemberWrite): Promise<boolean>;
+  /** Marks the member's registration as fully applied; false when it changed meanwhile. */
+  setMemberDigest(
+    brokerName: string,
+    member: Pick<BrokerMember, "brokerId" | "brokerAddr" | "dataVersion" | "topologyVersion">,
+    epoch: string,
+    digest: string,
+  ): Promise<boolean>;
+  /**
+   * Removes members of one incarnation, each only if its address (and heartbeat time, when given) is
+   * unchanged, and bumps the topology version. Returns the group after, or "conflict".
+   */
+  removeMembers(
+    brokerName: string,
+    epoch: string,
+    removals: readonly MemberRemoval[],
+  ): Promise<BrokerGroup | undefined | "conflict">;
+  /** Bumps the topology version so that every member's next heartbeat is a full one. */
+  bumpTopology(brokerName: string): Promise<void>;
+  /** Deletes an emptied group's item; false if it was revived meanwhile. */
+  deleteEmptyGroup(brokerName: string, epoch: string): Promise<boolean>;
+
+  /** Queue data of one topic and its ORDER_TOPIC_CONFIG mirror, in one request. */
+  getTopic(topic: string): Promise<TopicItems>;
+  /** Queue data of one group across all topics (the group index; eventually consistent). */
+  getGroupQueueData(brokerName: string): Promise<StoredQueueData[]>;
+  /**
+   * Writes queue data. With `primeSlaveOf`, each batch is a transaction that also checks that the
+   * group (of that epoch) still has no master: false if it got one meanwhile.
+   */
+  putQueueData(items: readonly StoredQueueData[], primeSlaveOf?: { brokerName: string; epoch: string }): Promise<boolean>;
+  /** Deletes queue data unconditionally (topic delete). */
+  deleteQueueData(keys: ReadonlyArray<{ topic: string; brokerName: string }>): Promise<void>;
+  /** Deletes queue data of the given incarnation only. */
+  deleteStaleQueueData(items: readonly StoredQueueData[]): Promise<void>;
+  /**
+   * Deletes an emptied group's queue data, in transactions that check the group is still the empty
+   * tombstone of `epoch`: false (and stops) once it was revived.
+   */
+  deleteQueueDataOfEmptyGroup(brokerName: string, epoch: string, keys: readonly StoredQueueData[]): Promise<boolean>;
+  /** Sets a queue data's perm iff it is still `expected` in that incarnation. */
+  updatePerm(item: StoredQueueData, perm: number): Promise<boolean>;
+
+  putKv(namespace: string, key: string, value: string): Promise<void>;
+  getKv(namespace: string, key: string): Promise<string | undefined>;
+  deleteKv(namespace: string, key: string): Promise<void>;
+  listKv(namespace: string): Promise<Record<string, string>>;
+}

@@ -1,0 +1,98 @@
+/**
+ * Fixtures for integration tests: a NameServer over a fresh table on DynamoDB Local, a fake clock,
+ * a capacity recorder, and registration factories with overrides.
+ */
+import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
+import type { NameServer } from "../../lib/app/name-server";
+import { createNameServer } from "../../lib/app/name-server-service";
+import { type RegisterBrokerRequest, registerBrokerSchema } from "../../lib/domain/model";
+import type { SelfPreservationConfig } from "../../lib/domain/self-preservation";
+import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
+import { createTestTable, type TestTable } from "./dynamodb";
+
+export interface RecordedRequest {
+  operation: string;
+  readCapacityUnits: number;
+  writeCapacityUnits: number;
+}
+
+export class CapacityLog {
+  requests: RecordedRequest[] = [];
+  record = (operation: string, consumed: ConsumedCapacity[]) => {
+    let rcu = 0;
+    let wcu = 0;
+    for (const c of consumed) {
+      rcu += c.ReadCapacityUnits ?? 0;
+      wcu += c.WriteCapacityUnits ?? 0;
+      // DynamoDB Local reports only CapacityUnits for some operations.
+      if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
+        if (/^(Get|List|Query)/.test(operation)) rcu += c.CapacityUnits ?? 0;
+        else wcu += c.CapacityUnits ?? 0;
+      }
+    }
+    this.requests.push({ operation, readCapacityUnits: rcu, writeCapacityUnits: wcu });
+  };
+  reset() {
+    this.requests = [];
+  }
+  get totals() {
+    return {
+      requests: this.requests.length,
+      rcu: this.requests.reduce((n, r) => n + r.readCapacityUnits, 0),
+      wcu: this.requests.reduce((n, r) => n + r.writeCapacityUnits, 0),
+    };
+  }
+}
+
+export class FakeClock {
+  constructor(public time = 1_800_000_000_000) {}
+  now = () => this.time;
+  advance(ms: number) {
+    this.time += ms;
+  }
+}
+
+export interface RegistryFixture {
+  table: TestTable;
+  store: DynamoRegistryStore;
+  nameServer: NameServer;
+  clock: FakeClock;
+  capacity: CapacityLog;
+  /** Another NameServer over the same table (another Lambda instance). */
+  another(): NameServer;
+}
+
+export async function createRegistryFixture(
+  options: { selfPreservation?: SelfPreservationConfig } = {},
+): Promise<RegistryFixture> {
+  const table = await createTestTable("ns");
+  const capacity = new CapacityLog();
+  const clock = new FakeClock();
+  const store = new DynamoRegistryStore({ client: table.client, tableName: table.tableName, recorder: capacity.record });
+  const selfPreservation = options.selfPreservation ?? { enabled: false, expiryRatio: 1, minExpired: 0 };
+  const make = () => createNameServer({ store, now: clock.now, selfPreservation });
+  return { table, store, nameServer: make(), clock, capacity, another: make };
+}
+
+export function topics(count: number, prefix = "Topic", perm = 6): NonNullable<RegisterBrokerRequest["topicConfigTable"]> {
+  const table: Record<string, { topicName: string; readQueueNums: number; writeQueueNums: number; perm: number; topicSysFlag: number; order: boolean }> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}-${i}`;
+    table[name] = { topicName: name, readQueueNums: 4, writeQueueNums: 4, perm, topicSysFlag: 0, order: false };
+  }
+  return table;
+}
+
+/** A valid registration (parsed like the handler does), with overrides. */
+export function registration(overrides: Record<string, unknown> = {}): RegisterBrokerRequest {
+  return registerBrokerSchema.parse({
+    clusterName: "DefaultCluster",
+    brokerName: "broker-a",
+    brokerId: 0,
+    brokerAddr: "10.0.0.1:10911",
+    haServerAddr: "10.0.0.1:10912",
+    dataVersion: { stateVersion: 0, timestamp: 1732400000000, counter: 1 },
+    topicConfigTable: topics(3),
+    ...overrides,
+  });
+}
