@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import {
+  addressSchema,
+  isValidAddress,
+  kvKeySchema,
+  nameSchema,
+  registerBrokerSchema,
+  topicNameSchema,
+} from "../../lib/domain/model";
+import { request } from "../support/domain-factories";
+
+const issuesOf = (result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[] }> } }) =>
+  result.error?.issues.map((i) => i.path.join(".")) ?? [];
+
+describe("names (API.md: ^[%|a-zA-Z0-9_-]+$, at most 127)", () => {
+  it("accepts RocketMQ names and refuses others", () => {
+    for (const ok of ["DefaultCluster", "broker-a", "a|b", "%RETRY%g", "x".repeat(127)]) {
+      expect(nameSchema.safeParse(ok).success, ok).toBe(true);
+    }
+    for (const bad of ["", "has space", "dot.name", "ünï", "x".repeat(128), "a/b"]) {
+      expect(nameSchema.safeParse(bad).success, bad).toBe(false);
+    }
+  });
+
+  it("allows 255 characters only for %RETRY% and %DLQ% topics", () => {
+    expect(topicNameSchema.safeParse(`%RETRY%${"g".repeat(248)}`).success).toBe(true);
+    expect(topicNameSchema.safeParse(`%DLQ%${"g".repeat(250)}`).success).toBe(true);
+    expect(topicNameSchema.safeParse(`%DLQ%${"g".repeat(251)}`).success).toBe(false);
+    expect(topicNameSchema.safeParse("t".repeat(128)).success).toBe(false);
+  });
+
+  it("KV keys are 1 to 255 printable characters", () => {
+    expect(kvKeySchema.safeParse("any key: with spaces/and.dots").success).toBe(true);
+    expect(kvKeySchema.safeParse("").success).toBe(false);
+    expect(kvKeySchema.safeParse("tab\there").success).toBe(false);
+    expect(kvKeySchema.safeParse("k".repeat(256)).success).toBe(false);
+  });
+});
+
+describe("addresses (host:port)", () => {
+  it.each([
+    ["10.0.0.1:10911", true],
+    ["[::1]:10911", true],
+    ["[2001:db8::1]:65535", true],
+    ["broker-a.example.com:1", true],
+    ["10.0.0.1:0", false],
+    ["10.0.0.1:65536", false],
+    ["10.0.0.256:10911", false],
+    ["10.0.0.1", false],
+    [":10911", false],
+    ["::1:10911", false],
+    ["host name:10911", false],
+    ["10.0.0.1:10911x", false],
+  ])("%s → %s", (addr, valid) => {
+    expect(isValidAddress(addr)).toBe(valid);
+    expect(addressSchema.safeParse(addr).success).toBe(valid);
+  });
+});
+
+describe("registration body", () => {
+  it("applies RocketMQ's defaults", () => {
+    const parsed = registerBrokerSchema.parse({
+      clusterName: "c",
+      brokerName: "b",
+      brokerId: 0,
+      brokerAddr: "10.0.0.1:10911",
+      dataVersion: { timestamp: 1, counter: 0 },
+    });
+    expect(parsed.heartbeatTimeoutMillis).toBe(120_000);
+    expect(parsed.enableActingMaster).toBe(false);
+    expect(parsed.dataVersion.stateVersion).toBe(0);
+  });
+
+  it("names each invalid field by its path", () => {
+    const result = registerBrokerSchema.safeParse({
+      ...request(),
+      brokerId: -1,
+      heartbeatTimeoutMillis: 999,
+      topicConfigTable: { TopicA: { perm: 8, readQueueNums: 1025, writeQueueNums: 1.5 } },
+    });
+    expect(issuesOf(result).sort()).toEqual(
+      [
+        "brokerId",
+        "heartbeatTimeoutMillis",
+        "topicConfigTable.TopicA.perm",
+        "topicConfigTable.TopicA.readQueueNums",
+        "topicConfigTable.TopicA.writeQueueNums",
+      ].sort(),
+    );
+  });
+
+  it("refuses a topic whose topicName differs from its key, and invalid topic keys", () => {
+    expect(
+      issuesOf(registerBrokerSchema.safeParse({ ...request(), topicConfigTable: { A: { topicName: "B" } } })),
+    ).toEqual(["topicConfigTable.A.topicName"]);
+    expect(registerBrokerSchema.safeParse({ ...request(), topicConfigTable: { "bad topic": {} } }).success).toBe(false);
+  });
+
+  it("bounds heartbeatTimeoutMillis to 1000..3600000", () => {
+    expect(registerBrokerSchema.safeParse({ ...request(), heartbeatTimeoutMillis: 3_600_001 }).success).toBe(false);
+    expect(registerBrokerSchema.safeParse({ ...request(), heartbeatTimeoutMillis: 1000 }).success).toBe(true);
+  });
+});

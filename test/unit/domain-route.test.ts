@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { livenessClock } from "../../lib/domain/liveness";
+import { assembleClusterInfo, assembleRoute, filterByZone } from "../../lib/domain/route";
+import { group, member, queueData, T0 } from "../support/domain-factories";
+
+const master = member({ filterServerList: ["10.0.0.1:30000"] });
+const slave = member({ brokerId: 1, brokerAddr: "10.0.0.2:10911", topicAuthority: false });
+const deadSlave = member({ brokerId: 2, brokerAddr: "10.0.0.3:10911", lastUpdateTimestamp: T0 - 200_000 });
+
+describe("assembleRoute (pickupTopicRouteData over live instances)", () => {
+  it("answers queue data, live broker data and filter servers", () => {
+    const groups = new Map([["broker-a", group([master, slave, deadSlave], { zoneName: "az-1" })]]);
+    const route = assembleRoute({ queueDatas: [queueData()], groups, at: T0, orderTopicConf: "broker-a:4" });
+    expect(route).toEqual({
+      queueDatas: [{ brokerName: "broker-a", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 }],
+      brokerDatas: [
+        {
+          cluster: "DefaultCluster",
+          brokerName: "broker-a",
+          brokerAddrs: { "0": "10.0.0.1:10911", "1": "10.0.0.2:10911" },
+          zoneName: "az-1",
+          enableActingMaster: false,
+        },
+      ],
+      filterServerTable: { "10.0.0.1:10911": ["10.0.0.1:30000"] },
+      orderTopicConf: "broker-a:4",
+    });
+  });
+
+  it("a group with no live member contributes neither queue data nor broker data", () => {
+    const groups = new Map([
+      ["broker-a", group([master])],
+      ["broker-b", group([member({ lastUpdateTimestamp: T0 - 200_000 })], { brokerName: "broker-b" })],
+    ]);
+    const route = assembleRoute({
+      queueDatas: [queueData(), queueData({ brokerName: "broker-b" })],
+      groups,
+      at: T0,
+    });
+    expect(route?.queueDatas.map((q) => q.brokerName)).toEqual(["broker-a"]);
+    expect(route?.brokerDatas.map((b) => b.brokerName)).toEqual(["broker-a"]);
+  });
+
+  it("answers nothing when no live group is left", () => {
+    const groups = new Map([["broker-a", group([member({ lastUpdateTimestamp: T0 - 200_000 })])]]);
+    expect(assembleRoute({ queueDatas: [queueData()], groups, at: T0 })).toBeUndefined();
+  });
+
+  it("ignores queue data of another incarnation of the group and of unknown groups", () => {
+    const groups = new Map([["broker-a", group([master], { epoch: "epoch-2" })]]);
+    expect(assembleRoute({ queueDatas: [queueData({ epoch: "epoch-1" })], groups, at: T0 })).toBeUndefined();
+    expect(assembleRoute({ queueDatas: [queueData({ brokerName: "ghost" })], groups, at: T0 })).toBeUndefined();
+  });
+
+  it("lists groups in brokerName order, so equal routes have equal bodies (ETag)", () => {
+    const groups = new Map([
+      ["broker-b", group([master], { brokerName: "broker-b" })],
+      ["broker-a", group([member({ brokerAddr: "10.0.0.5:10911" })])],
+    ]);
+    const route = assembleRoute({
+      queueDatas: [queueData({ brokerName: "broker-b" }), queueData()],
+      groups,
+      at: T0,
+    });
+    expect(route?.queueDatas.map((q) => q.brokerName)).toEqual(["broker-a", "broker-b"]);
+  });
+});
+
+describe("filterByZone (ZoneRouteRPCHook)", () => {
+  const route = {
+    queueDatas: [queueData(), queueData({ brokerName: "broker-b" }), queueData({ brokerName: "broker-c" })].map(
+      ({ topic: _t, epoch: _e, ...qd }) => qd,
+    ),
+    brokerDatas: [
+      { cluster: "C", brokerName: "broker-a", brokerAddrs: { "0": "a:1" }, zoneName: "az-1", enableActingMaster: false },
+      { cluster: "C", brokerName: "broker-b", brokerAddrs: { "0": "b:1" }, zoneName: "az-2", enableActingMaster: false },
+      { cluster: "C", brokerName: "broker-c", brokerAddrs: { "1": "c:1" }, zoneName: "az-2", enableActingMaster: false },
+    ],
+    filterServerTable: { "b:1": ["b:2"], "a:1": ["a:2"] },
+  };
+
+  it("keeps groups of the zone and masterless groups of any zone", () => {
+    const filtered = filterByZone(route, "az-1");
+    expect(filtered.brokerDatas.map((b) => b.brokerName)).toEqual(["broker-a", "broker-c"]);
+    expect(filtered.queueDatas.map((q) => q.brokerName)).toEqual(["broker-a", "broker-c"]);
+    expect(filtered.filterServerTable).toEqual({ "a:1": ["a:2"] });
+  });
+});
+
+describe("assembleClusterInfo (GET_BROKER_CLUSTER_INFO)", () => {
+  it("lists live groups by cluster and leaves out groups with no live member", () => {
+    const info = assembleClusterInfo(
+      [
+        group([master]),
+        group([member({ lastUpdateTimestamp: T0 - 200_000 })], { brokerName: "broker-dead" }),
+        group([member({ brokerAddr: "10.0.1.1:10911" })], { brokerName: "broker-x", clusterName: "Other" }),
+      ],
+      T0,
+    );
+    expect(Object.keys(info.brokerAddrTable)).toEqual(["broker-a", "broker-x"]);
+    expect(info.clusterAddrTable).toEqual({ DefaultCluster: ["broker-a"], Other: ["broker-x"] });
+  });
+});
+
+describe("livenessClock", () => {
+  it("is now outside self-preservation and the last healthy sweep inside it", () => {
+    expect(livenessClock(T0, { selfPreservation: false, since: T0 - 5 })).toBe(T0);
+    expect(livenessClock(T0, { selfPreservation: true, since: T0 - 5 })).toBe(T0 - 5);
+  });
+});
