@@ -1,0 +1,62 @@
+/**
+ * The access patterns that make the bill: request counts and capacity units per operation, measured
+ * with ReturnConsumedCapacity on DynamoDB Local. Counts are asserted (they are deterministic);
+ * the figures are printed for the README and the benchmarks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRegistryFixture, type RegistryFixture, registration, topics } from "../support/registry-fixture";
+
+let f: RegistryFixture;
+const figures: Record<string, { requests: number; rcu: number; wcu: number }> = {};
+beforeAll(async () => {
+  f = await createRegistryFixture();
+});
+afterAll(async () => {
+  console.table(figures);
+  await f.table.drop();
+});
+
+async function measure<T>(name: string, action: () => Promise<T>): Promise<{ requests: number; rcu: number; wcu: number }> {
+  f.capacity.reset();
+  await action();
+  figures[name] = f.capacity.totals;
+  return f.capacity.totals;
+}
+
+describe("capacity per operation", () => {
+  it("steady heartbeat: one request, at most 1 WCU, no read, even for a group of three", async () => {
+    const brokerName = "cap-steady";
+    const master = registration({ brokerName, topicConfigTable: topics(1000, brokerName), filterServerList: ["10.0.0.1:30000"] });
+    const slaves = [1, 2].map((id) => registration({ brokerName, brokerId: id, brokerAddr: `10.0.0.${id + 1}:10911`, haServerAddr: `10.0.0.${id + 1}:10912` }));
+    await measure("first registration, 1,000 topics", () => f.nameServer.registerBroker(master));
+    for (const slave of slaves) await f.nameServer.registerBroker(slave);
+    // Joins bump the topology: each member's next heartbeat is a full one, once.
+    await f.nameServer.registerBroker(master);
+    for (const slave of slaves) await f.nameServer.registerBroker(slave);
+
+    const steady = await measure("steady heartbeat (master, 1,000 topics)", () => f.nameServer.registerBroker(master));
+    expect(steady).toEqual({ requests: 1, rcu: 0, wcu: 1 });
+    const slaveSteady = await measure("steady heartbeat (slave)", () => f.nameServer.registerBroker(slaves[1] ?? master));
+    expect(slaveSteady).toEqual({ requests: 1, rcu: 0, wcu: 1 });
+    const light = await measure("light heartbeat", () =>
+      f.nameServer.registerBroker({ ...master, topicConfigTable: undefined }),
+    );
+    expect(light).toEqual({ requests: 1, rcu: 0, wcu: 1 });
+  });
+
+  it("route query: two requests for a topic on 1 and on 10 groups", async () => {
+    for (let i = 0; i < 10; i++) {
+      await f.nameServer.registerBroker(
+        registration({
+          brokerName: `cap-route-${i}`,
+          brokerAddr: `10.3.0.${i + 1}:10911`,
+          topicConfigTable: { "cap-on-10": {}, ...(i === 0 ? { "cap-on-1": {} } : {}) },
+        }),
+      );
+    }
+    expect((await measure("route query, topic on 1 group", () => f.nameServer.getRouteInfoByTopic("cap-on-1"))).requests).toBe(2);
+    expect((await measure("route query, topic on 10 groups", () => f.nameServer.getRouteInfoByTopic("cap-on-10"))).requests).toBe(2);
+    await measure("cluster info", () => f.nameServer.getBrokerClusterInfo());
+    await measure("sweep (nothing to expire)", () => f.nameServer.sweep());
+  });
+});
