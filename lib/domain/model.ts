@@ -2,7 +2,7 @@
  * RocketMQ's NameServer model, in RocketMQ's own words, with the validation rules of API.md.
  * The zod schemas are the single source of both validation and the TypeScript types.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const MASTER_ID = 0;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MILLIS = 120_000;

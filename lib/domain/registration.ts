@@ -107,9 +107,14 @@ export function planRegistration(
   const isPrimeSlave = !isMaster && remainingIds.every((memberId) => memberId > request.brokerId);
   const topicAuthority = isMaster ? "master" : isPrimeSlave ? "primeSlave" : null;
 
+  // A member without a digest never had its last registration fully applied: the Lambda died
+  // half-way, or a concurrent registration's writes may have overwritten some of its topics (see
+  // NameServerService.registerBroker). Topics that exist may hold another config, so all are rewritten.
+  const incomplete = previous !== undefined && previous.digest === undefined;
+
   let topicSelection: TopicSelection = "none";
   if (topicAuthority !== null && request.topicConfigTable !== undefined) {
-    topicSelection = firstRegistration || dataVersionChanged ? "all" : "missing";
+    topicSelection = firstRegistration || dataVersionChanged || incomplete ? "all" : "missing";
   }
 
   const topologyChanged = existing === undefined || current?.brokerAddr !== request.brokerAddr || removed.length > 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { livenessClock } from "../../lib/domain/liveness";
+import type { TopicRouteData } from "../../lib/domain/model";
 import { assembleClusterInfo, assembleRoute, filterByZone } from "../../lib/domain/route";
 import { group, member, queueData, T0 } from "../support/domain-factories";
 
@@ -67,7 +68,7 @@ describe("assembleRoute (pickupTopicRouteData over live instances)", () => {
 });
 
 describe("filterByZone (ZoneRouteRPCHook)", () => {
-  const route = {
+  const route: TopicRouteData = {
     queueDatas: [queueData(), queueData({ brokerName: "broker-b" }), queueData({ brokerName: "broker-c" })].map(
       ({ topic: _t, epoch: _e, ...qd }) => qd,
     ),

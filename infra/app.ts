@@ -1,0 +1,86 @@
+/**
+ * The CDK app (cdk.json: `npx tsx infra/app.ts`). Every stack option comes from context, e.g.
+ * `npx cdk deploy -c openReads=true -c alarmEmail=ops@example.com`; see docs/deploy.md for the list.
+ * The stack is environment-agnostic (deployed to the CLI's account and region) unless both `account`
+ * and `region` are given, so `cdk synth` never needs AWS credentials or lookups.
+ */
+import { App, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { NameServerStack, type NameServerStackProps } from "./name-server-stack";
+import type { AwsSdkSource } from "./namesrv-function";
+
+const app = new App();
+
+function context(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  return String(value);
+}
+
+function booleanContext(key: string): boolean | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (value === "true" || value === "false") return value === "true";
+  throw new Error(`context ${key} must be true or false, got ${value}`);
+}
+
+function integerContext(key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new Error(`context ${key} must be a positive integer, got ${value}`);
+  return parsed;
+}
+
+function removalPolicyContext(key: string): RemovalPolicy | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (value === "retain") return RemovalPolicy.RETAIN;
+  if (value === "destroy") return RemovalPolicy.DESTROY;
+  throw new Error(`context ${key} must be retain or destroy, got ${value}`);
+}
+
+function retentionContext(key: string): RetentionDays | undefined {
+  const days = integerContext(key);
+  if (days === undefined) return undefined;
+  if (!Object.values(RetentionDays).includes(days)) {
+    throw new Error(
+      `context ${key} must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...), got ${days}`,
+    );
+  }
+  return days as RetentionDays;
+}
+
+function awsSdkContext(key: string): AwsSdkSource | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (value === "bundled" || value === "runtime") return value;
+  throw new Error(`context ${key} must be bundled or runtime, got ${value}`);
+}
+
+const account = context("account");
+const region = context("region");
+const sweepIntervalSeconds = integerContext("sweepIntervalSeconds");
+
+const props: NameServerStackProps = {
+  ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
+  description: "Serverless RocketMQ NameServer (route registry): API Gateway, Lambda, DynamoDB",
+  tableRemovalPolicy: removalPolicyContext("tableRemovalPolicy"),
+  tableDeletionProtection: booleanContext("tableDeletionProtection"),
+  openReads: booleanContext("openReads"),
+  logRetention: retentionContext("logRetentionDays"),
+  alarmEmail: context("alarmEmail"),
+  reservedConcurrency: integerContext("reservedConcurrency"),
+  sweepInterval: sweepIntervalSeconds === undefined ? undefined : Duration.seconds(sweepIntervalSeconds),
+  throttlingRateLimit: integerContext("throttlingRateLimit"),
+  throttlingBurstLimit: integerContext("throttlingBurstLimit"),
+  awsSdk: awsSdkContext("awsSdk"),
+  functionMemorySize: integerContext("functionMemorySize"),
+};
+
+new NameServerStack(app, context("stackName") ?? "NameServer", props);
+
+// Every synth is checked: an unacknowledged AwsSolutions finding fails `cdk synth` and `cdk deploy`.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

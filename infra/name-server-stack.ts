@@ -1,0 +1,620 @@
+/**
+ * The NameServer on AWS: one DynamoDB table, one Lambda per route of lib/http/routes.ts behind an HTTP
+ * API, the sweeper on a 30-second cadence, alarms and a dashboard. The route table drives the API: a
+ * route added there is deployed here with its handler, its authorization and its table grant.
+ */
+
+import {
+  Aws,
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import type { Construct } from "constructs";
+import * as routeTable from "../lib/http/routes";
+import { MetricName, SERVICE_NAME } from "../lib/observability";
+import { tableDefinition } from "../lib/store/table-definition";
+import { type AwsSdkSource, METRICS_NAMESPACE, NamesrvFunction } from "./namesrv-function";
+
+export interface NameServerStackProps extends StackProps {
+  /**
+   * What `cdk destroy` (or replacing the table) does to the registry table. Use DESTROY only for
+   * throw-away stacks: the KV config lives in this table.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on the table (a delete through any API fails while it is on).
+   * @default true
+   */
+  readonly tableDeletionProtection?: boolean;
+  /**
+   * Open the `read` routes (the GETs: routes, clusters, topic lists, KV reads) to anyone. `write` routes
+   * always need IAM (SigV4) and GET /health never does, whatever this says.
+   * @default false (every route but GET /health needs IAM)
+   */
+  readonly openReads?: boolean;
+  /**
+   * Retention of every log group of the stack (functions, API access logs, sweep state machine).
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * An e-mail address subscribed to the alarm topic (the recipient confirms the subscription).
+   * @default - no subscription: the topic exists, subscribe to it yourself
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Reserved concurrency of each HTTP route function: a ceiling per route that also keeps that much of
+   * the account's concurrency for it. Lambda refuses a reservation that leaves the account fewer than
+   * 100 unreserved executions, so leave it unset on small accounts.
+   * @default - unreserved
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * How often the sweeper expires dead brokers (RocketMQ's scanNotActiveBroker period). Whole seconds
+   * dividing a minute (EventBridge fires once a minute; a Step Functions Express workflow sweeps that
+   * many times per minute), or whole minutes.
+   * @default Duration.seconds(30)
+   */
+  readonly sweepInterval?: Duration;
+  /**
+   * Steady-state request rate of the API's default stage (requests per second, all routes together).
+   * @default 500
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst limit of the API's default stage (requests).
+   * @default 1000
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Where the functions get the AWS SDK v3: bundled (pinned by package-lock.json, tree-shaken,
+   * minified) or the Lambda runtime's copy. Measured in docs/deploy.md: bundling makes both the cold
+   * start and the behaviour more predictable.
+   * @default "bundled"
+   */
+  readonly awsSdk?: AwsSdkSource;
+  /**
+   * Memory of every function, MiB (Lambda gives CPU in proportion, which shortens cold starts).
+   * @default 512
+   */
+  readonly functionMemorySize?: number;
+}
+
+/** How many sweeps one scheduled run makes, and how often EventBridge starts a run. */
+export function sweepPlan(interval: Duration): { sweepsPerRun: number; schedule: Duration } {
+  const seconds = interval.toSeconds();
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw new Error(`sweepInterval must be a whole number of seconds, got ${seconds}`);
+  }
+  if (seconds < 60) {
+    if (60 % seconds !== 0)
+      throw new Error(`sweepInterval below a minute must divide 60 s, got ${seconds} s`);
+    return { sweepsPerRun: 60 / seconds, schedule: Duration.minutes(1) };
+  }
+  if (seconds % 60 !== 0)
+    throw new Error(`sweepInterval above a minute must be whole minutes, got ${seconds} s`);
+  return { sweepsPerRun: 1, schedule: interval };
+}
+
+export class NameServerStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  /** The function of each route of the route table, by route id. */
+  readonly routeFunctions: ReadonlyMap<string, NamesrvFunction>;
+  readonly defaultRouteFunction: NamesrvFunction;
+  readonly sweeper: NamesrvFunction;
+  readonly sweepStateMachine: sfn.StateMachine;
+  readonly alarmTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: NameServerStackProps = {}) {
+    super(scope, id, props);
+
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const openReads = props.openReads ?? false;
+    const functionDefaults = {
+      logRetention,
+      awsSdk: props.awsSdk ?? "bundled",
+      memorySize: props.functionMemorySize ?? 512,
+    } as const;
+
+    // ---- Table: the shared definition, on-demand, PITR, AWS-managed key, TTL as a backstop cleaner.
+    const { partitionKey, sortKey, groupIndex, ttlAttribute } = tableDefinition;
+    this.table = new dynamodb.Table(this, "Table", {
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: ttlAttribute,
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      deletionProtection: props.tableDeletionProtection ?? true,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: groupIndex.name,
+      partitionKey: { name: groupIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: groupIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    // ---- HTTP API: one route per route-table entry, IAM unless the route is public (or an open read).
+    this.httpApi = new apigw.HttpApi(this, "HttpApi", {
+      description: "RocketMQ NameServer (route registry)",
+      // The default stage is created below, with throttling and access logs.
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, "AccessLogs", { retention: logRetention });
+    this.stage = new apigw.HttpStage(this, "DefaultStage", {
+      httpApi: this.httpApi,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttlingRateLimit ?? 500,
+        burstLimit: props.throttlingBurstLimit ?? 1000,
+      },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+    });
+
+    const iamAuthorizer = new HttpIamAuthorizer();
+    const noAuthorizer = new apigw.HttpNoneAuthorizer();
+    const authorizerFor = (access: routeTable.RouteAccess): apigw.IHttpRouteAuthorizer => {
+      if (access === "public") return noAuthorizer;
+      if (access === "read" && openReads) return noAuthorizer;
+      return iamAuthorizer;
+    };
+
+    const routeFunctions = new Map<string, NamesrvFunction>();
+    for (const route of routeTable.routes) {
+      const fn = new NamesrvFunction(this, `${route.id}Function`, {
+        ...functionDefaults,
+        handlerModule: route.handler,
+        description: `NameServer ${route.method} ${route.path}`,
+        table: { table: this.table, access: route.tableAccess },
+        reservedConcurrentExecutions: props.reservedConcurrency,
+      });
+      routeFunctions.set(route.id, fn);
+      new apigw.HttpRoute(this, `${route.id}Route`, {
+        httpApi: this.httpApi,
+        routeKey: apigw.HttpRouteKey.with(route.path, apigw.HttpMethod[route.method]),
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn.function),
+        authorizer: authorizerFor(route.access),
+      });
+    }
+    this.routeFunctions = routeFunctions;
+
+    // `$default` catches every request no route matches: 404 NOT_FOUND, or 405 for a known path. It is
+    // protected like a read so that anonymous callers cannot make the stack invoke a function.
+    this.defaultRouteFunction = new NamesrvFunction(this, "DefaultRouteFunction", {
+      ...functionDefaults,
+      handlerModule: routeTable.defaultRouteHandler,
+      description: "NameServer $default route (unknown path or method)",
+      // Answers from the route table alone: no table name, no grant.
+      reservedConcurrentExecutions: props.reservedConcurrency,
+    });
+    new apigw.HttpRoute(this, "DefaultRoute", {
+      httpApi: this.httpApi,
+      routeKey: apigw.HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration("DefaultRouteIntegration", this.defaultRouteFunction.function),
+      authorizer: authorizerFor("read"),
+    });
+
+    // ---- Sweeper: every `sweepInterval`. EventBridge fires at most once a minute, so each run of an
+    // Express workflow sweeps, waits, sweeps again. Runs may overlap (a slow sweep, a retry, the next
+    // minute's run): that is safe by design, because the store removes an instance only on a
+    // condition on the heartbeat time it read, so two sweeps never remove a broker that heartbeated,
+    // and the second sweep to reach a dead instance finds it already gone.
+    const sweepInterval = props.sweepInterval ?? Duration.seconds(30);
+    const plan = sweepPlan(sweepInterval);
+    this.sweeper = new NamesrvFunction(this, "SweeperFunction", {
+      ...functionDefaults,
+      handlerModule: routeTable.sweeperHandler,
+      description: "NameServer sweeper (scanNotActiveBroker)",
+      table: { table: this.table, access: "readWrite" },
+      timeout: Duration.seconds(Math.min(25, Math.max(5, sweepInterval.toSeconds() - 5))),
+    });
+    this.sweepStateMachine = this.sweepWorkflow(plan.sweepsPerRun, sweepInterval, logRetention);
+    new events.Rule(this, "SweepSchedule", {
+      description: `Starts the NameServer sweep workflow (${plan.sweepsPerRun} sweep(s) per run)`,
+      schedule: events.Schedule.rate(plan.schedule),
+      targets: [
+        new targets.SfnStateMachine(this.sweepStateMachine, {
+          // A run that could not start within its own minute is superseded by the next one.
+          maxEventAge: Duration.minutes(1),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+
+    // ---- Alarms (all to one SNS topic) and the dashboard.
+    this.alarmTopic = new sns.Topic(this, "AlarmTopic", {
+      displayName: "NameServer alarms",
+      enforceSSL: true,
+    });
+    if (props.alarmEmail !== undefined && props.alarmEmail !== "") {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    const alarms = this.createAlarms(plan.sweepsPerRun, plan.schedule);
+    const notify = new SnsAction(this.alarmTopic);
+    for (const alarm of alarms) alarm.addAlarmAction(notify);
+    this.dashboard = this.createDashboard(alarms);
+
+    new CfnOutput(this, "ApiUrl", {
+      // The API endpoint serves the $default stage; no trailing slash, so URLs join with `;` as they are.
+      description: "Base URL of the NameServer HTTP API (clients append /topics/..., /brokers/...)",
+      value: this.httpApi.apiEndpoint,
+    });
+    new CfnOutput(this, "TableName", { description: "The registry table", value: this.table.tableName });
+    new CfnOutput(this, "DashboardUrl", {
+      description: "CloudWatch dashboard of the NameServer",
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`,
+    });
+
+    this.acknowledgeNagFindings(openReads);
+  }
+
+  /** The Express workflow of one scheduled run: `sweepsPerRun` sweeps, `interval` apart. */
+  private sweepWorkflow(sweepsPerRun: number, interval: Duration, logRetention: logs.RetentionDays) {
+    const sweep = (n: number) =>
+      new tasks.LambdaInvoke(this, `Sweep${n}`, {
+        lambdaFunction: this.sweeper.function,
+        payloadResponseOnly: true,
+        // Lambda service errors are retried by the retrier below, on the sweep's own short schedule
+        // (CDK's default retrier backs off for two minutes, four sweep intervals).
+        retryOnServiceExceptions: false,
+        resultPath: sfn.JsonPath.DISCARD,
+        comment: `Sweep ${n} of ${sweepsPerRun} in this run`,
+      }).addRetry({
+        // A failed sweep (function error, Lambda throttling or service error: States.TaskFailed matches
+        // them all) is retried at once: the next scheduled sweep is a whole interval away.
+        errors: [sfn.Errors.TASKS_FAILED],
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        maxAttempts: 2,
+      });
+    let previous = sweep(1);
+    let definition = sfn.Chain.start(previous);
+    for (let n = 2; n <= sweepsPerRun; n++) {
+      const wait = new sfn.Wait(this, `WaitBeforeSweep${n}`, { time: sfn.WaitTime.duration(interval) });
+      // A sweep that still fails after its retries must not cancel the later sweeps of the run; the
+      // sweeper alarms report the failure.
+      previous.addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+      previous = sweep(n);
+      definition = definition.next(wait).next(previous);
+    }
+    const stateMachineLogs = new logs.LogGroup(this, "SweepStateMachineLogs", { retention: logRetention });
+    return new sfn.StateMachine(this, "SweepStateMachine", {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      comment: "Sweeps dead brokers every sweep interval within one scheduled minute",
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: Duration.minutes(5),
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+
+  private registryMetric(metricName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...options,
+    });
+  }
+
+  private tableThrottleEvents(): cloudwatch.MathExpression {
+    const throttleMetric = (metricName: string, index?: string) =>
+      new cloudwatch.Metric({
+        namespace: "AWS/DynamoDB",
+        metricName,
+        dimensionsMap: {
+          TableName: this.table.tableName,
+          ...(index === undefined ? {} : { GlobalSecondaryIndexName: index }),
+        },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      });
+    return new cloudwatch.MathExpression({
+      label: "Throttle events (table + gsi1)",
+      expression: "FILL(r, 0) + FILL(w, 0) + FILL(ir, 0) + FILL(iw, 0)",
+      usingMetrics: {
+        r: throttleMetric("ReadThrottleEvents"),
+        w: throttleMetric("WriteThrottleEvents"),
+        ir: throttleMetric("ReadThrottleEvents", tableDefinition.groupIndex.name),
+        iw: throttleMetric("WriteThrottleEvents", tableDefinition.groupIndex.name),
+      },
+      period: Duration.minutes(5),
+    });
+  }
+
+  private createAlarms(sweepsPerRun: number, schedule: Duration): cloudwatch.Alarm[] {
+    const alarms: cloudwatch.Alarm[] = [];
+    const fiveMinutes = Duration.minutes(5);
+
+    alarms.push(
+      new cloudwatch.Alarm(this, "SweeperErrorsAlarm", {
+        alarmDescription:
+          "The sweeper failed more than once in 5 minutes: dead brokers may stay in the registry until it recovers (reads still hide them).",
+        metric: this.sweeper.function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+        threshold: 2,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // Expected sweeps in 5 minutes; alarm below half of them (or none at all: missing data breaches).
+    const expectedSweeps = Math.max(1, Math.floor((sweepsPerRun * 300) / schedule.toSeconds()));
+    alarms.push(
+      new cloudwatch.Alarm(this, "SweeperNotRunningAlarm", {
+        alarmDescription: `Fewer than ${Math.ceil(expectedSweeps / 2)} sweeps in 5 minutes (expected ${expectedSweeps}): the schedule, the workflow or the sweeper is broken.`,
+        metric: this.registryMetric(MetricName.SweepCount, {
+          period: schedule.toSeconds() > 300 ? schedule : fiveMinutes,
+        }),
+        threshold: Math.ceil(expectedSweeps / 2),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+
+    alarms.push(
+      new cloudwatch.Alarm(this, "Api5xxAlarm", {
+        alarmDescription:
+          "The API answered 5xx at least 5 times in 5 minutes: 503 means the table is unreachable or throttling, 500 is a bug.",
+        metric: this.httpApi.metricServerError({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    alarms.push(
+      new cloudwatch.Alarm(this, "TableThrottlingAlarm", {
+        alarmDescription:
+          "DynamoDB throttled requests of the registry table or its index (on-demand limits or account quota).",
+        metric: this.tableThrottleEvents(),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // Handlers map every expected error to an HTTP answer, so a Lambda error is a crash or a timeout.
+    const httpFunctions: [string, NamesrvFunction][] = [
+      ...this.routeFunctions,
+      ["DefaultRoute", this.defaultRouteFunction],
+    ];
+    for (const [id, fn] of httpFunctions) {
+      alarms.push(
+        new cloudwatch.Alarm(this, `${id}ErrorsAlarm`, {
+          alarmDescription: `The ${id} function failed (crash or timeout) in the last 5 minutes.`,
+          metric: fn.function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    return alarms;
+  }
+
+  private createDashboard(alarms: cloudwatch.Alarm[]): cloudwatch.Dashboard {
+    const oneMinute = Duration.minutes(1);
+    const count = (name: string) => this.registryMetric(name, { period: oneMinute, label: name });
+    const allFunctions: [string, NamesrvFunction][] = [
+      ...this.routeFunctions,
+      ["DefaultRoute", this.defaultRouteFunction],
+      ["Sweeper", this.sweeper],
+    ];
+    const perFunction = (pick: (fn: NamesrvFunction) => cloudwatch.Metric, label: string) =>
+      allFunctions.map(([id, fn]) => pick(fn).with({ label: `${id} ${label}`, period: oneMinute }));
+
+    const dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      defaultInterval: Duration.hours(3),
+    });
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms, width: 24, height: 4 }));
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "API requests and errors",
+        left: [
+          this.httpApi.metricCount({ period: oneMinute, statistic: cloudwatch.Stats.SUM }),
+          this.httpApi.metricClientError({ period: oneMinute, statistic: cloudwatch.Stats.SUM }),
+          this.httpApi.metricServerError({ period: oneMinute, statistic: cloudwatch.Stats.SUM }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "API latency (ms)",
+        left: [
+          this.httpApi.metricLatency({ period: oneMinute, statistic: cloudwatch.Stats.p(50), label: "p50" }),
+          this.httpApi.metricLatency({ period: oneMinute, statistic: cloudwatch.Stats.p(99), label: "p99" }),
+          this.httpApi.metricIntegrationLatency({
+            period: oneMinute,
+            statistic: cloudwatch.Stats.p(99),
+            label: "integration p99",
+          }),
+        ],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Brokers: registrations and heartbeats",
+        left: [
+          count(MetricName.Registrations),
+          count(MetricName.SteadyHeartbeats),
+          count(MetricName.LightHeartbeats),
+          count(MetricName.FullRegistrationRequired),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Clients: route queries",
+        left: [count(MetricName.RouteQueries), count(MetricName.RouteNotFound)],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Sweeper",
+        left: [count(MetricName.SweepCount), count(MetricName.Evictions)],
+        right: [
+          this.registryMetric(MetricName.SelfPreservation, {
+            period: oneMinute,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: "SelfPreservation (max)",
+          }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Sweep duration (ms)",
+        left: [
+          this.registryMetric(MetricName.SweepDurationMs, {
+            period: oneMinute,
+            statistic: cloudwatch.Stats.p(99),
+            label: "p99",
+          }),
+          this.registryMetric(MetricName.SweepDurationMs, {
+            period: oneMinute,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: "max",
+          }),
+        ],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Lambda errors",
+        left: perFunction((fn) => fn.function.metricErrors({ statistic: cloudwatch.Stats.SUM }), "errors"),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Lambda duration p99 (ms)",
+        left: perFunction((fn) => fn.function.metricDuration({ statistic: cloudwatch.Stats.p(99) }), "p99"),
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "DynamoDB consumed capacity",
+        left: [
+          this.table.metricConsumedReadCapacityUnits({ period: oneMinute, statistic: cloudwatch.Stats.SUM }),
+          this.table.metricConsumedWriteCapacityUnits({ period: oneMinute, statistic: cloudwatch.Stats.SUM }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "DynamoDB throttling",
+        left: [this.tableThrottleEvents()],
+        width: 12,
+      }),
+    );
+    return dashboard;
+  }
+
+  /**
+   * cdk-nag (AwsSolutions) findings that are accepted, each with its reason. cdk-nag 3 reads CDK's own
+   * acknowledgements; a rule that reports several findings is acknowledged finding by finding.
+   */
+  private acknowledgeNagFindings(openReads: boolean): void {
+    // cdk-nag names a resource by its CloudFormation logical id: `<TableXXXX.Arn>/index/*`.
+    const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
+    for (const fn of [...this.routeFunctions.values(), this.sweeper]) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+        reason:
+          "grantReadData / grantReadWriteData cover the table's indexes as <table>/index/*; the table has exactly one index (gsi1), which the store queries.",
+      });
+    }
+
+    const sweeperLogicalId = this.getLogicalId(this.sweeper.function.node.defaultChild as CfnResource);
+    Validations.of(this.sweepStateMachine).acknowledge(
+      {
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "Step Functions log delivery (logs:CreateLogDelivery, logs:PutResourcePolicy, ...) only supports Resource '*' (AWS documentation, 'IAM policies for logging to CloudWatch Logs').",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${sweeperLogicalId}.Arn>:*]`,
+        reason: "The invoke grant CDK generates covers the sweeper function and its versions/aliases only.",
+      },
+      {
+        id: "AwsSolutions-SF2",
+        reason:
+          "No X-Ray on the sweep workflow: it only invokes the sweeper; sweeps are observed through SweepCount / SweepDurationMs, the sweeper's logs and the workflow's own logs.",
+      },
+    );
+
+    for (const route of routeTable.routes) {
+      if (route.access === "public") {
+        Validations.of(this.node.findChild(`${route.id}Route`)).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason: `${route.method} ${route.path} is public by contract (API.md, Access control): probes and load balancers call it without credentials.`,
+        });
+      } else if (route.access === "read" && openReads) {
+        Validations.of(this.node.findChild(`${route.id}Route`)).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason:
+            "openReads is set: the read routes are deliberately open to anyone (API.md, Access control); writes stay IAM-protected.",
+        });
+      }
+    }
+    if (openReads) {
+      Validations.of(this.node.findChild("DefaultRoute")).acknowledge({
+        id: "AwsSolutions-APIG4",
+        reason: "openReads is set: the $default route (404/405 answers only) is as open as the read routes.",
+      });
+    }
+  }
+}
+
+/** API Gateway access log line (JSON), HTTP API context variables. */
+const accessLogFields = {
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTime",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+  caller: "$context.identity.userArn",
+  httpMethod: "$context.httpMethod",
+  routeKey: "$context.routeKey",
+  path: "$context.path",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  responseLatencyMs: "$context.responseLatency",
+  integrationLatencyMs: "$context.integrationLatency",
+  integrationStatus: "$context.integrationStatus",
+  integrationError: "$context.integrationErrorMessage",
+  error: "$context.error.message",
+  authError: "$context.authorizer.error",
+};

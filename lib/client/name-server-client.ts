@@ -1,0 +1,209 @@
+/**
+ * The registry's HTTP API (API.md), one method per route, against one NameServer. The request and
+ * response types are the model's own; responses are checked before they are trusted.
+ */
+import * as z from "zod";
+import type {
+  BrokerData,
+  ClusterInfo,
+  QueueData,
+  RegisterBrokerRequest,
+  RegisterBrokerResult,
+  registerBrokerSchema,
+  TopicRouteData,
+  UnregisterBrokerRequest,
+} from "../domain/model";
+import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
+
+/** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
+export type RegisterBrokerBody = z.input<typeof registerBrokerSchema>;
+
+export interface BrokerMemberGroup {
+  cluster: string;
+  brokerName: string;
+  brokerAddrs: Record<string, string>;
+}
+
+/** The answer to a route request: a new route with its ETag, or `notModified` for a 304. */
+export type RouteAnswer =
+  | { notModified: false; route: TopicRouteData; etag?: string }
+  | { notModified: true; etag?: string };
+
+/** The NameServer answered 2xx with a body that is not what API.md promises. */
+export class UnexpectedResponseError extends NameServerClientError {}
+
+const queueDataSchema = z.object({
+  brokerName: z.string(),
+  readQueueNums: z.number(),
+  writeQueueNums: z.number(),
+  perm: z.number(),
+  topicSysFlag: z.number().default(0),
+}) satisfies z.ZodType<QueueData, unknown>;
+
+const brokerDataSchema = z.object({
+  cluster: z.string(),
+  brokerName: z.string(),
+  brokerAddrs: z.record(z.string(), z.string()),
+  zoneName: z.string().optional(),
+  enableActingMaster: z.boolean().default(false),
+}) satisfies z.ZodType<BrokerData, unknown>;
+
+export const topicRouteDataSchema = z.object({
+  queueDatas: z.array(queueDataSchema),
+  brokerDatas: z.array(brokerDataSchema),
+  filterServerTable: z.record(z.string(), z.array(z.string())).default({}),
+  orderTopicConf: z.string().optional(),
+}) satisfies z.ZodType<TopicRouteData, unknown>;
+
+const clusterInfoSchema = z.object({
+  brokerAddrTable: z.record(z.string(), brokerDataSchema),
+  clusterAddrTable: z.record(z.string(), z.array(z.string())),
+}) satisfies z.ZodType<ClusterInfo, unknown>;
+
+const registerResultSchema = z.object({
+  masterAddr: z.string().optional(),
+  haServerAddr: z.string().optional(),
+  topicConfigApplied: z.boolean().default(false),
+}) satisfies z.ZodType<RegisterBrokerResult, unknown>;
+
+const memberGroupSchema = z.object({
+  cluster: z.string(),
+  brokerName: z.string(),
+  brokerAddrs: z.record(z.string(), z.string()),
+}) satisfies z.ZodType<BrokerMemberGroup, unknown>;
+
+const topicListSchema = z.object({ topicList: z.array(z.string()) });
+const writePermSchema = z.object({ affectedTopicCount: z.number() });
+const kvValueSchema = z.object({ value: z.string() });
+const kvTableSchema = z.object({ table: z.record(z.string(), z.string()) });
+const healthSchema = z.looseObject({ status: z.string() });
+
+export class NameServerClient {
+  constructor(
+    readonly url: string,
+    private readonly transport: Transport,
+  ) {}
+
+  /** REGISTER_BROKER: full registration, or a light heartbeat when `topicConfigTable` is absent. */
+  async registerBroker(
+    request: RegisterBrokerBody | RegisterBrokerRequest,
+    timeoutMillis?: number,
+  ): Promise<RegisterBrokerResult> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/heartbeat",
+      body: request,
+      timeoutMillis,
+    });
+    return this.parse(registerResultSchema, response);
+  }
+
+  async unregisterBroker(request: UnregisterBrokerRequest, timeoutMillis?: number): Promise<void> {
+    await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/unregister",
+      body: request,
+      timeoutMillis,
+    });
+  }
+
+  async getBrokerMemberGroup(clusterName: string, brokerName: string): Promise<BrokerMemberGroup> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: pathOf("brokers", clusterName, brokerName),
+    });
+    return this.parse(memberGroupSchema, response);
+  }
+
+  async setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }> {
+    const response = await this.transport.request(this.url, {
+      method: "PUT",
+      path: pathOf("brokers", brokerName, "write-perm"),
+      body: { writable },
+    });
+    return this.parse(writePermSchema, response);
+  }
+
+  /** GET_ROUTEINFO_BY_TOPIC; with `etag`, a 304 answers `notModified`. Throws TOPIC_NOT_EXIST as a 404. */
+  async getRouteInfoByTopic(
+    topic: string,
+    options: { zone?: string; etag?: string } = {},
+  ): Promise<RouteAnswer> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: pathOf("topics", topic, "route"),
+      query: { zone: options.zone },
+      headers: options.etag === undefined ? {} : { "if-none-match": options.etag },
+    });
+    const etag = response.headers.get("etag") ?? undefined;
+    if (response.status === 304) return { notModified: true, ...(etag === undefined ? {} : { etag }) };
+    const route = this.parse(topicRouteDataSchema, response);
+    return { notModified: false, route, ...(etag === undefined ? {} : { etag }) };
+  }
+
+  async getBrokerClusterInfo(): Promise<ClusterInfo> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/clusters" });
+    return this.parse(clusterInfoSchema, response);
+  }
+
+  async getAllTopicList(): Promise<string[]> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/topics" });
+    return this.parse(topicListSchema, response).topicList;
+  }
+
+  async getTopicsByCluster(clusterName: string): Promise<string[]> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: pathOf("clusters", clusterName, "topics"),
+    });
+    return this.parse(topicListSchema, response).topicList;
+  }
+
+  async deleteTopic(topic: string, clusterName?: string): Promise<void> {
+    await this.transport.request(this.url, {
+      method: "DELETE",
+      path: pathOf("topics", topic),
+      query: { cluster: clusterName },
+    });
+  }
+
+  async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
+    await this.transport.request(this.url, {
+      method: "PUT",
+      path: pathOf("kv", namespace, key),
+      body: { value },
+    });
+  }
+
+  async getKvConfig(namespace: string, key: string): Promise<string> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: pathOf("kv", namespace, key),
+    });
+    return this.parse(kvValueSchema, response).value;
+  }
+
+  async deleteKvConfig(namespace: string, key: string): Promise<void> {
+    await this.transport.request(this.url, { method: "DELETE", path: pathOf("kv", namespace, key) });
+  }
+
+  async getKvList(namespace: string): Promise<Record<string, string>> {
+    const response = await this.transport.request(this.url, { method: "GET", path: pathOf("kv", namespace) });
+    return this.parse(kvTableSchema, response).table;
+  }
+
+  async health(): Promise<{ status: string }> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/health" });
+    return this.parse(healthSchema, response);
+  }
+
+  private parse<T>(schema: z.ZodType<T>, response: TransportResponse): T {
+    const result = schema.safeParse(response.body);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const where = issue === undefined ? "" : ` (${issue.path.join(".") || "body"}: ${issue.message})`;
+      throw new UnexpectedResponseError(this.url, `unexpected answer from ${this.url}${where}`);
+    }
+    return result.data;
+  }
+}

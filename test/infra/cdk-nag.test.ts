@@ -1,0 +1,58 @@
+/**
+ * cdk-nag's AwsSolutions pack finds nothing unacknowledged, with reads closed or open; every
+ * acknowledgement carries its reason, and the list of acknowledged rules is the reviewed one.
+ */
+import { Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { describe, expect, it } from "vitest";
+import { synthNameServer } from "./synth";
+
+function violationsOf(scope: IConstruct) {
+  return new AwsSolutionsChecks(undefined, { verbose: true })
+    .validateScope(scope)
+    .violations.map((violation) => ({
+      rule: violation.ruleName,
+      severity: violation.severity,
+      resources: violation.violatingResources.map((resource) => resource.constructPath),
+    }));
+}
+
+/** Acknowledged rule id → reasons, over the whole construct tree. */
+function acknowledgements(scope: IConstruct): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const construct of scope.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        const rule = id.replace(/^annotation::/i, "").replace(/<[^>]+>/g, "<id>");
+        found.set(rule, [...(found.get(rule) ?? []), String(reason)]);
+      }
+    }
+  }
+  return found;
+}
+
+describe("cdk-nag AwsSolutions", () => {
+  it("reports no unacknowledged finding, errors or warnings, with reads closed", () => {
+    expect(violationsOf(synthNameServer().stack)).toEqual([]);
+  });
+
+  it("reports no unacknowledged finding with openReads", () => {
+    expect(violationsOf(synthNameServer({ openReads: true }).stack)).toEqual([]);
+  });
+
+  it("acknowledges only the reviewed findings, each with a reason", () => {
+    const acknowledged = acknowledgements(synthNameServer({ openReads: true }).stack);
+    expect([...acknowledged.keys()].sort()).toEqual([
+      "AwsSolutions-APIG4",
+      "AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions-IAM5[Resource::<id>/index/*]",
+      "AwsSolutions-IAM5[Resource::<id>:*]",
+      "AwsSolutions-SF2",
+    ]);
+    for (const [rule, reasons] of acknowledged) {
+      for (const reason of reasons) expect(reason.length, rule).toBeGreaterThan(30);
+    }
+  });
+});
