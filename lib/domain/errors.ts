@@ -88,7 +88,10 @@ export class ServiceUnavailableError extends NameServerError {
   readonly status = 503;
   readonly code = "SERVICE_UNAVAILABLE";
   override readonly headers: Record<string, string>;
-  constructor(message = "The registry's table cannot be reached right now; retry later", retryAfterSeconds = 1) {
+  constructor(
+    message = "The registry's table cannot be reached right now; retry later",
+    retryAfterSeconds = 1,
+  ) {
     super(message);
     this.headers = { "Retry-After": String(retryAfterSeconds) };
   }

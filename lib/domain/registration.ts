@@ -101,7 +101,8 @@ export function planRegistration(
   const firstRegistration = current === undefined;
   // RocketMQ keys live info by address: a new address at an id has no stored dataVersion.
   const previous = Object.values(members).find((m) => m.brokerAddr === request.brokerAddr);
-  const dataVersionChanged = previous === undefined || !sameDataVersion(previous.dataVersion, request.dataVersion);
+  const dataVersionChanged =
+    previous === undefined || !sameDataVersion(previous.dataVersion, request.dataVersion);
 
   const isMaster = request.brokerId === MASTER_ID;
   const isPrimeSlave = !isMaster && remainingIds.every((memberId) => memberId > request.brokerId);
@@ -117,7 +118,8 @@ export function planRegistration(
     topicSelection = firstRegistration || dataVersionChanged || incomplete ? "all" : "missing";
   }
 
-  const topologyChanged = existing === undefined || current?.brokerAddr !== request.brokerAddr || removed.length > 0;
+  const topologyChanged =
+    existing === undefined || current?.brokerAddr !== request.brokerAddr || removed.length > 0;
   const expectedTopologyVersion = existing?.topologyVersion;
   const topologyVersion =
     expectedTopologyVersion === undefined ? 1 : expectedTopologyVersion + (topologyChanged ? 1 : 0);

@@ -64,7 +64,8 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
     });
     brokerDatas.push(brokerDataOf(group, input.at));
     for (const member of liveMembers(group, input.at)) {
-      if (member.filterServerList.length > 0) filterServerTable[member.brokerAddr] = [...member.filterServerList];
+      if (member.filterServerList.length > 0)
+        filterServerTable[member.brokerAddr] = [...member.filterServerList];
     }
   }
   if (queueDatas.length === 0) return undefined;
@@ -110,6 +111,7 @@ export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: number): 
     clusters.set(group.clusterName, names);
   }
   const clusterAddrTable: Record<string, string[]> = {};
-  for (const cluster of [...clusters.keys()].sort(byName)) clusterAddrTable[cluster] = clusters.get(cluster) ?? [];
+  for (const cluster of [...clusters.keys()].sort(byName))
+    clusterAddrTable[cluster] = clusters.get(cluster) ?? [];
   return { brokerAddrTable, clusterAddrTable };
 }

@@ -35,7 +35,8 @@ export function decideSweep(
   const trips =
     config.enabled && counts.dead > config.minExpired && counts.dead > config.expiryRatio * counts.instances;
   if (!trips) return { expire: true, next: { selfPreservation: false, lastHealthySweepAt: now } };
-  const since = state.selfPreservation && state.since !== undefined ? state.since : (state.lastHealthySweepAt ?? now);
+  const since =
+    state.selfPreservation && state.since !== undefined ? state.since : (state.lastHealthySweepAt ?? now);
   const next: SweeperState = { selfPreservation: true, since };
   if (state.lastHealthySweepAt !== undefined) next.lastHealthySweepAt = state.lastHealthySweepAt;
   return { expire: false, next };

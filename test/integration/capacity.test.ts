@@ -4,7 +4,12 @@
  * the figures are printed for the README and the benchmarks.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistryFixture, type RegistryFixture, registration, topics } from "../support/registry-fixture";
+import {
+  createRegistryFixture,
+  type RegistryFixture,
+  registration,
+  topics,
+} from "../support/registry-fixture";
 
 let f: RegistryFixture;
 const figures: Record<string, { requests: number; rcu: number; wcu: number }> = {};
@@ -16,7 +21,10 @@ afterAll(async () => {
   await f.table.drop();
 });
 
-async function measure<T>(name: string, action: () => Promise<T>): Promise<{ requests: number; rcu: number; wcu: number }> {
+async function measure<T>(
+  name: string,
+  action: () => Promise<T>,
+): Promise<{ requests: number; rcu: number; wcu: number }> {
   f.capacity.reset();
   await action();
   figures[name] = f.capacity.totals;
@@ -26,17 +34,32 @@ async function measure<T>(name: string, action: () => Promise<T>): Promise<{ req
 describe("capacity per operation", () => {
   it("steady heartbeat: one request, at most 1 WCU, no read, even for a group of three", async () => {
     const brokerName = "cap-steady";
-    const master = registration({ brokerName, topicConfigTable: topics(1000, brokerName), filterServerList: ["10.0.0.1:30000"] });
-    const slaves = [1, 2].map((id) => registration({ brokerName, brokerId: id, brokerAddr: `10.0.0.${id + 1}:10911`, haServerAddr: `10.0.0.${id + 1}:10912` }));
+    const master = registration({
+      brokerName,
+      topicConfigTable: topics(1000, brokerName),
+      filterServerList: ["10.0.0.1:30000"],
+    });
+    const slaves = [1, 2].map((id) =>
+      registration({
+        brokerName,
+        brokerId: id,
+        brokerAddr: `10.0.0.${id + 1}:10911`,
+        haServerAddr: `10.0.0.${id + 1}:10912`,
+      }),
+    );
     await measure("first registration, 1,000 topics", () => f.nameServer.registerBroker(master));
     for (const slave of slaves) await f.nameServer.registerBroker(slave);
     // Joins bump the topology: each member's next heartbeat is a full one, once.
     await f.nameServer.registerBroker(master);
     for (const slave of slaves) await f.nameServer.registerBroker(slave);
 
-    const steady = await measure("steady heartbeat (master, 1,000 topics)", () => f.nameServer.registerBroker(master));
+    const steady = await measure("steady heartbeat (master, 1,000 topics)", () =>
+      f.nameServer.registerBroker(master),
+    );
     expect(steady).toEqual({ requests: 1, rcu: 0, wcu: 1 });
-    const slaveSteady = await measure("steady heartbeat (slave)", () => f.nameServer.registerBroker(slaves[1] ?? master));
+    const slaveSteady = await measure("steady heartbeat (slave)", () =>
+      f.nameServer.registerBroker(slaves[1] ?? master),
+    );
     expect(slaveSteady).toEqual({ requests: 1, rcu: 0, wcu: 1 });
     const light = await measure("light heartbeat", () =>
       f.nameServer.registerBroker({ ...master, topicConfigTable: undefined }),
@@ -54,8 +77,14 @@ describe("capacity per operation", () => {
         }),
       );
     }
-    expect((await measure("route query, topic on 1 group", () => f.nameServer.getRouteInfoByTopic("cap-on-1"))).requests).toBe(2);
-    expect((await measure("route query, topic on 10 groups", () => f.nameServer.getRouteInfoByTopic("cap-on-10"))).requests).toBe(2);
+    expect(
+      (await measure("route query, topic on 1 group", () => f.nameServer.getRouteInfoByTopic("cap-on-1")))
+        .requests,
+    ).toBe(2);
+    expect(
+      (await measure("route query, topic on 10 groups", () => f.nameServer.getRouteInfoByTopic("cap-on-10")))
+        .requests,
+    ).toBe(2);
     await measure("cluster info", () => f.nameServer.getBrokerClusterInfo());
     await measure("sweep (nothing to expire)", () => f.nameServer.sweep());
   });

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TopicNotExistError } from "../../lib/domain/errors";
 import { ORDER_TOPIC_CONFIG_NAMESPACE } from "../../lib/domain/model";
 import { PERM_WRITE } from "../../lib/domain/perm";
-import { createRegistryFixture, type RegistryFixture, registration, topics } from "../support/registry-fixture";
+import {
+  createRegistryFixture,
+  type RegistryFixture,
+  registration,
+  topics,
+} from "../support/registry-fixture";
 
 let f: RegistryFixture;
 beforeAll(async () => {
@@ -27,15 +32,28 @@ function names() {
 describe("master and slave", () => {
   it("only the master's topic config is applied; the slave is told the master", async () => {
     const { brokerName, master, slave } = names();
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, topicConfigTable: topics(2, brokerName) }));
-    const out = await f.nameServer.registerBroker(
-      registration({ brokerName, brokerId: 1, brokerAddr: slave, topicConfigTable: topics(5, brokerName, 4) }),
+    await f.nameServer.registerBroker(
+      registration({ brokerName, brokerAddr: master, topicConfigTable: topics(2, brokerName) }),
     );
-    expect(out.response).toEqual({ masterAddr: master, haServerAddr: "10.0.0.1:10912", topicConfigApplied: false });
+    const out = await f.nameServer.registerBroker(
+      registration({
+        brokerName,
+        brokerId: 1,
+        brokerAddr: slave,
+        topicConfigTable: topics(5, brokerName, 4),
+      }),
+    );
+    expect(out.response).toEqual({
+      masterAddr: master,
+      haServerAddr: "10.0.0.1:10912",
+      topicConfigApplied: false,
+    });
     const route = await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`);
     expect(route.queueDatas[0]?.perm).toBe(6);
     expect(route.brokerDatas[0]?.brokerAddrs).toEqual({ "0": master, "1": slave });
-    await expect(f.nameServer.getRouteInfoByTopic(`${brokerName}-4`)).rejects.toBeInstanceOf(TopicNotExistError);
+    await expect(f.nameServer.getRouteInfoByTopic(`${brokerName}-4`)).rejects.toBeInstanceOf(
+      TopicNotExistError,
+    );
   });
 
   it("a steady slave heartbeat still answers the live master", async () => {
@@ -50,9 +68,16 @@ describe("master and slave", () => {
 
   it("when the master unregisters, the group keeps its queue data and the slave serves reads", async () => {
     const { brokerName, master, slave } = names();
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, topicConfigTable: topics(2, brokerName) }));
+    await f.nameServer.registerBroker(
+      registration({ brokerName, brokerAddr: master, topicConfigTable: topics(2, brokerName) }),
+    );
     await f.nameServer.registerBroker(registration({ brokerName, brokerId: 1, brokerAddr: slave }));
-    await f.nameServer.unregisterBroker({ clusterName: "DefaultCluster", brokerName, brokerId: 0, brokerAddr: master });
+    await f.nameServer.unregisterBroker({
+      clusterName: "DefaultCluster",
+      brokerName,
+      brokerId: 0,
+      brokerAddr: master,
+    });
     const route = await f.nameServer.getRouteInfoByTopic(`${brokerName}-1`);
     expect(route.brokerDatas[0]?.brokerAddrs).toEqual({ "1": slave });
     expect(route.queueDatas[0]?.perm).toBe(6);
@@ -63,7 +88,12 @@ describe("master and slave", () => {
     const common = { brokerName, enableActingMaster: true, topicConfigTable: topics(3, brokerName) };
     await f.nameServer.registerBroker(registration({ ...common, brokerAddr: master }));
     await f.nameServer.registerBroker(registration({ ...common, brokerId: 1, brokerAddr: slave }));
-    await f.nameServer.unregisterBroker({ clusterName: "DefaultCluster", brokerName, brokerId: 0, brokerAddr: master });
+    await f.nameServer.unregisterBroker({
+      clusterName: "DefaultCluster",
+      brokerName,
+      brokerId: 0,
+      brokerAddr: master,
+    });
     for (let i = 0; i < 3; i++) {
       const route = await f.nameServer.getRouteInfoByTopic(`${brokerName}-${i}`);
       expect(route.queueDatas[0]?.perm).toBe(4);
@@ -72,25 +102,51 @@ describe("master and slave", () => {
 
   it("the prime slave adds topics the masterless group lacks, with WRITE cleared", async () => {
     const { brokerName, master, slave } = names();
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, topicConfigTable: topics(1, brokerName) }));
-    const slaveReq = registration({ brokerName, brokerId: 1, brokerAddr: slave, topicConfigTable: topics(2, brokerName) });
+    await f.nameServer.registerBroker(
+      registration({ brokerName, brokerAddr: master, topicConfigTable: topics(1, brokerName) }),
+    );
+    const slaveReq = registration({
+      brokerName,
+      brokerId: 1,
+      brokerAddr: slave,
+      topicConfigTable: topics(2, brokerName),
+    });
     await f.nameServer.registerBroker(slaveReq);
-    await f.nameServer.unregisterBroker({ clusterName: "DefaultCluster", brokerName, brokerId: 0, brokerAddr: master });
+    await f.nameServer.unregisterBroker({
+      clusterName: "DefaultCluster",
+      brokerName,
+      brokerId: 0,
+      brokerAddr: master,
+    });
     const out = await f.nameServer.registerBroker(slaveReq);
     expect(out.kind).toBe("full");
     expect(out.response.topicConfigApplied).toBe(true);
     // Topic 0 keeps the master's queue data (unchanged dataVersion); topic 1 is new, from the prime slave.
     expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).queueDatas[0]?.perm).toBe(6);
-    expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-1`)).queueDatas[0]?.perm).toBe(6 & ~PERM_WRITE);
+    expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-1`)).queueDatas[0]?.perm).toBe(
+      6 & ~PERM_WRITE,
+    );
   });
 
   it("promotion: a slave re-registering as id 0 leaves id 1 and rewrites the queue data", async () => {
     const { brokerName, master, slave } = names();
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, topicConfigTable: topics(1, brokerName) }));
-    await f.nameServer.registerBroker(registration({ brokerName, brokerId: 1, brokerAddr: slave }));
-    await f.nameServer.unregisterBroker({ clusterName: "DefaultCluster", brokerName, brokerId: 0, brokerAddr: master });
     await f.nameServer.registerBroker(
-      registration({ brokerName, brokerId: 0, brokerAddr: slave, topicConfigTable: topics(1, brokerName, 7) }),
+      registration({ brokerName, brokerAddr: master, topicConfigTable: topics(1, brokerName) }),
+    );
+    await f.nameServer.registerBroker(registration({ brokerName, brokerId: 1, brokerAddr: slave }));
+    await f.nameServer.unregisterBroker({
+      clusterName: "DefaultCluster",
+      brokerName,
+      brokerId: 0,
+      brokerAddr: master,
+    });
+    await f.nameServer.registerBroker(
+      registration({
+        brokerName,
+        brokerId: 0,
+        brokerAddr: slave,
+        topicConfigTable: topics(1, brokerName, 7),
+      }),
     );
     const route = await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`);
     expect(route.brokerDatas[0]?.brokerAddrs).toEqual({ "0": slave });
@@ -116,14 +172,23 @@ describe("unregister and expiry cascade", () => {
     );
     await f.nameServer.unregisterBroker({ clusterName, brokerName, brokerId: 0, brokerAddr: master });
 
-    await expect(f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).rejects.toBeInstanceOf(TopicNotExistError);
+    await expect(f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).rejects.toBeInstanceOf(
+      TopicNotExistError,
+    );
     const shared = await f.nameServer.getRouteInfoByTopic(`${brokerName}-1`);
     expect(shared.queueDatas.map((q) => q.brokerName)).toEqual([other.brokerName]);
-    expect((await f.nameServer.getBrokerClusterInfo()).clusterAddrTable[clusterName]).toEqual([other.brokerName]);
+    expect((await f.nameServer.getBrokerClusterInfo()).clusterAddrTable[clusterName]).toEqual([
+      other.brokerName,
+    ]);
     expect(await f.store.getGroup(brokerName)).toBeUndefined();
     expect(await f.store.getGroupQueueData(brokerName)).toEqual([]);
 
-    await f.nameServer.unregisterBroker({ clusterName, brokerName: other.brokerName, brokerId: 0, brokerAddr: other.master });
+    await f.nameServer.unregisterBroker({
+      clusterName,
+      brokerName: other.brokerName,
+      brokerId: 0,
+      brokerAddr: other.master,
+    });
     expect((await f.nameServer.getBrokerClusterInfo()).clusterAddrTable[clusterName]).toBeUndefined();
   });
 
@@ -139,18 +204,27 @@ describe("unregister and expiry cascade", () => {
 
   it("a broker that re-registers after being swept is a first registration again", async () => {
     const { brokerName, master } = names();
-    const req = registration({ brokerName, brokerAddr: master, heartbeatTimeoutMillis: 5000, topicConfigTable: topics(1, brokerName) });
+    const req = registration({
+      brokerName,
+      brokerAddr: master,
+      heartbeatTimeoutMillis: 5000,
+      topicConfigTable: topics(1, brokerName),
+    });
     await f.nameServer.registerBroker(req);
     f.clock.advance(6000);
     await f.nameServer.sweep();
     const out = await f.nameServer.registerBroker({ ...req });
     expect(out.kind).toBe("full");
-    expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).brokerDatas[0]?.brokerAddrs).toEqual({ "0": master });
+    expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).brokerDatas[0]?.brokerAddrs).toEqual({
+      "0": master,
+    });
   });
 
   it("a dead slave disappears from the route at once, and the sweep removes it alone", async () => {
     const { brokerName, master, slave } = names();
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, heartbeatTimeoutMillis: 60_000 }));
+    await f.nameServer.registerBroker(
+      registration({ brokerName, brokerAddr: master, heartbeatTimeoutMillis: 60_000 }),
+    );
     await f.nameServer.registerBroker(
       registration({ brokerName, brokerId: 1, brokerAddr: slave, heartbeatTimeoutMillis: 5000 }),
     );
@@ -184,20 +258,34 @@ describe("operator actions", () => {
     const a = names();
     const b = names();
     const topic = `Deleted-${a.brokerName}`;
-    const reqA = registration({ clusterName: "C1", brokerName: a.brokerName, brokerAddr: a.master, topicConfigTable: { [topic]: {} } });
-    const reqB = registration({ clusterName: "C2", brokerName: b.brokerName, brokerAddr: b.master, topicConfigTable: { [topic]: {} } });
+    const reqA = registration({
+      clusterName: "C1",
+      brokerName: a.brokerName,
+      brokerAddr: a.master,
+      topicConfigTable: { [topic]: {} },
+    });
+    const reqB = registration({
+      clusterName: "C2",
+      brokerName: b.brokerName,
+      brokerAddr: b.master,
+      topicConfigTable: { [topic]: {} },
+    });
     await f.nameServer.registerBroker(reqA);
     await f.nameServer.registerBroker(reqB);
 
     await f.nameServer.deleteTopic(topic, "C1");
-    expect((await f.nameServer.getRouteInfoByTopic(topic)).queueDatas.map((q) => q.brokerName)).toEqual([b.brokerName]);
+    expect((await f.nameServer.getRouteInfoByTopic(topic)).queueDatas.map((q) => q.brokerName)).toEqual([
+      b.brokerName,
+    ]);
     await f.nameServer.deleteTopic(topic);
     await expect(f.nameServer.getRouteInfoByTopic(topic)).rejects.toBeInstanceOf(TopicNotExistError);
     await f.nameServer.deleteTopic(topic);
 
     const again = await f.nameServer.registerBroker(reqA);
     expect(again.kind).toBe("full");
-    expect((await f.nameServer.getRouteInfoByTopic(topic)).queueDatas.map((q) => q.brokerName)).toEqual([a.brokerName]);
+    expect((await f.nameServer.getRouteInfoByTopic(topic)).queueDatas.map((q) => q.brokerName)).toEqual([
+      a.brokerName,
+    ]);
   });
 
   it("topic lists: all, per cluster, live groups only, sorted", async () => {
@@ -205,10 +293,21 @@ describe("operator actions", () => {
     const b = names();
     const cluster = `List-${a.brokerName}`;
     await f.nameServer.registerBroker(
-      registration({ clusterName: cluster, brokerName: a.brokerName, brokerAddr: a.master, topicConfigTable: { [`${cluster}-z`]: {}, [`${cluster}-a`]: {} } }),
+      registration({
+        clusterName: cluster,
+        brokerName: a.brokerName,
+        brokerAddr: a.master,
+        topicConfigTable: { [`${cluster}-z`]: {}, [`${cluster}-a`]: {} },
+      }),
     );
     await f.nameServer.registerBroker(
-      registration({ clusterName: cluster, brokerName: b.brokerName, brokerAddr: b.master, heartbeatTimeoutMillis: 1000, topicConfigTable: { [`${cluster}-dead`]: {} } }),
+      registration({
+        clusterName: cluster,
+        brokerName: b.brokerName,
+        brokerAddr: b.master,
+        heartbeatTimeoutMillis: 1000,
+        topicConfigTable: { [`${cluster}-dead`]: {} },
+      }),
     );
     f.clock.advance(1001);
     expect(await f.nameServer.getTopicsByCluster(cluster)).toEqual([`${cluster}-a`, `${cluster}-z`]);
@@ -234,7 +333,9 @@ describe("operator actions", () => {
   it("ORDER_TOPIC_CONFIG in KV appears as the route's orderTopicConf, and goes with it", async () => {
     const { brokerName, master } = names();
     const topic = `Ordered-${brokerName}`;
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, topicConfigTable: { [topic]: {} } }));
+    await f.nameServer.registerBroker(
+      registration({ brokerName, brokerAddr: master, topicConfigTable: { [topic]: {} } }),
+    );
     await f.nameServer.putKvConfig(ORDER_TOPIC_CONFIG_NAMESPACE, topic, `${brokerName}:4`);
     expect((await f.nameServer.getRouteInfoByTopic(topic)).orderTopicConf).toBe(`${brokerName}:4`);
     expect((await f.nameServer.getKvList(ORDER_TOPIC_CONFIG_NAMESPACE))[topic]).toBe(`${brokerName}:4`);
@@ -247,10 +348,20 @@ describe("operator actions", () => {
     const b = names();
     const topic = `Zoned-${a.brokerName}`;
     await f.nameServer.registerBroker(
-      registration({ brokerName: a.brokerName, brokerAddr: a.master, zoneName: "az-1", topicConfigTable: { [topic]: {} } }),
+      registration({
+        brokerName: a.brokerName,
+        brokerAddr: a.master,
+        zoneName: "az-1",
+        topicConfigTable: { [topic]: {} },
+      }),
     );
     await f.nameServer.registerBroker(
-      registration({ brokerName: b.brokerName, brokerAddr: b.master, zoneName: "az-2", topicConfigTable: { [topic]: {} } }),
+      registration({
+        brokerName: b.brokerName,
+        brokerAddr: b.master,
+        zoneName: "az-2",
+        topicConfigTable: { [topic]: {} },
+      }),
     );
     const route = await f.nameServer.getRouteInfoByTopic(topic, "az-1");
     expect(route.brokerDatas.map((bd) => bd.brokerName)).toEqual([a.brokerName]);
@@ -259,16 +370,21 @@ describe("operator actions", () => {
 });
 
 describe("large registrations", () => {
-  it.each([5000, 10_000])("a first registration of %i topics is written whole (batched, bounded concurrency)", async (count) => {
-    const { brokerName, master } = names();
-    const started = performance.now();
-    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: master, topicConfigTable: topics(count, brokerName) }));
-    const elapsed = performance.now() - started;
-    console.info(`first registration of ${count} topics: ${Math.round(elapsed)} ms`);
-    expect(await f.store.getGroupQueueData(brokerName)).toHaveLength(count);
-    const steady = await f.nameServer.registerBroker(
-      registration({ brokerName, brokerAddr: master, topicConfigTable: topics(count, brokerName) }),
-    );
-    expect(steady.kind).toBe("steady");
-  });
+  it.each([5000, 10_000])(
+    "a first registration of %i topics is written whole (batched, bounded concurrency)",
+    async (count) => {
+      const { brokerName, master } = names();
+      const started = performance.now();
+      await f.nameServer.registerBroker(
+        registration({ brokerName, brokerAddr: master, topicConfigTable: topics(count, brokerName) }),
+      );
+      const elapsed = performance.now() - started;
+      console.info(`first registration of ${count} topics: ${Math.round(elapsed)} ms`);
+      expect(await f.store.getGroupQueueData(brokerName)).toHaveLength(count);
+      const steady = await f.nameServer.registerBroker(
+        registration({ brokerName, brokerAddr: master, topicConfigTable: topics(count, brokerName) }),
+      );
+      expect(steady.kind).toBe("steady");
+    },
+  );
 });

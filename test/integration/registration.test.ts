@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FullRegistrationRequiredError, TopicNotExistError } from "../../lib/domain/errors";
-import { createRegistryFixture, type RegistryFixture, registration, topics } from "../support/registry-fixture";
+import {
+  createRegistryFixture,
+  type RegistryFixture,
+  registration,
+  topics,
+} from "../support/registry-fixture";
 
 let f: RegistryFixture;
 beforeAll(async () => {
@@ -17,11 +22,15 @@ const uniqueName = () => `broker-${++n}`;
 describe("registration against DynamoDB Local", () => {
   it("first registration writes the group and its queue data; the route answers them", async () => {
     const brokerName = uniqueName();
-    const out = await f.nameServer.registerBroker(registration({ brokerName, topicConfigTable: topics(3, brokerName) }));
+    const out = await f.nameServer.registerBroker(
+      registration({ brokerName, topicConfigTable: topics(3, brokerName) }),
+    );
     expect(out.kind).toBe("full");
     expect(out.response.topicConfigApplied).toBe(true);
     const route = await f.nameServer.getRouteInfoByTopic(`${brokerName}-1`);
-    expect(route.queueDatas).toEqual([{ brokerName, readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 }]);
+    expect(route.queueDatas).toEqual([
+      { brokerName, readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+    ]);
     expect(route.brokerDatas[0]?.brokerAddrs).toEqual({ "0": "10.0.0.1:10911" });
   });
 
@@ -46,7 +55,11 @@ describe("registration against DynamoDB Local", () => {
     expect(out.kind).toBe("light");
     expect(f.capacity.totals.requests).toBe(1);
     await expect(
-      f.nameServer.registerBroker({ ...req, topicConfigTable: undefined, dataVersion: { ...req.dataVersion, counter: 99 } }),
+      f.nameServer.registerBroker({
+        ...req,
+        topicConfigTable: undefined,
+        dataVersion: { ...req.dataVersion, counter: 99 },
+      }),
     ).rejects.toBeInstanceOf(FullRegistrationRequiredError);
   });
 
@@ -73,7 +86,9 @@ describe("registration against DynamoDB Local", () => {
       registration({ brokerName, heartbeatTimeoutMillis: 10_000, topicConfigTable: topics(2, brokerName) }),
     );
     f.clock.advance(10_001);
-    await expect(f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).rejects.toBeInstanceOf(TopicNotExistError);
+    await expect(f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).rejects.toBeInstanceOf(
+      TopicNotExistError,
+    );
     const report = await f.nameServer.sweep();
     expect(report.expiredInstances).toBeGreaterThanOrEqual(1);
     expect(await f.store.getGroup(brokerName)).toBeUndefined();

@@ -68,17 +68,42 @@ export async function createRegistryFixture(
   const table = await createTestTable("ns");
   const capacity = new CapacityLog();
   const clock = new FakeClock();
-  const store = new DynamoRegistryStore({ client: table.client, tableName: table.tableName, recorder: capacity.record });
+  const store = new DynamoRegistryStore({
+    client: table.client,
+    tableName: table.tableName,
+    recorder: capacity.record,
+  });
   const selfPreservation = options.selfPreservation ?? { enabled: false, expiryRatio: 1, minExpired: 0 };
   const make = () => createNameServer({ store, now: clock.now, selfPreservation });
   return { table, store, nameServer: make(), clock, capacity, another: make };
 }
 
-export function topics(count: number, prefix = "Topic", perm = 6): NonNullable<RegisterBrokerRequest["topicConfigTable"]> {
-  const table: Record<string, { topicName: string; readQueueNums: number; writeQueueNums: number; perm: number; topicSysFlag: number; order: boolean }> = {};
+export function topics(
+  count: number,
+  prefix = "Topic",
+  perm = 6,
+): NonNullable<RegisterBrokerRequest["topicConfigTable"]> {
+  const table: Record<
+    string,
+    {
+      topicName: string;
+      readQueueNums: number;
+      writeQueueNums: number;
+      perm: number;
+      topicSysFlag: number;
+      order: boolean;
+    }
+  > = {};
   for (let i = 0; i < count; i++) {
     const name = `${prefix}-${i}`;
-    table[name] = { topicName: name, readQueueNums: 4, writeQueueNums: 4, perm, topicSysFlag: 0, order: false };
+    table[name] = {
+      topicName: name,
+      readQueueNums: 4,
+      writeQueueNums: 4,
+      perm,
+      topicSysFlag: 0,
+      order: false,
+    };
   }
   return table;
 }

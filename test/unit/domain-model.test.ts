@@ -93,11 +93,15 @@ describe("registration body", () => {
     expect(
       issuesOf(registerBrokerSchema.safeParse({ ...request(), topicConfigTable: { A: { topicName: "B" } } })),
     ).toEqual(["topicConfigTable.A.topicName"]);
-    expect(registerBrokerSchema.safeParse({ ...request(), topicConfigTable: { "bad topic": {} } }).success).toBe(false);
+    expect(
+      registerBrokerSchema.safeParse({ ...request(), topicConfigTable: { "bad topic": {} } }).success,
+    ).toBe(false);
   });
 
   it("bounds heartbeatTimeoutMillis to 1000..3600000", () => {
-    expect(registerBrokerSchema.safeParse({ ...request(), heartbeatTimeoutMillis: 3_600_001 }).success).toBe(false);
+    expect(registerBrokerSchema.safeParse({ ...request(), heartbeatTimeoutMillis: 3_600_001 }).success).toBe(
+      false,
+    );
     expect(registerBrokerSchema.safeParse({ ...request(), heartbeatTimeoutMillis: 1000 }).success).toBe(true);
   });
 });

@@ -61,7 +61,12 @@ describe("planRegistration (RocketMQ registerBroker)", () => {
 
   it("a slave under a master applies no topic and is told the live master's addresses", () => {
     const g = group([member()]);
-    const p = plan(g, request({ brokerId: 1, brokerAddr: "10.0.0.2:10911", haServerAddr: undefined }), T0, newEpoch);
+    const p = plan(
+      g,
+      request({ brokerId: 1, brokerAddr: "10.0.0.2:10911", haServerAddr: undefined }),
+      T0,
+      newEpoch,
+    );
     expect(p.topicAuthority).toBeNull();
     expect(p.topicSelection).toBe("none");
     expect(p.member.digest).toBe(p.digest);
@@ -125,7 +130,12 @@ describe("planRegistration (RocketMQ registerBroker)", () => {
   });
 
   it("a new address at an id replaces the old one when the old holder is dead", () => {
-    const g = group([member({ lastUpdateTimestamp: T0 - 500_000, dataVersion: { stateVersion: 9, timestamp: 1, counter: 1 } })]);
+    const g = group([
+      member({
+        lastUpdateTimestamp: T0 - 500_000,
+        dataVersion: { stateVersion: 9, timestamp: 1, counter: 1 },
+      }),
+    ]);
     const p = plan(g, request({ brokerAddr: "10.0.0.9:10911" }), T0, newEpoch);
     expect(p.member.brokerAddr).toBe("10.0.0.9:10911");
     expect(p.dataVersionChanged).toBe(true);

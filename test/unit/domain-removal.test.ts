@@ -41,7 +41,9 @@ describe("planExpiry (scanNotActiveBroker)", () => {
   it("removes members whose heartbeat is older than their timeout, carrying the heartbeat time read", () => {
     const dead = member({ brokerId: 1, brokerAddr: "10.0.0.2:10911", lastUpdateTimestamp: T0 - 130_000 });
     const p = planExpiry(group([master, dead]), T0);
-    expect(p.removals).toEqual([{ brokerId: 1, brokerAddr: "10.0.0.2:10911", lastUpdateTimestamp: T0 - 130_000 }]);
+    expect(p.removals).toEqual([
+      { brokerId: 1, brokerAddr: "10.0.0.2:10911", lastUpdateTimestamp: T0 - 130_000 },
+    ]);
   });
 
   it("a heartbeat exactly timeout old is still live", () => {

@@ -50,7 +50,9 @@ describe("assembleRoute (pickupTopicRouteData over live instances)", () => {
   it("ignores queue data of another incarnation of the group and of unknown groups", () => {
     const groups = new Map([["broker-a", group([master], { epoch: "epoch-2" })]]);
     expect(assembleRoute({ queueDatas: [queueData({ epoch: "epoch-1" })], groups, at: T0 })).toBeUndefined();
-    expect(assembleRoute({ queueDatas: [queueData({ brokerName: "ghost" })], groups, at: T0 })).toBeUndefined();
+    expect(
+      assembleRoute({ queueDatas: [queueData({ brokerName: "ghost" })], groups, at: T0 }),
+    ).toBeUndefined();
   });
 
   it("lists groups in brokerName order, so equal routes have equal bodies (ETag)", () => {
@@ -69,13 +71,33 @@ describe("assembleRoute (pickupTopicRouteData over live instances)", () => {
 
 describe("filterByZone (ZoneRouteRPCHook)", () => {
   const route: TopicRouteData = {
-    queueDatas: [queueData(), queueData({ brokerName: "broker-b" }), queueData({ brokerName: "broker-c" })].map(
-      ({ topic: _t, epoch: _e, ...qd }) => qd,
-    ),
+    queueDatas: [
+      queueData(),
+      queueData({ brokerName: "broker-b" }),
+      queueData({ brokerName: "broker-c" }),
+    ].map(({ topic: _t, epoch: _e, ...qd }) => qd),
     brokerDatas: [
-      { cluster: "C", brokerName: "broker-a", brokerAddrs: { "0": "a:1" }, zoneName: "az-1", enableActingMaster: false },
-      { cluster: "C", brokerName: "broker-b", brokerAddrs: { "0": "b:1" }, zoneName: "az-2", enableActingMaster: false },
-      { cluster: "C", brokerName: "broker-c", brokerAddrs: { "1": "c:1" }, zoneName: "az-2", enableActingMaster: false },
+      {
+        cluster: "C",
+        brokerName: "broker-a",
+        brokerAddrs: { "0": "a:1" },
+        zoneName: "az-1",
+        enableActingMaster: false,
+      },
+      {
+        cluster: "C",
+        brokerName: "broker-b",
+        brokerAddrs: { "0": "b:1" },
+        zoneName: "az-2",
+        enableActingMaster: false,
+      },
+      {
+        cluster: "C",
+        brokerName: "broker-c",
+        brokerAddrs: { "1": "c:1" },
+        zoneName: "az-2",
+        enableActingMaster: false,
+      },
     ],
     filterServerTable: { "b:1": ["b:2"], "a:1": ["a:2"] },
   };

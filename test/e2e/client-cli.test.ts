@@ -1,0 +1,411 @@
+/**
+ * The `namesrv` CLI as a child process against the real local registry: every command, as a table and
+ * as JSON, with its exit codes (0 done, 1 request failed, 2 usage).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BrokerAgent } from "../../lib/client/broker-agent";
+import { freePort } from "../../lib/local/dynamodb-local";
+import { type LocalRegistry, startLocalRegistry } from "../../lib/local/registry";
+import {
+  brokerIdentity,
+  REPO_ROOT,
+  type RunningCli,
+  runCli,
+  startCli,
+  startRegistry,
+  topicStateOf,
+  topicTable,
+  unique,
+} from "./client-helpers";
+
+let registry: LocalRegistry;
+let url: string;
+let workDir: string;
+const agents: BrokerAgent[] = [];
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  url = registry.url;
+  workDir = await mkdtemp(join(tmpdir(), "namesrv-cli-"));
+});
+
+afterAll(async () => {
+  await Promise.all(agents.map((agent) => agent.stop({ unregister: false })));
+  await registry?.stop();
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+/** A broker group registered through the agent, with its topics. */
+async function registerBroker(options: { clusterName?: string; zoneName?: string; topics?: string[] } = {}) {
+  const broker = brokerIdentity({
+    ...(options.clusterName === undefined ? {} : { clusterName: options.clusterName }),
+    ...(options.zoneName === undefined ? {} : { zoneName: options.zoneName }),
+  });
+  const topics = options.topics ?? [unique("Topic")];
+  const agent = new BrokerAgent({
+    broker,
+    nameServers: [url],
+    topicState: topicStateOf(topicTable(topics)).topicState,
+  });
+  agents.push(agent);
+  await agent.start();
+  return { broker, topics, agent };
+}
+
+const cli = (...args: string[]) => runCli([...args, "--url", url]);
+
+/** Any program as a child process (for the npm script and the package bin). */
+function runCommand(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout }));
+  });
+}
+
+function json<T = Record<string, unknown>>(stdout: string): T {
+  return JSON.parse(stdout) as T;
+}
+
+describe("namesrv read commands", () => {
+  it("clusterList prints the live brokers as a table and as JSON", async () => {
+    const { broker } = await registerBroker();
+
+    const [table, asJson] = await Promise.all([cli("clusterList"), cli("clusterList", "--json")]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^CLUSTER\s+BROKER\s+BID\s+ADDR\s+ZONE\s+ACTING-MASTER$/m);
+    expect(table.stdout).toMatch(
+      new RegExp(`^${broker.clusterName}\\s+${broker.brokerName}\\s+0\\s+127\\.0\\.0\\.1:10911\\s`, "m"),
+    );
+    expect(asJson.code).toBe(0);
+    expect(json(asJson.stdout)).toMatchObject({
+      brokerAddrTable: {
+        [broker.brokerName]: { cluster: broker.clusterName, brokerAddrs: { "0": broker.brokerAddr } },
+      },
+      clusterAddrTable: { [broker.clusterName]: [broker.brokerName] },
+    });
+  });
+
+  it("topicList lists all topics, or a cluster's", async () => {
+    const { broker, topics } = await registerBroker({ topics: [unique("TopicA"), unique("TopicB")] });
+
+    const [all, ofCluster, ofUnknown] = await Promise.all([
+      cli("topicList"),
+      cli("topicList", "--cluster", broker.clusterName, "--json"),
+      cli("topicList", "--cluster", unique("nobody")),
+    ]);
+
+    expect(all.code).toBe(0);
+    expect(all.stdout.split("\n")).toEqual(expect.arrayContaining(topics));
+    expect(json(ofCluster.stdout)).toEqual({ topicList: [...topics].sort() });
+    expect(ofUnknown.stdout).toBe("(no topics)\n");
+  });
+
+  it("topicRoute prints queue data and brokers, filters by zone, and exits 1 for an unknown topic", async () => {
+    const topic = unique("Topic");
+    const clusterName = unique("cluster");
+    const inZone = await registerBroker({ clusterName, zoneName: "az-1", topics: [topic] });
+    await registerBroker({ clusterName, zoneName: "az-2", topics: [topic] });
+
+    const [table, zoned, missing] = await Promise.all([
+      cli("topicRoute", topic),
+      cli("topicRoute", topic, "--zone", "az-1", "--json"),
+      cli("topicRoute", unique("Nope")),
+    ]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(`Topic ${topic}`);
+    expect(table.stdout).toMatch(/^BROKER\s+READ-QUEUES\s+WRITE-QUEUES\s+PERM\s+SYSFLAG$/m);
+    expect(table.stdout).toMatch(
+      new RegExp(`^${inZone.broker.brokerName}\\s+4\\s+4\\s+RW- \\(6\\)\\s+0$`, "m"),
+    );
+    const route = json<{ brokerDatas: Array<{ brokerName: string; zoneName: string }> }>(zoned.stdout);
+    expect(route.brokerDatas.map((b) => b.brokerName)).toEqual([inZone.broker.brokerName]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^namesrv topicRoute: .*TOPIC_NOT_EXIST: No topic route info in name server for the topic: /,
+    );
+    expect(missing.stdout).toBe("");
+  });
+
+  it("brokerMembers lists a group's live members", async () => {
+    const { broker } = await registerBroker();
+
+    const [table, asJson] = await Promise.all([
+      cli("brokerMembers", broker.clusterName, broker.brokerName),
+      cli("brokerMembers", broker.clusterName, broker.brokerName, "--json"),
+    ]);
+
+    expect(table.stdout).toMatch(
+      new RegExp(`^${broker.clusterName}\\s+${broker.brokerName}\\s+0\\s+127\\.0\\.0\\.1:10911$`, "m"),
+    );
+    expect(json(asJson.stdout)).toEqual({
+      cluster: broker.clusterName,
+      brokerName: broker.brokerName,
+      brokerAddrs: { "0": broker.brokerAddr },
+    });
+  });
+});
+
+describe("namesrv write commands", () => {
+  it("wipeWritePerm and addWritePerm change the perm of every topic of a group", async () => {
+    const { broker, topics } = await registerBroker({ topics: [unique("Topic"), unique("Topic")] });
+    const topic = topics[0] ?? "";
+    const permOf = async () =>
+      json<{ queueDatas: Array<{ perm: number }> }>((await cli("topicRoute", topic, "--json")).stdout)
+        .queueDatas[0]?.perm;
+
+    const wiped = await cli("wipeWritePerm", broker.brokerName);
+    const permAfterWipe = await permOf();
+    const added = await cli("addWritePerm", broker.brokerName, "--json");
+    const permAfterAdd = await permOf();
+
+    expect(wiped.code).toBe(0);
+    expect(wiped.stdout).toBe(`${url}: wiped write perm of ${broker.brokerName}: 2 topic(s)\n`);
+    expect(permAfterWipe).toBe(4);
+    expect(added.code).toBe(0);
+    expect(json(added.stdout)).toEqual([{ nameServer: url, ok: true, affectedTopicCount: 2 }]);
+    expect(permAfterAdd).toBe(6);
+  });
+
+  it("deleteTopic removes a cluster's queue data, then the whole topic", async () => {
+    const topic = unique("Topic");
+    const first = await registerBroker({ topics: [topic] });
+    const second = await registerBroker({ topics: [topic] });
+
+    const fromCluster = await cli("deleteTopic", topic, "--cluster", first.broker.clusterName);
+    const route = json<{ queueDatas: Array<{ brokerName: string }> }>(
+      (await cli("topicRoute", topic, "--json")).stdout,
+    );
+    const whole = await cli("deleteTopic", topic, "--json");
+    const gone = await cli("topicRoute", topic);
+
+    expect(fromCluster.code).toBe(0);
+    expect(fromCluster.stdout).toContain(`deleted topic ${topic} from cluster ${first.broker.clusterName}`);
+    expect(route.queueDatas.map((q) => q.brokerName)).toEqual([second.broker.brokerName]);
+    expect(json(whole.stdout)).toEqual([{ nameServer: url, ok: true }]);
+    expect(gone.code).toBe(1);
+  });
+
+  it("kv put, get, list and delete", async () => {
+    const namespace = unique("NS");
+
+    const put = await cli("kv", "put", namespace, "key one", "value 1");
+    const [got, listed, listedJson] = await Promise.all([
+      cli("kv", "get", namespace, "key one"),
+      cli("kv", "list", namespace),
+      cli("kv", "list", namespace, "--json"),
+    ]);
+    const deleted = await cli("kv", "delete", namespace, "key one");
+    const missing = await cli("kv", "get", namespace, "key one", "--json");
+
+    expect(put.code).toBe(0);
+    expect(got.stdout).toBe("value 1\n");
+    expect(listed.stdout).toMatch(/^KEY\s+VALUE\nkey one\s+value 1\n$/);
+    expect(json(listedJson.stdout)).toEqual({ table: { "key one": "value 1" } });
+    expect(deleted.code).toBe(0);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`QUERY_NOT_FOUND: No config item, Namespace: ${namespace} Key: key one`);
+  });
+
+  it("register sends a registration file to every NameServer and exits 1 if one of them failed", async () => {
+    const broker = brokerIdentity();
+    const topic = unique("Topic");
+    const file = join(workDir, "registration.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...broker,
+        dataVersion: { stateVersion: 0, timestamp: Date.now(), counter: 1 },
+        topicConfigTable: topicTable([topic]),
+      }),
+    );
+    const deadUrl = `http://127.0.0.1:${await freePort()}`;
+
+    const registered = await cli("register", file);
+    const partly = await runCli(["register", file, "--json", "--url", deadUrl, "--url", url]);
+
+    expect(registered.code).toBe(0);
+    expect(registered.stdout).toContain(
+      `${url}: registered ${broker.brokerName} (id 0, ${broker.brokerAddr}); topicConfigApplied=true`,
+    );
+    expect((await cli("topicRoute", topic)).code).toBe(0);
+    expect(partly.code).toBe(1);
+    expect(json<unknown[]>(partly.stdout)).toEqual([
+      {
+        nameServer: deadUrl,
+        ok: false,
+        error: { code: "UNREACHABLE", message: `cannot reach ${deadUrl}: is \`npm start\` running?` },
+      },
+      expect.objectContaining({ nameServer: url, ok: true }),
+    ]);
+  });
+
+  it("register exits 2 on a file that is not a valid registration", async () => {
+    const file = join(workDir, "invalid.json");
+    await writeFile(
+      file,
+      JSON.stringify({ clusterName: "c", brokerName: "b", brokerId: -1, brokerAddr: "x" }),
+    );
+
+    const result = await cli("register", file);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is not a valid registration: .*brokerId/);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("namesrv errors and configuration", () => {
+  it("exits 2 on usage errors and 1 when the NameServer cannot be reached", async () => {
+    const deadUrl = `http://127.0.0.1:${await freePort()}`;
+
+    const [usage, unknown, unreachable] = await Promise.all([
+      cli("topicRoute"),
+      cli("frobnicate"),
+      runCli(["clusterList", "--url", deadUrl]),
+    ]);
+
+    expect(usage.code).toBe(2);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      "namesrv: unknown command 'frobnicate'. Run `namesrv --help` for the list.\n",
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe(
+      `namesrv clusterList: cannot reach ${deadUrl}: is \`npm start\` running?\n`,
+    );
+  });
+
+  it("reads NAMESRV_URL, ';'-separated, and fails over to the next NameServer", async () => {
+    const { broker } = await registerBroker();
+    const deadUrl = `http://127.0.0.1:${await freePort()}`;
+
+    const result = await runCli(["brokerMembers", broker.clusterName, broker.brokerName, "--json"], {
+      NAMESRV_URL: `${deadUrl};${url}`,
+    });
+
+    expect(result.code).toBe(0);
+    expect(json(result.stdout)).toMatchObject({ brokerAddrs: { "0": broker.brokerAddr } });
+  });
+
+  it("sends --token or NAMESRV_TOKEN to a registry in token mode, and says what to do without it", async () => {
+    const guarded = await startLocalRegistry({
+      dynamodbEndpoint: registry.dynamodbEndpoint,
+      tableName: registry.tableName,
+      token: "s3cret",
+      logLevel: "WARN",
+    });
+    try {
+      const [without, withFlag, withEnv] = await Promise.all([
+        runCli(["topicList", "--url", guarded.url]),
+        runCli(["topicList", "--url", guarded.url, "--token", "s3cret", "--json"]),
+        runCli(["topicList", "--url", guarded.url], { NAMESRV_TOKEN: "s3cret" }),
+      ]);
+
+      expect(without.code).toBe(1);
+      expect(without.stderr).toMatch(/401 UNAUTHORIZED.*pass --token or set NAMESRV_TOKEN/);
+      expect(withFlag.code).toBe(0);
+      expect(json(withFlag.stdout)).toHaveProperty("topicList");
+      expect(withEnv.code).toBe(0);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it("prints help per command, and runs through the npm script and the package bin", async () => {
+    const [help, commandHelp, viaNpm, viaBin] = await Promise.all([
+      runCli(["--help"]),
+      runCli(["kv", "--help"]),
+      runCommand("npm", ["run", "--silent", "namesrv", "--", "topicRoute", "--help"], REPO_ROOT),
+      runCommand(join(REPO_ROOT, "bin/namesrv.mjs"), ["clusterList", "--json", "--url", url], workDir),
+    ]);
+
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: namesrv <command> [options]");
+    expect(commandHelp.stdout).toContain("kv put <ns> <key> <value>");
+    expect(viaNpm.code).toBe(0);
+    expect(viaNpm.stdout).toContain("Usage: namesrv topicRoute <topic> [--zone Z]");
+    expect(viaBin.code).toBe(0);
+    expect(json(viaBin.stdout)).toHaveProperty("clusterAddrTable");
+  });
+});
+
+describe("namesrv demo-broker and watch", () => {
+  it("runs a master and a slave until Ctrl-C, then unregisters", { timeout: 120_000 }, async () => {
+    const clusterName = unique("cluster");
+    const brokerName = unique("broker");
+    const common = ["--url", url, "--cluster", clusterName, "--name", brokerName, "--topics", "2"];
+    const master = startCli(["demo-broker", ...common]);
+    let slave: RunningCli | undefined;
+    try {
+      await master.waitForOutput(/registered with 2 topic\(s\) \[firstContact\]/);
+      // Started once its master is live, the slave hears the master's addresses in its first answer.
+      slave = startCli(["demo-broker", ...common, "--id", "1"]);
+      await slave.waitForOutput(/master 127\.0\.0\.1:10911, HA 127\.0\.0\.1:10912/);
+      const members = json<{ brokerAddrs: Record<string, string> }>(
+        (await cli("brokerMembers", clusterName, brokerName, "--json")).stdout,
+      );
+      expect(members.brokerAddrs).toEqual({ "0": "127.0.0.1:10911", "1": "127.0.0.1:10921" });
+
+      expect(await master.stop("SIGINT")).toBe(0);
+      expect(master.output()).toContain(`${url}: unregistered`);
+      const afterMaster = json<{ brokerAddrs: Record<string, string> }>(
+        (await cli("brokerMembers", clusterName, brokerName, "--json")).stdout,
+      );
+      expect(afterMaster.brokerAddrs).toEqual({ "1": "127.0.0.1:10921" });
+      expect(await slave.stop("SIGINT")).toBe(0);
+      expect(slave.output()).toContain(`${url}: unregistered`);
+    } finally {
+      await Promise.all([master.stop("SIGINT"), slave?.stop("SIGINT")]);
+    }
+  });
+
+  it("watch prints a route as it appears, and its removal when a killed broker expires", async () => {
+    const prefix = unique("Watched");
+    const topic = `${prefix}-0`;
+    const watch = startCli(["watch", topic, "--url", url, "--interval", "0.5"]);
+    let broker: RunningCli | undefined;
+    try {
+      await watch.waitForOutput(/no route yet \(TOPIC_NOT_EXIST\)/);
+      broker = startCli([
+        "demo-broker",
+        "--url",
+        url,
+        "--cluster",
+        unique("cluster"),
+        "--topics",
+        "1",
+        "--topic-prefix",
+        prefix,
+        "--period",
+        "10",
+        "--heartbeat-timeout",
+        "11",
+      ]);
+      await broker.waitForOutput(/registered with 1 topic/);
+      await watch.waitForOutput(new RegExp(`${topic}: route found`));
+
+      // kill -9: no unregistration; the registry stops returning the broker once its heartbeat is 11 s old.
+      expect(await broker.stop("SIGKILL")).toBe("SIGKILL");
+      await watch.waitForOutput(new RegExp(`${topic}: no route any more`));
+
+      expect(await watch.stop("SIGINT")).toBe(0);
+    } finally {
+      await Promise.all([broker?.stop("SIGKILL"), watch.stop("SIGINT")]);
+    }
+  }, 120_000);
+});
