@@ -12,6 +12,7 @@ import {
   type dataVersionSchema,
   type RegisterBrokerResult,
   registerBrokerSchema,
+  type TopicConfigTableInput,
   type UnregisterBrokerRequest,
 } from "../domain/model";
 import { NameServerClient, type RegisterBrokerBody } from "./name-server-client";
@@ -39,7 +40,7 @@ export interface BrokerIdentity {
   heartbeatTimeoutMillis?: number;
 }
 
-export type TopicConfigTable = NonNullable<RegisterBrokerBody["topicConfigTable"]>;
+export type TopicConfigTable = TopicConfigTableInput;
 
 /** The broker's current topics, as its TopicConfigManager holds them. */
 export interface BrokerTopicState {

@@ -3,10 +3,12 @@
  * response types are the model's own; responses are checked before they are trusted.
  */
 import * as z from "zod";
+/** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
 import type {
   BrokerData,
   ClusterInfo,
   QueueData,
+  RegisterBrokerBody,
   RegisterBrokerRequest,
   RegisterBrokerResult,
   registerBrokerSchema,
@@ -15,8 +17,7 @@ import type {
 } from "../domain/model";
 import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
 
-/** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
-export type RegisterBrokerBody = z.input<typeof registerBrokerSchema>;
+export type { RegisterBrokerBody };
 
 export interface BrokerMemberGroup {
   cluster: string;

@@ -12,12 +12,16 @@ const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
 const NAME_MAX = 127;
 const RETRY_DLQ_TOPIC_MAX = 255;
 
+// JavaScript objects cannot hold this key as data: a topic or KV key named so would be silently lost.
+const notProto = [(v: string) => v !== "__proto__", { message: '"__proto__" is reserved' }] as const;
+
 /** clusterName, brokerName and KV namespaces (RocketMQ's TopicValidator character set). */
 export const nameSchema = z
   .string()
   .min(1, "must not be empty")
   .max(NAME_MAX, `must be at most ${NAME_MAX} characters`)
-  .regex(NAME_PATTERN, "must match ^[%|a-zA-Z0-9_-]+$");
+  .regex(NAME_PATTERN, "must match ^[%|a-zA-Z0-9_-]+$")
+  .refine(...notProto);
 
 /** Topic names: like other names, but %RETRY% and %DLQ% topics may be up to 255 characters. */
 export const topicNameSchema = z
@@ -27,7 +31,8 @@ export const topicNameSchema = z
   .regex(NAME_PATTERN, "must match ^[%|a-zA-Z0-9_-]+$")
   .refine((t) => t.length <= NAME_MAX || t.startsWith("%RETRY%") || t.startsWith("%DLQ%"), {
     message: `must be at most ${NAME_MAX} characters (${RETRY_DLQ_TOPIC_MAX} for %RETRY% and %DLQ% topics)`,
-  });
+  })
+  .refine(...notProto);
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: printable text excludes control characters
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -35,7 +40,8 @@ export const kvKeySchema = z
   .string()
   .min(1, "must not be empty")
   .max(255, "must be at most 255 characters")
-  .refine((k) => !CONTROL_CHARS.test(k), { message: "must be printable text (no control characters)" });
+  .refine((k) => !CONTROL_CHARS.test(k), { message: "must be printable text (no control characters)" })
+  .refine(...notProto);
 
 const HOSTNAME =
   /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
@@ -98,7 +104,14 @@ export const registerBrokerSchema = z.object({
     .default(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS),
   dataVersion: dataVersionSchema,
   topicConfigTable: z
-    .record(topicNameSchema, topicConfigSchema)
+    .unknown()
+    // zod's record skips a "__proto__" key without a word; a topic must never vanish silently.
+    .superRefine((table, ctx) => {
+      if (table !== null && typeof table === "object" && Object.hasOwn(table, "__proto__")) {
+        ctx.addIssue({ code: "custom", path: ["__proto__"], message: notProto[1].message });
+      }
+    })
+    .pipe(z.record(topicNameSchema, topicConfigSchema))
     .superRefine((table, ctx) => {
       for (const [key, config] of Object.entries(table)) {
         if (config.topicName !== undefined && config.topicName !== key) {
@@ -117,6 +130,11 @@ export const registerBrokerSchema = z.object({
     .optional(),
 });
 export type RegisterBrokerRequest = z.infer<typeof registerBrokerSchema>;
+/** A registration body as a broker sends it (before defaults are applied). */
+export type TopicConfigTableInput = Record<string, z.input<typeof topicConfigSchema>>;
+export type RegisterBrokerBody = Omit<z.input<typeof registerBrokerSchema>, "topicConfigTable"> & {
+  topicConfigTable?: TopicConfigTableInput;
+};
 export type TopicConfig = z.infer<typeof topicConfigSchema>;
 
 export const unregisterBrokerSchema = z.object({

@@ -24,6 +24,7 @@ export interface RouteDefinition {
   readonly tableAccess: "read" | "readWrite";
 }
 
+// biome-ignore format: one route per line reads as a table
 export const routes: readonly RouteDefinition[] = [
   { id: "RegisterBroker", method: "POST", path: "/brokers/heartbeat", handler: "register-broker", access: "write", tableAccess: "readWrite" },
   { id: "UnregisterBroker", method: "POST", path: "/brokers/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
@@ -43,3 +44,9 @@ export const routes: readonly RouteDefinition[] = [
 
 /** The sweeper is not an HTTP route, but it is a function of its own (scheduled every 30 s). */
 export const sweeperHandler = "sweeper";
+
+/**
+ * Serves every request no route matches (on AWS the API's `$default` route): answers 404 NOT_FOUND,
+ * or 405 METHOD_NOT_ALLOWED with an Allow header when the path is known under other methods.
+ */
+export const defaultRouteHandler = "not-found";

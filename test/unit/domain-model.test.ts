@@ -105,3 +105,14 @@ describe("registration body", () => {
     expect(registerBrokerSchema.safeParse({ ...request(), heartbeatTimeoutMillis: 1000 }).success).toBe(true);
   });
 });
+
+describe("__proto__", () => {
+  it("is refused as a topic, name or KV key instead of being silently dropped", () => {
+    const body = JSON.parse('{"__proto__": {"perm": 6}}');
+    const result = registerBrokerSchema.safeParse({ ...request(), topicConfigTable: body });
+    expect(result.success).toBe(false);
+    expect(nameSchema.safeParse("__proto__").success).toBe(false);
+    expect(kvKeySchema.safeParse("__proto__").success).toBe(false);
+    expect(topicNameSchema.safeParse("constructor").success).toBe(true);
+  });
+});

@@ -1,0 +1,18 @@
+/** GET /topics/{topic}/route (GET_ROUTEINFO_BY_TOPIC): live route, optional ?zone=, ETag/304. */
+import { nameServer } from "../lib/app/container";
+import { TopicNotExistError } from "../lib/domain/errors";
+import { nameSchema, topicNameSchema } from "../lib/domain/model";
+import { httpHandler, ok } from "../lib/http/handler";
+import { countMetric, MetricName } from "../lib/observability";
+
+export const handler = httpHandler(async (request) => {
+  const topic = request.path("topic", topicNameSchema);
+  const { zone } = request.query({ zone: nameSchema });
+  countMetric(MetricName.RouteQueries);
+  try {
+    return ok(await nameServer.getRouteInfoByTopic(topic, zone), { etag: true });
+  } catch (error) {
+    if (error instanceof TopicNotExistError) countMetric(MetricName.RouteNotFound);
+    throw error;
+  }
+});

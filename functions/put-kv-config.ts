@@ -1,0 +1,13 @@
+/** PUT /kv/{namespace}/{key} body {"value"}. */
+import { nameServer } from "../lib/app/container";
+import { kvKeySchema, kvPutSchema, nameSchema } from "../lib/domain/model";
+import { httpHandler, ok } from "../lib/http/handler";
+
+export const handler = httpHandler(async (request) => {
+  const namespace = request.path("namespace", nameSchema);
+  const key = request.path("key", kvKeySchema);
+  request.query({});
+  const { value } = request.body(kvPutSchema);
+  await nameServer.putKvConfig(namespace, key, value);
+  return ok({});
+});

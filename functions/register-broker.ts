@@ -1,0 +1,27 @@
+/** POST /brokers/heartbeat (REGISTER_BROKER): full registration, steady or light heartbeat. */
+
+import { nameServer } from "../lib/app/container";
+import type { RegistrationKind } from "../lib/app/name-server";
+import { FullRegistrationRequiredError } from "../lib/domain/errors";
+import { registerBrokerSchema } from "../lib/domain/model";
+import { httpHandler, ok } from "../lib/http/handler";
+import { countMetric, MetricName } from "../lib/observability";
+
+const metricOf: Record<RegistrationKind, MetricName> = {
+  full: MetricName.Registrations,
+  steady: MetricName.SteadyHeartbeats,
+  light: MetricName.LightHeartbeats,
+};
+
+export const handler = httpHandler(async (request) => {
+  request.query({});
+  const registration = request.body(registerBrokerSchema);
+  try {
+    const outcome = await nameServer.registerBroker(registration);
+    countMetric(metricOf[outcome.kind]);
+    return ok(outcome.response);
+  } catch (error) {
+    if (error instanceof FullRegistrationRequiredError) countMetric(MetricName.FullRegistrationRequired);
+    throw error;
+  }
+});

@@ -1,0 +1,102 @@
+/**
+ * The local HTTP server: every request becomes the payload 2.0 event API Gateway would send, is
+ * routed by THE route table to the same handler module as on AWS (unmatched requests go to the
+ * `$default` handler), and the handler's result is written back. Token mode stands in for IAM.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
+import { PayloadTooLargeError, UnauthorizedError } from "../domain/errors";
+import { BEARER_CHALLENGE, checkBearerToken } from "../http/bearer-token";
+import { errorResponse, type HttpResponse } from "../http/responses";
+import { matchRoute, routeKeyOf } from "../http/route-match";
+import { defaultRouteHandler } from "../http/routes";
+import { decodePath, type IncomingRequest, splitTarget, toApiGatewayEvent, writeResult } from "./event";
+
+export type LambdaHttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalHttpServerOptions {
+  /** Handler modules' `handler` exports by module name (the route table's `handler` field). */
+  handlers: Readonly<Record<string, LambdaHttpHandler>>;
+  /** Token mode (NAMESRV_TOKEN): protected routes need `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Bytes a request body may have on the wire (API Gateway HTTP APIs accept 10 MB). */
+  maxRequestBytes?: number;
+}
+
+export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    request.on("end", () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
+    request.on("error", reject);
+  });
+}
+
+function unauthorized(error: UnauthorizedError): HttpResponse {
+  const response = errorResponse(error);
+  response.headers["WWW-Authenticate"] = BEARER_CHALLENGE;
+  return response;
+}
+
+async function handle(
+  options: LocalHttpServerOptions,
+  request: IncomingMessage,
+): Promise<APIGatewayProxyResultV2> {
+  const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  let body: Buffer;
+  try {
+    body = await readBody(request, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      return errorResponse(new PayloadTooLargeError(`Request body exceeds ${limit} bytes`));
+    }
+    throw error;
+  }
+  const incoming: IncomingRequest = {
+    method: request.method ?? "GET",
+    target: request.url ?? "/",
+    rawHeaders: request.rawHeaders,
+    body,
+    sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+    protocol: `HTTP/${request.httpVersion}`,
+  };
+  const path = decodePath(splitTarget(incoming.target).encodedPath);
+  const match = matchRoute(incoming.method, path);
+  if (match.kind !== "route") {
+    const notFound = options.handlers[defaultRouteHandler];
+    if (notFound === undefined) throw new Error(`no ${defaultRouteHandler} handler loaded`);
+    return notFound(toApiGatewayEvent(incoming, path, { routeKey: "$default" }));
+  }
+  const handler = options.handlers[match.route.handler];
+  if (handler === undefined) throw new Error(`no handler module loaded for ${match.route.handler}`);
+  const event = toApiGatewayEvent(incoming, path, {
+    routeKey: routeKeyOf(match.route),
+    pathParameters: match.pathParameters,
+  });
+  try {
+    checkBearerToken(match.route.access, event.headers.authorization, options.token);
+  } catch (error) {
+    if (error instanceof UnauthorizedError) return unauthorized(error);
+    throw error;
+  }
+  return handler(event);
+}
+
+export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
+  return createServer((request: IncomingMessage, response: ServerResponse) => {
+    handle(options, request)
+      .catch((error: unknown) => errorResponse(error, { routeKey: `${request.method} ${request.url}` }))
+      .then((result) => writeResult(response, result))
+      .catch(() => response.destroy());
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * `npm start`: the whole registry on this machine (API.md "Running locally"). Settings come from the
+ * environment (see config.ts); Ctrl-C / SIGTERM stops the server, the sweeper and DynamoDB Local.
+ */
+import { parseLocalConfig } from "./config";
+import { JavaMissingError } from "./dynamodb-local";
+import { type LocalRegistry, startLocalRegistry } from "./registry";
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseLocalConfig(process.env);
+  if (!parsed.ok) fail(`Cannot start the local NameServer:\n  ${parsed.errors.join("\n  ")}`);
+  const { config } = parsed;
+
+  let registry: LocalRegistry;
+  try {
+    registry = await startLocalRegistry({
+      port: config.port,
+      host: config.host,
+      tableName: config.tableName,
+      dataDir: config.dataDir,
+      sweepIntervalMs: config.sweepIntervalMs,
+      ...(config.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: config.dynamodbEndpoint }),
+      ...(config.token === undefined ? {} : { token: config.token }),
+    });
+  } catch (error) {
+    if (error instanceof JavaMissingError) fail(error.message);
+    const reason = error instanceof Error ? error.message : String(error);
+    fail(`Cannot start the local NameServer: ${reason}`);
+  }
+
+  const storage =
+    registry.dataDir === undefined
+      ? `DynamoDB at ${registry.dynamodbEndpoint} (DYNAMODB_ENDPOINT)`
+      : registry.dataDir === ":memory:"
+        ? `DynamoDB Local at ${registry.dynamodbEndpoint}, in memory (nothing is kept)`
+        : `DynamoDB Local at ${registry.dynamodbEndpoint}, data in ${registry.dataDir}`;
+  // One write, so that whoever waits for the first line (spawnLocalRegistry) gets the whole banner.
+  console.log(
+    [
+      `NameServer listening on ${registry.url}`,
+      `  ${storage}, table ${registry.tableName}`,
+      `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    registry.stop().then(
+      () => process.exit(0),
+      (error: unknown) =>
+        fail(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) =>
+  fail(`Cannot start the local NameServer: ${error instanceof Error ? error.message : String(error)}`),
+);

@@ -1,0 +1,56 @@
+/**
+ * The logger and metrics singletons shared by every function (created once per execution environment).
+ *
+ * Metrics are CloudWatch EMF lines on stdout: that is how Lambda publishes them, and only there are
+ * they useful. Outside Lambda (the local runner, tests, benchmarks) `flushMetrics()` drops them
+ * instead of printing one JSON blob per request, unless `POWERTOOLS_METRICS_DISABLED=false` asks for
+ * them explicitly. Powertools itself only turns metrics off through env variables read in the
+ * constructor (`POWERTOOLS_METRICS_DISABLED`, `POWERTOOLS_DEV`), so the decision is made here, once.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+export const SERVICE_NAME = "namesrv";
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+
+export const metrics = new Metrics({ namespace: "NameServer", serviceName: SERVICE_NAME });
+
+/** The metric names: part of the dashboards' and alarms' contract, never rename casually. */
+export const MetricName = {
+  Registrations: "Registrations",
+  LightHeartbeats: "LightHeartbeats",
+  SteadyHeartbeats: "SteadyHeartbeats",
+  FullRegistrationRequired: "FullRegistrationRequired",
+  Evictions: "Evictions",
+  RouteQueries: "RouteQueries",
+  RouteNotFound: "RouteNotFound",
+  SweepDurationMs: "SweepDurationMs",
+  SweepCount: "SweepCount",
+  SelfPreservation: "SelfPreservation",
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+export { MetricUnit };
+
+const runningInLambda = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+const explicitlyEnabled = /^(false|0|no|off)$/i.test(process.env.POWERTOOLS_METRICS_DISABLED ?? "");
+const publishMetrics = runningInLambda || explicitlyEnabled;
+
+/** Adds one count to a metric (the common case). */
+export function countMetric(name: MetricName, value = 1): void {
+  metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/**
+ * Ends an invocation's metrics: publishes them as EMF in Lambda, drops them elsewhere. Never prints
+ * Powertools' "no metrics" warning for invocations that recorded nothing.
+ */
+export function flushMetrics(): void {
+  if (!metrics.hasStoredMetrics()) return;
+  if (publishMetrics) {
+    metrics.publishStoredMetrics();
+  } else {
+    metrics.clearMetrics();
+  }
+}

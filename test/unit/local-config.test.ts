@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { parseLocalConfig } from "../../lib/local/config";
+
+describe("parseLocalConfig (the local runner's environment)", () => {
+  it("has API.md's defaults", () => {
+    expect(parseLocalConfig({})).toEqual({
+      ok: true,
+      config: {
+        port: 9876,
+        host: "127.0.0.1",
+        tableName: "namesrv",
+        dataDir: ".namesrv-data",
+        sweepIntervalMs: 30_000,
+      },
+    });
+  });
+
+  it("reads every variable", () => {
+    const result = parseLocalConfig({
+      PORT: "0",
+      HOST: "0.0.0.0",
+      DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+      TABLE_NAME: "my-table",
+      NAMESRV_DATA_DIR: ":memory:",
+      SWEEP_INTERVAL_MS: "500",
+      NAMESRV_TOKEN: "t0k3n",
+    });
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        port: 0,
+        host: "0.0.0.0",
+        dynamodbEndpoint: "http://127.0.0.1:8000",
+        tableName: "my-table",
+        dataDir: ":memory:",
+        sweepIntervalMs: 500,
+        token: "t0k3n",
+      },
+    });
+  });
+
+  it.each([
+    [{ PORT: "abc" }, /PORT/],
+    [{ PORT: "70000" }, /PORT/],
+    [{ PORT: "-1" }, /PORT/],
+    [{ DYNAMODB_ENDPOINT: "localhost:8000" }, /DYNAMODB_ENDPOINT/],
+    [{ TABLE_NAME: "a b" }, /TABLE_NAME/],
+    [{ TABLE_NAME: "ab" }, /TABLE_NAME/],
+    [{ SWEEP_INTERVAL_MS: "10" }, /SWEEP_INTERVAL_MS/],
+    [{ SWEEP_INTERVAL_MS: "1s" }, /SWEEP_INTERVAL_MS/],
+    [{ NAMESRV_TOKEN: "" }, /NAMESRV_TOKEN/],
+    [{ NAMESRV_TOKEN: "a b" }, /NAMESRV_TOKEN/],
+  ])("refuses %o with a message naming the variable", (env, message) => {
+    const result = parseLocalConfig(env);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join("\n")).toMatch(message);
+  });
+
+  it("reports every invalid variable at once", () => {
+    const result = parseLocalConfig({ PORT: "x", SWEEP_INTERVAL_MS: "y" });
+    expect(result.ok === false && result.errors).toHaveLength(2);
+  });
+});
