@@ -12,8 +12,16 @@ const MAX_DETAILS = 100;
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: string): ErrorDetail[] {
   return issues.slice(0, MAX_DETAILS).map((issue) => ({
     field: fieldName(prefix, issue.path),
-    message: issue.message,
+    message: messageOf(issue),
   }));
+}
+
+function messageOf(issue: z.core.$ZodIssue): string {
+  // zod says "Invalid input: expected string, received undefined" for a missing field.
+  if (issue.code === "invalid_type" && / received undefined$/.test(issue.message)) {
+    return `is required (${issue.expected})`;
+  }
+  return issue.message;
 }
 
 function fieldName(prefix: string | undefined, path: readonly PropertyKey[]): string {

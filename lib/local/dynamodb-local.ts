@@ -41,7 +41,8 @@ export function checkJava(): void {
   const output = `${result.stderr}${result.stdout}`;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
   const major = match ? Number(match[1] === "1" ? match[2] : match[1]) : Number.NaN;
-  if (!(major >= 17)) throw new JavaMissingError(`\`java -version\` says: ${output.split("\n")[0] ?? "nothing"}`);
+  if (!(major >= 17))
+    throw new JavaMissingError(`\`java -version\` says: ${output.split("\n")[0] ?? "nothing"}`);
 }
 
 export async function freePort(): Promise<number> {
@@ -104,7 +105,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return { endpoint, stop };
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -3,6 +3,10 @@
  * environment (see config.ts); Ctrl-C / SIGTERM stops the server, the sweeper and DynamoDB Local.
  */
 import { parseLocalConfig } from "./config";
+
+// The SDK warns that its 2027 releases need Node 22; Node 20 is supported here until then.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 
@@ -48,13 +52,15 @@ async function main(): Promise<void> {
     ].join("\n"),
   );
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // npm and tsx relay the terminal's signal too: the same Ctrl-C arrives more than once.
+      if (Date.now() - stoppingSince < 2000) return;
       process.stderr.write(`${signal} again: exiting now\n`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`${signal}: stopping`);
     registry.stop().then(
       () => process.exit(0),

@@ -143,3 +143,18 @@ describe("parseWith: zod issues become details naming each field", () => {
     }
   });
 });
+
+describe("missing fields", () => {
+  it("are reported as required, naming the field", async () => {
+    const { parseWith } = await import("../../lib/http/validation");
+    const { unregisterBrokerSchema } = await import("../../lib/domain/model");
+    try {
+      parseWith(unregisterBrokerSchema, { clusterName: "c", brokerName: "b", brokerId: 0 });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { details?: unknown }).details).toEqual([
+        { field: "brokerAddr", message: "is required (string)" },
+      ]);
+    }
+  });
+});
