@@ -53,6 +53,14 @@ function retentionContext(key: string): RetentionDays | undefined {
   return days as RetentionDays;
 }
 
+function numberContext(key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new Error(`context ${key} must be a number, got ${value}`);
+  return parsed;
+}
+
 function awsSdkContext(key: string): AwsSdkSource | undefined {
   const value = context(key);
   if (value === undefined) return undefined;
@@ -78,6 +86,11 @@ const props: NameServerStackProps = {
   throttlingBurstLimit: integerContext("throttlingBurstLimit"),
   awsSdk: awsSdkContext("awsSdk"),
   functionMemorySize: integerContext("functionMemorySize"),
+  selfPreservation: {
+    enabled: booleanContext("selfPreservation"),
+    expiryRatio: numberContext("selfPreservationExpiryRatio"),
+    minExpired: integerContext("selfPreservationMinExpired"),
+  },
 };
 
 new NameServerStack(app, context("stackName") ?? "NameServer", props);

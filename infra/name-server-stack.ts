@@ -29,6 +29,7 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
+import { type SelfPreservationConfig, selfPreservationConfigFromEnv } from "../lib/domain/self-preservation";
 import * as routeTable from "../lib/http/routes";
 import { MetricName, SERVICE_NAME } from "../lib/observability";
 import { tableDefinition } from "../lib/store/table-definition";
@@ -98,6 +99,24 @@ export interface NameServerStackProps extends StackProps {
    * @default 512
    */
   readonly functionMemorySize?: number;
+  /**
+   * Self-preservation of the sweeper (README "Self-preservation"): passed to the sweeper as
+   * SELF_PRESERVATION, SELF_PRESERVATION_EXPIRY_RATIO and SELF_PRESERVATION_MIN_EXPIRED.
+   * @default - on, expiry ratio 0.5, minimum 5 instances (DEFAULT_SELF_PRESERVATION)
+   */
+  readonly selfPreservation?: Partial<SelfPreservationConfig>;
+}
+
+/** The sweeper's environment for a self-preservation setting; validated like the function will. */
+export function selfPreservationEnvironment(
+  config: Partial<SelfPreservationConfig> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (config.enabled !== undefined) env.SELF_PRESERVATION = config.enabled ? "on" : "off";
+  if (config.expiryRatio !== undefined) env.SELF_PRESERVATION_EXPIRY_RATIO = String(config.expiryRatio);
+  if (config.minExpired !== undefined) env.SELF_PRESERVATION_MIN_EXPIRED = String(config.minExpired);
+  selfPreservationConfigFromEnv(env);
+  return env;
 }
 
 /** How many sweeps one scheduled run makes, and how often EventBridge starts a run. */
@@ -234,6 +253,7 @@ export class NameServerStack extends Stack {
       handlerModule: routeTable.sweeperHandler,
       description: "NameServer sweeper (scanNotActiveBroker)",
       table: { table: this.table, access: "readWrite" },
+      environment: selfPreservationEnvironment(props.selfPreservation),
       timeout: Duration.seconds(Math.min(25, Math.max(5, sweepInterval.toSeconds() - 5))),
     });
     this.sweepStateMachine = this.sweepWorkflow(plan.sweepsPerRun, sweepInterval, logRetention);

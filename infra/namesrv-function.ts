@@ -12,13 +12,12 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { SERVICE_NAME } from "../lib/observability";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../lib/observability";
 
 /** The repository root: entries are `functions/<module>.ts`, and esbuild runs from here. */
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 
-/** CloudWatch namespace of the registry's own metrics (lib/observability.ts publishes into it). */
-export const METRICS_NAMESPACE = "NameServer";
+export { METRICS_NAMESPACE };
 
 /**
  * Node.js 24: the newest Lambda runtime this aws-cdk-lib knows (NODEJS_22_X and NODEJS_24_X exist),

@@ -14,7 +14,10 @@ export const SERVICE_NAME = "namesrv";
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: "NameServer", serviceName: SERVICE_NAME });
+/** CloudWatch namespace of the registry's metrics; the stack's alarms and dashboard read it. */
+export const METRICS_NAMESPACE = "NameServer";
+
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** The metric names: part of the dashboards' and alarms' contract, never rename casually. */
 export const MetricName = {

@@ -2,10 +2,12 @@
  * Wiring for the Lambda handlers: configuration is read once, at module scope (cold start), and the
  * one DynamoDB client is created outside the handlers and reused across invocations.
  */
-import { createDocumentClient } from "../store/dynamodb-client";
+
+import { selfPreservationConfigFromEnv } from "../domain/self-preservation";
 import { DynamoRegistryStore } from "../store/dynamo-registry-store";
+import { createDocumentClient } from "../store/dynamodb-client";
 import type { NameServer } from "./name-server";
-import { createNameServer, selfPreservationConfigFromEnv } from "./name-server-service";
+import { createNameServer } from "./name-server-service";
 
 function requireEnv(name: string): string {
   const value = process.env[name];

@@ -41,3 +41,30 @@ export function decideSweep(
   if (state.lastHealthySweepAt !== undefined) next.lastHealthySweepAt = state.lastHealthySweepAt;
   return { expire: false, next };
 }
+
+/** Reads the self-preservation settings (README "Self-preservation"); throws on invalid values. */
+export function selfPreservationConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): SelfPreservationConfig {
+  const config = { ...DEFAULT_SELF_PRESERVATION };
+  const enabled = env.SELF_PRESERVATION;
+  if (enabled !== undefined && enabled !== "") {
+    if (!/^(on|off|true|false)$/.test(enabled)) throw new Error("SELF_PRESERVATION must be on or off");
+    config.enabled = enabled === "on" || enabled === "true";
+  }
+  const ratio = env.SELF_PRESERVATION_EXPIRY_RATIO;
+  if (ratio !== undefined && ratio !== "") {
+    const value = Number(ratio);
+    if (!(value >= 0 && value <= 1))
+      throw new Error("SELF_PRESERVATION_EXPIRY_RATIO must be a number from 0 to 1");
+    config.expiryRatio = value;
+  }
+  const min = env.SELF_PRESERVATION_MIN_EXPIRED;
+  if (min !== undefined && min !== "") {
+    const value = Number(min);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error("SELF_PRESERVATION_MIN_EXPIRED must be a whole number ≥ 0");
+    config.minExpired = value;
+  }
+  return config;
+}

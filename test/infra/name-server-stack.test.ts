@@ -452,3 +452,24 @@ describe("dashboard, logs and outputs", () => {
     });
   });
 });
+
+describe("self-preservation settings", () => {
+  it("reach the sweeper's environment only when set", () => {
+    const sweeperEnv = (synth: typeof closed) =>
+      synth.template.findResources("AWS::Lambda::Function")[synth.logicalId(synth.stack.sweeper.function)]
+        ?.Properties?.Environment?.Variables ?? {};
+    expect(sweeperEnv(closed).SELF_PRESERVATION).toBeUndefined();
+    const tuned = synthNameServer({ selfPreservation: { enabled: true, expiryRatio: 0.3, minExpired: 10 } });
+    expect(sweeperEnv(tuned)).toMatchObject({
+      SELF_PRESERVATION: "on",
+      SELF_PRESERVATION_EXPIRY_RATIO: "0.3",
+      SELF_PRESERVATION_MIN_EXPIRED: "10",
+    });
+  });
+
+  it("refuses an expiry ratio outside 0..1 at synth time", () => {
+    expect(() => synthNameServer({ selfPreservation: { expiryRatio: 2 } })).toThrow(
+      /SELF_PRESERVATION_EXPIRY_RATIO/,
+    );
+  });
+});
