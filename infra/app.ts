@@ -86,6 +86,8 @@ const props: NameServerStackProps = {
   throttlingBurstLimit: integerContext("throttlingBurstLimit"),
   awsSdk: awsSdkContext("awsSdk"),
   functionMemorySize: integerContext("functionMemorySize"),
+  routeGroupCacheMs:
+    context("routeGroupCacheMs") === undefined ? undefined : Number(context("routeGroupCacheMs")),
   selfPreservation: {
     enabled: booleanContext("selfPreservation"),
     expiryRatio: numberContext("selfPreservationExpiryRatio"),

@@ -105,6 +105,14 @@ export interface NameServerStackProps extends StackProps {
    * @default - on, expiry ratio 0.5, minimum 5 instances (DEFAULT_SELF_PRESERVATION)
    */
   readonly selfPreservation?: Partial<SelfPreservationConfig>;
+  /**
+   * How long a route function instance may reuse a broker group it read (README "Data model"): a
+   * warm route query is then one Query instead of a Query and a BatchGetItem. Liveness is still judged
+   * at every answer, so a dead broker is never served; unregisters, promotions and address or zone
+   * changes show up to this much later. 0 turns the cache off.
+   * @default 1000
+   */
+  readonly routeGroupCacheMs?: number;
 }
 
 /** The sweeper's environment for a self-preservation setting; validated like the function will. */
@@ -152,6 +160,12 @@ export class NameServerStack extends Stack {
 
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const openReads = props.openReads ?? false;
+    const routeGroupCacheMs = props.routeGroupCacheMs ?? 1000;
+    if (!Number.isInteger(routeGroupCacheMs) || routeGroupCacheMs < 0 || routeGroupCacheMs > 10_000) {
+      throw new Error(
+        `routeGroupCacheMs must be a whole number of ms from 0 to 10000, got ${routeGroupCacheMs}`,
+      );
+    }
     const functionDefaults = {
       logRetention,
       awsSdk: props.awsSdk ?? "bundled",
@@ -214,6 +228,7 @@ export class NameServerStack extends Stack {
         description: `NameServer ${route.method} ${route.path}`,
         table: { table: this.table, access: route.tableAccess },
         reservedConcurrentExecutions: props.reservedConcurrency,
+        environment: { ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs) },
       });
       routeFunctions.set(route.id, fn);
       new apigw.HttpRoute(this, `${route.id}Route`, {

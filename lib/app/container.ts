@@ -23,7 +23,18 @@ const client = createDocumentClient({
   region: process.env.AWS_REGION,
 });
 
+function cacheMs(name: string): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return 0;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw new Error(`${name} must be a whole number of milliseconds from 0 to 10000, got ${raw}`);
+  }
+  return value;
+}
+
 export const nameServer: NameServer = createNameServer({
+  routeGroupCacheMs: cacheMs("ROUTE_GROUP_CACHE_MS"),
   store: new DynamoRegistryStore({ client, tableName }),
   selfPreservation: selfPreservationConfigFromEnv(process.env),
 });

@@ -4,16 +4,39 @@
  * write that finds the group changed is planned again from what is there now.
  */
 import { randomUUID } from "node:crypto";
-import { FullRegistrationRequiredError, QueryNotFoundError, ServiceUnavailableError, TopicNotExistError } from "../domain/errors";
-import { isLive, livenessClock, liveBrokerAddrs, liveMembers } from "../domain/liveness";
-import { type BrokerGroup, MASTER_ID, type RegisterBrokerRequest, type RegisterBrokerResult } from "../domain/model";
+import {
+  FullRegistrationRequiredError,
+  QueryNotFoundError,
+  ServiceUnavailableError,
+  TopicNotExistError,
+} from "../domain/errors";
+import { isLive, liveBrokerAddrs, liveMembers, livenessClock } from "../domain/liveness";
+import {
+  type BrokerGroup,
+  MASTER_ID,
+  type RegisterBrokerRequest,
+  type RegisterBrokerResult,
+  type StoredQueueData,
+} from "../domain/model";
 import { isWriteable, withoutWrite, withWrite } from "../domain/perm";
-import { isTombstone, planRegistration, queueDataToWrite, registrationDigest } from "../domain/registration";
+import {
+  isTombstone,
+  planRegistration,
+  queueDataToWrite,
+  type RegistrationPlan,
+  registrationDigest,
+  sameDataVersion,
+} from "../domain/registration";
 import { planExpiry, planUnregister, type RemovalPlan } from "../domain/removal";
 import { assembleClusterInfo, assembleRoute } from "../domain/route";
-import { DEFAULT_SELF_PRESERVATION, decideSweep, type SelfPreservationConfig } from "../domain/self-preservation";
+import {
+  DEFAULT_SELF_PRESERVATION,
+  decideSweep,
+  type SelfPreservationConfig,
+} from "../domain/self-preservation";
 import { mapLimit } from "../store/dynamo-registry-store";
 import type { RegistryStore } from "../store/registry-store";
+import { GroupCache } from "./group-cache";
 import type {
   BrokerMemberGroup,
   HealthReport,
@@ -32,32 +55,16 @@ export interface NameServerDependencies {
   maxAttempts?: number;
   /** Parallel requests when one operation touches many groups or items. */
   concurrency?: number;
+  /**
+   * How long a route query may reuse a broker group it read (see GroupCache for why this never
+   * serves a dead broker); 0 reads every group on every query.
+   * @default 0
+   */
+  routeGroupCacheMs?: number;
 }
 
-/** Reads the self-preservation settings (README "Self-preservation"); throws on invalid values. */
-export function selfPreservationConfigFromEnv(env: NodeJS.ProcessEnv): SelfPreservationConfig {
-  const config = { ...DEFAULT_SELF_PRESERVATION };
-  const enabled = env.SELF_PRESERVATION;
-  if (enabled !== undefined && enabled !== "") {
-    if (!/^(on|off|true|false)$/.test(enabled)) throw new Error("SELF_PRESERVATION must be on or off");
-    config.enabled = enabled === "on" || enabled === "true";
-  }
-  const ratio = env.SELF_PRESERVATION_EXPIRY_RATIO;
-  if (ratio !== undefined && ratio !== "") {
-    const value = Number(ratio);
-    if (!(value >= 0 && value <= 1)) throw new Error("SELF_PRESERVATION_EXPIRY_RATIO must be a number from 0 to 1");
-    config.expiryRatio = value;
-  }
-  const min = env.SELF_PRESERVATION_MIN_EXPIRED;
-  if (min !== undefined && min !== "") {
-    const value = Number(min);
-    if (!Number.isInteger(value) || value < 0) throw new Error("SELF_PRESERVATION_MIN_EXPIRED must be a whole number ≥ 0");
-    config.minExpired = value;
-  }
-  return config;
-}
-
-const sortedUnique = (names: Iterable<string>) => [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedUnique = (names: Iterable<string>) =>
+  [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 export function createNameServer(deps: NameServerDependencies): NameServer {
   return new NameServerService(deps);
@@ -70,6 +77,7 @@ class NameServerService implements NameServer {
   private readonly selfPreservation: SelfPreservationConfig;
   private readonly maxAttempts: number;
   private readonly concurrency: number;
+  private readonly groupCache: GroupCache;
 
   constructor(deps: NameServerDependencies) {
     this.store = deps.store;
@@ -78,6 +86,7 @@ class NameServerService implements NameServer {
     this.selfPreservation = deps.selfPreservation ?? DEFAULT_SELF_PRESERVATION;
     this.maxAttempts = deps.maxAttempts ?? 8;
     this.concurrency = deps.concurrency ?? 8;
+    this.groupCache = new GroupCache(deps.routeGroupCacheMs ?? 0, this.now);
   }
 
   async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerOutcome> {
@@ -96,7 +105,10 @@ class NameServerService implements NameServer {
       now,
     );
     if (touch.ok) {
-      return { kind: light ? "light" : "steady", response: this.heartbeatResponse(touch.group, request, now) };
+      return {
+        kind: light ? "light" : "steady",
+        response: this.heartbeatResponse(touch.group, request, now),
+      };
     }
     if (light) {
       throw new FullRegistrationRequiredError(
@@ -129,7 +141,9 @@ class NameServerService implements NameServer {
         epoch: plan.epoch,
         newGroup: plan.newGroup,
         ...(plan.newGroup && group !== undefined && isTombstone(group) ? { replacesEpoch: group.epoch } : {}),
-        ...(plan.expectedTopologyVersion !== undefined ? { expectedTopologyVersion: plan.expectedTopologyVersion } : {}),
+        ...(plan.expectedTopologyVersion !== undefined
+          ? { expectedTopologyVersion: plan.expectedTopologyVersion }
+          : {}),
         topologyVersion: plan.topologyVersion,
         member: plan.member,
         removeIds: plan.removed.map((r) => r.brokerId),
@@ -138,17 +152,53 @@ class NameServerService implements NameServer {
 
       if (plan.newGroup) await this.collectStaleQueueData(brokerName, plan.epoch, toWrite);
       if (toWrite.length > 0) {
-        const primeSlaveOf = plan.topicAuthority === "primeSlave" ? { brokerName, epoch: plan.epoch } : undefined;
+        const primeSlaveOf =
+          plan.topicAuthority === "primeSlave" ? { brokerName, epoch: plan.epoch } : undefined;
         if (!(await this.store.putQueueData(toWrite, primeSlaveOf))) continue;
-        await this.store.setMemberDigest(brokerName, plan.member, plan.epoch, plan.digest);
+        if (!(await this.store.setMemberDigest(brokerName, plan.member, plan.epoch, plan.digest))) {
+          await this.reconcileLateWrites(brokerName, plan, toWrite);
+        }
       }
       return { kind: "full", response: plan.response };
     }
     throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${brokerName}; retry`);
   }
 
+  /**
+   * The group changed while our topic writes were in flight (setMemberDigest failed), so they may
+   * have landed late: after an unregister or expiry emptied the group, or after a concurrent
+   * registration of the same broker wrote its newer config. RocketMQ applies a registration under a
+   * lock; here late writes are undone, or whoever they may have overwritten is told to rewrite.
+   * (Found by the race tests: an unregister racing a registration left orphaned queue data, and two
+   * registrations of one broker could leave the older config under the newer dataVersion for good.)
+   */
+  private async reconcileLateWrites(brokerName: string, plan: RegistrationPlan, written: StoredQueueData[]) {
+    const { epoch, member } = plan;
+    const group = await this.store.getGroup(brokerName);
+    if (group === undefined || group.epoch !== epoch || isTombstone(group)) {
+      // Our incarnation is gone: our items are orphans, or overwrote a newer incarnation's, whose
+      // members then find those topics missing on their next (full) heartbeat.
+      await this.store.deleteStaleQueueData(written);
+      if (group !== undefined && group.epoch !== epoch) await this.store.bumpTopology(brokerName);
+      return;
+    }
+    const self = group.members[String(member.brokerId)];
+    if (self?.brokerAddr === member.brokerAddr && sameDataVersion(self.dataVersion, member.dataVersion)) {
+      // Only the topology moved (a member joined or left): our registration stands, complete it.
+      if (await this.store.setMemberDigest(brokerName, member, epoch, plan.digest, true)) return;
+    }
+    // Another registration holds this id now, or ours was invalidated: its topics may have been
+    // overwritten by ours. Its next registration rewrites them all; a digest it is about to set
+    // fails on the new topology.
+    await this.store.bumpTopology(brokerName, { brokerId: member.brokerId });
+  }
+
   /** Response of a hot-path heartbeat, from the group as the write left it. */
-  private heartbeatResponse(group: BrokerGroup, request: RegisterBrokerRequest, now: number): RegisterBrokerResult {
+  private heartbeatResponse(
+    group: BrokerGroup,
+    request: RegisterBrokerRequest,
+    now: number,
+  ): RegisterBrokerResult {
     const self = group.members[String(request.brokerId)];
     const response: RegisterBrokerResult = {
       topicConfigApplied: request.topicConfigTable !== undefined && self?.topicAuthority === true,
@@ -165,7 +215,11 @@ class NameServerService implements NameServer {
    * A new incarnation of a group removes queue data an older one left behind (a cleanup that lost a
    * race), except topics it writes itself anyway.
    */
-  private async collectStaleQueueData(brokerName: string, epoch: string, written: ReadonlyArray<{ topic: string }>) {
+  private async collectStaleQueueData(
+    brokerName: string,
+    epoch: string,
+    written: ReadonlyArray<{ topic: string }>,
+  ) {
     const rewritten = new Set(written.map((qd) => qd.topic));
     const stale = (await this.store.getGroupQueueData(brokerName)).filter(
       (qd) => qd.epoch !== epoch && !rewritten.has(qd.topic),
@@ -184,20 +238,45 @@ class NameServerService implements NameServer {
       await this.afterRemoval(request.brokerName, group.epoch, after);
       return;
     }
-    throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${request.brokerName}; retry`);
+    throw new ServiceUnavailableError(
+      `Too many concurrent changes to broker group ${request.brokerName}; retry`,
+    );
   }
 
   /** The cascade after members left: an empty group goes with its queue data; an acting-master group loses WRITE. */
-  private async afterRemoval(brokerName: string, epoch: string, after: BrokerGroup | undefined): Promise<void> {
+  private async afterRemoval(
+    brokerName: string,
+    epoch: string,
+    after: BrokerGroup | undefined,
+  ): Promise<void> {
     if (after === undefined || isTombstone(after)) {
       await this.removeEmptyGroup(brokerName, epoch);
       return;
     }
     if (after.enableActingMaster && after.members[String(MASTER_ID)] === undefined) {
-      const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
-        (qd) => qd.epoch === epoch && isWriteable(qd.perm),
-      );
-      await mapLimit(queueData, this.concurrency, (qd) => this.store.updatePerm(qd, withoutWrite(qd.perm)));
+      await this.clearWritePerm(brokerName, epoch);
+    }
+  }
+
+  /** Clears WRITE on the queue data of an acting-master group that has no master. */
+  private async clearWritePerm(brokerName: string, epoch: string): Promise<void> {
+    const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
+      (qd) => qd.epoch === epoch && isWriteable(qd.perm),
+    );
+    if (queueData.length === 0) return;
+    // Read after the queue data: a master whose fresh queue data we just read is seen here.
+    const before = await this.store.getGroup(brokerName);
+    if (before?.epoch !== epoch || before.members[String(MASTER_ID)] !== undefined) return;
+    const cleared = await mapLimit(queueData, this.concurrency, (qd) =>
+      this.store.updatePerm(qd, withoutWrite(qd.perm)),
+    );
+    if (!cleared.some(Boolean)) return;
+    // A master (a promoted slave, a restarted broker) may have registered while we cleared, and some
+    // of its fresh queue data lost WRITE to us: its next heartbeat rewrites it all. (Found by the race
+    // tests: RocketMQ's lock orders the two; here they interleave.)
+    const group = await this.store.getGroup(brokerName);
+    if (group?.epoch === epoch && group.members[String(MASTER_ID)] !== undefined) {
+      await this.store.bumpTopology(brokerName, { brokerId: MASTER_ID });
     }
   }
 
@@ -224,7 +303,9 @@ class NameServerService implements NameServer {
   async setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }> {
     const group = await this.store.getGroup(brokerName);
     if (group === undefined || isTombstone(group)) return { affectedTopicCount: 0 };
-    const queueData = (await this.store.getGroupQueueData(brokerName)).filter((qd) => qd.epoch === group.epoch);
+    const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
+      (qd) => qd.epoch === group.epoch,
+    );
     await mapLimit(queueData, this.concurrency, async (qd) => {
       const perm = writable ? withWrite(qd.perm) : withoutWrite(qd.perm);
       if (perm !== qd.perm) await this.store.updatePerm(qd, perm);
@@ -235,7 +316,7 @@ class NameServerService implements NameServer {
   async getRouteInfoByTopic(topic: string, zone?: string) {
     const { queueDatas, orderTopicConf } = await this.store.getTopic(topic);
     if (queueDatas.length === 0) throw new TopicNotExistError(topic);
-    const { groups, sweeper } = await this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
+    const { groups, sweeper } = await this.groupsOfRoute(queueDatas);
     const route = assembleRoute({
       queueDatas,
       groups,
@@ -245,6 +326,19 @@ class NameServerService implements NameServer {
     });
     if (route === undefined) throw new TopicNotExistError(topic);
     return route;
+  }
+
+  /** The groups a route names, from the group cache where it may, else in one BatchGetItem. */
+  private async groupsOfRoute(queueDatas: readonly StoredQueueData[]) {
+    if (!this.groupCache.enabled) return this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
+    const { hits, misses, sweeper } = this.groupCache.lookup(
+      new Map(queueDatas.map((qd) => [qd.brokerName, qd.epoch])),
+    );
+    if (misses.length === 0 && sweeper !== undefined) return { groups: hits, sweeper };
+    const read = await this.store.getGroups(misses);
+    this.groupCache.store(read.groups.values(), read.sweeper);
+    for (const [name, group] of read.groups) hits.set(name, group);
+    return { groups: hits, sweeper: read.sweeper };
   }
 
   async getBrokerClusterInfo() {
@@ -266,7 +360,9 @@ class NameServerService implements NameServer {
     const at = livenessClock(this.now(), sweeper);
     const serving = groups.filter((g) => matches(g) && liveMembers(g, at).length > 0);
     const perGroup = await mapLimit(serving, this.concurrency, async (group) =>
-      (await this.store.getGroupQueueData(group.brokerName)).filter((qd) => qd.epoch === group.epoch).map((qd) => qd.topic),
+      (await this.store.getGroupQueueData(group.brokerName))
+        .filter((qd) => qd.epoch === group.epoch)
+        .map((qd) => qd.topic),
     );
     return sortedUnique(perGroup.flat());
   }
@@ -325,6 +421,12 @@ class NameServerService implements NameServer {
         removedGroups++;
         return;
       }
+      const masterless = group.members[String(MASTER_ID)] === undefined;
+      if (plan.removals.length === 0 && group.enableActingMaster && masterless) {
+        // Finishes a WRITE clearing that an unregister or a sweep died in the middle of: nothing else
+        // would ever resume it. (Found by the fault tests.)
+        await this.clearWritePerm(group.brokerName, group.epoch);
+      }
       if (!decision.expire || plan.removals.length === 0) return;
       const removed = await this.expire(group, plan);
       expiredInstances += removed.expired;
@@ -342,7 +444,10 @@ class NameServerService implements NameServer {
     };
   }
 
-  private async expire(group: BrokerGroup, plan: RemovalPlan): Promise<{ expired: number; groupRemoved: boolean }> {
+  private async expire(
+    group: BrokerGroup,
+    plan: RemovalPlan,
+  ): Promise<{ expired: number; groupRemoved: boolean }> {
     const after = await this.store.removeMembers(group.brokerName, group.epoch, plan.removals);
     // A conflict means a member heartbeated (or the group changed) since the sweep read it: never
     // expire on stale information; the next sweep looks again.

@@ -39,6 +39,12 @@ export function registrationDigest(request: RegisterBrokerRequest): string {
   return createHash("sha256").update(canonical(request)).digest("base64url").slice(0, 22);
 }
 
+/**
+ * Stored in place of a member's digest when its topics may have been overwritten behind its back:
+ * never equal to a real digest (22 characters), so its next heartbeat is a full one that rewrites all.
+ */
+export const INVALIDATED_DIGEST = "invalidated";
+
 export type TopicSelection = "all" | "missing" | "none";
 
 export interface RegistrationPlan {
@@ -108,10 +114,12 @@ export function planRegistration(
   const isPrimeSlave = !isMaster && remainingIds.every((memberId) => memberId > request.brokerId);
   const topicAuthority = isMaster ? "master" : isPrimeSlave ? "primeSlave" : null;
 
-  // A member without a digest never had its last registration fully applied: the Lambda died
-  // half-way, or a concurrent registration's writes may have overwritten some of its topics (see
-  // NameServerService.registerBroker). Topics that exist may hold another config, so all are rewritten.
-  const incomplete = previous !== undefined && previous.digest === undefined;
+  // A member without a digest never had its last registration fully applied (the Lambda died
+  // half-way), and an invalidated one may have had topics overwritten by late writes of another
+  // registration (NameServerService.reconcileLateWrites): existing topics may hold another config,
+  // so all are rewritten.
+  const incomplete =
+    previous !== undefined && (previous.digest === undefined || previous.digest === INVALIDATED_DIGEST);
 
   let topicSelection: TopicSelection = "none";
   if (topicAuthority !== null && request.topicConfigTable !== undefined) {

@@ -36,15 +36,12 @@ import {
   type BrokerGroup,
   type BrokerMember,
   type DataVersion,
-  ORDER_TOPIC_CONFIG_NAMESPACE, type StoredQueueData } from "../domain/model";
+  ORDER_TOPIC_CONFIG_NAMESPACE,
+  type StoredQueueData,
+} from "../domain/model";
+import { INVALIDATED_DIGEST } from "../domain/registration";
 import type { MemberRemoval } from "../domain/removal";
-import type {
-  MemberWrite,
-  RegistryStore,
-  TopicItems,
-  TouchExpectation,
-  TouchResult,
-} from "./registry-store";
+import type { MemberWrite, RegistryStore, TopicItems, TouchExpectation, TouchResult } from "./registry-store";
 import { tableDefinition } from "./table-definition";
 
 /** Called after every DynamoDB request with what it consumed (benchmarks and capacity tests). */
@@ -61,7 +58,10 @@ export interface DynamoRegistryStoreOptions {
 const GROUPS_PK = "GROUPS";
 const SWEEPER_SK = "SWEEPER";
 const groupKey = (brokerName: string) => ({ pk: GROUPS_PK, sk: `GROUP#${brokerName}` });
-const queueDataKey = (topic: string, brokerName: string) => ({ pk: `TOPIC#${topic}`, sk: `QD#${brokerName}` });
+const queueDataKey = (topic: string, brokerName: string) => ({
+  pk: `TOPIC#${topic}`,
+  sk: `QD#${brokerName}`,
+});
 const orderKey = (topic: string) => ({ pk: `TOPIC#${topic}`, sk: "ORDER" });
 const kvKey = (namespace: string, key: string) => ({ pk: `KV#${namespace}`, sk: `KEY#${key}` });
 const GRACE_SECONDS = 24 * 3600;
@@ -201,7 +201,11 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -226,15 +230,32 @@ const UNAVAILABLE_ERRORS = new Set([
   "TimeoutError",
   "RequestTimeout",
   "TransactionInProgressException",
+  // A write that met a transaction in flight on the same item: contention, worth a retry (503).
+  "TransactionConflictException",
+]);
+
+/** Why a transaction is cancelled when it is contention or throttling rather than a failed condition. */
+const RETRYABLE_CANCELLATIONS = new Set([
+  "TransactionConflict",
+  "ThrottlingError",
+  "ProvisionedThroughputExceeded",
 ]);
 
 function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (error instanceof TransactionCanceledException) {
+    // Another request held one of its items (or throttling), and no condition failed: contention is
+    // a 503 with Retry-After, never a 500. (Real DynamoDB does this under load; DynamoDB Local not.)
+    const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? "None");
+    const contended = codes.some((code) => RETRYABLE_CANCELLATIONS.has(code));
+    return contended && !codes.includes("ConditionalCheckFailed");
+  }
   const code = (error as { code?: string }).code;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return (
     UNAVAILABLE_ERRORS.has(error.name) ||
-    (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/.test(code)) ||
+    (code !== undefined &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/.test(code)) ||
     (status !== undefined && status >= 500) ||
     error.name === "AbortError" ||
     /socket hang up|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(error.message)
@@ -276,7 +297,8 @@ export class DynamoRegistryStore implements RegistryStore {
       this.record(operation, output.ConsumedCapacity);
       return output as O;
     } catch (error) {
-      const consumed = (error as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+      const consumed = (error as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+        .ConsumedCapacity;
       this.record(operation, consumed);
       if (isUnavailable(error)) throw new ServiceUnavailableError();
       throw error;
@@ -292,10 +314,10 @@ export class DynamoRegistryStore implements RegistryStore {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>(
-        operation,
-        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }),
-      );
+      const page = await this.send<{
+        Items?: Record<string, unknown>[];
+        LastEvaluatedKey?: Record<string, unknown>;
+      }>(operation, new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -325,7 +347,9 @@ export class DynamoRegistryStore implements RegistryStore {
     return { groups, sweeper };
   }
 
-  async getGroups(brokerNames: readonly string[]): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }> {
+  async getGroups(
+    brokerNames: readonly string[],
+  ): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }> {
     const groups = new Map<string, BrokerGroup>();
     let sweeper = NO_SWEEPER_STATE;
     const keys = [{ pk: GROUPS_PK, sk: SWEEPER_SK }, ...[...new Set(brokerNames)].map(groupKey)];
@@ -366,7 +390,10 @@ export class DynamoRegistryStore implements RegistryStore {
   async putSweeperState(state: SweeperState): Promise<void> {
     await this.send(
       "PutSweeperState",
-      new PutCommand({ TableName: this.tableName, Item: { pk: GROUPS_PK, sk: SWEEPER_SK, type: "sweeper", ...state } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: GROUPS_PK, sk: SWEEPER_SK, type: "sweeper", ...state },
+      }),
     );
   }
 
@@ -496,6 +523,7 @@ export class DynamoRegistryStore implements RegistryStore {
     member: Pick<BrokerMember, "brokerId" | "brokerAddr" | "dataVersion" | "topologyVersion">,
     epoch: string,
     digest: string,
+    afterTopologyChange = false,
   ): Promise<boolean> {
     try {
       await this.send(
@@ -504,8 +532,10 @@ export class DynamoRegistryStore implements RegistryStore {
           TableName: this.tableName,
           Key: groupKey(brokerName),
           UpdateExpression: "SET members.#id.dg = :dg",
-          ConditionExpression:
-            "epoch = :epoch AND members.#id.a = :addr AND members.#id.dv = :dv AND members.#id.tv = :tv AND topologyVersion = :tv",
+          ConditionExpression: [
+            "epoch = :epoch AND members.#id.a = :addr AND members.#id.dv = :dv AND members.#id.tv = :tv",
+            afterTopologyChange ? "attribute_not_exists(members.#id.dg)" : "topologyVersion = :tv",
+          ].join(" AND "),
           ExpressionAttributeNames: { "#id": String(member.brokerId) },
           ExpressionAttributeValues: {
             ":dg": digest,
@@ -561,7 +591,26 @@ export class DynamoRegistryStore implements RegistryStore {
     }
   }
 
-  async bumpTopology(brokerName: string): Promise<void> {
+  async bumpTopology(brokerName: string, clearDigestOf?: { brokerId: number }): Promise<void> {
+    if (clearDigestOf !== undefined) {
+      try {
+        await this.send(
+          "InvalidateMember",
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: groupKey(brokerName),
+            UpdateExpression: "SET members.#id.dg = :invalidated ADD topologyVersion :one",
+            ConditionExpression: "attribute_exists(members.#id)",
+            ExpressionAttributeNames: { "#id": String(clearDigestOf.brokerId) },
+            ExpressionAttributeValues: { ":one": 1, ":invalidated": INVALIDATED_DIGEST },
+          }),
+        );
+        return;
+      } catch (error) {
+        // No such member any more (its leaving bumped the topology): a plain bump below.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
     try {
       await this.send(
         "BumpTopology",
@@ -766,7 +815,10 @@ export class DynamoRegistryStore implements RegistryStore {
 
   async deleteKv(namespace: string, key: string): Promise<void> {
     if (namespace !== ORDER_TOPIC_CONFIG_NAMESPACE) {
-      await this.send("DeleteKv", new DeleteCommand({ TableName: this.tableName, Key: kvKey(namespace, key) }));
+      await this.send(
+        "DeleteKv",
+        new DeleteCommand({ TableName: this.tableName, Key: kvKey(namespace, key) }),
+      );
       return;
     }
     await this.send(
@@ -795,7 +847,10 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   /** BatchWriteItem in chunks of 25, several in flight, UnprocessedItems retried with backoff. */
-  private async batchWrite(operation: string, requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  private async batchWrite(
+    operation: string,
+    requests: ReadonlyArray<Record<string, unknown>>,
+  ): Promise<void> {
     await mapLimit(chunk(requests, 25), this.writeConcurrency, async (batch) => {
       let pending: ReadonlyArray<Record<string, unknown>> = batch;
       for (let attempt = 0; pending.length > 0; attempt++) {

@@ -45,7 +45,9 @@ export interface RegistryStore {
   /** Every group (tombstones included) and the sweeper state; strongly consistent. */
   listGroups(): Promise<{ groups: BrokerGroup[]; sweeper: SweeperState }>;
   /** Some groups by name and the sweeper state, in one request. */
-  getGroups(brokerNames: readonly string[]): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }>;
+  getGroups(
+    brokerNames: readonly string[],
+  ): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }>;
   getSweeperState(): Promise<SweeperState>;
   putSweeperState(state: SweeperState): Promise<void>;
 
@@ -59,12 +61,17 @@ export interface RegistryStore {
   ): Promise<TouchResult>;
   /** Writes a member (and the group's settings) conditionally; false when the group changed meanwhile. */
   writeMember(write: MemberWrite): Promise<boolean>;
-  /** Marks the member's registration as fully applied; false when it changed meanwhile. */
+  /**
+   * Marks the member's registration as fully applied; false when it changed meanwhile. With
+   * `afterTopologyChange`, the group's topology may have moved on (a member joined or left) as long
+   * as the member's own entry is unchanged and its digest was not invalidated meanwhile.
+   */
   setMemberDigest(
     brokerName: string,
     member: Pick<BrokerMember, "brokerId" | "brokerAddr" | "dataVersion" | "topologyVersion">,
     epoch: string,
     digest: string,
+    afterTopologyChange?: boolean,
   ): Promise<boolean>;
   /**
    * Removes members of one incarnation, each only if its address (and heartbeat time, when given) is
@@ -75,8 +82,12 @@ export interface RegistryStore {
     epoch: string,
     removals: readonly MemberRemoval[],
   ): Promise<BrokerGroup | undefined | "conflict">;
-  /** Bumps the topology version so that every member's next heartbeat is a full one. */
-  bumpTopology(brokerName: string): Promise<void>;
+  /**
+   * Bumps the topology version so that every member's next heartbeat is a full one. With
+   * `clearDigestOf`, also invalidates that member's digest (INVALIDATED_DIGEST), so that its next
+   * registration rewrites every topic (late writes of another registration may have overwritten some).
+   */
+  bumpTopology(brokerName: string, clearDigestOf?: { brokerId: number }): Promise<void>;
   /** Deletes an emptied group's item; false if it was revived meanwhile. */
   deleteEmptyGroup(brokerName: string, epoch: string): Promise<boolean>;
 
@@ -88,7 +99,10 @@ export interface RegistryStore {
    * Writes queue data. With `primeSlaveOf`, each batch is a transaction that also checks that the
    * group (of that epoch) still has no master: false if it got one meanwhile.
    */
-  putQueueData(items: readonly StoredQueueData[], primeSlaveOf?: { brokerName: string; epoch: string }): Promise<boolean>;
+  putQueueData(
+    items: readonly StoredQueueData[],
+    primeSlaveOf?: { brokerName: string; epoch: string },
+  ): Promise<boolean>;
   /** Deletes queue data unconditionally (topic delete). */
   deleteQueueData(keys: ReadonlyArray<{ topic: string; brokerName: string }>): Promise<void>;
   /** Deletes queue data of the given incarnation only. */
@@ -97,7 +111,11 @@ export interface RegistryStore {
    * Deletes an emptied group's queue data, in transactions that check the group is still the empty
    * tombstone of `epoch`: false (and stops) once it was revived.
    */
-  deleteQueueDataOfEmptyGroup(brokerName: string, epoch: string, keys: readonly StoredQueueData[]): Promise<boolean>;
+  deleteQueueDataOfEmptyGroup(
+    brokerName: string,
+    epoch: string,
+    keys: readonly StoredQueueData[],
+  ): Promise<boolean>;
   /** Sets a queue data's perm iff it is still `expected` in that incarnation. */
   updatePerm(item: StoredQueueData, perm: number): Promise<boolean>;
 

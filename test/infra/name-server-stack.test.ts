@@ -473,3 +473,21 @@ describe("self-preservation settings", () => {
     );
   });
 });
+
+describe("route group cache", () => {
+  it("is on for route functions (1 s by default) and configurable", () => {
+    const envOf = (synth: typeof closed) =>
+      synth.template.findResources("AWS::Lambda::Function")[
+        synth.logicalId(
+          (
+            synth.stack.routeFunctions.get("GetRouteInfoByTopic") as NonNullable<
+              ReturnType<typeof synth.stack.routeFunctions.get>
+            >
+          ).function,
+        )
+      ]?.Properties?.Environment?.Variables ?? {};
+    expect(envOf(closed).ROUTE_GROUP_CACHE_MS).toBe("1000");
+    expect(envOf(synthNameServer({ routeGroupCacheMs: 0 })).ROUTE_GROUP_CACHE_MS).toBe("0");
+    expect(() => synthNameServer({ routeGroupCacheMs: -1 })).toThrow(/routeGroupCacheMs/);
+  });
+});
