@@ -1,0 +1,66 @@
+/**
+ * AWS list prices the cost estimate uses: the ONE place they live. On-demand, us-east-1, in USD, as
+ * published on the AWS pricing pages in the first half of 2025 (the date below). They were written
+ * down from those pages, not fetched by the bench: check them before quoting a figure, and update the
+ * date when you do. Free tiers are ignored (a production account outgrows them).
+ */
+export const PRICES = {
+  region: "us-east-1",
+  /** When these figures were last checked against the AWS pricing pages. */
+  asOf: "2025-06-01",
+  checkBeforeUse:
+    "List prices recalled from the AWS pricing pages as of the date above; not fetched by the bench. Verify at aws.amazon.com/pricing before quoting.",
+  /** 730 hours: AWS's own month in its calculators. */
+  hoursPerMonth: 730,
+
+  dynamodb: {
+    /** On-demand, per million write request units (1 WRU = one write of up to 1 KB; GSI writes count too). */
+    writeRequestUnitsPerMillion: 0.625,
+    /** On-demand, per million read request units (1 RRU = one strongly consistent read of up to 4 KB; eventual: ½). */
+    readRequestUnitsPerMillion: 0.125,
+    storagePerGbMonth: 0.25,
+  },
+
+  lambda: {
+    /** Arm (Graviton), first pricing tier (up to 7.5 billion GB-s a month). */
+    armPerGbSecond: 0.0000133334,
+    perMillionRequests: 0.2,
+  },
+
+  apiGatewayHttpApi: {
+    /** Per million requests (each 512 KB or less), first 300 million a month. */
+    perMillionRequestsFirst300M: 1.0,
+    /** Per million requests above 300 million a month. */
+    perMillionRequestsAbove300M: 0.9,
+  },
+
+  stepFunctionsExpress: {
+    perMillionRequests: 1.0,
+    /** Duration, first 1,000 GB-hours a month; billed in 100 ms steps at a minimum of 64 MB. */
+    perGbSecond: 0.00001667,
+    minimumMemoryGb: 64 / 1024,
+    billingStepSeconds: 0.1,
+  },
+
+  eventBridge: {
+    /**
+     * Per million scheduled invocations. A rule's schedule expression is not billed as a custom event;
+     * EventBridge Scheduler charges $1.00 per million above its free 14 million. The upper figure is
+     * used: at one run a minute it is a few cents either way.
+     */
+    perMillionScheduledInvocations: 1.0,
+  },
+
+  /** What a user would otherwise run: the classic NameServer on two always-on instances. */
+  ec2: {
+    instanceType: "m7g.large",
+    description:
+      "2 vCPU (Graviton3), 8 GiB: room for the NameServer's default 4 GB heap (runserver.sh -Xms4g -Xmx4g)",
+    onDemandPerHour: 0.0816,
+    /** gp3 EBS per GB-month, and the root volume size assumed per instance. */
+    gp3PerGbMonth: 0.08,
+    volumeGb: 20,
+  },
+} as const;
+
+export type Prices = typeof PRICES;

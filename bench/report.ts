@@ -1,0 +1,373 @@
+/**
+ * One run's figures as a readable console table and as docs/bench/README.md (the same tables in
+ * Markdown, with the chart). Both are built from the results object that is also written as JSON.
+ */
+import type { CostResult } from "./cost";
+import type { OperationFigure } from "./harness";
+import type { HttpResults } from "./scenarios/http";
+import type { LambdaResults } from "./scenarios/lambda";
+import type { RouteFloor, WriteFloor } from "./scenarios/operations";
+import type { ScalingPoint } from "./scenarios/scaling";
+import type { StackSettings } from "./stack-settings";
+import type { TargetResult } from "./targets";
+
+export interface BenchResults {
+  schema: 1;
+  mode: "full" | "quick";
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  environment: {
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverageAtStart: number;
+    loadAverageAtEnd: number;
+  };
+  operations: OperationFigure[];
+  floor?: RouteFloor;
+  writeFloor?: WriteFloor;
+  scaling: ScalingPoint[];
+  http?: HttpResults;
+  lambda?: LambdaResults;
+  /** What the cost estimate read from the CDK stack (memory, architecture, sweep plan). */
+  stack?: StackSettings;
+  cost?: CostResult;
+  targets: TargetResult[];
+}
+
+type Row = Array<string | number>;
+interface Table {
+  title: string;
+  headers: string[];
+  rows: Row[];
+  /** Right-aligned columns (numbers). */
+  numeric?: boolean[];
+  notes?: string[];
+}
+
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const kb = (bytes: number) => (bytes / 1024).toFixed(0);
+const usd = (n: number) =>
+  `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const ratio = (n: number | undefined) => (n === undefined ? "–" : `${n.toFixed(2)}×`);
+
+function calls(byOperation: OperationFigure["byOperation"]): string {
+  return Object.entries(byOperation)
+    .map(([name, c]) => (c.requests === 1 ? name : `${name} ×${c.requests}`))
+    .join(", ");
+}
+
+export function tables(results: BenchResults): Table[] {
+  const out: Table[] = [];
+  out.push({
+    title: "Targets",
+    headers: ["", "target", "measured"],
+    rows: results.targets.map((t) => [t.pass ? "PASS" : "MISS", t.target, t.measured]),
+  });
+  out.push({
+    title:
+      "Per operation (DynamoDB requests and consumed capacity via the store's recorder; latency in-process over DynamoDB Local)",
+    headers: ["operation", "requests", "RCU", "WCU", "p50 ms", "p99 ms", "runs", "DynamoDB calls"],
+    numeric: [false, true, true, true, true, true, true, false],
+    rows: results.operations.map((o) => [
+      o.label,
+      `${o.requests}${o.requestsVaried ? "*" : ""}`,
+      o.rcu,
+      o.wcu,
+      ms(o.p50Ms),
+      ms(o.p99Ms),
+      o.runs,
+      calls(o.byOperation),
+    ]),
+    notes: [
+      "* request count varied between runs; the largest is shown.",
+      "Capacity includes the index (gsi1) writes of queue data.",
+    ],
+  });
+  if (results.floor !== undefined) {
+    const f = results.floor;
+    out.push({
+      title: `Route query over the floor: one raw GetItem p50 ${ms(f.getItemP50Ms)} ms (p99 ${ms(f.getItemP99Ms)} ms), interleaved`,
+      headers: [
+        "topic on",
+        "route p50 ms",
+        "÷ GetItem",
+        "raw Query + BatchGet p50 ms",
+        "route ÷ raw pair",
+        "parallel-read prototype p50 ms",
+        "÷ GetItem",
+        "requests",
+        "group-cache prototype p50 ms",
+        "÷ GetItem",
+        "requests (warm)",
+      ],
+      numeric: [false, true, true, true, true, true, true, true, true, true, true],
+      rows: f.ratios.map((r) => {
+        const proto = f.parallel.find((p) => p.id === `route.parallel.${r.groups}`);
+        const cached = f.cached.find((p) => p.id === `route.cached.${r.groups}`);
+        return [
+          `${r.groups} group(s)`,
+          ms(r.routeP50Ms),
+          ratio(r.ratio),
+          ms(r.rawPairP50Ms),
+          ratio(r.overRawPair),
+          ms(r.parallelP50Ms),
+          ratio(r.parallelRatio),
+          proto?.requests ?? "–",
+          ms(r.cachedP50Ms),
+          ratio(r.cachedRatio),
+          cached === undefined ? "–" : `${cached.requests} (${cached.rcu} RCU)`,
+        ];
+      }),
+      notes: [
+        "Raw pair: the same Query and BatchGet (same keys) sent with the document client, one after the other: the floor of the current design.",
+        "Prototypes (bench/route-probe.ts), see docs/performance.md: the parallel read sends the topic's Query and its groups' BatchGet at once;",
+        "the group cache keeps group items ≤1 s per instance and judges liveness at serve time (never a dead broker), so a warm query is one Query.",
+      ],
+    });
+  }
+  if (results.writeFloor !== undefined) {
+    const w = results.writeFloor;
+    out.push({
+      title: "Heartbeats over the write floor (one raw UpdateItem of a small item, interleaved)",
+      headers: [
+        "raw UpdateItem p50 ms",
+        "p99 ms",
+        "steady heartbeat ÷ UpdateItem",
+        "light heartbeat ÷ UpdateItem",
+      ],
+      numeric: [true, true, true, true],
+      rows: [[ms(w.updateItemP50Ms), ms(w.updateItemP99Ms), ratio(w.steadyRatio), ratio(w.lightRatio)]],
+    });
+  }
+  if (results.scaling.length > 0) {
+    out.push({
+      title:
+        "Scaling: the same broker's steady heartbeat and the same topic's route (on 2 groups) as the table grows",
+      headers: [
+        "topics",
+        "groups",
+        "heartbeat req",
+        "WCU",
+        "p50 ms",
+        "p99 ms",
+        "route req",
+        "RCU",
+        "p50 ms",
+        "p99 ms",
+        "UpdateItem p50",
+        "heartbeat ÷ UpdateItem",
+        "GetItem p50",
+        "route ÷ GetItem",
+        "cluster info req / RCU / p50 ms",
+        "populate s",
+      ],
+      numeric: [
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        false,
+        true,
+      ],
+      rows: results.scaling.map((p) => [
+        p.topics.toLocaleString("en-US"),
+        p.groups.toLocaleString("en-US"),
+        p.steadyHeartbeat.requests,
+        p.steadyHeartbeat.wcu,
+        ms(p.steadyHeartbeat.p50Ms),
+        ms(p.steadyHeartbeat.p99Ms),
+        p.route.requests,
+        p.route.rcu,
+        ms(p.route.p50Ms),
+        ms(p.route.p99Ms),
+        ms(p.updateItemP50Ms),
+        ratio(p.heartbeatRatio),
+        ms(p.getItemP50Ms),
+        ratio(p.routeRatio),
+        `${p.clusterInfo.requests} / ${p.clusterInfo.rcu} / ${ms(p.clusterInfo.p50Ms)}`,
+        p.populateSeconds,
+      ]),
+      notes: [
+        "Flat means: requests and capacity identical at every size, and each p50 ÷ its raw request's p50 at that size within 1.5×.",
+      ],
+    });
+  }
+  if (results.http !== undefined) {
+    const h = results.http;
+    const l = h.load;
+    out.push({
+      title: `HTTP through the real handlers (local server, child process): autocannon, ${h.connections} connections, ${h.rounds} rounds × ${h.durationSeconds} s per request kind`,
+      headers: ["request", "req/s", "÷ GET /health", "p50 ms", "p99 ms", "one at a time p50 ms", "p99 ms"],
+      numeric: [false, true, true, true, true, true, true],
+      rows: [
+        [
+          "GET /health",
+          l.health.requestsPerSecond,
+          "1.00×",
+          l.health.p50Ms,
+          l.health.p99Ms,
+          ms(h.sequential.health.p50Ms),
+          ms(h.sequential.health.p99Ms),
+        ],
+        [
+          "POST /brokers/heartbeat (steady)",
+          l.heartbeat.requestsPerSecond,
+          ratio(h.ratios.heartbeat),
+          l.heartbeat.p50Ms,
+          l.heartbeat.p99Ms,
+          ms(h.sequential.heartbeat.p50Ms),
+          ms(h.sequential.heartbeat.p99Ms),
+        ],
+        [
+          "GET /topics/{topic}/route",
+          l.route.requestsPerSecond,
+          ratio(h.ratios.route),
+          l.route.p50Ms,
+          l.route.p99Ms,
+          ms(h.sequential.route.p50Ms),
+          ms(h.sequential.route.p99Ms),
+        ],
+        [
+          "GET /no-such-path (404, no DynamoDB)",
+          l.notFound.requestsPerSecond,
+          ratio(h.ratios.notFound),
+          l.notFound.p50Ms,
+          l.notFound.p99Ms,
+          "–",
+          "–",
+        ],
+      ],
+      notes: [
+        "GET /health reads the sweeper state (one GetItem): it is the cheapest route that reaches the table.",
+      ],
+    });
+  }
+  if (results.lambda !== undefined) {
+    const lam = results.lambda;
+    out.push({
+      title: `Lambda bundles (esbuild as infra/namesrv-function.ts, target ${lam.esbuildTarget}) and cold init (fresh node ${lam.nodeOptions}, median of ${lam.coldInitRuns}; empty Node ${ms(lam.emptyNodeMs)} ms)`,
+      headers: [
+        "function",
+        "SDK bundled: KB",
+        "gzip KB",
+        "init ms",
+        "÷ empty",
+        "SDK runtime: KB",
+        "gzip KB",
+        "init ms",
+        "÷ empty",
+      ],
+      numeric: [false, true, true, true, true, true, true, true, true],
+      rows: lam.functions.map((f) => [
+        f.name,
+        kb(f.bundled.bytes),
+        kb(f.bundled.gzipBytes),
+        f.bundled.coldInitMs === undefined ? "–" : ms(f.bundled.coldInitMs),
+        ratio(f.bundled.coldInitRatio),
+        kb(f.runtime.bytes),
+        kb(f.runtime.gzipBytes),
+        f.runtime.coldInitMs === undefined ? "–" : ms(f.runtime.coldInitMs),
+        ratio(f.runtime.coldInitRatio),
+      ]),
+      notes: [
+        `Largest inputs (register-broker, SDK bundled): ${(lam.functions.find((f) => f.name === "register-broker")?.bundled.topInputs ?? []).map((i) => `${i.name} ${kb(i.bytes)} KB`).join(", ")}.`,
+        "SDK runtime: @aws-sdk/* and @smithy/* external, resolved from node_modules here (the Lambda runtime's copy on AWS).",
+      ],
+    });
+    out.push({
+      title: `What the cold init is made of (SDK bundled; empty Node ${ms(lam.emptyNodeMs)} ms; same runs, same options)`,
+      headers: ["bundle", "KB", "init ms", "over empty Node, ms"],
+      numeric: [false, true, true, true],
+      rows: lam.breakdown.map((b) => [b.name, kb(b.bytes), ms(b.coldInitMs), ms(b.overEmptyMs)]),
+      notes: [
+        "Probes (bench/lambda-probes/) import one part each: the DynamoDB client module, the zod model, Powertools.",
+      ],
+    });
+  }
+  if (results.cost !== undefined) {
+    const c = results.cost;
+    out.push({
+      title: `Monthly cost, ${c.prices.region}, list prices as of ${c.prices.asOf} (bench/prices.ts; check before quoting)`,
+      headers: ["item", "USD / month", "from"],
+      numeric: [false, true, false],
+      rows: [
+        ...c.serverless.map((l) => [l.item, usd(l.monthlyUsd), l.detail]),
+        ["Serverless NameServer, total", usd(c.serverlessTotalUsd), ""],
+        ...c.classic.map((l) => [l.item, usd(l.monthlyUsd), l.detail]),
+        ["Classic NameServer, total", usd(c.classicTotalUsd), ""],
+        [
+          "Break-even (serverless = classic)",
+          "",
+          `${c.breakEvenProducers.toLocaleString("en-US")} producers of ${c.fleet.topicsPerProducer} topics (same brokers)`,
+        ],
+        ...c.projections.map((p) => [
+          `Projection: ${p.name}`,
+          usd(p.totalUsd),
+          `${p.detail}${p.detail ? "; " : ""}break-even ${p.breakEvenProducers.toLocaleString("en-US")} producers`,
+        ]),
+      ],
+      notes: c.notes,
+    });
+  }
+  return out;
+}
+
+function pad(text: string, width: number, right: boolean): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+export function consoleReport(results: BenchResults): string {
+  const lines: string[] = [];
+  for (const t of tables(results)) {
+    const cells = [t.headers, ...t.rows.map((r) => r.map(String))];
+    const widths = t.headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+    lines.push("", t.title);
+    lines.push(t.headers.map((h, i) => pad(h, widths[i] ?? 0, t.numeric?.[i] ?? false)).join("  "));
+    lines.push(widths.map((w) => "-".repeat(w)).join("  "));
+    for (const r of t.rows)
+      lines.push(r.map((c, i) => pad(String(c), widths[i] ?? 0, t.numeric?.[i] ?? false)).join("  "));
+    for (const n of t.notes ?? []) lines.push(`  ${n}`);
+  }
+  return lines.join("\n");
+}
+
+const mdCell = (c: string | number) => String(c).replace(/\|/g, "\\|");
+
+export function markdownReport(results: BenchResults, chartFile: string): string {
+  const e = results.environment;
+  const lines = [
+    "# Benchmarks",
+    "",
+    "<!-- Generated by `npm run bench` (bench/run.ts) from docs/bench/latest.json: do not edit by hand. -->",
+    "",
+    `Run of ${results.startedAt.slice(0, 10)}, ${results.mode} mode, ${Math.round(results.durationSeconds)} s; Node ${e.node}, ${e.cpus} × ${e.cpuModel}, load average ${e.loadAverageAtStart.toFixed(1)} at start and ${e.loadAverageAtEnd.toFixed(1)} at end.`,
+    "Everything runs on one machine: DynamoDB Local (a JVM), the registry and the load generator share its cores, so absolute",
+    "latencies are those of DynamoDB Local on a busy machine. Compare ratios within the run; request counts and capacity units",
+    "are exact (the store's recorder sees every DynamoDB request). Analysis and recommendations: [docs/performance.md](../performance.md).",
+    "",
+    `![Hot paths as the registry grows](${chartFile})`,
+  ];
+  for (const t of tables(results)) {
+    lines.push("", `## ${t.title}`, "");
+    lines.push(`| ${t.headers.map(mdCell).join(" | ")} |`);
+    lines.push(`| ${t.headers.map((_, i) => (t.numeric?.[i] ? "---:" : "---")).join(" | ")} |`);
+    for (const r of t.rows) lines.push(`| ${r.map(mdCell).join(" | ")} |`);
+    if (t.notes?.length) lines.push("", ...t.notes.map((n) => `- ${n}`));
+  }
+  lines.push("");
+  return lines.join("\n");
+}

@@ -1,0 +1,186 @@
+/**
+ * The benchmark's code, run tiny (`npm run bench` runs it big): every scenario on the test run's
+ * DynamoDB Local, the report, the chart and the cost arithmetic. Asserts what the bench counts
+ * (DynamoDB requests, capacity units, answers), never how long anything took.
+ */
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { scalingChart } from "../../bench/chart";
+import { type CostInputs, estimateCost, FLEET } from "../../bench/cost";
+import type { BenchContext, OperationFigure } from "../../bench/harness";
+import { type BenchResults, consoleReport, markdownReport } from "../../bench/report";
+import { runHttp } from "../../bench/scenarios/http";
+import { runLambda } from "../../bench/scenarios/lambda";
+import { type OperationResults, runOperations } from "../../bench/scenarios/operations";
+import { runScaling, type ScalingResults } from "../../bench/scenarios/scaling";
+import { judgeTargets } from "../../bench/targets";
+import { dynamodbEndpoint } from "../support/dynamodb";
+
+const ctx = (): BenchContext => ({ endpoint: dynamodbEndpoint(), log: () => undefined });
+const byId = (figures: OperationFigure[], id: string): OperationFigure => {
+  const figure = figures.find((f) => f.id === id);
+  if (figure === undefined) throw new Error(`no figure ${id} among ${figures.map((f) => f.id).join(", ")}`);
+  return figure;
+};
+
+let operations: OperationResults;
+let scaling: ScalingResults;
+
+describe("bench scenarios, tiny", () => {
+  it("per-operation figures: the request counts of every hot and cold path", async () => {
+    operations = await runOperations(ctx(), {
+      runs: 2,
+      registrations: [
+        { topics: 10, runs: 1 },
+        { topics: 30, runs: 1 },
+      ],
+      reRegistrationTopics: 30,
+      reRegistrationRuns: 1,
+      routeGroups: [1, 3],
+      sweepInstances: 20,
+      sweepDeadShare: 0.2,
+      sweepTopicsPerGroup: 3,
+      sweepRuns: 1,
+      fleetInstances: 4,
+    });
+    const ops = operations.operations;
+
+    expect(byId(ops, "heartbeat.steady")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
+    expect(byId(ops, "heartbeat.light")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
+    // Failed touch, CreateGroup, stale-queue-data check, BatchWrite per 25 topics, digest.
+    expect(byId(ops, "registration.first.10").requests).toBe(5);
+    expect(byId(ops, "registration.first.30").requests).toBe(6);
+    // Every topic is written twice: the item and its gsi1 entry.
+    expect(byId(ops, "registration.first.30").wcu).toBeGreaterThanOrEqual(60);
+    expect(byId(ops, "registration.changed.30").byOperation.PutQueueData?.requests).toBe(2);
+    expect(byId(ops, "route.1")).toMatchObject({ requests: 2, wcu: 0 });
+    expect(byId(ops, "route.3").requests).toBe(2);
+    expect(byId(operations.floor.parallel, "route.parallel.3").requests).toBe(2);
+    expect(byId(operations.floor.cached, "route.cached.3").requests).toBe(1);
+    expect(operations.floor.ratios.map((r) => r.groups)).toEqual([1, 3]);
+    expect(byId(ops, "sweep.idle.4").byOperation).toEqual({
+      ListGroups: expect.objectContaining({ requests: 1 }),
+      PutSweeperState: expect.objectContaining({ requests: 1 }),
+    });
+    // 20 instances, 4 dead: 1 whole group (2 instances) and 2 slaves. Read and state, 3 removals, and
+    // the emptied group's index read, queue data delete and item delete.
+    expect(byId(ops, "sweep.20")).toMatchObject({ requests: 8 });
+  });
+
+  it("scaling: the hot paths make the same requests at every size, cluster info and topic list read every group", async () => {
+    scaling = await runScaling(ctx(), {
+      stages: [2, 4],
+      topicsPerGroup: 3,
+      runs: 2,
+      listRuns: 1,
+      populateConcurrency: 4,
+    });
+    expect(scaling.points.map((p) => [p.groups, p.topics])).toEqual([
+      [2, 7],
+      [4, 13],
+    ]);
+    for (const point of scaling.points) {
+      expect(point.steadyHeartbeat).toMatchObject({ requests: 1, wcu: 1 });
+      expect(point.route.requests).toBe(2);
+      expect(point.clusterInfo.requests).toBe(1);
+    }
+    expect(byId(scaling.operations, "topics.list.13").requests).toBe(5);
+  });
+
+  it("HTTP: heartbeats, route queries and /health through the real handlers, all answered", async () => {
+    const http = await runHttp(ctx(), {
+      connections: 2,
+      durationSeconds: 1,
+      rounds: 1,
+      brokers: 3,
+      sequentialRuns: 2,
+    });
+    expect(http.sequential.route.runs).toBe(2);
+    for (const kind of ["health", "heartbeat", "route"] as const) {
+      expect(http.load[kind].requests).toBeGreaterThan(0);
+      expect(http.load[kind]).toMatchObject({ non2xx: 0, errors: 0 });
+    }
+    expect(http.load.notFound.non2xx).toBe(http.load.notFound.requests);
+  });
+
+  it("Lambda: bundles built with the stack's options import in a fresh process and export a handler", async () => {
+    const outDir = fileURLToPath(
+      new URL(`../../bench-results/.smoke-${randomUUID().slice(0, 8)}`, import.meta.url),
+    );
+    try {
+      const lambda = await runLambda(ctx(), { functions: ["health"], coldInitRuns: 1 }, outDir);
+      expect(lambda.functions.map((f) => f.name)).toEqual(["health"]);
+      const health = lambda.functions[0];
+      expect(health?.bundled.bytes).toBeGreaterThan(health?.runtime.bytes ?? Number.POSITIVE_INFINITY);
+      expect(health?.runtime.coldInitMs).toBeDefined();
+      // register-broker is not bundled here: only the probes, each imported in a fresh process.
+      expect(lambda.breakdown.map((b) => b.name)).toEqual(
+        expect.arrayContaining(["probe: model only", "probe: observability only", "probe: sdk only"]),
+      );
+      expect(lambda.breakdown.every((b) => b.name.startsWith("probe: ") && b.bytes > 0)).toBe(true);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bench arithmetic and output", () => {
+  const inputs: CostInputs = {
+    steadyHeartbeat: { rcu: 0, wcu: 1, durationMs: 4, memoryMb: 512 },
+    route: { rcu: 5.5, wcu: 0, durationMs: 6, memoryMb: 512 },
+    routeTopicQueryRcu: 0.5,
+    sweep: { rcu: 5, wcu: 1, durationMs: 14, memoryMb: 512 },
+    sweepsPerRun: 2,
+  };
+
+  it("prices the fleet from the units per operation", () => {
+    const cost = estimateCost(inputs);
+    // 100 instances × 730 h × 3,600 s ÷ 30 s; 1,000 producers × 20 topics at the same pace.
+    expect(cost.monthly.heartbeats).toBe(8_760_000);
+    expect(cost.monthly.routeQueries).toBe(1_752_000_000);
+    expect(cost.serverless.find((l) => l.item === "DynamoDB: heartbeats")?.monthlyUsd).toBe(5.48);
+    expect(cost.classicTotalUsd).toBeGreaterThan(0);
+    expect(cost.breakEvenProducers).toBeLessThan(FLEET.producers);
+    const both = cost.projections.at(-1);
+    expect(both?.totalUsd).toBeLessThan(cost.serverlessTotalUsd);
+  });
+
+  it("judges the targets, draws the chart and writes both reports from one results object", () => {
+    const results: BenchResults = {
+      schema: 1,
+      mode: "quick",
+      startedAt: new Date(0).toISOString(),
+      finishedAt: new Date(1000).toISOString(),
+      durationSeconds: 1,
+      environment: {
+        node: "v20",
+        platform: "linux",
+        arch: "x64",
+        cpus: 2,
+        cpuModel: "cpu",
+        loadAverageAtStart: 0,
+        loadAverageAtEnd: 0,
+      },
+      operations: [...operations.operations, ...scaling.operations],
+      floor: operations.floor,
+      writeFloor: operations.writeFloor,
+      scaling: scaling.points,
+      cost: estimateCost(inputs),
+      targets: judgeTargets({
+        operations: operations.operations,
+        floor: operations.floor,
+        scaling: scaling.points,
+      }),
+    };
+    expect(results.targets.map((t) => t.id)).toEqual(["heartbeat", "route.requests", "route.latency"]);
+    const svg = scalingChart(scaling.points, "smoke");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.match(/<polyline /g)).toHaveLength(8);
+    expect(consoleReport(results)).toContain("steady heartbeat");
+    expect(markdownReport(results, "scaling.svg")).toContain(
+      "![Hot paths as the registry grows](scaling.svg)",
+    );
+  });
+});
