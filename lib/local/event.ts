@@ -94,12 +94,14 @@ function foldHeaders(rawHeaders: string[]): { headers: Record<string, string>; c
 
 function queryParameters(rawQueryString: string): Record<string, string> | undefined {
   if (rawQueryString === "") return undefined;
-  const parameters: Record<string, string> = {};
+  // A Map, then Object.fromEntries: a parameter named __proto__ stays an own key, as in the JSON event
+  // API Gateway sends (a plain-object assignment would drop it, and a typo check would miss it).
+  const parameters = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    const previous = parameters[name];
-    parameters[name] = previous === undefined ? value : `${previous},${value}`;
+    const previous = parameters.get(name);
+    parameters.set(name, previous === undefined ? value : `${previous},${value}`);
   }
-  return Object.keys(parameters).length === 0 ? undefined : parameters;
+  return parameters.size === 0 ? undefined : Object.fromEntries(parameters);
 }
 
 const TEXT_TYPES =
