@@ -11,7 +11,6 @@ import type {
   RegisterBrokerBody,
   RegisterBrokerRequest,
   RegisterBrokerResult,
-  registerBrokerSchema,
   TopicRouteData,
   UnregisterBrokerRequest,
 } from "../domain/model";

@@ -36,11 +36,19 @@ export const topicNameSchema = z
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: printable text excludes control characters
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// A lone surrogate is no Unicode text: DynamoDB may refuse it, and JSON clients mangle it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = [
+  (v: string) => !LONE_SURROGATE.test(v),
+  { message: "must be well-formed Unicode text" },
+] as const;
+
 export const kvKeySchema = z
   .string()
   .min(1, "must not be empty")
   .max(255, "must be at most 255 characters")
   .refine((k) => !CONTROL_CHARS.test(k), { message: "must be printable text (no control characters)" })
+  .refine(...wellFormed)
   .refine(...notProto);
 
 const HOSTNAME =
@@ -149,7 +157,10 @@ export const writePermSchema = z.object({ writable: z.boolean() });
 
 export const MAX_KV_VALUE_LENGTH = 64 * 1024;
 export const kvPutSchema = z.object({
-  value: z.string().max(MAX_KV_VALUE_LENGTH, `must be at most ${MAX_KV_VALUE_LENGTH} characters`),
+  value: z
+    .string()
+    .max(MAX_KV_VALUE_LENGTH, `must be at most ${MAX_KV_VALUE_LENGTH} characters`)
+    .refine(...wellFormed),
 });
 
 /** RocketMQ's QueueData as it appears in a route. */

@@ -93,10 +93,28 @@ async function handle(
 }
 
 export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
-  return createServer((request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     handle(options, request)
       .catch((error: unknown) => errorResponse(error, { routeKey: `${request.method} ${request.url}` }))
       .then((result) => writeResult(response, result))
       .catch(() => response.destroy());
   });
+  // Requests Node refuses before any handler runs (an unknown method, oversized headers) still get
+  // API.md's error shape rather than a bare status line.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const body = JSON.stringify({
+      error: {
+        code: "INVALID_REQUEST",
+        message: tooLarge ? "Request headers are too large" : "Malformed HTTP request",
+      },
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }

@@ -12,8 +12,8 @@
  * - `KV#<namespace>` / `KEY#<key>`: KV config.
  */
 import {
-  type ConsumedCapacity,
   ConditionalCheckFailedException,
+  type ConsumedCapacity,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {

@@ -116,3 +116,14 @@ describe("__proto__", () => {
     expect(topicNameSchema.safeParse("constructor").success).toBe(true);
   });
 });
+
+describe("KV text", () => {
+  it("refuses lone surrogates in keys and values, accepts any other Unicode", async () => {
+    const { kvPutSchema } = await import("../../lib/domain/model");
+    expect(kvPutSchema.safeParse({ value: "ok 🙂 ünï" }).success).toBe(true);
+    expect(kvPutSchema.safeParse({ value: "bad \uD800 here" }).success).toBe(false);
+    expect(kvPutSchema.safeParse({ value: "bad \uDC00" }).success).toBe(false);
+    expect(kvKeySchema.safeParse("key\uDBFF").success).toBe(false);
+    expect(kvKeySchema.safeParse("key 🙂").success).toBe(true);
+  });
+});
