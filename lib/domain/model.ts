@@ -95,6 +95,11 @@ export const topicConfigSchema = z.object({
 });
 
 export const MAX_FILTER_SERVERS = 64;
+/**
+ * Topics one registration may carry: bounds the work (and the bill) of one request, and keeps a first
+ * registration well inside API Gateway's 30 s (10,000 topics take a few seconds).
+ */
+export const MAX_TOPICS_PER_REGISTRATION = 20_000;
 
 export const registerBrokerSchema = z.object({
   clusterName: nameSchema,
@@ -115,8 +120,17 @@ export const registerBrokerSchema = z.object({
     .unknown()
     // zod's record skips a "__proto__" key without a word; a topic must never vanish silently.
     .superRefine((table, ctx) => {
-      if (table !== null && typeof table === "object" && Object.hasOwn(table, "__proto__")) {
+      if (table === null || typeof table !== "object") return;
+      if (Object.hasOwn(table, "__proto__")) {
         ctx.addIssue({ code: "custom", path: ["__proto__"], message: notProto[1].message });
+      }
+      if (Object.keys(table).length > MAX_TOPICS_PER_REGISTRATION) {
+        ctx.addIssue({
+          code: "custom",
+          path: [],
+          message: `must list at most ${MAX_TOPICS_PER_REGISTRATION} topics`,
+          abort: true,
+        });
       }
     })
     .pipe(z.record(topicNameSchema, topicConfigSchema))

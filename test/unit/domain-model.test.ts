@@ -127,3 +127,26 @@ describe("KV text", () => {
     expect(kvKeySchema.safeParse("key 🙂").success).toBe(true);
   });
 });
+
+describe("limits that bound cost", () => {
+  it("a registration lists at most MAX_TOPICS_PER_REGISTRATION topics", async () => {
+    const { MAX_TOPICS_PER_REGISTRATION } = await import("../../lib/domain/model");
+    const table = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`T${i}`, {}]));
+    expect(
+      registerBrokerSchema.safeParse({ ...request(), topicConfigTable: table(MAX_TOPICS_PER_REGISTRATION) })
+        .success,
+    ).toBe(true);
+    const over = registerBrokerSchema.safeParse({
+      ...request(),
+      topicConfigTable: table(MAX_TOPICS_PER_REGISTRATION + 1),
+    });
+    expect(issuesOf(over)).toEqual(["topicConfigTable"]);
+  });
+
+  it("a broker lists at most 64 filter servers", () => {
+    const servers = Array.from({ length: 65 }, (_, i) => `10.0.0.1:${30000 + i}`);
+    expect(issuesOf(registerBrokerSchema.safeParse({ ...request(), filterServerList: servers }))).toEqual([
+      "filterServerList",
+    ]);
+  });
+});
