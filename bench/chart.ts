@@ -1,6 +1,7 @@
 /**
  * The scaling chart (docs/bench/scaling.svg), hand-written SVG from the run's figures: three panels
- * over the table sizes (requests, capacity units, p50 latency), one line per hot path.
+ * over the table sizes (requests, capacity units, p50 latency), one line per hot path (the route query
+ * twice: group cache off, and on as a warm instance has it).
  */
 import type { ScalingPoint } from "./scenarios/scaling";
 
@@ -23,7 +24,7 @@ const WIDTH = 1020;
 const HEIGHT = 350;
 const PANEL_WIDTH = 300;
 const PLOT = { left: 44, right: 16, top: 44, bottom: 98 };
-const COLORS = { heartbeat: "#1f6fb4", route: "#c0392b", floor: "#7f7f7f" };
+const COLORS = { heartbeat: "#1f6fb4", route: "#c0392b", routeCached: "#e08e0b", floor: "#7f7f7f" };
 
 const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 1 : 0));
@@ -100,7 +101,12 @@ export function scalingChart(points: readonly ScalingPoint[], caption: string): 
           color: COLORS.heartbeat,
           values: points.map((p) => p.steadyHeartbeat.requests),
         },
-        { name: "route query", color: COLORS.route, values: points.map((p) => p.route.requests) },
+        { name: "route, cache off", color: COLORS.route, values: points.map((p) => p.route.requests) },
+        {
+          name: "route, cache on",
+          color: COLORS.routeCached,
+          values: points.map((p) => p.routeCached.requests),
+        },
       ],
     },
     {
@@ -109,7 +115,8 @@ export function scalingChart(points: readonly ScalingPoint[], caption: string): 
       minMax: 2,
       series: [
         { name: "heartbeat WCU", color: COLORS.heartbeat, values: points.map((p) => p.steadyHeartbeat.wcu) },
-        { name: "route RCU", color: COLORS.route, values: points.map((p) => p.route.rcu) },
+        { name: "route RCU, off", color: COLORS.route, values: points.map((p) => p.route.rcu) },
+        { name: "route RCU, on", color: COLORS.routeCached, values: points.map((p) => p.routeCached.rcu) },
       ],
     },
     {
@@ -122,7 +129,12 @@ export function scalingChart(points: readonly ScalingPoint[], caption: string): 
           color: COLORS.heartbeat,
           values: points.map((p) => p.steadyHeartbeat.p50Ms),
         },
-        { name: "route query", color: COLORS.route, values: points.map((p) => p.route.p50Ms) },
+        { name: "route, cache off", color: COLORS.route, values: points.map((p) => p.route.p50Ms) },
+        {
+          name: "route, cache on",
+          color: COLORS.routeCached,
+          values: points.map((p) => p.routeCached.p50Ms),
+        },
         {
           name: "raw UpdateItem",
           color: COLORS.heartbeat,

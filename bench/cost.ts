@@ -14,6 +14,14 @@ export interface Fleet {
   sweepIntervalSeconds: number;
   /** How many groups each producer topic is on (which route figure prices a query). */
   groupsPerTopic: number;
+  /**
+   * Warm instances of the route function the fleet's route queries are spread over (each has its own
+   * group cache). An estimate, explained in docs/performance.md ("Cost"): Little's law gives the mean
+   * concurrency (queries per second × invocation time: under 10 at this rate), Lambda keeps the
+   * instances of past peaks warm and spreads requests over them; 20 is on the high side of that, and
+   * more instances mean fewer cache hits per instance, so the estimate errs towards the dearer side.
+   */
+  routeFunctionInstances: number;
 }
 
 /** The fleet of the issue: 100 brokers (50 master/slave groups), 1,000 producers polling 20 topics. */
@@ -26,6 +34,7 @@ export const FLEET: Fleet = {
   routePollIntervalSeconds: 30,
   sweepIntervalSeconds: 30,
   groupsPerTopic: 10,
+  routeFunctionInstances: 20,
 };
 
 export interface UnitCost {
@@ -33,19 +42,35 @@ export interface UnitCost {
   wcu: number;
   /** Handler duration per invocation (ms), as measured locally. */
   durationMs: number;
+  /**
+   * Billed duration per invocation (ms) when it is not simply durationMs rounded up: the route query
+   * with the cache is a mix of hits and misses, each rounded up on its own.
+   */
+  billedDurationMs?: number;
   /** The function's memory in the stack (MB). */
   memoryMb: number;
 }
 
+/** The route query priced one way (cache on at some instance count, or off). */
+export interface RouteUnit extends UnitCost {
+  /** How it was obtained, for the cost table. */
+  label: string;
+}
+
 export interface CostInputs {
   steadyHeartbeat: UnitCost;
-  route: UnitCost;
-  /** The route query's reads other than the group items (the topic's Query): for the cache projection. */
-  routeTopicQueryRcu: number;
+  /** A route query as the stack runs it: group cache on, queries spread over FLEET's instance estimate. */
+  route: RouteUnit;
+  /** The same with the cache off (ROUTE_GROUP_CACHE_MS=0): every group read on every query. */
+  routeUncached: RouteUnit;
+  /** The cache at other instance counts than the estimate: projections that show how much it matters. */
+  routeSensitivity?: RouteUnit[];
   /** One sweep of the healthy fleet. */
   sweep: UnitCost;
   /** Sweeps per scheduled Step Functions run (the stack's sweep plan for a 30 s interval). */
   sweepsPerRun: number;
+  /** The API stage's steady-state throttle (requests per second), from the stack. */
+  stageRateLimit?: number;
 }
 
 export interface CostLine {
@@ -89,9 +114,11 @@ function apiGatewayUsd(requests: number, p: Prices): number {
 interface Variant {
   /** Topics per route request (1 today; a batch route would take a client's whole list). */
   topicsPerRouteRequest: number;
-  /** RCU of one topic's route (the measured figure, or less with a group cache). */
-  routeRcu: number;
+  /** One topic's route: reads and the route function's duration. */
+  route: RouteUnit;
 }
+
+const billedMs = (unit: UnitCost) => unit.billedDurationMs ?? Math.ceil(unit.durationMs);
 
 function serverlessLines(inputs: CostInputs, fleet: Fleet, p: Prices, variant: Variant) {
   const seconds = p.hoursPerMonth * 3600;
@@ -105,19 +132,19 @@ function serverlessLines(inputs: CostInputs, fleet: Fleet, p: Prices, variant: V
 
   // Lambda bills duration rounded up to the millisecond.
   const gbSeconds = (count: number, unit: UnitCost) =>
-    count * (Math.ceil(unit.durationMs) / 1000) * (unit.memoryMb / 1024);
+    count * (billedMs(unit) / 1000) * (unit.memoryMb / 1024);
   const wru = (n: number) => (n * p.dynamodb.writeRequestUnitsPerMillion) / 1e6;
   const rru = (n: number) => (n * p.dynamodb.readRequestUnitsPerMillion) / 1e6;
 
   const ddbHeartbeats =
     wru(heartbeats * inputs.steadyHeartbeat.wcu) + rru(heartbeats * inputs.steadyHeartbeat.rcu);
-  const ddbRoutes = wru(routeTopics * inputs.route.wcu) + rru(routeTopics * variant.routeRcu);
+  const ddbRoutes = wru(routeTopics * variant.route.wcu) + rru(routeTopics * variant.route.rcu);
   const ddbSweeps = wru(sweeps * inputs.sweep.wcu) + rru(sweeps * inputs.sweep.rcu);
   const invocations = heartbeats + routeRequests + sweeps;
   const lambdaRequests = (invocations * p.lambda.perMillionRequests) / 1e6;
   const lambdaDuration =
     (gbSeconds(heartbeats, inputs.steadyHeartbeat) +
-      gbSeconds(routeRequests, inputs.route) +
+      gbSeconds(routeRequests, variant.route) +
       gbSeconds(sweeps, inputs.sweep)) *
     p.lambda.armPerGbSecond;
   const apiGateway = apiGatewayUsd(heartbeats + routeRequests, p);
@@ -141,7 +168,7 @@ function serverlessLines(inputs: CostInputs, fleet: Fleet, p: Prices, variant: V
     {
       item: "DynamoDB: route queries",
       monthlyUsd: usd(ddbRoutes),
-      detail: `${m(routeTopics)} topic routes × ${variant.routeRcu} RRU (topic on ${fleet.groupsPerTopic} groups)`,
+      detail: `${m(routeTopics)} topic routes × ${variant.route.rcu} RRU (topic on ${fleet.groupsPerTopic} groups; ${variant.route.label})`,
     },
     {
       item: "DynamoDB: sweeps",
@@ -156,7 +183,7 @@ function serverlessLines(inputs: CostInputs, fleet: Fleet, p: Prices, variant: V
     {
       item: "Lambda: duration (Arm)",
       monthlyUsd: usd(lambdaDuration),
-      detail: `heartbeat ${Math.ceil(inputs.steadyHeartbeat.durationMs)} ms, route ${Math.ceil(inputs.route.durationMs)} ms, sweep ${Math.ceil(inputs.sweep.durationMs)} ms, at ${inputs.route.memoryMb} MB (the stack's)`,
+      detail: `billed: heartbeat ${billedMs(inputs.steadyHeartbeat)} ms, route ${billedMs(variant.route)} ms, sweep ${billedMs(inputs.sweep)} ms, at ${variant.route.memoryMb} MB (the stack's)`,
     },
     {
       item: "API Gateway HTTP API",
@@ -200,7 +227,8 @@ function breakEvenProducers(
 }
 
 export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices = PRICES): CostResult {
-  const now = serverlessLines(inputs, fleet, p, { topicsPerRouteRequest: 1, routeRcu: inputs.route.rcu });
+  const current: Variant = { topicsPerRouteRequest: 1, route: inputs.route };
+  const now = serverlessLines(inputs, fleet, p, current);
 
   const perInstance = p.ec2.onDemandPerHour * p.hoursPerMonth;
   const storage = p.ec2.gp3PerGbMonth * p.ec2.volumeGb;
@@ -214,15 +242,15 @@ export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices
   ];
   const classicTotal = usd(classic.reduce((n, l) => n + l.monthlyUsd, 0));
 
-  const current: Variant = { topicsPerRouteRequest: 1, routeRcu: inputs.route.rcu };
-  const batch: Variant = { topicsPerRouteRequest: fleet.topicsPerProducer, routeRcu: inputs.route.rcu };
-  const cached: Variant = { topicsPerRouteRequest: 1, routeRcu: inputs.routeTopicQueryRcu };
-  const both: Variant = {
-    topicsPerRouteRequest: fleet.topicsPerProducer,
-    routeRcu: inputs.routeTopicQueryRcu,
-  };
   const breakEven = (variant: Variant) => breakEvenProducers(inputs, fleet, p, variant, classicTotal);
   const total = (variant: Variant) => serverlessLines(inputs, fleet, p, variant).total;
+  const projection = (name: string, variant: Variant, detail: string) => ({
+    name,
+    totalUsd: total(variant),
+    breakEvenProducers: breakEven(variant),
+    detail,
+  });
+  const requestRate = (now.heartbeats + now.routeRequests) / (p.hoursPerMonth * 3600);
 
   return {
     fleet,
@@ -239,29 +267,34 @@ export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices
     classicTotalUsd: classicTotal,
     breakEvenProducers: breakEven(current),
     projections: [
-      {
-        name: `batch route request (a client's ${fleet.topicsPerProducer} topics in one call)`,
-        totalUsd: total(batch),
-        breakEvenProducers: breakEven(batch),
-        detail: `API Gateway and Lambda requests ÷ ${fleet.topicsPerProducer}; DynamoDB reads unchanged`,
-      },
-      {
-        name: "group items cached per Lambda instance (≤1 s, liveness re-judged at serve time)",
-        totalUsd: total(cached),
-        breakEvenProducers: breakEven(cached),
-        detail: `route reads ${inputs.route.rcu} → ${inputs.routeTopicQueryRcu} RRU (the topic's Query only)`,
-      },
-      {
-        name: "both",
-        totalUsd: total(both),
-        breakEvenProducers: breakEven(both),
-        detail: "",
-      },
+      projection(
+        "route group cache off (ROUTE_GROUP_CACHE_MS=0)",
+        { topicsPerRouteRequest: 1, route: inputs.routeUncached },
+        `route reads ${inputs.route.rcu} → ${inputs.routeUncached.rcu} RRU, billed route ${billedMs(inputs.route)} → ${billedMs(inputs.routeUncached)} ms (${inputs.routeUncached.label})`,
+      ),
+      ...(inputs.routeSensitivity ?? []).map((route) =>
+        projection(
+          `route group cache on, ${route.label}`,
+          { topicsPerRouteRequest: 1, route },
+          `route reads ${inputs.route.rcu} → ${route.rcu} RRU, billed route ${billedMs(route)} ms`,
+        ),
+      ),
+      projection(
+        `batch route request (a client's ${fleet.topicsPerProducer} topics in one call), group cache on`,
+        { topicsPerRouteRequest: fleet.topicsPerProducer, route: inputs.route },
+        `API Gateway and Lambda requests ÷ ${fleet.topicsPerProducer}; DynamoDB reads unchanged`,
+      ),
     ],
     notes: [
       `Fleet: ${fleet.brokerInstances} broker instances heartbeating every ${fleet.heartbeatIntervalSeconds} s; ${fleet.producers} producers refreshing ${fleet.topicsPerProducer} topics every ${fleet.routePollIntervalSeconds} s, each topic on ${fleet.groupsPerTopic} groups; sweep every ${fleet.sweepIntervalSeconds} s.`,
+      `Route queries: ${inputs.route.label} (the stack's default; docs/performance.md explains the instance estimate). Reads and hit rate come from the real cache code over a simulated fleet; the route function's duration is the mix of the local one-at-a-time HTTP latencies with the cache (hit) and without (miss), each rounded up.`,
       "Units per operation are the bench's ConsumedCapacity on DynamoDB Local (on-demand request units are billed in the same units).",
       "Lambda durations are the local one-at-a-time HTTP latencies (handler + DynamoDB Local + the local HTTP hop): an upper bound of billed duration.",
+      ...(inputs.stageRateLimit !== undefined && requestRate > inputs.stageRateLimit
+        ? [
+            `This fleet sends ${Math.round(requestRate)} requests/s; the stack's default stage throttle is ${inputs.stageRateLimit}/s: deploy it with a higher throttlingRateLimit, or requests beyond it get 429.`,
+          ]
+        : []),
       "Not included: CloudWatch Logs ingestion, custom metrics, alarms and dashboard, data transfer out, DynamoDB storage (a few MB), free tiers.",
     ],
   };

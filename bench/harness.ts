@@ -14,6 +14,7 @@ import { type RegisterBrokerRequest, registerBrokerSchema } from "../lib/domain/
 import type { SelfPreservationConfig } from "../lib/domain/self-preservation";
 import { DynamoRegistryStore } from "../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../lib/store/dynamodb-client";
+import type { RegistryStore } from "../lib/store/registry-store";
 import { createTableInput } from "../lib/store/table-definition";
 
 export interface BenchContext {
@@ -116,6 +117,31 @@ export interface BenchRegistry {
 
 /** Self-preservation off unless asked: a sweep benchmark measures the expiry itself. */
 const NO_SELF_PRESERVATION: SelfPreservationConfig = { enabled: false, expiryRatio: 1, minExpired: 0 };
+
+/**
+ * The route group cache's bound on AWS (the stack's default ROUTE_GROUP_CACHE_MS). bench/run.ts checks
+ * it against the stack and passes the stack's value to the scenarios.
+ */
+export const ROUTE_GROUP_CACHE_MS = 1_000;
+
+/**
+ * A second NameServer over the same store, with the route group cache on: what a warm Lambda instance
+ * of the route function runs on AWS. It shares the registry's clock, so while the bench does not advance
+ * the clock every cached group stays fresh (the warm steady state); the cache still judges liveness
+ * per answer from the cached heartbeat times.
+ */
+export function cachedNameServer(
+  r: BenchRegistry,
+  routeGroupCacheMs: number,
+  options: { now?: () => number; store?: RegistryStore } = {},
+): NameServer {
+  return createNameServer({
+    store: options.store ?? r.store,
+    now: options.now ?? r.clock.now,
+    selfPreservation: NO_SELF_PRESERVATION,
+    routeGroupCacheMs,
+  });
+}
 
 export async function createBenchRegistry(
   ctx: BenchContext,

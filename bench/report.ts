@@ -7,6 +7,7 @@ import type { OperationFigure } from "./harness";
 import type { HttpResults } from "./scenarios/http";
 import type { LambdaResults } from "./scenarios/lambda";
 import type { RouteFloor, WriteFloor } from "./scenarios/operations";
+import type { RouteCacheResults } from "./scenarios/route-cache";
 import type { ScalingPoint } from "./scenarios/scaling";
 import type { StackSettings } from "./stack-settings";
 import type { TargetResult } from "./targets";
@@ -29,6 +30,7 @@ export interface BenchResults {
   operations: OperationFigure[];
   floor?: RouteFloor;
   writeFloor?: WriteFloor;
+  routeCache?: RouteCacheResults;
   scaling: ScalingPoint[];
   http?: HttpResults;
   lambda?: LambdaResults;
@@ -89,43 +91,102 @@ export function tables(results: BenchResults): Table[] {
   });
   if (results.floor !== undefined) {
     const f = results.floor;
+    const op = (id: string) => results.operations.find((o) => o.id === id);
+    const units = (o: OperationFigure | undefined) => (o === undefined ? "–" : `${o.requests} / ${o.rcu}`);
     out.push({
-      title: `Route query over the floor: one raw GetItem p50 ${ms(f.getItemP50Ms)} ms (p99 ${ms(f.getItemP99Ms)} ms), interleaved`,
+      title: `Route query, group cache off and on (${f.routeGroupCacheMs.toLocaleString("en-US")} ms, warm), over the floor: one raw GetItem p50 ${ms(f.getItemP50Ms)} ms (p99 ${ms(f.getItemP99Ms)} ms), interleaved`,
       headers: [
         "topic on",
-        "route p50 ms",
+        "cache off: requests / RCU",
+        "p50 ms",
+        "p99 ms",
         "÷ GetItem",
         "raw Query + BatchGet p50 ms",
-        "route ÷ raw pair",
-        "parallel-read prototype p50 ms",
+        "off ÷ raw pair",
+        "cache on: requests / RCU",
+        "p50 ms",
+        "p99 ms",
         "÷ GetItem",
-        "requests",
-        "group-cache prototype p50 ms",
-        "÷ GetItem",
-        "requests (warm)",
+        "raw Query p50 ms",
+        "on ÷ raw Query",
       ],
-      numeric: [false, true, true, true, true, true, true, true, true, true, true],
-      rows: f.ratios.map((r) => {
-        const proto = f.parallel.find((p) => p.id === `route.parallel.${r.groups}`);
-        const cached = f.cached.find((p) => p.id === `route.cached.${r.groups}`);
-        return [
-          `${r.groups} group(s)`,
-          ms(r.routeP50Ms),
-          ratio(r.ratio),
-          ms(r.rawPairP50Ms),
-          ratio(r.overRawPair),
-          ms(r.parallelP50Ms),
-          ratio(r.parallelRatio),
-          proto?.requests ?? "–",
-          ms(r.cachedP50Ms),
-          ratio(r.cachedRatio),
-          cached === undefined ? "–" : `${cached.requests} (${cached.rcu} RCU)`,
-        ];
-      }),
+      numeric: [false, true, true, true, true, true, true, true, true, true, true, true, true],
+      rows: f.ratios.map((r) => [
+        `${r.groups} group(s)`,
+        units(op(`route.${r.groups}`)),
+        ms(r.routeP50Ms),
+        ms(r.routeP99Ms),
+        ratio(r.ratio),
+        ms(r.rawPairP50Ms),
+        ratio(r.overRawPair),
+        units(op(`route.cached.${r.groups}`)),
+        ms(r.cachedP50Ms),
+        ms(r.cachedP99Ms),
+        ratio(r.cachedRatio),
+        ms(r.rawQueryP50Ms),
+        ratio(r.cachedOverRawQuery),
+      ]),
       notes: [
-        "Raw pair: the same Query and BatchGet (same keys) sent with the document client, one after the other: the floor of the current design.",
-        "Prototypes (bench/route-probe.ts), see docs/performance.md: the parallel read sends the topic's Query and its groups' BatchGet at once;",
-        "the group cache keeps group items ≤1 s per instance and judges liveness at serve time (never a dead broker), so a warm query is one Query.",
+        "Cache off (ROUTE_GROUP_CACHE_MS=0): the topic's Query, then one BatchGet of its groups and the sweeper state.",
+        "Cache on, warm: every group of the topic read less than the bound ago by this instance, so the topic's Query alone; liveness is still judged per answer.",
+        "Raw: the same requests (same keys) sent with the document client: the floor of each design.",
+      ],
+    });
+  }
+  if (results.routeCache !== undefined) {
+    const c = results.routeCache;
+    out.push({
+      title: `Route group cache over a fleet (${c.routeGroupCacheMs.toLocaleString("en-US")} ms): ${c.routeQueriesPerSecond} route queries/s spread over N Lambda instances; ${c.groups} groups, ${c.topics} topics on ${c.groupsPerTopic} groups each`,
+      headers: [
+        "instances",
+        "queries/s per instance",
+        "hit rate (queries)",
+        "groups from cache",
+        "requests / query",
+        "RCU / query",
+        "p50 ms",
+        "p99 ms",
+        "GetItem p50 ms",
+        "÷ GetItem",
+        "queries",
+        "simulated s",
+      ],
+      numeric: [false, true, true, true, true, true, true, true, true, true, true, true],
+      rows: [
+        [
+          "cache off (any)",
+          "–",
+          "–",
+          "–",
+          c.uncached.requestsPerQuery,
+          c.uncached.rcuPerQuery,
+          ms(c.uncached.p50Ms),
+          ms(c.uncached.p99Ms),
+          ms(c.uncached.getItemP50Ms),
+          ratio(c.uncached.ratio),
+          "–",
+          "–",
+        ],
+        ...c.points.map((p) => [
+          p.routeGroupCacheMs === c.routeGroupCacheMs
+            ? String(p.instances)
+            : `${p.instances}, ${p.routeGroupCacheMs.toLocaleString("en-US")} ms bound`,
+          p.queriesPerInstanceSecond,
+          `${(p.hitRate * 100).toFixed(1)}%`,
+          `${(p.groupHitRate * 100).toFixed(1)}%`,
+          p.requestsPerQuery,
+          p.rcuPerQuery,
+          ms(p.p50Ms),
+          ms(p.p99Ms),
+          ms(p.getItemP50Ms),
+          ratio(p.ratio),
+          p.queries,
+          p.simulatedSeconds,
+        ]),
+      ],
+      notes: [
+        "The real NameServer and GroupCache over DynamoDB Local; each instance's clock is simulated (Poisson arrivals at the fleet's rate ÷ N), topics picked at random; a raw GetItem before each query gives the floor.",
+        "Hit: answered by the topic's Query alone. A miss reads only the topic's stale groups, with the sweeper state, in one BatchGet: so the reads saved (groups from cache) are far above the hit rate.",
       ],
     });
   }
@@ -146,7 +207,7 @@ export function tables(results: BenchResults): Table[] {
   if (results.scaling.length > 0) {
     out.push({
       title:
-        "Scaling: the same broker's steady heartbeat and the same topic's route (on 2 groups) as the table grows",
+        "Scaling: the same broker's steady heartbeat and the same topic's route (on 2 groups; group cache off, and on, warm) as the table grows",
       headers: [
         "topics",
         "groups",
@@ -154,18 +215,28 @@ export function tables(results: BenchResults): Table[] {
         "WCU",
         "p50 ms",
         "p99 ms",
-        "route req",
+        "route off: req",
+        "RCU",
+        "p50 ms",
+        "p99 ms",
+        "route on: req",
         "RCU",
         "p50 ms",
         "p99 ms",
         "UpdateItem p50",
         "heartbeat ÷ UpdateItem",
         "GetItem p50",
-        "route ÷ GetItem",
+        "route off ÷ GetItem",
+        "route on ÷ GetItem",
         "cluster info req / RCU / p50 ms",
         "populate s",
       ],
       numeric: [
+        true,
+        true,
+        true,
+        true,
+        true,
         true,
         true,
         true,
@@ -194,10 +265,15 @@ export function tables(results: BenchResults): Table[] {
         p.route.rcu,
         ms(p.route.p50Ms),
         ms(p.route.p99Ms),
+        p.routeCached.requests,
+        p.routeCached.rcu,
+        ms(p.routeCached.p50Ms),
+        ms(p.routeCached.p99Ms),
         ms(p.updateItemP50Ms),
         ratio(p.heartbeatRatio),
         ms(p.getItemP50Ms),
         ratio(p.routeRatio),
+        ratio(p.routeCachedRatio),
         `${p.clusterInfo.requests} / ${p.clusterInfo.rcu} / ${ms(p.clusterInfo.p50Ms)}`,
         p.populateSeconds,
       ]),
@@ -233,13 +309,22 @@ export function tables(results: BenchResults): Table[] {
           ms(h.sequential.heartbeat.p99Ms),
         ],
         [
-          "GET /topics/{topic}/route",
+          "GET /topics/{topic}/route, ROUTE_GROUP_CACHE_MS=0",
           l.route.requestsPerSecond,
           ratio(h.ratios.route),
           l.route.p50Ms,
           l.route.p99Ms,
           ms(h.sequential.route.p50Ms),
           ms(h.sequential.route.p99Ms),
+        ],
+        [
+          `GET /topics/{topic}/route, ROUTE_GROUP_CACHE_MS=${h.routeGroupCacheMs}`,
+          l.routeCached.requestsPerSecond,
+          ratio(h.ratios.routeCached),
+          l.routeCached.p50Ms,
+          l.routeCached.p99Ms,
+          ms(h.sequential.routeCached.p50Ms),
+          ms(h.sequential.routeCached.p99Ms),
         ],
         [
           "GET /no-such-path (404, no DynamoDB)",
@@ -253,6 +338,7 @@ export function tables(results: BenchResults): Table[] {
       ],
       notes: [
         "GET /health reads the sweeper state (one GetItem): it is the cheapest route that reaches the table.",
+        `The cached route is answered by a second registry process over the same table, started with ROUTE_GROUP_CACHE_MS=${h.routeGroupCacheMs} (real time: each group read again about once per bound); ÷ GET /health is against the first one's.`,
       ],
     });
   }
@@ -288,6 +374,57 @@ export function tables(results: BenchResults): Table[] {
         "SDK runtime: @aws-sdk/* and @smithy/* external, resolved from node_modules here (the Lambda runtime's copy on AWS).",
       ],
     });
+    if (lam.composition !== undefined) {
+      const comp = lam.composition;
+      const asBuilt = comp.parts;
+      const total = asBuilt.reduce((n, p) => n + p.bytes, 0);
+      const whatIfs = lam.whatIf;
+      const names = [
+        ...new Set([
+          ...asBuilt.map((p) => p.part),
+          ...whatIfs.flatMap((w) => w.composition.map((p) => p.part)),
+        ]),
+      ];
+      const bytesOf = (parts: { part: string; bytes: number }[], name: string) =>
+        parts.find((p) => p.part === name)?.bytes ?? 0;
+      out.push({
+        title: `What the ${comp.function} bundle (SDK bundled) is made of: esbuild metafile, KB in the minified output`,
+        headers: ["part", "as built", "share", ...whatIfs.map((w) => `what-if: ${w.id}`)],
+        numeric: [false, true, true, ...whatIfs.map(() => true)],
+        rows: [
+          ...names.map((name) => [
+            name,
+            kb(bytesOf(asBuilt, name)),
+            `${((bytesOf(asBuilt, name) / total) * 100).toFixed(0)}%`,
+            ...whatIfs.map((w) => kb(bytesOf(w.composition, name))),
+          ]),
+          [
+            "inputs, total",
+            kb(total),
+            "100%",
+            ...whatIfs.map((w) => kb(w.composition.reduce((n, p) => n + p.bytes, 0))),
+          ],
+          [
+            "bundle file (with the banner and esbuild's glue)",
+            kb(lam.functions.find((f) => f.name === comp.function)?.bundled.bytes ?? 0),
+            "",
+            ...whatIfs.map((w) => kb(w.bundled.bytes)),
+          ],
+          [
+            "cold init ÷ empty Node",
+            ratio(lam.functions.find((f) => f.name === comp.function)?.bundled.coldInitRatio),
+            "",
+            ...whatIfs.map((w) => ratio(w.bundled.coldInitRatio)),
+          ],
+        ],
+        notes: [
+          ...whatIfs.map(
+            (w) =>
+              `what-if ${w.id} (built by the bench, never deployed): ${w.label}${w.rewritten.length > 0 ? `; rewrites ${w.rewritten.join(", ")}` : ""}${w.runtime !== undefined ? `; with the SDK external: ${kb(w.runtime.bytes)} KB, cold init ${ratio(w.runtime.coldInitRatio)}` : ""}.`,
+          ),
+        ],
+      });
+    }
     out.push({
       title: `What the cold init is made of (SDK bundled; empty Node ${ms(lam.emptyNodeMs)} ms; same runs, same options)`,
       headers: ["bundle", "KB", "init ms", "over empty Node, ms"],

@@ -13,8 +13,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local";
 import { scalingChart } from "./chart";
-import { type CostInputs, estimateCost, FLEET } from "./cost";
-import type { BenchContext, OperationFigure } from "./harness";
+import { type CostInputs, estimateCost, FLEET, type RouteUnit } from "./cost";
+import { type BenchContext, type OperationFigure, ROUTE_GROUP_CACHE_MS, round } from "./harness";
 import { type BenchResults, consoleReport, markdownReport } from "./report";
 import { FULL_HTTP_SIZES, type HttpResults, type HttpSizes, runHttp } from "./scenarios/http";
 import { FULL_LAMBDA_SIZES, type LambdaResults, type LambdaSizes, runLambda } from "./scenarios/lambda";
@@ -25,6 +25,7 @@ import {
   runOperations,
   type WriteFloor,
 } from "./scenarios/operations";
+import type { RouteCachePoint, RouteCacheResults } from "./scenarios/route-cache";
 import { FULL_SCALING_SIZES, runScaling, type ScalingPoint, type ScalingSizes } from "./scenarios/scaling";
 import { readStackSettings, type StackSettings } from "./stack-settings";
 import { judgeTargets } from "./targets";
@@ -59,6 +60,7 @@ const QUICK: Sizes = {
     ],
     reRegistrationRuns: 2,
     sweepRuns: 1,
+    routeCache: { ...FULL_OPERATION_SIZES.routeCache, queries: 150 },
   },
   scaling: { ...FULL_SCALING_SIZES, stages: [10, 100], runs: 40, listRuns: 2 },
   http: { ...FULL_HTTP_SIZES, durationSeconds: 1, rounds: 2, sequentialRuns: 40 },
@@ -85,14 +87,42 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Scenario> } {
 
 function costInputs(
   operations: OperationFigure[],
+  routeCache: RouteCacheResults | undefined,
   http: HttpResults | undefined,
   stack: StackSettings,
 ): CostInputs | undefined {
   const find = (id: string) => operations.find((o) => o.id === id);
   const heartbeat = find("heartbeat.steady");
-  const route = find(`route.${FLEET.groupsPerTopic}`);
+  const routeOff = find(`route.${FLEET.groupsPerTopic}`);
+  const routeOn = find(`route.cached.${FLEET.groupsPerTopic}`);
   const sweep = operations.find((o) => o.id.startsWith("sweep.idle."));
-  if (heartbeat === undefined || route === undefined || sweep === undefined) return undefined;
+  if (heartbeat === undefined || routeOff === undefined || sweep === undefined) return undefined;
+  const memoryMb = stack.memoryMb.getRouteInfoByTopic;
+  // The route function's duration: the local one-at-a-time HTTP latency, without and with the cache.
+  const offMs = http?.sequential.route.p50Ms ?? routeOff.p50Ms;
+  const onMs = http?.sequential.routeCached.p50Ms ?? routeOn?.p50Ms ?? offMs;
+  const routeUncached: RouteUnit = {
+    rcu: routeOff.rcu,
+    wcu: routeOff.wcu,
+    durationMs: offMs,
+    memoryMb,
+    label: `group cache off: ${routeOff.requests} requests per query`,
+  };
+  const cacheMs = routeCache?.routeGroupCacheMs ?? stack.routeGroupCacheMs;
+  const cached = (p: RouteCachePoint): RouteUnit => ({
+    rcu: p.rcuPerQuery,
+    wcu: 0,
+    durationMs: round(p.hitRate * onMs + (1 - p.hitRate) * offMs),
+    // Each invocation is rounded up on its own: hits at the cached duration, misses at the uncached one.
+    billedDurationMs: round(p.hitRate * Math.ceil(onMs) + (1 - p.hitRate) * Math.ceil(offMs)),
+    memoryMb,
+    label: `${p.routeGroupCacheMs.toLocaleString("en-US")} ms group cache, ${p.instances} instances (${p.queriesPerInstanceSecond} queries/s each): ${(p.hitRate * 100).toFixed(0)}% of queries and ${(p.groupHitRate * 100).toFixed(0)}% of group reads from the cache, ${p.requestsPerQuery} requests per query`,
+  });
+  const assumed = routeCache?.points.find(
+    (p) => p.routeGroupCacheMs === cacheMs && p.instances === FLEET.routeFunctionInstances,
+  );
+  // Other instance counts, and other bounds (a stack prop): projections.
+  const others = routeCache?.points.filter((p) => p !== assumed) ?? [];
   return {
     steadyHeartbeat: {
       rcu: heartbeat.rcu,
@@ -100,26 +130,39 @@ function costInputs(
       durationMs: http?.sequential.heartbeat.p50Ms ?? heartbeat.p50Ms,
       memoryMb: stack.memoryMb.registerBroker,
     },
-    route: {
-      rcu: route.rcu,
-      wcu: route.wcu,
-      durationMs: http?.sequential.route.p50Ms ?? route.p50Ms,
-      memoryMb: stack.memoryMb.getRouteInfoByTopic,
-    },
-    routeTopicQueryRcu: route.byOperation.GetTopic?.rcu ?? route.rcu,
+    route: stack.routeGroupCacheMs > 0 && assumed !== undefined ? cached(assumed) : routeUncached,
+    routeUncached,
+    routeSensitivity: stack.routeGroupCacheMs > 0 ? others.map(cached) : [],
     sweep: { rcu: sweep.rcu, wcu: sweep.wcu, durationMs: sweep.p50Ms, memoryMb: stack.memoryMb.sweeper },
     sweepsPerRun: stack.sweepsPerRun,
+    ...(stack.throttlingRateLimit !== undefined ? { stageRateLimit: stack.throttlingRateLimit } : {}),
   };
 }
 
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
-  const sizes = quick ? QUICK : FULL;
   const started = new Date();
   const loadAtStart = loadavg()[0] ?? 0;
   const elapsed = () => `${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`;
   const log = (message: string) => console.log(`[${elapsed().padStart(5)}] ${message}`);
   log(`bench: ${quick ? "quick" : "full"} run of ${[...only].join(", ")}`);
+
+  // The stack decides the cache-on figures' bound (ROUTE_GROUP_CACHE_MS of the route function).
+  log("reading the CDK stack's settings");
+  const stack = readStackSettings();
+  if (!stack.architectures.every((a) => a === "arm64")) {
+    throw new Error(`bench/prices.ts prices Arm Lambda; the stack uses ${stack.architectures.join(", ")}`);
+  }
+  const cacheMs = stack.routeGroupCacheMs > 0 ? stack.routeGroupCacheMs : ROUTE_GROUP_CACHE_MS;
+  if (stack.routeGroupCacheMs === 0)
+    log(`the stack runs the route function without the group cache; cache-on figures use ${cacheMs} ms`);
+  const base = quick ? QUICK : FULL;
+  const sizes: Sizes = {
+    ...base,
+    operations: { ...base.operations, routeGroupCacheMs: cacheMs },
+    scaling: { ...base.scaling, routeGroupCacheMs: cacheMs },
+    http: { ...base.http, routeGroupCacheMs: cacheMs },
+  };
 
   log("starting DynamoDB Local (in memory)");
   const ddb = await startDynamoDbLocal({ dataDir: ":memory:" });
@@ -133,6 +176,7 @@ async function main(): Promise<void> {
   const operations: OperationFigure[] = [];
   let floor: RouteFloor | undefined;
   let writeFloor: WriteFloor | undefined;
+  let routeCache: RouteCacheResults | undefined;
   let scaling: ScalingPoint[] = [];
   let http: HttpResults | undefined;
   let lambda: LambdaResults | undefined;
@@ -143,6 +187,7 @@ async function main(): Promise<void> {
       operations.push(...result.operations);
       floor = result.floor;
       writeFloor = result.writeFloor;
+      routeCache = result.routeCache;
     }
     if (only.has("scaling")) {
       log("scaling");
@@ -162,22 +207,18 @@ async function main(): Promise<void> {
     lambda = await runLambda(ctx, sizes.lambda, join(ROOT, "bench-results", "lambda"));
   }
 
-  const stack = readStackSettings();
-  if (!stack.architectures.every((a) => a === "arm64")) {
-    throw new Error(`bench/prices.ts prices Arm Lambda; the stack uses ${stack.architectures.join(", ")}`);
-  }
-  const inputs = costInputs(operations, http, stack);
+  const inputs = costInputs(operations, routeCache, http, stack);
   const cost = inputs === undefined ? undefined : estimateCost(inputs);
   const targets = judgeTargets({
     operations,
     floor: floor ?? {
       getItemP50Ms: Number.NaN,
       getItemP99Ms: Number.NaN,
+      routeGroupCacheMs: cacheMs,
       ratios: [],
-      parallel: [],
-      cached: [],
     },
     scaling,
+    ...(routeCache !== undefined ? { routeCache } : {}),
     ...(lambda !== undefined ? { lambda } : {}),
   });
   const finished = new Date();
@@ -200,6 +241,7 @@ async function main(): Promise<void> {
     operations,
     ...(floor !== undefined ? { floor } : {}),
     ...(writeFloor !== undefined ? { writeFloor } : {}),
+    ...(routeCache !== undefined ? { routeCache } : {}),
     scaling,
     ...(http !== undefined ? { http } : {}),
     ...(lambda !== undefined ? { lambda } : {}),

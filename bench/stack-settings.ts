@@ -1,9 +1,11 @@
 /**
- * What the cost estimate takes from the CDK stack itself rather than from a copy: each function's memory
- * size and architecture, and the sweep plan. The stack is constructed without bundling (as the infra
+ * What the bench takes from the CDK stack itself rather than from a copy: each function's memory size
+ * and architecture, the sweep plan, the route function's ROUTE_GROUP_CACHE_MS and the API stage's
+ * throttle. The stack is constructed without bundling (as the infra
  * tests do), so this takes a couple of seconds and needs no AWS account.
  */
 import { App, Duration } from "aws-cdk-lib";
+import type { CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { NameServerStack, sweepPlan } from "../infra/name-server-stack";
 import type { NamesrvFunction } from "../infra/namesrv-function";
@@ -14,6 +16,11 @@ export interface StackSettings {
   architectures: string[];
   sweepsPerRun: number;
   sweepScheduleSeconds: number;
+  /** ROUTE_GROUP_CACHE_MS of the GetRouteInfoByTopic function (0: the cache is off). */
+  routeGroupCacheMs: number;
+  /** The API's default stage throttle (requests per second, burst). */
+  throttlingRateLimit: number | undefined;
+  throttlingBurstLimit: number | undefined;
 }
 
 export function readStackSettings(): StackSettings {
@@ -37,6 +44,18 @@ export function readStackSettings(): StackSettings {
     const archs = cfn(fn, "priced").architectures;
     for (const a of Array.isArray(archs) ? archs : []) architectures.add(String(a));
   }
+  // The function's environment is a lazy value until the stack resolves it.
+  const variables = (
+    stack.resolve(cfn(route, "GetRouteInfoByTopic").environment) as
+      | { variables?: Record<string, unknown> }
+      | undefined
+  )?.variables;
+  const cacheMs = Number(variables?.ROUTE_GROUP_CACHE_MS ?? 0);
+  if (!Number.isInteger(cacheMs)) throw new Error(`the route function's ROUTE_GROUP_CACHE_MS is ${cacheMs}`);
+  const stageSettings = (stack.stage.node.defaultChild as CfnStage).defaultRouteSettings as
+    | CfnStage.RouteSettingsProperty
+    | undefined;
+  const limit = (value: unknown) => (typeof value === "number" ? value : undefined);
   return {
     memoryMb: {
       registerBroker: memory(register, "RegisterBroker"),
@@ -46,5 +65,8 @@ export function readStackSettings(): StackSettings {
     architectures: [...architectures],
     sweepsPerRun: plan.sweepsPerRun,
     sweepScheduleSeconds: plan.schedule.toSeconds(),
+    routeGroupCacheMs: cacheMs,
+    throttlingRateLimit: limit(stageSettings?.throttlingRateLimit),
+    throttlingBurstLimit: limit(stageSettings?.throttlingBurstLimit),
   };
 }

@@ -8,6 +8,11 @@
  * - under concurrency: requests per second of heartbeats and route queries, each ÷ GET /health on the
  *   same server (measured before and after, averaged). GET /health reads the sweeper state (one GetItem),
  *   so it is the cheapest route that reaches the table; an unknown path (404, no DynamoDB) is shown too.
+ *
+ * The route query is measured both ways: on the registry above with ROUTE_GROUP_CACHE_MS=0 (every group
+ * read on every query) and on a second registry process over the same table with the stack's
+ * ROUTE_GROUP_CACHE_MS (the variable passes through the environment to the handlers, as on Lambda).
+ * Its cache runs on real time: under load, each group is read again about once per bound.
  */
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import autocannon from "autocannon";
@@ -18,6 +23,7 @@ import {
   inParallel,
   median,
   percentile,
+  ROUTE_GROUP_CACHE_MS,
   round,
   timed,
   topicTable,
@@ -25,6 +31,8 @@ import {
 
 export interface HttpSizes {
   connections: number;
+  /** ROUTE_GROUP_CACHE_MS of the second registry (the stack's value). */
+  routeGroupCacheMs: number;
   /** Each kind of request is loaded this long per round; rounds alternate the kinds (noise hits all alike). */
   durationSeconds: number;
   rounds: number;
@@ -36,6 +44,7 @@ export interface HttpSizes {
 
 export const FULL_HTTP_SIZES: HttpSizes = {
   connections: 10,
+  routeGroupCacheMs: ROUTE_GROUP_CACHE_MS,
   durationSeconds: 3,
   rounds: 4,
   brokers: 100,
@@ -51,17 +60,20 @@ export interface LoadFigure {
   errors: number;
 }
 
-type LoadKind = "health" | "heartbeat" | "route" | "notFound";
+type LoadKind = "health" | "heartbeat" | "route" | "routeCached" | "notFound";
+type SequentialKind = "health" | "heartbeat" | "route" | "routeCached";
 
 export interface HttpResults {
   connections: number;
   durationSeconds: number;
   rounds: number;
-  sequential: Record<"health" | "heartbeat" | "route", { p50Ms: number; p99Ms: number; runs: number }>;
+  /** ROUTE_GROUP_CACHE_MS of the registry that answered `routeCached` (the other ran with 0). */
+  routeGroupCacheMs: number;
+  sequential: Record<SequentialKind, { p50Ms: number; p99Ms: number; runs: number }>;
   /** Over all rounds: requests ÷ seconds; latency percentiles are the median of the rounds'. */
   load: Record<LoadKind, LoadFigure>;
   /** Requests per second ÷ GET /health's. */
-  ratios: { heartbeat: number; route: number; notFound: number };
+  ratios: { heartbeat: number; route: number; routeCached: number; notFound: number };
 }
 
 const HTTP_TOPIC = "HttpTopic";
@@ -122,16 +134,27 @@ async function load(
 
 export async function runHttp(ctx: BenchContext, sizes: HttpSizes): Promise<HttpResults> {
   const tableName = `bench-http-${Date.now().toString(36)}`;
-  ctx.log("  starting the local registry (child process)");
-  const registry = await spawnLocalRegistry({
-    dynamodbEndpoint: ctx.endpoint,
-    tableName,
-    // No sweep during the measurements (at most one a day).
-    sweepIntervalMs: 24 * 60 * 60 * 1000,
-    env: { POWERTOOLS_LOG_LEVEL: "WARN", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  });
+  ctx.log(
+    `  starting two local registries (child processes): ROUTE_GROUP_CACHE_MS=0 and =${sizes.routeGroupCacheMs}`,
+  );
+  const spawnWithCache = (routeGroupCacheMs: number) =>
+    spawnLocalRegistry({
+      dynamodbEndpoint: ctx.endpoint,
+      tableName,
+      // No sweep during the measurements (at most one a day).
+      sweepIntervalMs: 24 * 60 * 60 * 1000,
+      env: {
+        POWERTOOLS_LOG_LEVEL: "WARN",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
+      },
+    });
+  const registry = await spawnWithCache(0);
+  let cachedRegistry: Awaited<ReturnType<typeof spawnLocalRegistry>> | undefined;
   try {
+    cachedRegistry = await spawnWithCache(sizes.routeGroupCacheMs);
     const url = registry.url;
+    const cachedUrl = cachedRegistry.url;
     const bodies = Array.from({ length: sizes.brokers }, (_, i) => heartbeatBody(i));
     const post = async (body: string) => {
       const response = await fetch(`${url}/brokers/heartbeat`, {
@@ -143,8 +166,8 @@ export async function runHttp(ctx: BenchContext, sizes: HttpSizes): Promise<Http
         throw new Error(`heartbeat answered ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();
     };
-    const get = async (path: string, expected = 200) => {
-      const response = await fetch(`${url}${path}`);
+    const get = async (path: string, expected = 200, base = url) => {
+      const response = await fetch(`${base}${path}`);
       if (response.status !== expected) throw new Error(`GET ${path} answered ${response.status}`);
       await response.arrayBuffer();
     };
@@ -152,16 +175,24 @@ export async function runHttp(ctx: BenchContext, sizes: HttpSizes): Promise<Http
     await inParallel(bodies, 8, (body) => post(body));
 
     ctx.log(`  one request at a time × ${sizes.sequentialRuns}`);
-    const sequentialMs = { health: [] as number[], heartbeat: [] as number[], route: [] as number[] };
+    const routePath = `/topics/${HTTP_TOPIC}/route`;
+    const sequentialMs: Record<SequentialKind, number[]> = {
+      health: [],
+      heartbeat: [],
+      route: [],
+      routeCached: [],
+    };
     for (let i = 0; i < 20; i++) {
       await get("/health");
       await post(bodies[i % bodies.length] as string);
-      await get(`/topics/${HTTP_TOPIC}/route`);
+      await get(routePath);
+      await get(routePath, 200, cachedUrl);
     }
     for (let i = 0; i < sizes.sequentialRuns; i++) {
       sequentialMs.health.push((await timed(() => get("/health"))).ms);
       sequentialMs.heartbeat.push((await timed(() => post(bodies[i % bodies.length] as string))).ms);
-      sequentialMs.route.push((await timed(() => get(`/topics/${HTTP_TOPIC}/route`))).ms);
+      sequentialMs.route.push((await timed(() => get(routePath))).ms);
+      sequentialMs.routeCached.push((await timed(() => get(routePath, 200, cachedUrl))).ms);
     }
     const summary = (samples: number[]) => ({
       p50Ms: round(percentile(samples, 50)),
@@ -172,16 +203,23 @@ export async function runHttp(ctx: BenchContext, sizes: HttpSizes): Promise<Http
     ctx.log(
       `  autocannon: ${sizes.connections} connections, ${sizes.rounds} rounds × ${sizes.durationSeconds} s per request kind`,
     );
-    const requests: Record<LoadKind, { method: string; path: string; bodies?: string[] }> = {
-      health: { method: "GET", path: "/health" },
-      heartbeat: { method: "POST", path: "/brokers/heartbeat", bodies },
-      route: { method: "GET", path: `/topics/${HTTP_TOPIC}/route` },
-      notFound: { method: "GET", path: "/no-such-path" },
+    const requests: Record<LoadKind, { base: string; method: string; path: string; bodies?: string[] }> = {
+      health: { base: url, method: "GET", path: "/health" },
+      heartbeat: { base: url, method: "POST", path: "/brokers/heartbeat", bodies },
+      route: { base: url, method: "GET", path: routePath },
+      routeCached: { base: cachedUrl, method: "GET", path: routePath },
+      notFound: { base: url, method: "GET", path: "/no-such-path" },
     };
     const kinds = Object.keys(requests) as LoadKind[];
-    const rounds: Record<LoadKind, LoadFigure[]> = { health: [], heartbeat: [], route: [], notFound: [] };
+    const rounds: Record<LoadKind, LoadFigure[]> = {
+      health: [],
+      heartbeat: [],
+      route: [],
+      routeCached: [],
+      notFound: [],
+    };
     for (let pass = 0; pass < sizes.rounds; pass++) {
-      for (const kind of kinds) rounds[kind].push(await load(url, sizes, requests[kind]));
+      for (const kind of kinds) rounds[kind].push(await load(requests[kind].base, sizes, requests[kind]));
     }
     const merged = {} as Record<LoadKind, LoadFigure>;
     for (const kind of kinds) {
@@ -206,19 +244,23 @@ export async function runHttp(ctx: BenchContext, sizes: HttpSizes): Promise<Http
       connections: sizes.connections,
       durationSeconds: sizes.durationSeconds,
       rounds: sizes.rounds,
+      routeGroupCacheMs: sizes.routeGroupCacheMs,
       sequential: {
         health: summary(sequentialMs.health),
         heartbeat: summary(sequentialMs.heartbeat),
         route: summary(sequentialMs.route),
+        routeCached: summary(sequentialMs.routeCached),
       },
       load: merged,
       ratios: {
         heartbeat: round(merged.heartbeat.requestsPerSecond / health),
         route: round(merged.route.requestsPerSecond / health),
+        routeCached: round(merged.routeCached.requestsPerSecond / health),
         notFound: round(merged.notFound.requestsPerSecond / health),
       },
     };
   } finally {
+    await cachedRegistry?.stop();
     await registry.stop();
     const admin = new DynamoDBClient({
       endpoint: ctx.endpoint,

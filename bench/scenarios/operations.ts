@@ -2,7 +2,9 @@
  * Per-operation figures through the NameServer use cases over DynamoDB Local: DynamoDB requests and
  * consumed RCU/WCU (the store's recorder) and latency over repeated runs. Also the latency floor (one
  * raw GetItem on the same DynamoDB Local, interleaved with the route queries so that noise hits both
- * alike) and the prototype of the parallel route read (bench/route-probe.ts).
+ * alike), and the route query both ways: group cache off (every group read on every query) and on (the
+ * stack's bound, warm: what a Lambda instance answering many queries does), plus the cache's hit rate
+ * over a fleet (bench/scenarios/route-cache.ts).
  */
 import { BatchGetCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { FLEET } from "../cost";
@@ -11,21 +13,25 @@ import {
   type BenchRegistry,
   brokerAddr,
   brokerRegistration,
+  cachedNameServer,
   createBenchRegistry,
   inParallel,
   measureOperation,
   type OperationFigure,
   percentile,
+  ROUTE_GROUP_CACHE_MS,
   rawUpdate,
   round,
   timed,
   topicTable,
   writeGroupDirect,
 } from "../harness";
-import { CachedGroupsRouteReader, SpeculativeRouteReader } from "../route-probe";
-
-/** The staleness bound of the group-cache prototype (ms). */
-const GROUP_CACHE_MS = 1_000;
+import {
+  FULL_ROUTE_CACHE_SIZES,
+  type RouteCacheResults,
+  type RouteCacheSizes,
+  runRouteCacheFleet,
+} from "./route-cache";
 
 export interface OperationSizes {
   /** Runs of the cheap operations (heartbeats, route queries). */
@@ -44,6 +50,10 @@ export interface OperationSizes {
   sweepRuns: number;
   /** Instances of the fleet whose every-30-s sweep the cost estimate prices (nothing to expire). */
   fleetInstances: number;
+  /** The route group cache's bound for the cache-on figures (the stack's ROUTE_GROUP_CACHE_MS). */
+  routeGroupCacheMs: number;
+  /** The cache's hit rate over a fleet of route queries spread on Lambda instances. */
+  routeCache: RouteCacheSizes;
 }
 
 export const FULL_OPERATION_SIZES: OperationSizes = {
@@ -61,29 +71,38 @@ export const FULL_OPERATION_SIZES: OperationSizes = {
   sweepTopicsPerGroup: 10,
   sweepRuns: 3,
   fleetInstances: FLEET.brokerInstances,
+  routeGroupCacheMs: ROUTE_GROUP_CACHE_MS,
+  routeCache: FULL_ROUTE_CACHE_SIZES,
 };
 
 export interface RouteFloor {
   /** One raw GetItem (eventually consistent, a group item) on the same DynamoDB Local. */
   getItemP50Ms: number;
   getItemP99Ms: number;
-  /** Route query p50 ÷ GetItem p50, per number of groups the topic is on. */
+  /** The group cache's bound of the cache-on figures (ms). */
+  routeGroupCacheMs: number;
+  /** Per number of groups the topic is on; every p50 from the same interleaved rounds. */
   ratios: Array<{
     groups: number;
+    /** Group cache off: the topic's Query, then the BatchGet of its groups. */
     routeP50Ms: number;
+    routeP99Ms: number;
+    /** route p50 ÷ GetItem p50. */
     ratio: number;
     /** The design's own floor: the same Query and BatchGet sent raw, one after the other (p50 of their sum). */
     rawPairP50Ms: number;
     /** route p50 ÷ rawPair p50: what the code adds over its two requests. */
     overRawPair: number;
-    parallelP50Ms: number;
-    parallelRatio: number;
+    /** Group cache on, warm: the topic's Query only. */
     cachedP50Ms: number;
+    cachedP99Ms: number;
+    /** cached p50 ÷ GetItem p50. */
     cachedRatio: number;
+    /** The same topic Query sent raw: the floor of a warm cached query. */
+    rawQueryP50Ms: number;
+    /** cached p50 ÷ raw Query p50. */
+    cachedOverRawQuery: number;
   }>;
-  /** The prototypes' figures: parallel read (requests stay 2 once the hint is warm), group cache (1 when warm). */
-  parallel: OperationFigure[];
-  cached: OperationFigure[];
 }
 
 export interface WriteFloor {
@@ -99,6 +118,7 @@ export interface OperationResults {
   operations: OperationFigure[];
   floor: RouteFloor;
   writeFloor: WriteFloor;
+  routeCache: RouteCacheResults;
 }
 
 const TIMEOUT_MS = 120_000;
@@ -112,9 +132,10 @@ export async function runOperations(ctx: BenchContext, sizes: OperationSizes): P
     operations.push(...(await registrations(ctx, registry, sizes)));
     const route = await routeQueries(ctx, registry, sizes);
     operations.push(...route.operations);
+    const routeCache = await runRouteCacheFleet(ctx, sizes.routeCache, sizes.routeGroupCacheMs);
     operations.push(await idleSweep(ctx, sizes));
     operations.push(...(await sweeps(ctx, sizes)));
-    return { operations, floor: route.floor, writeFloor: hb.writeFloor };
+    return { operations, floor: route.floor, writeFloor: hb.writeFloor, routeCache };
   } finally {
     await registry.table.drop();
   }
@@ -251,7 +272,10 @@ async function routeQueries(
   sizes: OperationSizes,
 ): Promise<{ operations: OperationFigure[]; floor: RouteFloor }> {
   const maxGroups = Math.max(...sizes.routeGroups);
-  ctx.log(`  route queries (topics on ${sizes.routeGroups.join(" / ")} groups) and the GetItem floor`);
+  const cacheMs = sizes.routeGroupCacheMs;
+  ctx.log(
+    `  route queries (topics on ${sizes.routeGroups.join(" / ")} groups), group cache off and on (${cacheMs} ms, warm), and the GetItem floor`,
+  );
   await inParallel(
     Array.from({ length: maxGroups }, (_, i) => i),
     8,
@@ -281,118 +305,102 @@ async function routeQueries(
     { pk: "GROUPS", sk: "SWEEPER" },
     ...Array.from({ length: n }, (_, i) => ({ pk: "GROUPS", sk: `GROUP#route-${i}` })),
   ];
-  const rawPair = async (n: number) => {
-    await r.table.client.send(
+  const rawQuery = (n: number) =>
+    r.table.client.send(
       new QueryCommand({
         TableName: r.table.tableName,
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": `TOPIC#Route-${n}` },
       }),
     );
+  const rawPair = async (n: number) => {
+    await rawQuery(n);
     await r.table.client.send(
       new BatchGetCommand({ RequestItems: { [r.table.tableName]: { Keys: groupKeys(n) } } }),
     );
   };
-  const speculative = new SpeculativeRouteReader(r.store, r.clock.now);
-  const cachedReader = new CachedGroupsRouteReader(r.store, r.clock.now, GROUP_CACHE_MS);
+  // The registry's clock does not move here: once read, every group stays in the cache (warm).
+  const cached = cachedNameServer(r, cacheMs);
+  const off = (n: number) => r.nameServer.getRouteInfoByTopic(`Route-${n}`);
+  const on = (n: number) => cached.getRouteInfoByTopic(`Route-${n}`);
   for (let i = 0; i < 20; i++) {
-    for (const n of sizes.routeGroups) {
-      await rawPair(n);
-      await cachedReader.getRouteInfoByTopic(`Route-${n}`);
-    }
     await getItem();
     for (const n of sizes.routeGroups) {
-      await r.nameServer.getRouteInfoByTopic(`Route-${n}`);
-      await speculative.getRouteInfoByTopic(`Route-${n}`);
+      await rawPair(n);
+      await rawQuery(n);
+      await off(n);
+      await on(n);
     }
   }
 
-  // Interleaved: one GetItem, then each route query once, round after round.
+  // Interleaved: one GetItem, then for each topic the raw pair, the raw Query and the route query with
+  // the cache off and on, round after round, so that a busy moment of the machine hits them all.
   const getItemMs: number[] = [];
-  const routeMs = new Map<number, number[]>(sizes.routeGroups.map((n) => [n, []]));
-  const parallelMs = new Map<number, number[]>(sizes.routeGroups.map((n) => [n, []]));
-  const rawPairMs = new Map<number, number[]>(sizes.routeGroups.map((n) => [n, []]));
-  const cachedMs = new Map<number, number[]>(sizes.routeGroups.map((n) => [n, []]));
+  const series = () => new Map<number, number[]>(sizes.routeGroups.map((n) => [n, []]));
+  const offMs = series();
+  const onMs = series();
+  const rawPairMs = series();
+  const rawQueryMs = series();
   for (let run = 0; run < sizes.runs; run++) {
     getItemMs.push((await timed(getItem)).ms);
     for (const n of sizes.routeGroups) {
       rawPairMs.get(n)?.push((await timed(() => rawPair(n))).ms);
-      routeMs.get(n)?.push((await timed(() => r.nameServer.getRouteInfoByTopic(`Route-${n}`))).ms);
-      parallelMs.get(n)?.push((await timed(() => speculative.getRouteInfoByTopic(`Route-${n}`))).ms);
-      cachedMs.get(n)?.push((await timed(() => cachedReader.getRouteInfoByTopic(`Route-${n}`))).ms);
+      rawQueryMs.get(n)?.push((await timed(() => rawQuery(n))).ms);
+      offMs.get(n)?.push((await timed(() => off(n))).ms);
+      onMs.get(n)?.push((await timed(() => on(n))).ms);
     }
   }
   const getItemP50 = percentile(getItemMs, 50);
+  const p50 = (m: Map<number, number[]>, n: number) => percentile(m.get(n) ?? [], 50);
+  const p99 = (m: Map<number, number[]>, n: number) => percentile(m.get(n) ?? [], 99);
 
   const operations: OperationFigure[] = [];
-  const parallel: OperationFigure[] = [];
-  const cached: OperationFigure[] = [];
+  const plural = (n: number) => `${n} group${n === 1 ? "" : "s"}`;
   for (const n of sizes.routeGroups) {
-    const samples = routeMs.get(n) ?? [];
     // Counts from one more run each (the timed runs above interleave several operations).
     const counted = await measureOperation(r, {
       id: `route.${n}`,
-      label: `route query, topic on ${n} group${n === 1 ? "" : "s"}`,
+      label: `route query, topic on ${plural(n)}, group cache off`,
       runs: 3,
-      action: () => r.nameServer.getRouteInfoByTopic(`Route-${n}`),
+      action: () => off(n),
     });
     operations.push({
       ...counted,
-      p50Ms: round(percentile(samples, 50)),
-      p99Ms: round(percentile(samples, 99)),
-      runs: samples.length,
+      p50Ms: round(p50(offMs, n)),
+      p99Ms: round(p99(offMs, n)),
+      runs: sizes.runs,
     });
-    const pSamples = parallelMs.get(n) ?? [];
-    const pCounted = await measureOperation(r, {
-      id: `route.parallel.${n}`,
-      label: `route query, parallel-read prototype, ${n} group${n === 1 ? "" : "s"}`,
-      runs: 3,
-      action: () => speculative.getRouteInfoByTopic(`Route-${n}`),
-    });
-    parallel.push({
-      ...pCounted,
-      p50Ms: round(percentile(pSamples, 50)),
-      p99Ms: round(percentile(pSamples, 99)),
-      runs: pSamples.length,
-    });
-    const cSamples = cachedMs.get(n) ?? [];
-    await cachedReader.getRouteInfoByTopic(`Route-${n}`);
-    const cCounted = await measureOperation(r, {
+    const countedOn = await measureOperation(r, {
       id: `route.cached.${n}`,
-      label: `route query, group-cache prototype (≤${GROUP_CACHE_MS} ms), ${n} group${n === 1 ? "" : "s"}, warm`,
+      label: `route query, topic on ${plural(n)}, group cache on (${cacheMs.toLocaleString("en-US")} ms, warm)`,
       runs: 3,
-      action: () => cachedReader.getRouteInfoByTopic(`Route-${n}`),
+      action: () => on(n),
     });
-    cached.push({
-      ...cCounted,
-      p50Ms: round(percentile(cSamples, 50)),
-      p99Ms: round(percentile(cSamples, 99)),
-      runs: cSamples.length,
+    operations.push({
+      ...countedOn,
+      p50Ms: round(p50(onMs, n)),
+      p99Ms: round(p99(onMs, n)),
+      runs: sizes.runs,
     });
   }
 
   const floor: RouteFloor = {
     getItemP50Ms: round(getItemP50),
     getItemP99Ms: round(percentile(getItemMs, 99)),
-    ratios: sizes.routeGroups.map((n) => {
-      const routeP50 = percentile(routeMs.get(n) ?? [], 50);
-      const parallelP50 = percentile(parallelMs.get(n) ?? [], 50);
-      const rawPairP50 = percentile(rawPairMs.get(n) ?? [], 50);
-      const cachedP50 = percentile(cachedMs.get(n) ?? [], 50);
-      return {
-        groups: n,
-        routeP50Ms: round(routeP50),
-        ratio: round(routeP50 / getItemP50),
-        rawPairP50Ms: round(rawPairP50),
-        overRawPair: round(routeP50 / rawPairP50),
-        parallelP50Ms: round(parallelP50),
-        parallelRatio: round(parallelP50 / getItemP50),
-        cachedP50Ms: round(cachedP50),
-        cachedRatio: round(cachedP50 / getItemP50),
-      };
-    }),
-    parallel,
-    cached,
+    routeGroupCacheMs: cacheMs,
+    ratios: sizes.routeGroups.map((n) => ({
+      groups: n,
+      routeP50Ms: round(p50(offMs, n)),
+      routeP99Ms: round(p99(offMs, n)),
+      ratio: round(p50(offMs, n) / getItemP50),
+      rawPairP50Ms: round(p50(rawPairMs, n)),
+      overRawPair: round(p50(offMs, n) / p50(rawPairMs, n)),
+      cachedP50Ms: round(p50(onMs, n)),
+      cachedP99Ms: round(p99(onMs, n)),
+      cachedRatio: round(p50(onMs, n) / getItemP50),
+      rawQueryP50Ms: round(p50(rawQueryMs, n)),
+      cachedOverRawQuery: round(p50(onMs, n) / p50(rawQueryMs, n)),
+    })),
   };
   return { operations, floor };
 }

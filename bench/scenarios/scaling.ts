@@ -1,20 +1,23 @@
 /**
  * How the hot paths scale with the registry's size: the table grows stage by stage (10 → 100 → 1,000
  * groups, 100 topics each: 1k → 10k → 100k topics), and at each stage the same broker's steady heartbeat
- * and the same topic's route query (a topic on 2 groups) are measured, interleaved with a raw GetItem
- * (the floor, which shows what DynamoDB Local itself does as its table grows). Cluster info and the
- * topic list, which read every group by design, are measured on the same tables.
+ * and the same topic's route query (a topic on 2 groups; group cache off, and on as a warm Lambda
+ * instance of the stack has it) are measured, interleaved with a raw GetItem (the floor, which shows
+ * what DynamoDB Local itself does as its table grows). Cluster info and the topic list, which read
+ * every group by design, are measured on the same tables.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type BenchContext,
   brokerAddr,
   brokerRegistration,
+  cachedNameServer,
   createBenchRegistry,
   inParallel,
   measureOperation,
   type OperationFigure,
   percentile,
+  ROUTE_GROUP_CACHE_MS,
   rawUpdate,
   round,
   timed,
@@ -31,6 +34,8 @@ export interface ScalingSizes {
   listRuns: number;
   /** Parallel registrations while populating. */
   populateConcurrency: number;
+  /** The route group cache's bound for the cache-on route (the stack's ROUTE_GROUP_CACHE_MS). */
+  routeGroupCacheMs: number;
 }
 
 export const FULL_SCALING_SIZES: ScalingSizes = {
@@ -39,6 +44,7 @@ export const FULL_SCALING_SIZES: ScalingSizes = {
   runs: 150,
   listRuns: 5,
   populateConcurrency: 16,
+  routeGroupCacheMs: ROUTE_GROUP_CACHE_MS,
 };
 
 export interface HotPathFigure {
@@ -55,10 +61,15 @@ export interface ScalingPoint {
   /** Seconds it took to register this stage's new groups (parallel registrations). */
   populateSeconds: number;
   steadyHeartbeat: HotPathFigure;
+  /** Group cache off. */
   route: HotPathFigure;
+  /** Group cache on, warm. */
+  routeCached: HotPathFigure;
   getItemP50Ms: number;
-  /** Route query p50 ÷ GetItem p50 at this size. */
+  /** Route query p50 ÷ GetItem p50 at this size (cache off). */
   routeRatio: number;
+  /** The same with the cache on. */
+  routeCachedRatio: number;
   /** A raw UpdateItem of a small item at this size: the write floor. */
   updateItemP50Ms: number;
   /** Steady heartbeat p50 ÷ UpdateItem p50 at this size. */
@@ -76,6 +87,8 @@ export const PROBE_TOPIC = "ScaleProbe";
 
 export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promise<ScalingResults> {
   const r = await createBenchRegistry(ctx, "scale");
+  // The registry's clock does not move: once read, both groups stay cached (a warm instance).
+  const cached = cachedNameServer(r, sizes.routeGroupCacheMs);
   const points: ScalingPoint[] = [];
   const operations: OperationFigure[] = [];
   try {
@@ -120,10 +133,12 @@ export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promis
         await updateItem();
         await r.nameServer.registerBroker(probe);
         await r.nameServer.getRouteInfoByTopic(PROBE_TOPIC);
+        await cached.getRouteInfoByTopic(PROBE_TOPIC);
       }
 
       const heartbeatMs: number[] = [];
       const routeMs: number[] = [];
+      const cachedMs: number[] = [];
       const getItemMs: number[] = [];
       const updateItemMs: number[] = [];
       for (let run = 0; run < sizes.runs; run++) {
@@ -131,6 +146,7 @@ export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promis
         updateItemMs.push((await timed(updateItem)).ms);
         heartbeatMs.push((await timed(() => r.nameServer.registerBroker(probe))).ms);
         routeMs.push((await timed(() => r.nameServer.getRouteInfoByTopic(PROBE_TOPIC))).ms);
+        cachedMs.push((await timed(() => cached.getRouteInfoByTopic(PROBE_TOPIC))).ms);
       }
       const counted = async (action: () => Promise<unknown>) => {
         r.capacity.reset();
@@ -142,6 +158,7 @@ export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promis
         if (outcome.kind !== "steady") throw new Error(`expected a steady heartbeat, got ${outcome.kind}`);
       });
       const route = await counted(() => r.nameServer.getRouteInfoByTopic(PROBE_TOPIC));
+      const routeCached = await counted(() => cached.getRouteInfoByTopic(PROBE_TOPIC));
       const cluster = await measureOperation(r, {
         id: `cluster.${groups}`,
         label: `cluster info, ${groups.toLocaleString("en-US")} groups`,
@@ -170,8 +187,16 @@ export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promis
           p50Ms: round(percentile(routeMs, 50)),
           p99Ms: round(percentile(routeMs, 99)),
         },
+        routeCached: {
+          requests: routeCached.requests,
+          rcu: routeCached.rcu,
+          wcu: routeCached.wcu,
+          p50Ms: round(percentile(cachedMs, 50)),
+          p99Ms: round(percentile(cachedMs, 99)),
+        },
         getItemP50Ms: round(getItemP50),
         routeRatio: round(percentile(routeMs, 50) / getItemP50),
+        routeCachedRatio: round(percentile(cachedMs, 50) / getItemP50),
         updateItemP50Ms: round(updateItemP50),
         heartbeatRatio: round(percentile(heartbeatMs, 50) / updateItemP50),
         clusterInfo: {

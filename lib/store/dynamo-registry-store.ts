@@ -29,7 +29,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { ServiceUnavailableError } from "../domain/errors";
 import { NO_SWEEPER_STATE, type SweeperState } from "../domain/liveness";
 import {

@@ -12,7 +12,7 @@ import { type CostInputs, estimateCost, FLEET } from "../../bench/cost";
 import type { BenchContext, OperationFigure } from "../../bench/harness";
 import { type BenchResults, consoleReport, markdownReport } from "../../bench/report";
 import { runHttp } from "../../bench/scenarios/http";
-import { runLambda } from "../../bench/scenarios/lambda";
+import { partOf, runLambda } from "../../bench/scenarios/lambda";
 import { type OperationResults, runOperations } from "../../bench/scenarios/operations";
 import { runScaling, type ScalingResults } from "../../bench/scenarios/scaling";
 import { judgeTargets } from "../../bench/targets";
@@ -44,6 +44,16 @@ describe("bench scenarios, tiny", () => {
       sweepTopicsPerGroup: 3,
       sweepRuns: 1,
       fleetInstances: 4,
+      routeGroupCacheMs: 1000,
+      routeCache: {
+        instances: [2, 10],
+        otherBounds: [{ routeGroupCacheMs: 2000, instances: 10 }],
+        queries: 20,
+        groups: 6,
+        topics: 8,
+        groupsPerTopic: 3,
+        routeQueriesPerSecond: 40,
+      },
     });
     const ops = operations.operations;
 
@@ -55,11 +65,40 @@ describe("bench scenarios, tiny", () => {
     // Every topic is written twice: the item and its gsi1 entry.
     expect(byId(ops, "registration.first.30").wcu).toBeGreaterThanOrEqual(60);
     expect(byId(ops, "registration.changed.30").byOperation.PutQueueData?.requests).toBe(2);
+    // Group cache off: the topic's Query and the BatchGet of its groups, on every query.
     expect(byId(ops, "route.1")).toMatchObject({ requests: 2, wcu: 0 });
     expect(byId(ops, "route.3").requests).toBe(2);
-    expect(byId(operations.floor.parallel, "route.parallel.3").requests).toBe(2);
-    expect(byId(operations.floor.cached, "route.cached.3").requests).toBe(1);
+    expect(byId(ops, "route.3").byOperation).toEqual({
+      GetTopic: expect.objectContaining({ requests: 1 }),
+      GetGroups: expect.objectContaining({ requests: 1 }),
+    });
+    // Group cache on, warm: the topic's Query alone, whatever the number of groups.
+    for (const n of [1, 3]) {
+      expect(byId(ops, `route.cached.${n}`)).toMatchObject({ requests: 1, wcu: 0, requestsVaried: false });
+      expect(byId(ops, `route.cached.${n}`).byOperation).toEqual({
+        GetTopic: expect.objectContaining({ requests: 1 }),
+      });
+      expect(byId(ops, `route.cached.${n}`).rcu).toBeLessThan(byId(ops, `route.${n}`).rcu);
+    }
     expect(operations.floor.ratios.map((r) => r.groups)).toEqual([1, 3]);
+    expect(operations.floor.routeGroupCacheMs).toBe(1000);
+    expect(operations.floor.ratios.every((r) => r.cachedRatio > 0 && r.ratio > 0)).toBe(true);
+    // Over a fleet: a miss is the Query and one BatchGet, a hit the Query alone.
+    const fleet = operations.routeCache;
+    expect(fleet.uncached.requestsPerQuery).toBe(2);
+    expect(fleet.points.map((p) => [p.instances, p.routeGroupCacheMs])).toEqual([
+      [2, 1000],
+      [10, 1000],
+      [10, 2000],
+    ]);
+    for (const point of fleet.points) {
+      expect(point.queries).toBe(20);
+      expect(point.requestsPerQuery).toBeCloseTo(2 - point.hitRate, 5);
+      // A hit takes all its groups from the cache, and a miss reads only the stale ones.
+      expect(point.groupHitRate).toBeGreaterThanOrEqual(point.hitRate);
+      expect(point.getItemP50Ms).toBeGreaterThan(0);
+      expect(point.rcuPerQuery).toBeLessThan(fleet.uncached.rcuPerQuery);
+    }
     expect(byId(ops, "sweep.idle.4").byOperation).toEqual({
       ListGroups: expect.objectContaining({ requests: 1 }),
       PutSweeperState: expect.objectContaining({ requests: 1 }),
@@ -76,6 +115,7 @@ describe("bench scenarios, tiny", () => {
       runs: 2,
       listRuns: 1,
       populateConcurrency: 4,
+      routeGroupCacheMs: 1000,
     });
     expect(scaling.points.map((p) => [p.groups, p.topics])).toEqual([
       [2, 7],
@@ -84,6 +124,7 @@ describe("bench scenarios, tiny", () => {
     for (const point of scaling.points) {
       expect(point.steadyHeartbeat).toMatchObject({ requests: 1, wcu: 1 });
       expect(point.route.requests).toBe(2);
+      expect(point.routeCached).toMatchObject({ requests: 1, wcu: 0 });
       expect(point.clusterInfo.requests).toBe(1);
     }
     expect(byId(scaling.operations, "topics.list.13").requests).toBe(5);
@@ -92,13 +133,16 @@ describe("bench scenarios, tiny", () => {
   it("HTTP: heartbeats, route queries and /health through the real handlers, all answered", async () => {
     const http = await runHttp(ctx(), {
       connections: 2,
+      routeGroupCacheMs: 1000,
       durationSeconds: 1,
       rounds: 1,
       brokers: 3,
       sequentialRuns: 2,
     });
     expect(http.sequential.route.runs).toBe(2);
-    for (const kind of ["health", "heartbeat", "route"] as const) {
+    expect(http.sequential.routeCached.runs).toBe(2);
+    expect(http.routeGroupCacheMs).toBe(1000);
+    for (const kind of ["health", "heartbeat", "route", "routeCached"] as const) {
       expect(http.load[kind].requests).toBeGreaterThan(0);
       expect(http.load[kind]).toMatchObject({ non2xx: 0, errors: 0 });
     }
@@ -120,6 +164,9 @@ describe("bench scenarios, tiny", () => {
         expect.arrayContaining(["probe: model only", "probe: observability only", "probe: sdk only"]),
       );
       expect(lambda.breakdown.every((b) => b.name.startsWith("probe: ") && b.bytes > 0)).toBe(true);
+      // The what-if builds and the composition are of register-broker only.
+      expect(lambda.whatIf).toEqual([]);
+      expect(lambda.composition).toBeUndefined();
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
@@ -129,10 +176,12 @@ describe("bench scenarios, tiny", () => {
 describe("bench arithmetic and output", () => {
   const inputs: CostInputs = {
     steadyHeartbeat: { rcu: 0, wcu: 1, durationMs: 4, memoryMb: 512 },
-    route: { rcu: 5.5, wcu: 0, durationMs: 6, memoryMb: 512 },
-    routeTopicQueryRcu: 0.5,
+    route: { rcu: 1.5, wcu: 0, durationMs: 5, billedDurationMs: 5.5, memoryMb: 512, label: "cache on" },
+    routeUncached: { rcu: 5.5, wcu: 0, durationMs: 6, memoryMb: 512, label: "cache off" },
+    routeSensitivity: [{ rcu: 3, wcu: 0, durationMs: 5.5, memoryMb: 512, label: "100 instances" }],
     sweep: { rcu: 5, wcu: 1, durationMs: 14, memoryMb: 512 },
     sweepsPerRun: 2,
+    stageRateLimit: 500,
   };
 
   it("prices the fleet from the units per operation", () => {
@@ -141,10 +190,32 @@ describe("bench arithmetic and output", () => {
     expect(cost.monthly.heartbeats).toBe(8_760_000);
     expect(cost.monthly.routeQueries).toBe(1_752_000_000);
     expect(cost.serverless.find((l) => l.item === "DynamoDB: heartbeats")?.monthlyUsd).toBe(5.48);
+    // 1,752 M topic routes × 1.5 RRU at $0.125 per million.
+    expect(cost.serverless.find((l) => l.item === "DynamoDB: route queries")?.monthlyUsd).toBe(328.5);
     expect(cost.classicTotalUsd).toBeGreaterThan(0);
     expect(cost.breakEvenProducers).toBeLessThan(FLEET.producers);
-    const both = cost.projections.at(-1);
-    expect(both?.totalUsd).toBeLessThan(cost.serverlessTotalUsd);
+    const [off, sensitivity, batch] = cost.projections;
+    expect(off?.name).toContain("cache off");
+    expect(off?.totalUsd).toBeGreaterThan(cost.serverlessTotalUsd);
+    expect(sensitivity?.totalUsd).toBeGreaterThan(cost.serverlessTotalUsd);
+    expect(batch?.totalUsd).toBeLessThan(cost.serverlessTotalUsd);
+    // 667 route queries and 3 heartbeats a second are over the stage's 500/s throttle.
+    expect(cost.notes.some((n) => n.includes("throttle"))).toBe(true);
+  });
+
+  it("sorts bundle inputs into parts", () => {
+    expect(partOf("node_modules/zod/v4/core/to-json-schema.js")).toBe("zod: JSON-schema tooling and locales");
+    expect(partOf("node_modules/zod/v4/classic/schemas.js")).toBe("zod: schemas and parsing");
+    expect(partOf("node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/STSClient.js")).toMatch(
+      /^AWS SDK: credential chain/,
+    );
+    expect(partOf("node_modules/@aws-sdk/credential-provider-env/dist-es/fromEnv.js")).toMatch(
+      /^AWS SDK: DynamoDB client/,
+    );
+    expect(partOf("node_modules/@smithy/core/dist-es/submodules/event-streams/index.js")).toMatch(
+      /^AWS SDK: protocols DynamoDB does not use/,
+    );
+    expect(partOf("lib/store/dynamo-registry-store.ts")).toBe("project (lib/, functions/)");
   });
 
   it("judges the targets, draws the chart and writes both reports from one results object", () => {
@@ -166,6 +237,7 @@ describe("bench arithmetic and output", () => {
       operations: [...operations.operations, ...scaling.operations],
       floor: operations.floor,
       writeFloor: operations.writeFloor,
+      routeCache: operations.routeCache,
       scaling: scaling.points,
       cost: estimateCost(inputs),
       targets: judgeTargets({
@@ -177,8 +249,12 @@ describe("bench arithmetic and output", () => {
     expect(results.targets.map((t) => t.id)).toEqual(["heartbeat", "route.requests", "route.latency"]);
     const svg = scalingChart(scaling.points, "smoke");
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg.match(/<polyline /g)).toHaveLength(8);
-    expect(consoleReport(results)).toContain("steady heartbeat");
+    // Requests and capacity: heartbeat, route off, route on; latency: those and the two raw floors.
+    expect(svg.match(/<polyline /g)).toHaveLength(11);
+    const report = consoleReport(results);
+    expect(report).toContain("steady heartbeat");
+    expect(report).toContain("group cache on (1,000 ms, warm)");
+    expect(report).toContain("Route group cache over a fleet");
     expect(markdownReport(results, "scaling.svg")).toContain(
       "![Hot paths as the registry grows](scaling.svg)",
     );

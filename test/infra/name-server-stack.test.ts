@@ -117,7 +117,7 @@ describe("HTTP API routes", () => {
     closed.template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       StageName: "$default",
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
       AccessLogSettings: { DestinationArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^AccessLogs"), "Arn"] } },
     });
     const stage = Object.values(closed.template.findResources("AWS::ApiGatewayV2::Stage"))[0];
@@ -475,7 +475,7 @@ describe("self-preservation settings", () => {
 });
 
 describe("route group cache", () => {
-  it("is on for route functions (1 s by default) and configurable", () => {
+  it("is on for route functions (5 s by default) and configurable", () => {
     const envOf = (synth: typeof closed) =>
       synth.template.findResources("AWS::Lambda::Function")[
         synth.logicalId(
@@ -486,7 +486,7 @@ describe("route group cache", () => {
           ).function,
         )
       ]?.Properties?.Environment?.Variables ?? {};
-    expect(envOf(closed).ROUTE_GROUP_CACHE_MS).toBe("1000");
+    expect(envOf(closed).ROUTE_GROUP_CACHE_MS).toBe("5000");
     expect(envOf(synthNameServer({ routeGroupCacheMs: 0 })).ROUTE_GROUP_CACHE_MS).toBe("0");
     expect(() => synthNameServer({ routeGroupCacheMs: -1 })).toThrow(/routeGroupCacheMs/);
   });
