@@ -405,6 +405,26 @@ function timestamp(): string {
 // ---------------------------------------------------------------------------------------------------
 // Commands
 
+/** wipeWritePerm / addWritePerm: one command, but for the bit it sets. */
+function writePermCommand(name: "wipeWritePerm" | "addWritePerm", writable: boolean): CommandSpec {
+  return {
+    name,
+    usage: `${name} <broker>`,
+    summary: `${writable ? "Set" : "Clear"} the WRITE perm of a broker group on every topic, on every NameServer.`,
+    options: {},
+    positionals: { min: 1, max: 1 },
+    run(context) {
+      const broker = arg(context, 0);
+      return writeAll(
+        context,
+        (c) => c.setWritePerm(broker, writable),
+        (r) => `${writable ? "added" : "wiped"} write perm of ${broker}: ${r.affectedTopicCount} topic(s)`,
+        (r) => ({ affectedTopicCount: r.affectedTopicCount }),
+      );
+    },
+  };
+}
+
 const commandList: CommandSpec[] = [
   {
     name: "clusterList",
@@ -468,38 +488,8 @@ const commandList: CommandSpec[] = [
       return EXIT_OK;
     },
   },
-  {
-    name: "wipeWritePerm",
-    usage: "wipeWritePerm <broker>",
-    summary: "Clear the WRITE perm of a broker group on every topic, on every NameServer.",
-    options: {},
-    positionals: { min: 1, max: 1 },
-    run(context) {
-      const broker = arg(context, 0);
-      return writeAll(
-        context,
-        (c) => c.setWritePerm(broker, false),
-        (r) => `wiped write perm of ${broker}: ${r.affectedTopicCount} topic(s)`,
-        (r) => ({ affectedTopicCount: r.affectedTopicCount }),
-      );
-    },
-  },
-  {
-    name: "addWritePerm",
-    usage: "addWritePerm <broker>",
-    summary: "Set the WRITE perm of a broker group on every topic, on every NameServer.",
-    options: {},
-    positionals: { min: 1, max: 1 },
-    run(context) {
-      const broker = arg(context, 0);
-      return writeAll(
-        context,
-        (c) => c.setWritePerm(broker, true),
-        (r) => `added write perm of ${broker}: ${r.affectedTopicCount} topic(s)`,
-        (r) => ({ affectedTopicCount: r.affectedTopicCount }),
-      );
-    },
-  },
+  writePermCommand("wipeWritePerm", false),
+  writePermCommand("addWritePerm", true),
   {
     name: "deleteTopic",
     usage: "deleteTopic <topic> [--cluster C]",
