@@ -4,6 +4,7 @@
  * write that finds the group changed is planned again from what is there now.
  */
 import { randomUUID } from "node:crypto";
+import { mapLimit } from "../concurrency";
 import {
   FullRegistrationRequiredError,
   QueryNotFoundError,
@@ -34,7 +35,6 @@ import {
   decideSweep,
   type SelfPreservationConfig,
 } from "../domain/self-preservation";
-import { mapLimit } from "../store/dynamo-registry-store";
 import type { RegistryStore } from "../store/registry-store";
 import { GroupCache } from "./group-cache";
 import type {

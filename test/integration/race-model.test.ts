@@ -16,6 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
+import { mapLimit } from "../../lib/concurrency";
 import { FullRegistrationRequiredError, TopicNotExistError } from "../../lib/domain/errors";
 import {
   type DataVersion,
@@ -23,7 +24,7 @@ import {
   registerBrokerSchema,
   type TopicConfig,
 } from "../../lib/domain/model";
-import { DynamoRegistryStore, mapLimit } from "../../lib/store/dynamo-registry-store";
+import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import { createTestTable, type TestTable } from "../support/dynamodb";
 import { createPrng, type Prng, seedFromEnv } from "../support/prng";
