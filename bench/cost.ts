@@ -71,6 +71,8 @@ export interface CostInputs {
   sweepsPerRun: number;
   /** The API stage's steady-state throttle (requests per second), from the stack. */
   stageRateLimit?: number;
+  /** The API stage's burst limit, from the stack. */
+  stageBurstLimit?: number;
 }
 
 export interface CostLine {
@@ -290,11 +292,15 @@ export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices
       `Route queries: ${inputs.route.label} (the stack's default; docs/performance.md explains the instance estimate). Reads and hit rate come from the real cache code over a simulated fleet; the route function's duration is the mix of the local one-at-a-time HTTP latencies with the cache (hit) and without (miss), each rounded up.`,
       "Units per operation are the bench's ConsumedCapacity on DynamoDB Local (on-demand request units are billed in the same units).",
       "Lambda durations are the local one-at-a-time HTTP latencies (handler + DynamoDB Local + the local HTTP hop): an upper bound of billed duration.",
-      ...(inputs.stageRateLimit !== undefined && requestRate > inputs.stageRateLimit
-        ? [
-            `This fleet sends ${Math.round(requestRate)} requests/s; the stack's default stage throttle is ${inputs.stageRateLimit}/s: deploy it with a higher throttlingRateLimit, or requests beyond it get 429.`,
-          ]
-        : []),
+      ...(inputs.stageRateLimit === undefined
+        ? []
+        : requestRate > inputs.stageRateLimit
+          ? [
+              `This fleet sends ${Math.round(requestRate)} requests/s; the stack's default stage throttle is ${inputs.stageRateLimit}/s: deploy it with a higher throttlingRateLimit, or requests beyond it get 429.`,
+            ]
+          : [
+              `This fleet sends ${Math.round(requestRate)} requests/s, within the stack's default stage throttle of ${inputs.stageRateLimit}/s${inputs.stageBurstLimit !== undefined ? ` (burst ${inputs.stageBurstLimit})` : ""} (${Math.round((100 * requestRate) / inputs.stageRateLimit)}% of it); a fleet over ${inputs.stageRateLimit}/s needs a higher throttlingRateLimit, or the excess gets 429.`,
+            ]),
       "Not included: CloudWatch Logs ingestion, custom metrics, alarms and dashboard, data transfer out, DynamoDB storage (a few MB), free tiers.",
     ],
   };

@@ -136,6 +136,7 @@ function costInputs(
     sweep: { rcu: sweep.rcu, wcu: sweep.wcu, durationMs: sweep.p50Ms, memoryMb: stack.memoryMb.sweeper },
     sweepsPerRun: stack.sweepsPerRun,
     ...(stack.throttlingRateLimit !== undefined ? { stageRateLimit: stack.throttlingRateLimit } : {}),
+    ...(stack.throttlingBurstLimit !== undefined ? { stageBurstLimit: stack.throttlingBurstLimit } : {}),
   };
 }
 
@@ -157,9 +158,18 @@ async function main(): Promise<void> {
   if (stack.routeGroupCacheMs === 0)
     log(`the stack runs the route function without the group cache; cache-on figures use ${cacheMs} ms`);
   const base = quick ? QUICK : FULL;
+  const fleetSizes = base.operations.routeCache;
   const sizes: Sizes = {
     ...base,
-    operations: { ...base.operations, routeGroupCacheMs: cacheMs },
+    operations: {
+      ...base.operations,
+      routeGroupCacheMs: cacheMs,
+      // The stack's bound is measured at every instance count; the others only as comparisons.
+      routeCache: {
+        ...fleetSizes,
+        otherBounds: fleetSizes.otherBounds.filter((b) => b.routeGroupCacheMs !== cacheMs),
+      },
+    },
     scaling: { ...base.scaling, routeGroupCacheMs: cacheMs },
     http: { ...base.http, routeGroupCacheMs: cacheMs },
   };

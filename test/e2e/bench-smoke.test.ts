@@ -15,6 +15,7 @@ import { runHttp } from "../../bench/scenarios/http";
 import { partOf, runLambda } from "../../bench/scenarios/lambda";
 import { type OperationResults, runOperations } from "../../bench/scenarios/operations";
 import { runScaling, type ScalingResults } from "../../bench/scenarios/scaling";
+import { readStackSettings } from "../../bench/stack-settings";
 import { judgeTargets } from "../../bench/targets";
 import { dynamodbEndpoint } from "../support/dynamodb";
 
@@ -199,8 +200,18 @@ describe("bench arithmetic and output", () => {
     expect(off?.totalUsd).toBeGreaterThan(cost.serverlessTotalUsd);
     expect(sensitivity?.totalUsd).toBeGreaterThan(cost.serverlessTotalUsd);
     expect(batch?.totalUsd).toBeLessThan(cost.serverlessTotalUsd);
-    // 667 route queries and 3 heartbeats a second are over the stage's 500/s throttle.
-    expect(cost.notes.some((n) => n.includes("throttle"))).toBe(true);
+    // 667 route queries and 3 heartbeats a second: over a 500/s stage throttle, within the stack's default.
+    expect(cost.notes.some((n) => n.includes("stage throttle is 500/s"))).toBe(true);
+    const stack = readStackSettings();
+    expect(stack.throttlingRateLimit).toBeGreaterThan(670);
+    const atStack = estimateCost({
+      ...inputs,
+      ...(stack.throttlingRateLimit !== undefined ? { stageRateLimit: stack.throttlingRateLimit } : {}),
+      ...(stack.throttlingBurstLimit !== undefined ? { stageBurstLimit: stack.throttlingBurstLimit } : {}),
+    });
+    expect(atStack.notes.filter((n) => n.includes("stage throttle"))).toEqual([
+      expect.stringContaining(`within the stack's default stage throttle of ${stack.throttlingRateLimit}/s`),
+    ]);
   });
 
   it("sorts bundle inputs into parts", () => {
