@@ -233,7 +233,9 @@ class NameServerService implements NameServer {
       if (group === undefined) return;
       const plan = planUnregister(group, request.brokerAddr);
       if (plan.removals.length === 0) return;
-      const after = await this.store.removeMembers(request.brokerName, group.epoch, plan.removals);
+      const after = await this.store.removeMembers(request.brokerName, group.epoch, plan.removals, {
+        markWriteClear: plan.clearWritePerm,
+      });
       if (after === "conflict") continue;
       await this.afterRemoval(request.brokerName, group.epoch, after);
       return;
@@ -253,13 +255,19 @@ class NameServerService implements NameServer {
       await this.removeEmptyGroup(brokerName, epoch);
       return;
     }
-    if (after.enableActingMaster && after.members[String(MASTER_ID)] === undefined) {
-      await this.clearWritePerm(brokerName, epoch);
-    }
+    if (after.writeClearPending) await this.clearWritePerm(brokerName, epoch);
   }
 
-  /** Clears WRITE on the queue data of an acting-master group that has no master. */
+  /**
+   * Clears WRITE on the queue data of an acting-master group that has no master, then removes the
+   * group's writeClearPending marker (also when a master came back and there is nothing to clear).
+   */
   private async clearWritePerm(brokerName: string, epoch: string): Promise<void> {
+    await this.clearWritePermOnce(brokerName, epoch);
+    await this.store.finishWriteClear(brokerName, epoch);
+  }
+
+  private async clearWritePermOnce(brokerName: string, epoch: string): Promise<void> {
     const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
       (qd) => qd.epoch === epoch && isWriteable(qd.perm),
     );
@@ -421,10 +429,9 @@ class NameServerService implements NameServer {
         removedGroups++;
         return;
       }
-      const masterless = group.members[String(MASTER_ID)] === undefined;
-      if (plan.removals.length === 0 && group.enableActingMaster && masterless) {
+      if (plan.removals.length === 0 && group.writeClearPending) {
         // Finishes a WRITE clearing that an unregister or a sweep died in the middle of: nothing else
-        // would ever resume it. (Found by the fault tests.)
+        // would ever resume it. (Found by the fault tests.) The marker keeps this to unfinished ones.
         await this.clearWritePerm(group.brokerName, group.epoch);
       }
       if (!decision.expire || plan.removals.length === 0) return;
@@ -448,7 +455,9 @@ class NameServerService implements NameServer {
     group: BrokerGroup,
     plan: RemovalPlan,
   ): Promise<{ expired: number; groupRemoved: boolean }> {
-    const after = await this.store.removeMembers(group.brokerName, group.epoch, plan.removals);
+    const after = await this.store.removeMembers(group.brokerName, group.epoch, plan.removals, {
+      markWriteClear: plan.clearWritePerm,
+    });
     // A conflict means a member heartbeated (or the group changed) since the sweep read it: never
     // expire on stale information; the next sweep looks again.
     if (after === "conflict") return { expired: 0, groupRemoved: false };

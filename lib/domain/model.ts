@@ -245,6 +245,12 @@ export interface BrokerGroup {
   epoch: string;
   topologyVersion: number;
   members: Record<string, BrokerMember>;
+  /**
+   * Set by the removal that left an acting-master group without a master, removed once WRITE is
+   * cleared on all its queue data: a cleanup that died half-way is resumed by the next sweep, and
+   * only then.
+   */
+  writeClearPending?: boolean;
 }
 
 /** Queue data of one group for one topic, as stored. */

@@ -91,6 +91,7 @@ const groupItemSchema = z.object({
   epoch: z.string(),
   topologyVersion: z.number(),
   members: z.record(z.string(), storedMemberSchema),
+  writeClearPending: z.boolean().optional(),
 });
 
 const queueDataItemSchema = z.object({
@@ -162,6 +163,7 @@ function decodeGroup(item: Record<string, unknown>): BrokerGroup {
     members,
   };
   if (g.zoneName !== undefined) group.zoneName = g.zoneName;
+  if (g.writeClearPending === true) group.writeClearPending = true;
   return group;
 }
 
@@ -540,9 +542,11 @@ export class DynamoRegistryStore implements RegistryStore {
     brokerName: string,
     epoch: string,
     removals: readonly MemberRemoval[],
+    options: { markWriteClear?: boolean } = {},
   ): Promise<BrokerGroup | undefined | "conflict"> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ":epoch": epoch, ":one": 1 };
+    if (options.markWriteClear) values[":pending"] = true;
     const conditions = ["epoch = :epoch"];
     removals.forEach((r, i) => {
       names[`#m${i}`] = String(r.brokerId);
@@ -560,7 +564,10 @@ export class DynamoRegistryStore implements RegistryStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: groupKey(brokerName),
-          UpdateExpression: `REMOVE ${removals.map((_, i) => `members.#m${i}`).join(", ")} ADD topologyVersion :one`,
+          // The marker goes in the same write as the removal, so no crash can lose the pending clearing.
+          UpdateExpression:
+            `${options.markWriteClear ? "SET writeClearPending = :pending " : ""}` +
+            `REMOVE ${removals.map((_, i) => `members.#m${i}`).join(", ")} ADD topologyVersion :one`,
           ConditionExpression: conditions.join(" AND "),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -571,6 +578,23 @@ export class DynamoRegistryStore implements RegistryStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return "conflict";
       throw error;
+    }
+  }
+
+  async finishWriteClear(brokerName: string, epoch: string): Promise<void> {
+    try {
+      await this.send(
+        "FinishWriteClear",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          UpdateExpression: "REMOVE writeClearPending",
+          ConditionExpression: "epoch = :epoch AND attribute_exists(writeClearPending)",
+          ExpressionAttributeValues: { ":epoch": epoch },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -81,7 +81,10 @@ export interface RegistryStore {
     brokerName: string,
     epoch: string,
     removals: readonly MemberRemoval[],
+    options?: { markWriteClear?: boolean },
   ): Promise<BrokerGroup | undefined | "conflict">;
+  /** Removes the group's `writeClearPending` marker (of that incarnation): the clearing is done. */
+  finishWriteClear(brokerName: string, epoch: string): Promise<void>;
   /**
    * Bumps the topology version so that every member's next heartbeat is a full one. With
    * `clearDigestOf`, also invalidates that member's digest (INVALIDATED_DIGEST), so that its next

@@ -89,3 +89,21 @@ describe("capacity per operation", () => {
     await measure("sweep (nothing to expire)", () => f.nameServer.sweep());
   });
 });
+
+describe("sweep cost", () => {
+  it("a masterless acting-master group whose WRITE clearing finished costs the sweep no extra request", async () => {
+    const brokerName = "cap-acting";
+    const common = { brokerName, enableActingMaster: true, topicConfigTable: topics(20, brokerName) };
+    await f.nameServer.registerBroker(registration({ ...common, brokerAddr: "10.4.0.1:10911" }));
+    await f.nameServer.registerBroker(registration({ ...common, brokerId: 1, brokerAddr: "10.4.0.2:10911" }));
+    await f.nameServer.unregisterBroker({
+      clusterName: "DefaultCluster",
+      brokerName,
+      brokerId: 0,
+      brokerAddr: "10.4.0.1:10911",
+    });
+    expect((await f.store.getGroup(brokerName))?.writeClearPending).toBeUndefined();
+    const sweep = await measure("sweep with a masterless acting-master group", () => f.nameServer.sweep());
+    expect(sweep.requests).toBe(2);
+  });
+});
