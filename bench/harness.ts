@@ -5,13 +5,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { CreateTableCommand, DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { NameServer } from "../lib/app/name-server";
 import { createNameServer } from "../lib/app/name-server-service";
 import { type RegisterBrokerRequest, registerBrokerSchema } from "../lib/domain/model";
 import type { SelfPreservationConfig } from "../lib/domain/self-preservation";
+import {
+  CapacityLog,
+  type CapacityTotals as OperationCount,
+  type CapacityCount as RequestCount,
+} from "../lib/store/capacity-log";
 import { DynamoRegistryStore } from "../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../lib/store/dynamodb-client";
 import type { RegistryStore } from "../lib/store/registry-store";
@@ -23,61 +27,11 @@ export interface BenchContext {
   log: (message: string) => void;
 }
 
-export interface OperationCount {
-  requests: number;
-  rcu: number;
-  wcu: number;
-}
-
-export interface RequestCount {
-  requests: number;
-  rcu: number;
-  wcu: number;
-  /** Per DynamoDB operation name of the store (`GetTopic`, `SteadyHeartbeat`, ...). */
-  byOperation: Record<string, OperationCount>;
-}
-
-/** Sums what the store's recorder reports: one call per DynamoDB request. */
-export class CapacityLog {
-  private entries: Array<{ operation: string; rcu: number; wcu: number }> = [];
-
-  record = (operation: string, consumed: ConsumedCapacity[]): void => {
-    let rcu = 0;
-    let wcu = 0;
-    for (const c of consumed) {
-      rcu += c.ReadCapacityUnits ?? 0;
-      wcu += c.WriteCapacityUnits ?? 0;
-      // DynamoDB Local reports only CapacityUnits: the store's operation name says which kind it was.
-      if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
-        if (/^(Get|List|Query)/.test(operation)) rcu += c.CapacityUnits ?? 0;
-        else wcu += c.CapacityUnits ?? 0;
-      }
-    }
-    this.entries.push({ operation, rcu, wcu });
-  };
-
-  reset(): void {
-    this.entries = [];
-  }
-
-  totals(): RequestCount {
-    const byOperation: Record<string, OperationCount> = {};
-    for (const e of this.entries) {
-      const op = byOperation[e.operation] ?? { requests: 0, rcu: 0, wcu: 0 };
-      byOperation[e.operation] = {
-        requests: op.requests + 1,
-        rcu: round(op.rcu + e.rcu),
-        wcu: round(op.wcu + e.wcu),
-      };
-    }
-    return {
-      requests: this.entries.length,
-      rcu: round(this.entries.reduce((n, e) => n + e.rcu, 0)),
-      wcu: round(this.entries.reduce((n, e) => n + e.wcu, 0)),
-      byOperation,
-    };
-  }
-}
+export type {
+  CapacityCount as RequestCount,
+  CapacityTotals as OperationCount,
+} from "../lib/store/capacity-log";
+export { CapacityLog };
 
 export class FakeClock {
   constructor(public time = 1_800_000_000_000) {}
@@ -230,7 +184,7 @@ export async function measureOperation(
     registry.capacity.reset();
     const { ms } = await timed(() => spec.action(run));
     latencies.push(ms);
-    counts.push(registry.capacity.totals());
+    counts.push(registry.capacity.count());
   }
   const worst = counts.reduce((a, b) =>
     b.requests > a.requests || (b.requests === a.requests && b.rcu + b.wcu > a.rcu + a.wcu) ? b : a,
@@ -285,22 +239,6 @@ export function brokerRegistration(overrides: Record<string, unknown> = {}): Reg
 /** A distinct, valid IPv4 broker address for instance number `n`. */
 export function brokerAddr(n: number, port = 10911): string {
   return `10.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}:${port}`;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

@@ -14,13 +14,14 @@
  * ROUTE_GROUP_CACHE_MS (the variable passes through the environment to the handlers, as on Lambda).
  * Its cache runs on real time: under load, each group is read again about once per bound.
  */
+
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import autocannon from "autocannon";
+import { mapLimit } from "../../lib/concurrency";
 import { spawnLocalRegistry } from "../../lib/local/registry";
 import {
   type BenchContext,
   brokerAddr,
-  inParallel,
   median,
   percentile,
   ROUTE_GROUP_CACHE_MS,
@@ -172,7 +173,7 @@ export async function runHttp(ctx: BenchContext, sizes: HttpSizes): Promise<Http
       await response.arrayBuffer();
     };
     ctx.log(`  registering ${sizes.brokers} brokers over HTTP`);
-    await inParallel(bodies, 8, (body) => post(body));
+    await mapLimit(bodies, 8, (body) => post(body));
 
     ctx.log(`  one request at a time × ${sizes.sequentialRuns}`);
     const routePath = `/topics/${HTTP_TOPIC}/route`;

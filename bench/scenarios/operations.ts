@@ -6,7 +6,9 @@
  * stack's bound, warm: what a Lambda instance answering many queries does), plus the cache's hit rate
  * over a fleet (bench/scenarios/route-cache.ts).
  */
+
 import { BatchGetCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../../lib/concurrency";
 import { FLEET } from "../cost";
 import {
   type BenchContext,
@@ -15,7 +17,6 @@ import {
   brokerRegistration,
   cachedNameServer,
   createBenchRegistry,
-  inParallel,
   measureOperation,
   type OperationFigure,
   percentile,
@@ -276,7 +277,7 @@ async function routeQueries(
   ctx.log(
     `  route queries (topics on ${sizes.routeGroups.join(" / ")} groups), group cache off and on (${cacheMs} ms, warm), and the GetItem floor`,
   );
-  await inParallel(
+  await mapLimit(
     Array.from({ length: maxGroups }, (_, i) => i),
     8,
     async (i) => {
@@ -429,7 +430,7 @@ async function sweeps(ctx: BenchContext, sizes: OperationSizes): Promise<Operati
       const now = r.clock.now();
       const deadAt = now - TIMEOUT_MS - 1_000;
       // Whole dead groups first, then groups whose slave is dead, then healthy groups.
-      await inParallel(
+      await mapLimit(
         Array.from({ length: groupCount }, (_, g) => g),
         16,
         (g) =>
@@ -457,7 +458,7 @@ async function sweeps(ctx: BenchContext, sizes: OperationSizes): Promise<Operati
         throw new Error(`sweep expired ${report.expiredInstances} instances, expected ${dead}`);
       }
       latencies.push(ms);
-      const totals = r.capacity.totals();
+      const totals = r.capacity.count();
       requestCounts.add(totals.requests);
       if (figure === undefined || totals.requests > figure.requests) {
         figure = {
@@ -496,7 +497,7 @@ async function idleSweep(ctx: BenchContext, sizes: OperationSizes): Promise<Oper
   ctx.log(`  sweep over a healthy fleet of ${groupCount * 2} instances`);
   const r = await createBenchRegistry(ctx, "idle-sweep");
   try {
-    await inParallel(
+    await mapLimit(
       Array.from({ length: groupCount }, (_, g) => g),
       16,
       async (g) => {

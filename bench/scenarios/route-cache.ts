@@ -14,6 +14,7 @@
  */
 
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../../lib/concurrency";
 import type { RegistryStore } from "../../lib/store/registry-store";
 import { FLEET } from "../cost";
 import {
@@ -22,7 +23,6 @@ import {
   cachedNameServer,
   createBenchRegistry,
   FakeClock,
-  inParallel,
   percentile,
   round,
   timed,
@@ -139,7 +139,7 @@ export async function runRouteCacheFleet(
       }
     }
     const now = r.clock.now();
-    await inParallel(groupNames, 8, (brokerName, g) =>
+    await mapLimit(groupNames, 8, (brokerName, g) =>
       writeGroupDirect(r.store, {
         brokerName,
         epoch: `epoch-${g}`,
@@ -163,7 +163,7 @@ export async function runRouteCacheFleet(
       getItemMs.push((await timed(getItem)).ms);
       r.capacity.reset();
       const { ms } = await timed(() => answer(pickTopic()));
-      return { ms, ...r.capacity.totals() };
+      return { ms, ...r.capacity.count() };
     };
     const floor = () => percentile(getItemMs.splice(0), 50);
 

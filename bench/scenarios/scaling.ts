@@ -6,14 +6,15 @@
  * what DynamoDB Local itself does as its table grows). Cluster info and the topic list, which read
  * every group by design, are measured on the same tables.
  */
+
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../../lib/concurrency";
 import {
   type BenchContext,
   brokerAddr,
   brokerRegistration,
   cachedNameServer,
   createBenchRegistry,
-  inParallel,
   measureOperation,
   type OperationFigure,
   percentile,
@@ -122,7 +123,7 @@ export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promis
       ctx.log(
         `  stage: ${groups} groups, ${(groups * sizes.topicsPerGroup).toLocaleString("en-US")} topics (adding ${added.length} groups)`,
       );
-      await inParallel(added, sizes.populateConcurrency, async (i) => {
+      await mapLimit(added, sizes.populateConcurrency, async (i) => {
         await r.nameServer.registerBroker(registrationOf(i));
       });
       registered = groups;
@@ -151,7 +152,7 @@ export async function runScaling(ctx: BenchContext, sizes: ScalingSizes): Promis
       const counted = async (action: () => Promise<unknown>) => {
         r.capacity.reset();
         await action();
-        return r.capacity.totals();
+        return r.capacity.count();
       };
       const hb = await counted(async () => {
         const outcome = await r.nameServer.registerBroker(probe);

@@ -2,47 +2,15 @@
  * Fixtures for integration tests: a NameServer over a fresh table on DynamoDB Local, a fake clock,
  * a capacity recorder, and registration factories with overrides.
  */
-import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { type RegisterBrokerRequest, registerBrokerSchema } from "../../lib/domain/model";
 import type { SelfPreservationConfig } from "../../lib/domain/self-preservation";
+import { CapacityLog } from "../../lib/store/capacity-log";
 import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createTestTable, type TestTable } from "./dynamodb";
 
-export interface RecordedRequest {
-  operation: string;
-  readCapacityUnits: number;
-  writeCapacityUnits: number;
-}
-
-export class CapacityLog {
-  requests: RecordedRequest[] = [];
-  record = (operation: string, consumed: ConsumedCapacity[]) => {
-    let rcu = 0;
-    let wcu = 0;
-    for (const c of consumed) {
-      rcu += c.ReadCapacityUnits ?? 0;
-      wcu += c.WriteCapacityUnits ?? 0;
-      // DynamoDB Local reports only CapacityUnits for some operations.
-      if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
-        if (/^(Get|List|Query)/.test(operation)) rcu += c.CapacityUnits ?? 0;
-        else wcu += c.CapacityUnits ?? 0;
-      }
-    }
-    this.requests.push({ operation, readCapacityUnits: rcu, writeCapacityUnits: wcu });
-  };
-  reset() {
-    this.requests = [];
-  }
-  get totals() {
-    return {
-      requests: this.requests.length,
-      rcu: this.requests.reduce((n, r) => n + r.readCapacityUnits, 0),
-      wcu: this.requests.reduce((n, r) => n + r.writeCapacityUnits, 0),
-    };
-  }
-}
+export { CapacityLog };
 
 export class FakeClock {
   constructor(public time = 1_800_000_000_000) {}
