@@ -1,10 +1,15 @@
-/** POST /brokers/heartbeat (REGISTER_BROKER): full registration, steady or light heartbeat. */
+/**
+ * POST /brokers/heartbeat and POST /clusters/{clusterName}/brokers/{brokerName}/heartbeat
+ * (REGISTER_BROKER): full registration, steady or light heartbeat. On the scoped form the body's
+ * clusterName and brokerName must be the path's.
+ */
 
 import { nameServer } from "../lib/app/container";
 import type { RegistrationKind } from "../lib/app/name-server";
 import { FullRegistrationRequiredError } from "../lib/domain/errors";
-import { registerBrokerSchema } from "../lib/domain/model";
+import { plainNameSchema, registerBrokerSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
+import { scopedBody } from "../lib/http/scope";
 import { countMetric, MetricName } from "../lib/observability";
 
 const metricOf: Record<RegistrationKind, MetricName> = {
@@ -15,7 +20,12 @@ const metricOf: Record<RegistrationKind, MetricName> = {
 
 export const handler = httpHandler(async (request) => {
   request.query({});
-  const registration = request.body(registerBrokerSchema);
+  const registration = scopedBody(
+    request,
+    registerBrokerSchema,
+    ["clusterName", "brokerName"],
+    plainNameSchema,
+  );
   try {
     const outcome = await nameServer.registerBroker(registration);
     countMetric(metricOf[outcome.kind]);

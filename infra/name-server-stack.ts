@@ -224,8 +224,13 @@ export class NameServerStack extends Stack {
     };
 
     const routeFunctions = new Map<string, NamesrvFunction>();
+    // One function per handler module: a scoped route (README "Security") shares the function of its
+    // unscoped form, so both draw on one warm pool and one reserved concurrency. The function keeps
+    // the construct id of the first route of its handler.
+    const handlerFunctions = new Map<string, NamesrvFunction>();
     for (const route of routeTable.routes) {
-      const fn = new NamesrvFunction(this, `${route.id}Function`, {
+      let fn = handlerFunctions.get(route.handler);
+      fn ??= new NamesrvFunction(this, `${route.id}Function`, {
         ...functionDefaults,
         handlerModule: route.handler,
         description: `NameServer ${route.method} ${route.path}`,
@@ -233,6 +238,7 @@ export class NameServerStack extends Stack {
         reservedConcurrentExecutions: props.reservedConcurrency,
         environment: { ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs) },
       });
+      handlerFunctions.set(route.handler, fn);
       routeFunctions.set(route.id, fn);
       new apigw.HttpRoute(this, `${route.id}Route`, {
         httpApi: this.httpApi,
@@ -353,6 +359,18 @@ export class NameServerStack extends Stack {
     });
   }
 
+  /** Each route function once (scoped routes share their unscoped form's), by its first route's id. */
+  distinctRouteFunctions(): [string, NamesrvFunction][] {
+    const seen = new Set<NamesrvFunction>();
+    const distinct: [string, NamesrvFunction][] = [];
+    for (const [id, fn] of this.routeFunctions) {
+      if (seen.has(fn)) continue;
+      seen.add(fn);
+      distinct.push([id, fn]);
+    }
+    return distinct;
+  }
+
   private registryMetric(metricName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
@@ -446,7 +464,7 @@ export class NameServerStack extends Stack {
 
     // Handlers map every expected error to an HTTP answer, so a Lambda error is a crash or a timeout.
     const httpFunctions: [string, NamesrvFunction][] = [
-      ...this.routeFunctions,
+      ...this.distinctRouteFunctions(),
       ["DefaultRoute", this.defaultRouteFunction],
     ];
     for (const [id, fn] of httpFunctions) {
@@ -468,7 +486,7 @@ export class NameServerStack extends Stack {
     const oneMinute = Duration.minutes(1);
     const count = (name: string) => this.registryMetric(name, { period: oneMinute, label: name });
     const allFunctions: [string, NamesrvFunction][] = [
-      ...this.routeFunctions,
+      ...this.distinctRouteFunctions(),
       ["DefaultRoute", this.defaultRouteFunction],
       ["Sweeper", this.sweeper],
     ];
@@ -587,7 +605,7 @@ export class NameServerStack extends Stack {
   private acknowledgeNagFindings(openReads: boolean): void {
     // cdk-nag names a resource by its CloudFormation logical id: `<TableXXXX.Arn>/index/*`.
     const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
-    for (const fn of [...this.routeFunctions.values(), this.sweeper]) {
+    for (const [, fn] of [...this.distinctRouteFunctions(), ["Sweeper", this.sweeper] as const]) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
         reason:

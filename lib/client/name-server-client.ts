@@ -14,7 +14,27 @@ import type {
   TopicRouteData,
   UnregisterBrokerRequest,
 } from "../domain/model";
+import { PLAIN_NAME_PATTERN } from "../domain/model";
 import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
+
+/**
+ * The scoped form of a broker write (README "Security"): the path names the group, so an IAM policy
+ * can limit a broker to its own. Names that are not plain (refused by the registry anyway) go to the
+ * unscoped form, which answers the 400 naming the field.
+ */
+function brokerWritePath(
+  request: { clusterName: string; brokerName: string },
+  action: "heartbeat" | "unregister",
+): string {
+  const { clusterName, brokerName } = request;
+  if (!PLAIN_NAME_PATTERN.test(clusterName) || !PLAIN_NAME_PATTERN.test(brokerName)) {
+    return `/brokers/${action}`;
+  }
+  return pathOf("clusters", clusterName, "brokers", brokerName, action);
+}
+
+/** KV writes use the namespace-scoped path unless the namespace holds `%` (which AWS cannot route). */
+const scopedKvNamespace = (namespace: string) => !namespace.includes("%");
 
 export type { RegisterBrokerBody };
 
@@ -91,7 +111,7 @@ export class NameServerClient {
   ): Promise<RegisterBrokerResult> {
     const response = await this.transport.request(this.url, {
       method: "POST",
-      path: "/brokers/heartbeat",
+      path: brokerWritePath(request, "heartbeat"),
       body: request,
       timeoutMillis,
     });
@@ -101,7 +121,7 @@ export class NameServerClient {
   async unregisterBroker(request: UnregisterBrokerRequest, timeoutMillis?: number): Promise<void> {
     await this.transport.request(this.url, {
       method: "POST",
-      path: "/brokers/unregister",
+      path: brokerWritePath(request, "unregister"),
       body: request,
       timeoutMillis,
     });
@@ -170,7 +190,9 @@ export class NameServerClient {
   async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
     await this.transport.request(this.url, {
       method: "PUT",
-      path: pathOf("kv", namespace, key),
+      ...(scopedKvNamespace(namespace)
+        ? { path: pathOf("namespaces", namespace, "kv"), query: { key } }
+        : { path: pathOf("kv", namespace, key) }),
       body: { value },
     });
   }
@@ -184,7 +206,12 @@ export class NameServerClient {
   }
 
   async deleteKvConfig(namespace: string, key: string): Promise<void> {
-    await this.transport.request(this.url, { method: "DELETE", path: pathOf("kv", namespace, key) });
+    await this.transport.request(this.url, {
+      method: "DELETE",
+      ...(scopedKvNamespace(namespace)
+        ? { path: pathOf("namespaces", namespace, "kv"), query: { key } }
+        : { path: pathOf("kv", namespace, key) }),
+    });
   }
 
   async getKvList(namespace: string): Promise<Record<string, string>> {

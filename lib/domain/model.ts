@@ -23,6 +23,23 @@ export const nameSchema = z
   .regex(NAME_PATTERN, "must match ^[%|a-zA-Z0-9_-]+$")
   .refine(...notProto);
 
+/**
+ * Cluster and broker names: the names an IAM resource ARN binds (README "Security"), so they must
+ * travel in a path on AWS, where API Gateway decodes `%` before routing. RocketMQ's plain characters
+ * (its topic set without `%` and `|`) plus `.`, because RocketMQ's default brokerName is the host
+ * name (`broker-a.example.internal`); not starting with `.`, so `.` and `..` never reach a path.
+ */
+export const PLAIN_NAME_PATTERN = /^[a-zA-Z0-9_-][a-zA-Z0-9._-]*$/;
+export const PLAIN_NAME_RULE = "^[a-zA-Z0-9_-][a-zA-Z0-9._-]*$";
+export const plainNameSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(NAME_MAX, `must be at most ${NAME_MAX} characters`)
+  .regex(
+    PLAIN_NAME_PATTERN,
+    `must match ${PLAIN_NAME_RULE} (letters, digits, _ - and ., not starting with .)`,
+  );
+
 /** Topic names: like other names, but %RETRY% and %DLQ% topics may be up to 255 characters. */
 export const topicNameSchema = z
   .string()
@@ -102,8 +119,8 @@ export const MAX_FILTER_SERVERS = 64;
 export const MAX_TOPICS_PER_REGISTRATION = 20_000;
 
 export const registerBrokerSchema = z.object({
-  clusterName: nameSchema,
-  brokerName: nameSchema,
+  clusterName: plainNameSchema,
+  brokerName: plainNameSchema,
   brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
   brokerAddr: addressSchema,
   haServerAddr: addressSchema.optional(),
@@ -160,8 +177,8 @@ export type RegisterBrokerBody = Omit<z.input<typeof registerBrokerSchema>, "top
 export type TopicConfig = z.infer<typeof topicConfigSchema>;
 
 export const unregisterBrokerSchema = z.object({
-  clusterName: nameSchema,
-  brokerName: nameSchema,
+  clusterName: plainNameSchema,
+  brokerName: plainNameSchema,
   brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
   brokerAddr: addressSchema,
 });

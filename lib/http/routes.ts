@@ -28,6 +28,8 @@ export interface RouteDefinition {
 export const routes: readonly RouteDefinition[] = [
   { id: "RegisterBroker", method: "POST", path: "/brokers/heartbeat", handler: "register-broker", access: "write", tableAccess: "readWrite" },
   { id: "UnregisterBroker", method: "POST", path: "/brokers/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
+  { id: "RegisterBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/heartbeat", handler: "register-broker", access: "write", tableAccess: "readWrite" },
+  { id: "UnregisterBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
   { id: "GetBrokerMemberGroup", method: "GET", path: "/brokers/{clusterName}/{brokerName}", handler: "get-broker-member-group", access: "read", tableAccess: "read" },
   { id: "SetWritePerm", method: "PUT", path: "/brokers/{brokerName}/write-perm", handler: "set-write-perm", access: "write", tableAccess: "readWrite" },
   { id: "GetRouteInfoByTopic", method: "GET", path: "/topics/{topic}/route", handler: "get-route-info-by-topic", access: "read", tableAccess: "read" },
@@ -38,6 +40,8 @@ export const routes: readonly RouteDefinition[] = [
   { id: "PutKvConfig", method: "PUT", path: "/kv/{namespace}/{key}", handler: "put-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "GetKvConfig", method: "GET", path: "/kv/{namespace}/{key}", handler: "get-kv-config", access: "read", tableAccess: "read" },
   { id: "DeleteKvConfig", method: "DELETE", path: "/kv/{namespace}/{key}", handler: "delete-kv-config", access: "write", tableAccess: "readWrite" },
+  { id: "PutKvConfigInNamespace", method: "PUT", path: "/namespaces/{namespace}/kv", handler: "put-kv-config", access: "write", tableAccess: "readWrite" },
+  { id: "DeleteKvConfigInNamespace", method: "DELETE", path: "/namespaces/{namespace}/kv", handler: "delete-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "GetKvList", method: "GET", path: "/kv/{namespace}", handler: "get-kv-list", access: "read", tableAccess: "read" },
   { id: "Health", method: "GET", path: "/health", handler: "health", access: "public", tableAccess: "read" },
 ];

@@ -136,8 +136,15 @@ describe("HTTP API routes", () => {
 describe("functions", () => {
   const functions = closed.template.findResources("AWS::Lambda::Function");
 
-  it("are one per route, plus the $default route and the sweeper", () => {
-    expect(Object.keys(functions)).toHaveLength(routes.length + 2);
+  const handlerModules = new Set(routes.map((route) => route.handler));
+
+  it("are one per handler module (a scoped route shares its unscoped form's), plus $default and the sweeper", () => {
+    expect(Object.keys(functions)).toHaveLength(handlerModules.size + 2);
+    const heartbeat = closed.stack.routeFunctions.get("RegisterBroker");
+    expect(closed.stack.routeFunctions.get("RegisterBrokerInGroup")).toBe(heartbeat);
+    expect(closed.stack.routeFunctions.get("PutKvConfigInNamespace")).toBe(
+      closed.stack.routeFunctions.get("PutKvConfig"),
+    );
   });
 
   it("all share the project-wide settings: Node.js 22+, ARM64, source maps, Powertools, own log group", () => {
@@ -189,7 +196,7 @@ describe("functions", () => {
     const reservations = Object.values(reserved.template.findResources("AWS::Lambda::Function")).map(
       (fn) => fn.Properties.ReservedConcurrentExecutions,
     );
-    expect(reservations.filter((value) => value === 7)).toHaveLength(routes.length + 1);
+    expect(reservations.filter((value) => value === 7)).toHaveLength(handlerModules.size + 1);
     expect(
       Object.values(functions).every((fn) => fn.Properties.ReservedConcurrentExecutions === undefined),
     ).toBe(true);

@@ -142,7 +142,12 @@ describe("BrokerAgent registrations", () => {
     expect(nameServer.sent[0]?.body.topicConfigTable).toEqual(table);
     expect(nameServer.sent[1]?.body).not.toHaveProperty("topicConfigTable");
     expect(nameServer.sent[1]?.body.dataVersion).toEqual({ stateVersion: 0, timestamp: 1, counter: 1 });
-    expect(nameServer.sent[2]?.url).toBe("http://127.0.0.1:9876/brokers/unregister");
+    expect(nameServer.sent[0]?.url).toBe(
+      "http://127.0.0.1:9876/clusters/DefaultCluster/brokers/broker-a/heartbeat",
+    );
+    expect(nameServer.sent[2]?.url).toBe(
+      "http://127.0.0.1:9876/clusters/DefaultCluster/brokers/broker-a/unregister",
+    );
   });
 
   it("resends the full table at once when a heartbeat gets 409 FULL_REGISTRATION_REQUIRED", async () => {
