@@ -23,6 +23,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -33,6 +34,13 @@ import { type SelfPreservationConfig, selfPreservationConfigFromEnv } from "../l
 import * as routeTable from "../lib/http/routes";
 import { MetricName, SERVICE_NAME } from "../lib/observability";
 import { tableDefinition } from "../lib/store/table-definition";
+import {
+  type BrokerGroupRef,
+  brokerWriteGrants,
+  kvWriteGrants,
+  type RouteGrant,
+  readGrants,
+} from "./api-access";
 import { type AwsSdkSource, METRICS_NAMESPACE, NamesrvFunction } from "./namesrv-function";
 
 export interface NameServerStackProps extends StackProps {
@@ -116,6 +124,14 @@ export interface NameServerStackProps extends StackProps {
    * @default 5000
    */
   readonly routeGroupCacheMs?: number;
+  /**
+   * Broker groups that get a managed policy of their own (exported as `BrokerPolicy<n>Arn`): the
+   * group's scoped writes (heartbeat, unregister, ... on `/clusters/{cluster}/brokers/{brokerName}/`)
+   * plus the route reads. Attach it to the role the group's brokers run with. `grantBrokerWrites`
+   * does the same for a role defined in CDK.
+   * @default - none
+   */
+  readonly brokerGroups?: readonly BrokerGroupRef[];
 }
 
 /** The sweeper's environment for a self-preservation setting; validated like the function will. */
@@ -157,6 +173,12 @@ export class NameServerStack extends Stack {
   readonly sweepStateMachine: sfn.StateMachine;
   readonly alarmTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
+  /** Route reads only: producers, consumers, dashboards (README "Security"). */
+  readonly producerPolicy: iam.ManagedPolicy;
+  /** Every route: the operator (mqadmin-style writes: write perm, topic delete, KV, config). */
+  readonly operatorPolicy: iam.ManagedPolicy;
+  /** One per `brokerGroups` entry, keyed `cluster/brokerName`: that group's writes plus route reads. */
+  readonly brokerPolicies: ReadonlyMap<string, iam.ManagedPolicy>;
 
   constructor(scope: Construct, id: string, props: NameServerStackProps = {}) {
     super(scope, id, props);
@@ -317,6 +339,11 @@ export class NameServerStack extends Stack {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`,
     });
 
+    const accessPolicies = this.createAccessPolicies(props.brokerGroups ?? []);
+    this.producerPolicy = accessPolicies.producer;
+    this.operatorPolicy = accessPolicies.operator;
+    this.brokerPolicies = accessPolicies.brokers;
+
     this.acknowledgeNagFindings(openReads);
   }
 
@@ -357,6 +384,95 @@ export class NameServerStack extends Stack {
       timeout: Duration.minutes(5),
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+  }
+
+  /** Allows `grantee` the route reads (every GET of the route table): what producers need. */
+  grantRouteReads(grantee: iam.IGrantable): iam.Grant {
+    return this.grantInvoke(grantee, readGrants());
+  }
+
+  /**
+   * Allows `grantee` the writes of one broker group and nothing else: the scoped routes under
+   * `/clusters/{cluster}/brokers/{brokerName}/` (heartbeat, unregister, ...). Not the unscoped forms,
+   * not another group, not the operator's writes. Add grantRouteReads for a broker that reads routes.
+   */
+  grantBrokerWrites(grantee: iam.IGrantable, group: BrokerGroupRef): iam.Grant {
+    return this.grantInvoke(grantee, brokerWriteGrants(group));
+  }
+
+  /** Allows `grantee` the KV writes of one namespace (PUT / DELETE /namespaces/{namespace}/kv). */
+  grantKvWrites(grantee: iam.IGrantable, options: { namespace: string }): iam.Grant {
+    return this.grantInvoke(grantee, kvWriteGrants(options.namespace));
+  }
+
+  /** Allows `grantee` every route: the operator. */
+  grantOperator(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["execute-api:Invoke"],
+      resourceArns: [this.allRoutesArn()],
+    });
+  }
+
+  private grantInvoke(grantee: iam.IGrantable, grants: readonly RouteGrant[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["execute-api:Invoke"],
+      resourceArns: this.invokeArns(grants),
+    });
+  }
+
+  /** execute-api ARNs of routes on the stage: `arn:…:execute-api:region:account:apiId/$default/METHOD/path`. */
+  private invokeArns(grants: readonly RouteGrant[]): string[] {
+    return grants.map((grant) =>
+      this.httpApi.arnForExecuteApi(grant.method, grant.path, this.stage.stageName),
+    );
+  }
+
+  /** Every route of the stage (any method, any path). */
+  private allRoutesArn(): string {
+    return this.httpApi.arnForExecuteApi("*", "/*", this.stage.stageName);
+  }
+
+  private createAccessPolicies(brokerGroups: readonly BrokerGroupRef[]) {
+    const invokeStatement = (grants: readonly RouteGrant[]) =>
+      new iam.PolicyStatement({ actions: ["execute-api:Invoke"], resources: this.invokeArns(grants) });
+    const producer = new iam.ManagedPolicy(this, "ProducerPolicy", {
+      description: "NameServer: route reads (producers, consumers)",
+      statements: [invokeStatement(readGrants())],
+    });
+    const operator = new iam.ManagedPolicy(this, "OperatorPolicy", {
+      description: "NameServer: every route (operators)",
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["execute-api:Invoke"],
+          resources: [this.allRoutesArn()],
+        }),
+      ],
+    });
+    const brokers = new Map<string, iam.ManagedPolicy>();
+    brokerGroups.forEach((group, index) => {
+      const key = `${group.cluster}/${group.brokerName}`;
+      if (brokers.has(key)) throw new Error(`brokerGroups lists ${key} twice`);
+      const policy = new iam.ManagedPolicy(this, `BrokerPolicy${index}`, {
+        description: `NameServer: broker group ${key} (its writes and route reads)`,
+        statements: [invokeStatement(brokerWriteGrants(group)), invokeStatement(readGrants())],
+      });
+      brokers.set(key, policy);
+      new CfnOutput(this, `BrokerPolicy${index}Arn`, {
+        description: `Managed policy for the brokers of group ${key}`,
+        value: policy.managedPolicyArn,
+      });
+    });
+    new CfnOutput(this, "ProducerPolicyArn", {
+      description: "Managed policy: route reads (producers, consumers)",
+      value: producer.managedPolicyArn,
+    });
+    new CfnOutput(this, "OperatorPolicyArn", {
+      description: "Managed policy: every route (operators)",
+      value: operator.managedPolicyArn,
+    });
+    return { producer, operator, brokers };
   }
 
   /** Each route function once (scoped routes share their unscoped form's), by its first route's id. */
@@ -630,6 +746,26 @@ export class NameServerStack extends Stack {
           "No X-Ray on the sweep workflow: it only invokes the sweeper; sweeps are observed through SweepCount / SweepDurationMs, the sweeper's logs and the workflow's own logs.",
       },
     );
+
+    // Route reads name their path parameters as `*` (any topic, cluster, namespace, key): reads are
+    // not bound to a name. Writes of a broker group or KV namespace are concrete ARNs (no finding).
+    const apiLogicalId = this.getLogicalId(this.httpApi.node.defaultChild as CfnResource);
+    const nagArn = (method: string, path: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${this.stage.stageName}/${method}${path}]`;
+    const readFindings = readGrants()
+      .filter((grant) => grant.path.includes("*"))
+      .map((grant) => ({
+        id: nagArn(grant.method, grant.path),
+        reason: `Route reads: ${grant.method} ${grant.path} with any value for its path parameters; reads are for any topic, cluster or namespace by design (README "Security").`,
+      }));
+    for (const policy of [this.producerPolicy, ...this.brokerPolicies.values()]) {
+      if (readFindings.length > 0) Validations.of(policy).acknowledge(...readFindings);
+    }
+    Validations.of(this.operatorPolicy).acknowledge({
+      id: nagArn("*", "/*"),
+      reason:
+        'The operator policy is every route of the API by definition (README "Security"); give it to operators only.',
+    });
 
     for (const route of routeTable.routes) {
       if (route.access === "public") {

@@ -24,9 +24,14 @@ export interface SynthesizedStack {
   logicalId(construct: IConstruct): string;
 }
 
-export function synthNameServer(props: NameServerStackProps = {}): SynthesizedStack {
+export function synthNameServer(
+  props: NameServerStackProps = {},
+  /** Adds constructs to the stack before it is synthesized (roles given grants, ...). */
+  extend?: (stack: NameServerStack) => void,
+): SynthesizedStack {
   const app = new App({ context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [] } });
   const stack = new NameServerStack(app, "NameServerTest", props);
+  extend?.(stack);
   const template = Template.fromStack(stack);
   return {
     stack,
