@@ -102,12 +102,13 @@ describe.each([
 
   it("may not write broker-b, nor broker-a of another cluster, nor a name that merely starts alike", () => {
     for (const route of brokerScoped) {
-      for (const names of [
+      const others: Record<string, string>[] = [
         { brokerName: "broker-b" },
         { brokerName: "broker-ab" },
         { brokerName: "broker-a.evil" },
         { clusterName: "OtherCluster" },
-      ]) {
+      ];
+      for (const names of others) {
         expect(
           can(statements, route.method, pathOf(route, names)),
           `${route.id} ${JSON.stringify(names)}`,
