@@ -256,7 +256,7 @@ export class NameServerStack extends Stack {
         ...functionDefaults,
         handlerModule: route.handler,
         description: `NameServer ${route.method} ${route.path}`,
-        table: { table: this.table, access: route.tableAccess },
+        table: { table: this.table, access: "declared" },
         reservedConcurrentExecutions: props.reservedConcurrency,
         environment: { ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs) },
       });
@@ -298,7 +298,7 @@ export class NameServerStack extends Stack {
       ...functionDefaults,
       handlerModule: routeTable.sweeperHandler,
       description: "NameServer sweeper (scanNotActiveBroker)",
-      table: { table: this.table, access: "readWrite" },
+      table: { table: this.table, access: "declared" },
       environment: selfPreservationEnvironment(props.selfPreservation),
       timeout: Duration.seconds(Math.min(25, Math.max(5, sweepInterval.toSeconds() - 5))),
     });
@@ -719,16 +719,8 @@ export class NameServerStack extends Stack {
    * acknowledgements; a rule that reports several findings is acknowledged finding by finding.
    */
   private acknowledgeNagFindings(openReads: boolean): void {
-    // cdk-nag names a resource by its CloudFormation logical id: `<TableXXXX.Arn>/index/*`.
-    const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
-    for (const [, fn] of [...this.distinctRouteFunctions(), ["Sweeper", this.sweeper] as const]) {
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-        reason:
-          "grantReadData / grantReadWriteData cover the table's indexes as <table>/index/*; the table has exactly one index (gsi1), which the store queries.",
-      });
-    }
-
+    // No acknowledgement for the table: each function's grant names the table and the one index it
+    // queries (infra/table-grants.ts), so there is no wildcard resource to accept.
     const sweeperLogicalId = this.getLogicalId(this.sweeper.function.node.defaultChild as CfnResource);
     Validations.of(this.sweepStateMachine).acknowledge(
       {

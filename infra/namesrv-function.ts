@@ -13,6 +13,7 @@ import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from "aw
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../lib/observability";
+import { tableGrantStatements } from "./table-grants";
 
 /** The repository root: entries are `functions/<module>.ts`, and esbuild runs from here. */
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -64,10 +65,11 @@ export interface NamesrvFunctionProps {
   readonly handlerModule: string;
   /**
    * The registry table and what the function does to it: its name goes to `TABLE_NAME`; `read` gets
-   * `grantReadData` only, `readWrite` gets `grantReadWriteData`.
+   * `grantReadData` only, `readWrite` gets `grantReadWriteData`, `declared` gets exactly what the
+   * handler's use cases call, on the partitions they touch (infra/table-grants.ts).
    * @default - no table: no TABLE_NAME, no grant (a function that answers without the registry)
    */
-  readonly table?: { readonly table: ITable; readonly access: "read" | "readWrite" };
+  readonly table?: { readonly table: ITable; readonly access: "read" | "readWrite" | "declared" };
   /** Retention of the function's own log group. */
   readonly logRetention: logs.RetentionDays;
   /**
@@ -134,7 +136,11 @@ export class NamesrvFunction extends Construct {
       },
     });
 
-    if (props.table?.access === "read") {
+    if (props.table?.access === "declared") {
+      for (const statement of tableGrantStatements(props.table.table, props.handlerModule)) {
+        this.role.addToPrincipalPolicy(statement);
+      }
+    } else if (props.table?.access === "read") {
       props.table.table.grantReadData(this.function);
     } else if (props.table?.access === "readWrite") {
       props.table.table.grantReadWriteData(this.function);

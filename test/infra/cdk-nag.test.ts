@@ -60,7 +60,6 @@ describe("cdk-nag AwsSolutions", () => {
     expect([...acknowledged.keys()].sort()).toEqual([
       "AwsSolutions-APIG4",
       "AwsSolutions-IAM5[Resource::*]",
-      "AwsSolutions-IAM5[Resource::<id>/index/*]",
       "AwsSolutions-IAM5[Resource::<id>:*]",
       "AwsSolutions-SF2",
     ]);

@@ -1,0 +1,80 @@
+/**
+ * Which store methods each use case calls, and which use cases each function's handler calls: with
+ * lib/store/table-access.ts this gives every function the DynamoDB grant it needs and no more
+ * (README "Security"). Typed over the NameServer interface, so a new use case does not compile until
+ * it says what it touches; an integration test (test/integration/table-access.test.ts) runs each use
+ * case over a recording client and checks every request against the function's synthesized policy.
+ */
+import type { RegistryStore } from "../store/registry-store";
+import type { NameServer } from "./name-server";
+
+type StoreMethod = keyof RegistryStore;
+
+/** The cascade after members left (unregister, expiry): empty group removal, WRITE clearing. */
+const removalCascade: StoreMethod[] = [
+  "removeMembers",
+  "getGroupQueueData",
+  "deleteQueueDataOfEmptyGroup",
+  "deleteEmptyGroup",
+  "getGroup",
+  "updatePerm",
+  "bumpTopology",
+  "finishWriteClear",
+];
+
+export const useCaseStoreMethods: { readonly [U in keyof NameServer]: readonly StoreMethod[] } = {
+  registerBroker: [
+    "touchMember",
+    "getGroup",
+    "getGroupQueueData",
+    "writeMember",
+    "deleteStaleQueueData",
+    "putQueueData",
+    "setMemberDigest",
+    "bumpTopology",
+  ],
+  unregisterBroker: ["getGroup", ...removalCascade],
+  getBrokerMemberGroup: ["getGroups"],
+  setWritePerm: ["getGroup", "getGroupQueueData", "updatePerm"],
+  getRouteInfoByTopic: ["getTopic", "getGroups"],
+  getBrokerClusterInfo: ["listGroups"],
+  getAllTopicList: ["listGroups", "getGroupQueueData"],
+  getTopicsByCluster: ["listGroups", "getGroupQueueData"],
+  deleteTopic: ["getTopic", "getGroups", "deleteQueueData", "bumpTopology"],
+  putKvConfig: ["putKv"],
+  getKvConfig: ["getKv"],
+  deleteKvConfig: ["deleteKv"],
+  getKvList: ["listKv"],
+  sweep: ["listGroups", "putSweeperState", ...removalCascade],
+  health: ["getSweeperState"],
+};
+
+/** The use cases each handler module of functions/ calls (the sweeper included). */
+export const handlerUseCases: Readonly<Record<string, readonly (keyof NameServer)[]>> = {
+  "register-broker": ["registerBroker"],
+  "unregister-broker": ["unregisterBroker"],
+  "get-broker-member-group": ["getBrokerMemberGroup"],
+  "set-write-perm": ["setWritePerm"],
+  "get-route-info-by-topic": ["getRouteInfoByTopic"],
+  "get-all-topic-list": ["getAllTopicList"],
+  "delete-topic": ["deleteTopic"],
+  "get-broker-cluster-info": ["getBrokerClusterInfo"],
+  "get-topics-by-cluster": ["getTopicsByCluster"],
+  "put-kv-config": ["putKvConfig"],
+  "get-kv-config": ["getKvConfig"],
+  "delete-kv-config": ["deleteKvConfig"],
+  "get-kv-list": ["getKvList"],
+  health: ["health"],
+  sweeper: ["sweep"],
+};
+
+/** The store methods a handler module calls; throws for a module nobody declared. */
+export function storeMethodsOfHandler(handler: string): StoreMethod[] {
+  const useCases = handlerUseCases[handler];
+  if (useCases === undefined) {
+    throw new Error(
+      `No table access declared for functions/${handler}.ts: add it to handlerUseCases in lib/app/store-use.ts`,
+    );
+  }
+  return [...new Set(useCases.flatMap((useCase) => useCaseStoreMethods[useCase]))];
+}

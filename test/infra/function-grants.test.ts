@@ -1,0 +1,191 @@
+/**
+ * Least privilege per function (README "Security"), asserted on the synthesized role policies with
+ * the IAM evaluator: each function may call only the DynamoDB actions its use cases call, on the
+ * partitions (leading keys) they touch. The public health function reads the sweeper state and
+ * nothing else; KV writers cannot touch broker items; readers write nothing; nobody may Scan.
+ */
+import { describe, expect, it } from "vitest";
+import type { NamesrvFunction } from "../../infra/namesrv-function";
+import { routes } from "../../lib/http/routes";
+import { isAllowed, resolveIntrinsics, type Statement } from "../support/iam-evaluate";
+import { synthNameServer } from "./synth";
+
+const synth = synthNameServer();
+const resources = synth.template.toJSON().Resources as Record<
+  string,
+  { Type: string; Properties: Record<string, unknown> }
+>;
+const tableArn = `${synth.logicalId(synth.stack.table)}.Arn`;
+const indexArn = `${tableArn}/index/gsi1`;
+
+function statementsOf(fn: NamesrvFunction): Statement[] {
+  const roleId = synth.logicalId(fn.role);
+  return Object.values(resources)
+    .filter(
+      (resource) =>
+        resource.Type === "AWS::IAM::Policy" &&
+        JSON.stringify(resource.Properties.Roles).includes(JSON.stringify({ Ref: roleId })),
+    )
+    .flatMap(
+      (resource) =>
+        (resolveIntrinsics(resource.Properties.PolicyDocument) as { Statement: Statement[] }).Statement,
+    );
+}
+
+const functionOf = (handler: string): NamesrvFunction => {
+  if (handler === "sweeper") return synth.stack.sweeper;
+  const route = routes.find((candidate) => candidate.handler === handler);
+  const fn = route && synth.stack.routeFunctions.get(route.id);
+  if (fn === undefined) throw new Error(`no function for ${handler}`);
+  return fn;
+};
+
+/** A request on one item (or a Query of one partition) whose partition key is `pk`. */
+const on = (action: string, pk: string) => ({
+  action: `dynamodb:${action}`,
+  resource: tableArn,
+  context: { "dynamodb:LeadingKeys": [pk] },
+});
+const indexQuery = { action: "dynamodb:Query", resource: indexArn };
+
+const GROUPS = "GROUPS";
+const TOPIC = "TOPIC#TopicTest";
+const KV = "KV#ns-a";
+const ALL_ACTIONS = [
+  "GetItem",
+  "BatchGetItem",
+  "Query",
+  "Scan",
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "BatchWriteItem",
+  "ConditionCheckItem",
+  "DescribeTable",
+  "GetRecords",
+] as const;
+
+/** handler → the (action, pk) pairs it must be allowed; everything else on those keys is denied. */
+const expected: Record<string, { allowed: [string, string][]; index: boolean }> = {
+  health: { allowed: [["GetItem", GROUPS]], index: false },
+  "get-broker-cluster-info": { allowed: [["Query", GROUPS]], index: false },
+  "get-broker-member-group": { allowed: [["BatchGetItem", GROUPS]], index: false },
+  "get-route-info-by-topic": {
+    allowed: [
+      ["Query", TOPIC],
+      ["BatchGetItem", GROUPS],
+    ],
+    index: false,
+  },
+  "get-all-topic-list": { allowed: [["Query", GROUPS]], index: true },
+  "get-topics-by-cluster": { allowed: [["Query", GROUPS]], index: true },
+  "get-kv-config": { allowed: [["GetItem", KV]], index: false },
+  "get-kv-list": { allowed: [["Query", KV]], index: false },
+  "put-kv-config": {
+    allowed: [
+      ["PutItem", KV],
+      ["PutItem", TOPIC],
+    ],
+    index: false,
+  },
+  "delete-kv-config": {
+    allowed: [
+      ["DeleteItem", KV],
+      ["DeleteItem", TOPIC],
+    ],
+    index: false,
+  },
+  "set-write-perm": {
+    allowed: [
+      ["GetItem", GROUPS],
+      ["UpdateItem", TOPIC],
+    ],
+    index: true,
+  },
+  "delete-topic": {
+    allowed: [
+      ["Query", TOPIC],
+      ["BatchGetItem", GROUPS],
+      ["BatchWriteItem", TOPIC],
+      ["UpdateItem", GROUPS],
+    ],
+    index: false,
+  },
+  "register-broker": {
+    allowed: [
+      ["PutItem", GROUPS],
+      ["UpdateItem", GROUPS],
+      ["GetItem", GROUPS],
+      ["ConditionCheckItem", GROUPS],
+      ["PutItem", TOPIC],
+      ["BatchWriteItem", TOPIC],
+      ["DeleteItem", TOPIC],
+    ],
+    index: true,
+  },
+  "unregister-broker": {
+    allowed: [
+      ["GetItem", GROUPS],
+      ["UpdateItem", GROUPS],
+      ["DeleteItem", GROUPS],
+      ["ConditionCheckItem", GROUPS],
+      ["UpdateItem", TOPIC],
+      ["DeleteItem", TOPIC],
+    ],
+    index: true,
+  },
+  sweeper: {
+    allowed: [
+      ["Query", GROUPS],
+      ["PutItem", GROUPS],
+      ["GetItem", GROUPS],
+      ["UpdateItem", GROUPS],
+      ["DeleteItem", GROUPS],
+      ["ConditionCheckItem", GROUPS],
+      ["UpdateItem", TOPIC],
+      ["DeleteItem", TOPIC],
+    ],
+    index: true,
+  },
+};
+
+describe("each function's table grant", () => {
+  it("covers every function with a table", () => {
+    const handlers = new Set([...routes.map((route) => route.handler), "sweeper"]);
+    expect([...handlers].sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  describe.each(Object.entries(expected))("%s", (handler, { allowed, index }) => {
+    const statements = statementsOf(functionOf(handler));
+
+    it("allows exactly the actions it calls, on the partitions it touches", () => {
+      for (const pk of [GROUPS, TOPIC, KV]) {
+        for (const action of ALL_ACTIONS) {
+          const want = allowed.some(([a, p]) => a === action && p === pk);
+          expect(isAllowed(statements, on(action, pk)), `${action} on ${pk}`).toBe(want);
+        }
+      }
+      expect(isAllowed(statements, indexQuery), "Query gsi1").toBe(index);
+    });
+
+    it("binds every table statement to leading keys, and allows no Scan of anything", () => {
+      for (const statement of statements.filter((s) => s.Resource === tableArn)) {
+        expect(statement.Condition, JSON.stringify(statement)).toHaveProperty([
+          "ForAllValues:StringLike",
+          "dynamodb:LeadingKeys",
+        ]);
+      }
+      expect(isAllowed(statements, { action: "dynamodb:Scan", resource: tableArn })).toBe(false);
+      expect(isAllowed(statements, { action: "dynamodb:Scan", resource: indexArn })).toBe(false);
+    });
+
+    it("cannot reach a partition outside its own through a batch that mixes keys", () => {
+      for (const [action, pk] of allowed) {
+        const other = pk === GROUPS ? KV : GROUPS;
+        if (allowed.some(([a, p]) => a === action && p === other)) continue;
+        const mixed = { ...on(action, pk), context: { "dynamodb:LeadingKeys": [pk, other] } };
+        expect(isAllowed(statements, mixed), `${action} on ${pk} + ${other}`).toBe(false);
+      }
+    });
+  });
+});
