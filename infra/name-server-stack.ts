@@ -24,6 +24,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -132,6 +133,39 @@ export interface NameServerStackProps extends StackProps {
    * @default - none
    */
   readonly brokerGroups?: readonly BrokerGroupRef[];
+  /**
+   * Route-level throttle of each broker write route (heartbeat, unregister, both forms): its own
+   * token bucket, so no flood of another route (reads, the public /health) can take it. 1,000 req/s
+   * is 30,000 brokers heartbeating every 30 s, or a whole fleet of 3,000 re-registering in 3 s.
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly heartbeatThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Route-level throttle of the public, unauthenticated GET /health: load balancer and uptime probes
+   * need a few requests per second.
+   * @default { rateLimit: 10, burstLimit: 20 }
+   */
+  readonly healthThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * How long one function instance reuses its GET /health answer (ms): a /health flood costs one table
+   * read per instance per period.
+   * @default 5000
+   */
+  readonly healthCacheMs?: number;
+  /**
+   * Reserved concurrency of the heartbeat function (POST .../heartbeat, both forms): capacity other
+   * functions cannot take, and a ceiling. 50 instances at ~20 ms a heartbeat serve ~2,500 req/s, above
+   * heartbeatThrottle. "unreserved" on accounts below ~200 concurrent executions (Lambda keeps 100
+   * unreserved).
+   * @default 50
+   */
+  readonly heartbeatReservedConcurrency?: number | "unreserved";
+  /**
+   * Reserved concurrency of the sweeper: overlapping scheduled runs (a slow sweep, a retry, the next
+   * minute's run) need a few instances, and a shortage of account concurrency must never stop expiry.
+   * @default 3
+   */
+  readonly sweeperReservedConcurrency?: number | "unreserved";
 }
 
 /** The sweeper's environment for a self-preservation setting; validated like the function will. */
@@ -339,6 +373,7 @@ export class NameServerStack extends Stack {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`,
     });
 
+    this.applyThrottleBudget(props);
     const accessPolicies = this.createAccessPolicies(props.brokerGroups ?? []);
     this.producerPolicy = accessPolicies.producer;
     this.operatorPolicy = accessPolicies.operator;
@@ -384,6 +419,51 @@ export class NameServerStack extends Stack {
       timeout: Duration.minutes(5),
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+  }
+
+  /**
+   * The throttle budget (README "Security"): broker writes and /health get route-level token buckets
+   * of their own (every other route keeps the stage default), /health reads through a cached probe,
+   * and the heartbeat function and the sweeper get reserved concurrency.
+   */
+  private applyThrottleBudget(props: NameServerStackProps): void {
+    const heartbeat = props.heartbeatThrottle ?? { rateLimit: 1000, burstLimit: 2000 };
+    const health = props.healthThrottle ?? { rateLimit: 10, burstLimit: 20 };
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const route of routeTable.routes) {
+      const limits =
+        route.access === "public"
+          ? health
+          : ["register-broker", "unregister-broker"].includes(route.handler)
+            ? heartbeat
+            : undefined;
+      if (limits === undefined) continue;
+      routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: limits.rateLimit,
+        ThrottlingBurstLimit: limits.burstLimit,
+      };
+      // A stage's route settings may only name routes that exist.
+      this.stage.node.addDependency(this.node.findChild(`${route.id}Route`));
+    }
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = routeSettings;
+
+    const healthCacheMs = props.healthCacheMs ?? 5000;
+    if (!Number.isInteger(healthCacheMs) || healthCacheMs < 0 || healthCacheMs > 10_000) {
+      throw new Error(`healthCacheMs must be a whole number of ms from 0 to 10000, got ${healthCacheMs}`);
+    }
+    for (const route of routeTable.routes.filter((candidate) => candidate.access === "public")) {
+      this.routeFunctions.get(route.id)?.function.addEnvironment("HEALTH_CACHE_MS", String(healthCacheMs));
+    }
+
+    const reserve = (fn: NamesrvFunction | undefined, value: number | "unreserved") => {
+      if (fn === undefined || value === "unreserved") return;
+      if (!Number.isInteger(value) || value < 1) {
+        throw new Error(`reserved concurrency must be a whole number of at least 1, got ${value}`);
+      }
+      (fn.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = value;
+    };
+    reserve(this.routeFunctions.get("RegisterBroker"), props.heartbeatReservedConcurrency ?? 50);
+    reserve(this.sweeper, props.sweeperReservedConcurrency ?? 3);
   }
 
   /** Allows `grantee` the route reads (every GET of the route table): what producers need. */

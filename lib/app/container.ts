@@ -6,8 +6,9 @@
 import { selfPreservationConfigFromEnv } from "../domain/self-preservation";
 import { DynamoRegistryStore } from "../store/dynamo-registry-store";
 import { createDocumentClient } from "../store/dynamodb-client";
-import type { NameServer } from "./name-server";
+import type { HealthReport, NameServer } from "./name-server";
 import { createNameServer } from "./name-server-service";
+import { ProbeCache } from "./probe-cache";
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -38,3 +39,13 @@ export const nameServer: NameServer = createNameServer({
   store: new DynamoRegistryStore({ client, tableName }),
   selfPreservation: selfPreservationConfigFromEnv(process.env),
 });
+
+/**
+ * GET /health through a per-instance cache (HEALTH_CACHE_MS, 0 = every call reads): a flood of the
+ * public route costs one table read per instance per period. The stack sets it; locally it is off, so
+ * a self-preservation change shows at once.
+ */
+export const healthProbe = new ProbeCache<HealthReport>(
+  () => nameServer.health(),
+  cacheMs("HEALTH_CACHE_MS"),
+);

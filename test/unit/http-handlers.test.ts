@@ -32,7 +32,7 @@ const nameServer = vi.hoisted(
       health: vi.fn(),
     }) satisfies Record<keyof NameServer, unknown>,
 );
-vi.mock("../../lib/app/container", () => ({ nameServer }));
+vi.mock("../../lib/app/container", () => ({ nameServer, healthProbe: { get: () => nameServer.health() } }));
 
 const registration = {
   clusterName: "DefaultCluster",
