@@ -24,6 +24,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
@@ -353,11 +354,12 @@ export class NameServerStack extends Stack {
     this.alarmTopic = new sns.Topic(this, "AlarmTopic", {
       displayName: "NameServer alarms",
       enforceSSL: true,
+      masterKey: this.alarmTopicKey(),
     });
     if (props.alarmEmail !== undefined && props.alarmEmail !== "") {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
-    const alarms = this.createAlarms(plan.sweepsPerRun, plan.schedule);
+    const alarms = [...this.createAlarms(plan.sweepsPerRun, plan.schedule), ...this.createOperatorAlarms()];
     const notify = new SnsAction(this.alarmTopic);
     for (const alarm of alarms) alarm.addAlarmAction(notify);
     this.dashboard = this.createDashboard(alarms);
@@ -419,6 +421,126 @@ export class NameServerStack extends Stack {
       timeout: Duration.minutes(5),
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+  }
+
+  /**
+   * The alarm topic's own KMS key (rotated yearly): the AWS managed SNS key cannot be used by
+   * CloudWatch alarms, whose service principal needs the key policy below to publish.
+   */
+  private alarmTopicKey(): kms.Key {
+    const key = new kms.Key(this, "AlarmTopicKey", {
+      description: "Encrypts the NameServer alarm topic",
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
+      }),
+    );
+    return key;
+  }
+
+  /**
+   * Operator signals (README "Security"): Lambda throttles, refused and failed writes, and a
+   * self-preservation that lasts. Refused writes (403 from the IAM authorizer) never reach a function,
+   * so they are counted from the API's access log; 409 FULL_REGISTRATION_REQUIRED is part of the
+   * heartbeat protocol and not counted.
+   */
+  private createOperatorAlarms(): cloudwatch.Alarm[] {
+    const alarms: cloudwatch.Alarm[] = [];
+    const fiveMinutes = Duration.minutes(5);
+    const sumOver5 = { period: fiveMinutes, statistic: cloudwatch.Stats.SUM };
+
+    // Throttles of every function, at most 10 metrics per alarm expression.
+    const functions: [string, NamesrvFunction][] = [
+      ...this.distinctRouteFunctions(),
+      ["DefaultRoute", this.defaultRouteFunction],
+      ["Sweeper", this.sweeper],
+    ];
+    for (let start = 0, n = 1; start < functions.length; start += 10, n++) {
+      const group = functions.slice(start, start + 10);
+      const usingMetrics = Object.fromEntries(
+        group.map(([, fn], i) => [`t${i}`, fn.function.metricThrottles(sumOver5)]),
+      );
+      alarms.push(
+        new cloudwatch.Alarm(this, `LambdaThrottles${n}Alarm`, {
+          alarmDescription: `Lambda throttled ${group.map(([id]) => id).join(", ")}: reserved or account concurrency ran out (a throttled heartbeat or sweep is a 503 or a missed sweep).`,
+          metric: new cloudwatch.MathExpression({
+            expression: Object.keys(usingMetrics)
+              .map((name) => `FILL(${name}, 0)`)
+              .join(" + "),
+            usingMetrics,
+            period: fiveMinutes,
+            label: "Throttles",
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    // A self-preservation lasting 5 minutes: every sweep of 5 consecutive minutes in the mode.
+    alarms.push(
+      new cloudwatch.Alarm(this, "SelfPreservationAlarm", {
+        alarmDescription:
+          "The registry has been in self-preservation for 5 minutes: heartbeats are not arriving (network, throttling, an outage of the brokers' side); dead brokers are kept in routes until it ends.",
+        metric: this.registryMetric(MetricName.SelfPreservation, {
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MINIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    const accessLogs = this.node.tryFindChild("AccessLogs") as logs.LogGroup | undefined;
+    if (accessLogs === undefined) return alarms;
+    const writeRoute = '($.routeKey = "POST *" || $.routeKey = "PUT *" || $.routeKey = "DELETE *")';
+    const filters = [
+      {
+        id: "WriteForbidden",
+        pattern: `{ ${writeRoute} && $.status = "403" }`,
+        threshold: 5,
+        description:
+          "Writes refused by IAM (403) at least 5 times in 5 minutes: a broker role writing another group, a misconfigured role, or someone probing the API.",
+      },
+      {
+        id: "WriteClientErrors",
+        pattern: `{ ${writeRoute} && $.status = "4*" && $.status != "409" }`,
+        threshold: 50,
+        description:
+          "Writes answered 4xx (409 aside) at least 50 times in 5 minutes: refused credentials, bodies that do not match their path, throttling (429) or a client sending invalid registrations.",
+      },
+    ];
+    for (const filter of filters) {
+      const metricFilter = new logs.MetricFilter(this, `${filter.id}MetricFilter`, {
+        logGroup: accessLogs,
+        filterPattern: logs.FilterPattern.literal(filter.pattern),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: filter.id,
+        metricValue: "1",
+        // No dimensions: a log metric filter can only take them from fields of the log line.
+      });
+      alarms.push(
+        new cloudwatch.Alarm(this, `${filter.id}Alarm`, {
+          alarmDescription: filter.description,
+          metric: metricFilter.metric(sumOver5),
+          threshold: filter.threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    return alarms;
   }
 
   /**
