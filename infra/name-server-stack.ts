@@ -169,6 +169,13 @@ export interface NameServerStackProps extends StackProps {
   readonly sweeperReservedConcurrency?: number | "unreserved";
 }
 
+/**
+ * The handlers of broker writes (RocketMQ's REGISTER_BROKER, UNREGISTER_BROKER, BROKER_HEARTBEAT,
+ * QUERY_DATA_VERSION), both forms: their routes get the heartbeat throttle. An acting-master broker
+ * touches every second, so touch needs the headroom most.
+ */
+const BROKER_WRITE_HANDLERS = ["register-broker", "unregister-broker", "touch-broker", "query-data-version"];
+
 /** The sweeper's environment for a self-preservation setting; validated like the function will. */
 export function selfPreservationEnvironment(
   config: Partial<SelfPreservationConfig> = {},
@@ -293,7 +300,11 @@ export class NameServerStack extends Stack {
         description: `NameServer ${route.method} ${route.path}`,
         table: { table: this.table, access: "declared" },
         reservedConcurrentExecutions: props.reservedConcurrency,
-        environment: { ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs) },
+        // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
+        environment: {
+          ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
+          ...selfPreservationEnvironment(props.selfPreservation),
+        },
       });
       handlerFunctions.set(route.handler, fn);
       routeFunctions.set(route.id, fn);
@@ -556,7 +567,7 @@ export class NameServerStack extends Stack {
       const limits =
         route.access === "public"
           ? health
-          : ["register-broker", "unregister-broker"].includes(route.handler)
+          : BROKER_WRITE_HANDLERS.includes(route.handler)
             ? heartbeat
             : undefined;
       if (limits === undefined) continue;

@@ -118,6 +118,18 @@ export const MAX_FILTER_SERVERS = 64;
  */
 export const MAX_TOPICS_PER_REGISTRATION = 20_000;
 
+/**
+ * RocketMQ's TopicQueueMappingInfo (topic, scope, totalQueues, bname, epoch, dirty, currIdMap): the
+ * registry only stores and serves it, so beyond being a small JSON object it is taken as sent.
+ */
+export const MAX_MAPPING_INFO_LENGTH = 16 * 1024;
+export const topicQueueMappingInfoSchema = z
+  .record(z.string(), z.unknown())
+  .refine((info) => JSON.stringify(info).length <= MAX_MAPPING_INFO_LENGTH, {
+    message: `must be at most ${MAX_MAPPING_INFO_LENGTH} characters of JSON`,
+  });
+export type TopicQueueMappingInfo = z.infer<typeof topicQueueMappingInfoSchema>;
+
 export const registerBrokerSchema = z.object({
   clusterName: plainNameSchema,
   brokerName: plainNameSchema,
@@ -167,6 +179,16 @@ export const registerBrokerSchema = z.object({
     .array(addressSchema)
     .max(MAX_FILTER_SERVERS, `must list at most ${MAX_FILTER_SERVERS} filter servers`)
     .optional(),
+  /**
+   * Static topics (RocketMQ's TopicConfigAndMappingSerializeWrapper): topic → TopicQueueMappingInfo,
+   * kept as the broker sent it and served as the route's topicQueueMappingByBroker.
+   */
+  topicQueueMappingInfoMap: z
+    .record(topicNameSchema, topicQueueMappingInfoSchema)
+    .refine((map) => Object.keys(map).length <= MAX_TOPICS_PER_REGISTRATION, {
+      message: `must list at most ${MAX_TOPICS_PER_REGISTRATION} topics`,
+    })
+    .optional(),
 });
 export type RegisterBrokerRequest = z.infer<typeof registerBrokerSchema>;
 /** A registration body as a broker sends it (before defaults are applied). */
@@ -183,6 +205,60 @@ export const unregisterBrokerSchema = z.object({
   brokerAddr: addressSchema,
 });
 export type UnregisterBrokerRequest = z.infer<typeof unregisterBrokerSchema>;
+
+/** BROKER_HEARTBEAT (POST /brokers/touch): RocketMQ's header names the member by address only. */
+export const touchBrokerSchema = z.object({
+  clusterName: plainNameSchema,
+  brokerName: plainNameSchema,
+  brokerAddr: addressSchema,
+});
+export type TouchBrokerRequest = z.infer<typeof touchBrokerSchema>;
+
+/** QUERY_DATA_VERSION (POST /brokers/data-version). */
+export const queryDataVersionSchema = z.object({
+  clusterName: plainNameSchema,
+  brokerName: plainNameSchema,
+  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerAddr: addressSchema,
+  dataVersion: dataVersionSchema,
+});
+export type QueryDataVersionRequest = z.infer<typeof queryDataVersionSchema>;
+
+export interface QueryDataVersionResult {
+  changed: boolean;
+  /** The dataVersion the registry holds for this member, or null when it holds none. */
+  dataVersion: DataVersion | null;
+}
+
+/** RocketMQ's TopicSysFlag bits. */
+export const TOPIC_SYS_FLAG_UNIT = 1;
+export const TOPIC_SYS_FLAG_UNIT_SUB = 2;
+
+export const queueDataSchema = z.object({
+  brokerName: nameSchema,
+  readQueueNums: queueNumsSchema,
+  writeQueueNums: queueNumsSchema,
+  perm: permSchema,
+  topicSysFlag: z.number().int("must be an integer").min(0).max(0x7fffffff).default(0),
+});
+
+export const MAX_QUEUE_DATAS_PER_TOPIC = 1000;
+/** REGISTER_TOPIC_IN_NAMESRV (POST /topics): RocketMQ's body is a TopicRouteData; only queueDatas count. */
+export const registerTopicSchema = z.object({
+  topic: topicNameSchema,
+  queueDatas: z
+    .array(queueDataSchema)
+    .max(MAX_QUEUE_DATAS_PER_TOPIC, `must list at most ${MAX_QUEUE_DATAS_PER_TOPIC} queue datas`),
+});
+export type RegisterTopicRequest = z.infer<typeof registerTopicSchema>;
+
+/** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live broker's address. */
+export interface SystemTopicList {
+  topicList: string[];
+  brokerAddr?: string;
+}
+
+export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
 
 export const writePermSchema = z.object({ writable: z.boolean() });
 
@@ -217,6 +293,8 @@ export interface TopicRouteData {
   brokerDatas: BrokerData[];
   filterServerTable: Record<string, string[]>;
   orderTopicConf?: string;
+  /** Static topics: brokerName → TopicQueueMappingInfo, for groups that registered one. */
+  topicQueueMappingByBroker?: Record<string, TopicQueueMappingInfo>;
 }
 
 export interface ClusterInfo {
@@ -228,6 +306,8 @@ export interface RegisterBrokerResult {
   masterAddr?: string;
   haServerAddr?: string;
   topicConfigApplied: boolean;
+  /** For a master: KV namespace ORDER_TOPIC_CONFIG (RocketMQ's REGISTER_BROKER response body). */
+  orderTopicConfig?: { table: Record<string, string> };
 }
 
 /**
@@ -274,4 +354,6 @@ export interface BrokerGroup {
 export interface StoredQueueData extends QueueData {
   topic: string;
   epoch: string;
+  /** Static topic: the TopicQueueMappingInfo the group's broker registered for this topic. */
+  mapping?: TopicQueueMappingInfo;
 }

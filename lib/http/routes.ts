@@ -27,13 +27,18 @@ export interface RouteDefinition {
 // biome-ignore format: one route per line reads as a table
 export const routes: readonly RouteDefinition[] = [
   { id: "RegisterBroker", method: "POST", path: "/brokers/heartbeat", handler: "register-broker", access: "write", tableAccess: "readWrite" },
+  { id: "TouchBroker", method: "POST", path: "/brokers/touch", handler: "touch-broker", access: "write", tableAccess: "readWrite" },
+  { id: "QueryDataVersion", method: "POST", path: "/brokers/data-version", handler: "query-data-version", access: "write", tableAccess: "readWrite" },
   { id: "UnregisterBroker", method: "POST", path: "/brokers/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
   { id: "RegisterBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/heartbeat", handler: "register-broker", access: "write", tableAccess: "readWrite" },
+  { id: "TouchBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/touch", handler: "touch-broker", access: "write", tableAccess: "readWrite" },
+  { id: "QueryDataVersionInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/data-version", handler: "query-data-version", access: "write", tableAccess: "readWrite" },
   { id: "UnregisterBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
   { id: "GetBrokerMemberGroup", method: "GET", path: "/brokers/{clusterName}/{brokerName}", handler: "get-broker-member-group", access: "read", tableAccess: "read" },
   { id: "SetWritePerm", method: "PUT", path: "/brokers/{brokerName}/write-perm", handler: "set-write-perm", access: "write", tableAccess: "readWrite" },
   { id: "GetRouteInfoByTopic", method: "GET", path: "/topics/{topic}/route", handler: "get-route-info-by-topic", access: "read", tableAccess: "read" },
   { id: "GetAllTopicList", method: "GET", path: "/topics", handler: "get-all-topic-list", access: "read", tableAccess: "read" },
+  { id: "RegisterTopic", method: "POST", path: "/topics", handler: "register-topic", access: "write", tableAccess: "readWrite" },
   { id: "DeleteTopic", method: "DELETE", path: "/topics/{topic}", handler: "delete-topic", access: "write", tableAccess: "readWrite" },
   { id: "GetBrokerClusterInfo", method: "GET", path: "/clusters", handler: "get-broker-cluster-info", access: "read", tableAccess: "read" },
   { id: "GetTopicsByCluster", method: "GET", path: "/clusters/{clusterName}/topics", handler: "get-topics-by-cluster", access: "read", tableAccess: "read" },
@@ -43,6 +48,8 @@ export const routes: readonly RouteDefinition[] = [
   { id: "PutKvConfigInNamespace", method: "PUT", path: "/namespaces/{namespace}/kv", handler: "put-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "DeleteKvConfigInNamespace", method: "DELETE", path: "/namespaces/{namespace}/kv", handler: "delete-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "GetKvList", method: "GET", path: "/kv/{namespace}", handler: "get-kv-list", access: "read", tableAccess: "read" },
+  { id: "GetNamesrvConfig", method: "GET", path: "/config", handler: "get-namesrv-config", access: "read", tableAccess: "read" },
+  { id: "UpdateNamesrvConfig", method: "PUT", path: "/config", handler: "update-namesrv-config", access: "write", tableAccess: "readWrite" },
   { id: "Health", method: "GET", path: "/health", handler: "health", access: "public", tableAccess: "read" },
 ];
 

@@ -24,13 +24,16 @@ export type Partition =
   /** `TOPIC#<topic>`: queue data and the ORDER_TOPIC_CONFIG mirror. */
   | "topics"
   /** `KV#<namespace>`: KV config. */
-  | "kv";
+  | "kv"
+  /** `CONFIG`: the NameServer's settings (GET / PUT /config). */
+  | "config";
 
 /** `dynamodb:LeadingKeys` value pattern of each partition. */
 export const leadingKeyPattern: Record<Partition, string> = {
   groups: "GROUPS",
   topics: "TOPIC#*",
   kv: "KV#*",
+  config: "CONFIG",
 };
 
 export type TableAccess =
@@ -49,6 +52,7 @@ export const storeMethodAccess: { readonly [M in keyof RegistryStore]: readonly 
   getSweeperState: [groups("GetItem")],
   putSweeperState: [groups("PutItem")],
   touchMember: [groups("UpdateItem")],
+  touchAddress: [groups("UpdateItem")],
   // A new incarnation is a conditional Put, an existing group a conditional Update.
   writeMember: [groups("PutItem", "UpdateItem")],
   setMemberDigest: [groups("UpdateItem")],
@@ -69,4 +73,6 @@ export const storeMethodAccess: { readonly [M in keyof RegistryStore]: readonly 
   getKv: [{ actions: ["GetItem"], partitions: ["kv"] }],
   deleteKv: [{ actions: ["DeleteItem"], partitions: ["kv", "topics"] }],
   listKv: [{ actions: ["Query"], partitions: ["kv"] }],
+  getConfig: [{ actions: ["GetItem"], partitions: ["config"] }],
+  putConfig: [{ actions: ["UpdateItem"], partitions: ["config"] }],
 };

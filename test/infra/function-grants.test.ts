@@ -51,6 +51,7 @@ const indexQuery = { action: "dynamodb:Query", resource: indexArn };
 const GROUPS = "GROUPS";
 const TOPIC = "TOPIC#TopicTest";
 const KV = "KV#ns-a";
+const CONFIG = "CONFIG";
 const ALL_ACTIONS = [
   "GetItem",
   "BatchGetItem",
@@ -72,13 +73,48 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
   "get-broker-member-group": { allowed: [["BatchGetItem", GROUPS]], index: false },
   "get-route-info-by-topic": {
     allowed: [
+      ["GetItem", CONFIG],
       ["Query", TOPIC],
       ["BatchGetItem", GROUPS],
     ],
     index: false,
   },
-  "get-all-topic-list": { allowed: [["Query", GROUPS]], index: true },
-  "get-topics-by-cluster": { allowed: [["Query", GROUPS]], index: true },
+  "get-all-topic-list": {
+    allowed: [
+      ["GetItem", CONFIG],
+      ["Query", GROUPS],
+    ],
+    index: true,
+  },
+  "get-topics-by-cluster": {
+    allowed: [
+      ["GetItem", CONFIG],
+      ["Query", GROUPS],
+    ],
+    index: true,
+  },
+  "touch-broker": { allowed: [["UpdateItem", GROUPS]], index: false },
+  "query-data-version": { allowed: [["UpdateItem", GROUPS]], index: false },
+  "register-topic": {
+    allowed: [
+      ["BatchGetItem", GROUPS],
+      ["ConditionCheckItem", GROUPS],
+      ["Query", TOPIC],
+      ["BatchWriteItem", TOPIC],
+      ["PutItem", TOPIC],
+    ],
+    index: false,
+  },
+  "get-namesrv-config": { allowed: [["GetItem", CONFIG]], index: false },
+  "update-namesrv-config": {
+    allowed: [
+      ["GetItem", CONFIG],
+      ["UpdateItem", CONFIG],
+      ["Query", GROUPS],
+      ["UpdateItem", GROUPS],
+    ],
+    index: false,
+  },
   "get-kv-config": { allowed: [["GetItem", KV]], index: false },
   "get-kv-list": { allowed: [["Query", KV]], index: false },
   "put-kv-config": {
@@ -113,6 +149,8 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
   },
   "register-broker": {
     allowed: [
+      ["GetItem", CONFIG],
+      ["Query", KV],
       ["PutItem", GROUPS],
       ["UpdateItem", GROUPS],
       ["GetItem", GROUPS],
@@ -159,7 +197,7 @@ describe("each function's table grant", () => {
     const statements = statementsOf(functionOf(handler));
 
     it("allows exactly the actions it calls, on the partitions it touches", () => {
-      for (const pk of [GROUPS, TOPIC, KV]) {
+      for (const pk of [GROUPS, TOPIC, KV, CONFIG]) {
         for (const action of ALL_ACTIONS) {
           const want = allowed.some(([a, p]) => a === action && p === pk);
           expect(isAllowed(statements, on(action, pk)), `${action} on ${pk}`).toBe(want);

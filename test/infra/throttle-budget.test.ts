@@ -22,13 +22,17 @@ const functionResource = (routeId: string) =>
 
 describe("route-level throttles", () => {
   const brokerWrites = routes.filter((route) =>
-    ["register-broker", "unregister-broker"].includes(route.handler),
+    ["register-broker", "unregister-broker", "touch-broker", "query-data-version"].includes(route.handler),
   );
 
   it("give every broker write route (both forms) a bucket of its own with headroom over the stage default", () => {
     expect(brokerWrites.map((route) => route.id).sort()).toEqual([
+      "QueryDataVersion",
+      "QueryDataVersionInGroup",
       "RegisterBroker",
       "RegisterBrokerInGroup",
+      "TouchBroker",
+      "TouchBrokerInGroup",
       "UnregisterBroker",
       "UnregisterBrokerInGroup",
     ]);

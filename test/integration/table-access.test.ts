@@ -172,6 +172,29 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
         }),
       ),
     );
+    const member = { clusterName: "DefaultCluster", brokerName: "access-a", brokerAddr: "10.9.0.1:10911" };
+    await as("touchBroker", () => ns.touchBroker(member));
+    await as("touchBroker", () => ns.touchBroker({ ...member, brokerAddr: "10.9.9.9:10911" }));
+    await as("queryDataVersion", () =>
+      ns.queryDataVersion({
+        ...member,
+        brokerId: 0,
+        dataVersion: { stateVersion: 1, timestamp: 2, counter: 3 },
+      }),
+    );
+    await as("registerTopic", () =>
+      ns.registerTopic({
+        topic: "AccessRegistered",
+        queueDatas: [
+          { brokerName: "access-a", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+        ],
+      }),
+    );
+    await as("getSystemTopicList", () => ns.getSystemTopicList());
+    await as("getUnitTopicList", () => ns.getUnitTopicList("unit"));
+    await as("getConfig", () => ns.getConfig());
+    await as("updateConfig", () => ns.updateConfig({ deleteTopicWithBrokerRegistration: "true" }));
+    await as("updateConfig", () => ns.updateConfig({ returnOrderTopicConfigToBroker: "true" }));
     await as("getRouteInfoByTopic", () => ns.getRouteInfoByTopic("AccessA0"));
     await as("getRouteInfoByTopic", () => ns.getRouteInfoByTopic("Nowhere"));
     await as("getBrokerMemberGroup", () => ns.getBrokerMemberGroup("DefaultCluster", "access-a"));

@@ -14,6 +14,8 @@ const nameServer = vi.hoisted(() => ({
   unregisterBroker: vi.fn(),
   putKvConfig: vi.fn(),
   deleteKvConfig: vi.fn(),
+  touchBroker: vi.fn(),
+  queryDataVersion: vi.fn(),
 })) satisfies Partial<Record<keyof NameServer, unknown>>;
 vi.mock("../../lib/app/container", () => ({ nameServer }));
 
@@ -122,6 +124,29 @@ describe("POST /clusters/{clusterName}/brokers/{brokerName}/unregister", async (
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).error.details).toEqual([{ field: "brokerName", message: expect.any(String) }]);
     expect(nameServer.unregisterBroker).not.toHaveBeenCalled();
+  });
+});
+
+describe.each([
+  ["touch", "../../functions/touch-broker", { brokerAddr: "10.0.0.1:10911" }, "touchBroker"],
+  [
+    "data-version",
+    "../../functions/query-data-version",
+    { brokerId: 0, brokerAddr: "10.0.0.1:10911", dataVersion: { stateVersion: 0, timestamp: 1, counter: 1 } },
+    "queryDataVersion",
+  ],
+] as const)("POST /clusters/{clusterName}/brokers/{brokerName}/%s", (action, module, fields, useCase) => {
+  const group = { clusterName: "DefaultCluster", brokerName: "broker-a" };
+
+  it("serves the path's group and refuses another's with 400 naming brokerName", async () => {
+    const { handler } = await import(module);
+    nameServer[useCase].mockResolvedValue({ changed: false, dataVersion: null });
+    expect((await handler(scoped(action, group, { ...group, ...fields }))).statusCode).toBe(200);
+    expect(nameServer[useCase]).toHaveBeenCalledTimes(1);
+    const other = await handler(scoped(action, group, { ...group, ...fields, brokerName: "broker-b" }));
+    expect(other.statusCode).toBe(400);
+    expect(bodyOf(other).error.details[0].field).toBe("brokerName");
+    expect(nameServer[useCase]).toHaveBeenCalledTimes(1);
   });
 });
 
