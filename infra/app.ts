@@ -95,7 +95,32 @@ const props: NameServerStackProps = {
   },
 };
 
-new NameServerStack(app, context("stackName") ?? "NameServer", props);
+/** `-c brokerGroups=DefaultCluster/broker-a,DefaultCluster/broker-b`: one managed policy per group. */
+function brokerGroupsContext(key: string): NameServerStackProps["brokerGroups"] {
+  const value = context(key);
+  if (value === undefined || value.trim() === "") return undefined;
+  return value.split(",").map((entry) => {
+    const [cluster, brokerName, ...rest] = entry.trim().split("/");
+    if (cluster === undefined || brokerName === undefined || rest.length > 0 || !cluster || !brokerName) {
+      throw new Error(`context ${key} must list cluster/brokerName pairs separated by commas, got ${entry}`);
+    }
+    return { cluster, brokerName };
+  });
+}
+
+/** `unreserved` or a whole number. */
+function reservationContext(key: string): number | "unreserved" | undefined {
+  return context(key) === "unreserved" ? "unreserved" : integerContext(key);
+}
+
+// Access policies and the throttle budget (README "Security").
+const securityProps: NameServerStackProps = {
+  brokerGroups: brokerGroupsContext("brokerGroups"),
+  heartbeatReservedConcurrency: reservationContext("heartbeatReservedConcurrency"),
+  sweeperReservedConcurrency: reservationContext("sweeperReservedConcurrency"),
+};
+
+new NameServerStack(app, context("stackName") ?? "NameServer", { ...props, ...securityProps });
 
 // Every synth is checked: an unacknowledged AwsSolutions finding fails `cdk synth` and `cdk deploy`.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
