@@ -39,7 +39,7 @@ export function bodyCrc32(body: Buffer | undefined): number {
 }
 
 /** Inflated bodies above this are refused: no real broker comes near it, a zip bomb would. */
-const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
 
 const ZERO_VERSION = { counter: 0, stateVersion: 0, timestamp: 0 };
 
