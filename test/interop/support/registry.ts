@@ -66,7 +66,15 @@ export async function startRegistry(options: {
     dynamodbEndpoint: options.dynamodbEndpoint,
     tableName: `interop-${randomUUID().slice(0, 8)}`,
     sweepIntervalMs: options.sweepIntervalMs ?? 1000,
-    env: { REMOTING_PORT: String(remotingPort), LOG_LEVEL: "WARN", ...options.env },
+    // Route cache off on npm start's remoting port: RocketMQ's NameServer answers every route from
+    // its live table, and the differential compares right after each write. The gateway keeps its
+    // default cache (30 s): its tests read topics it has not cached yet or that do not change.
+    env: {
+      REMOTING_PORT: String(remotingPort),
+      REMOTING_ROUTE_CACHE_MS: "0",
+      LOG_LEVEL: "WARN",
+      ...options.env,
+    },
   });
   const remotingAddr = `127.0.0.1:${remotingPort}`;
   await waitForPort(remotingAddr);

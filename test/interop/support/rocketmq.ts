@@ -332,10 +332,10 @@ let archiving = false;
  */
 function classDataSharing(): string[] {
   const archive = join(CACHE, ROCKETMQ_VERSION, "mqadmin.jsa");
-  if (existsSync(archive)) return [`-XX:SharedArchiveFile=${archive}`];
+  if (existsSync(archive)) return [`-XX:SharedArchiveFile=${archive}`, "-Xlog:cds=off"];
   if (archiving) return [];
   archiving = true;
-  return [`-XX:ArchiveClassesAtExit=${archive}`];
+  return [`-XX:ArchiveClassesAtExit=${archive}`, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"];
 }
 
 /** One `mqadmin` (MQAdminStartup) invocation: one JVM start, so keep the count reasonable. */
@@ -365,7 +365,12 @@ export function mqadmin(args: string[], timeoutMs = 60_000): Promise<MqAdminResu
         const clean = (text: string) =>
           text
             .split("\n")
-            .filter((line) => !line.includes("|-") && !line.startsWith("OpenJDK 64-Bit Server VM warning"))
+            .filter(
+              (line) =>
+                !line.includes("|-") &&
+                !line.startsWith("OpenJDK 64-Bit Server VM warning") &&
+                !/^\[[0-9.]+s\]\[warning\]/.test(line),
+            )
             .join("\n");
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
         resolveRun({ code, output: `${clean(stdout)}${clean(stderr)}`.trim() });
