@@ -434,6 +434,9 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       requiredString(ext, "brokerName"),
     );
     return ok({
+      // DefaultRequestProcessor#getBrokerMemberGroup sets the code but never the remark, so the
+      // answer keeps createResponseCommand's placeholder (seen on the wire from RocketMQ 5.3.3).
+      remark: "not set any response code",
       body: json(
         stringifyFastjson({
           brokerMemberGroup: { ...group, brokerAddrs: intKeyed({ ...group.brokerAddrs }) },
