@@ -199,6 +199,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       return {
         code: ResponseCode.QUERY_NOT_FOUND,
         remark: `No config item, Namespace: ${namespace} Key: ${key}`,
+        extFields: {},
       };
     }
   });

@@ -103,7 +103,10 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
           if (isOneway(request) || !open || socket.destroyed) return;
           let frame: Buffer;
           try {
-            frame = encode(toResponse(request, reply, version), serializeType);
+            // A reply that names extFields (even none) is one with a response header class.
+            frame = encode(toResponse(request, reply, version), serializeType, {
+              writeEmptyExtFields: reply.extFields !== undefined,
+            });
           } catch (error) {
             frame = encode(toResponse(request, replyForError(error), version), serializeType);
           }
