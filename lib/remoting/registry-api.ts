@@ -17,7 +17,6 @@ import type {
   QueueData,
   RegisterBrokerBody,
   RegisterBrokerResult,
-  TopicRouteData,
   UnregisterBrokerRequest,
 } from "../domain/model";
 
