@@ -339,6 +339,14 @@ export class NameServerStack extends Stack {
           }),
     });
 
+    if (accessLogs === undefined) {
+      Validations.of(this.stage).acknowledge({
+        id: "AwsSolutions-APIG1",
+        reason:
+          "accessLogs is 'off' by the deployer's choice (the low-cost setting, docs/performance.md 'Cost'): API Gateway's own metrics and the functions' logs remain.",
+      });
+    }
+
     const iamAuthorizer = new HttpIamAuthorizer();
     const noAuthorizer = new apigw.HttpNoneAuthorizer();
     const authorizerFor = (access: routeTable.RouteAccess): apigw.IHttpRouteAuthorizer => {
@@ -730,7 +738,9 @@ export class NameServerStack extends Stack {
   private acknowledgeNagFindings(openReads: boolean): void {
     // cdk-nag names a resource by its CloudFormation logical id: `<TableXXXX.Arn>/index/*`.
     const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
-    for (const fn of [...this.routeFunctions.values(), this.sweeper]) {
+    const withTable = [...this.routeFunctions.values(), this.sweeper];
+    if (this.routerFunction !== undefined) withTable.push(this.routerFunction);
+    for (const fn of withTable) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
         reason:
