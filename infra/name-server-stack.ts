@@ -815,14 +815,15 @@ const accessLogFields = {
  * the full line's bytes (every request writes one; docs/performance.md "Cost").
  */
 export const minimalAccessLogFields = {
-  id: "$context.requestId",
-  t: "$context.requestTimeEpoch",
+  // The same keys as the full line (metric filters on `$.routeKey` / `$.status` work on both).
+  requestId: "$context.requestId",
+  requestTimeEpoch: "$context.requestTimeEpoch",
   caller: "$context.identity.userArn",
-  route: "$context.routeKey",
+  routeKey: "$context.routeKey",
   status: "$context.status",
-  ms: "$context.responseLatency",
-  err: "$context.error.message",
-  ierr: "$context.integrationErrorMessage",
+  responseLatencyMs: "$context.responseLatency",
+  integrationError: "$context.integrationErrorMessage",
+  error: "$context.error.message",
 };
 
 export { accessLogFields };
