@@ -42,6 +42,11 @@ describe("cdk-nag AwsSolutions", () => {
     expect(violationsOf(synthNameServer({ openReads: true }).stack)).toEqual([]);
   });
 
+  it("reports no unacknowledged finding with the low-cost front door and on-demand capacity", () => {
+    expect(violationsOf(synthNameServer({ functionUrl: true, accessLogs: "off" }).stack)).toEqual([]);
+    expect(violationsOf(synthNameServer({ tableCapacity: { mode: "onDemand" } }).stack)).toEqual([]);
+  });
+
   it("acknowledges only the reviewed findings, each with a reason", () => {
     const acknowledged = acknowledgements(synthNameServer({ openReads: true }).stack);
     expect([...acknowledged.keys()].sort()).toEqual([
