@@ -36,7 +36,7 @@ import {
   decideSweep,
   type SelfPreservationConfig,
 } from "../domain/self-preservation";
-import type { RegistryStore } from "../store/registry-store";
+import type { GroupSettings, RegistryStore } from "../store/registry-store";
 import { GroupCache } from "./group-cache";
 import type {
   BrokerMemberGroup,
@@ -64,6 +64,13 @@ export interface NameServerDependencies {
    */
   routeGroupCacheMs?: number;
 }
+
+/** What every registration overwrites on its group (RocketMQ's registerBroker sets them each time). */
+const groupSettingsOf = (request: RegisterBrokerRequest): GroupSettings => ({
+  clusterName: request.clusterName,
+  enableActingMaster: request.enableActingMaster,
+  ...(request.zoneName !== undefined ? { zoneName: request.zoneName } : {}),
+});
 
 const sortedUnique = (names: Iterable<string>) =>
   [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -108,6 +115,7 @@ class NameServerService implements NameServer {
       brokerAddr,
       light ? { dataVersion: request.dataVersion } : { digest: registrationDigest(request) },
       now,
+      groupSettingsOf(request),
     );
     if (touch.ok) {
       return {
@@ -126,7 +134,11 @@ class NameServerService implements NameServer {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) group = await this.store.getGroup(brokerName);
       const decision = planRegistration(group, request, now, this.newEpoch);
-      if (decision.kind === "ignored") return { kind: "full", response: decision.response };
+      if (decision.kind === "ignored") {
+        // RocketMQ drops the rejected address from its live table; here it leaves with the cascade.
+        if (decision.leaves) await this.unregisterBroker({ brokerName, brokerAddr });
+        return { kind: "full", response: decision.response };
+      }
       const plan = decision.plan;
 
       let existingTopics = new Set<string>();

@@ -101,6 +101,18 @@ export const MAX_FILTER_SERVERS = 64;
  */
 export const MAX_TOPICS_PER_REGISTRATION = 20_000;
 
+/**
+ * RocketMQ's TopicQueueMappingInfo (topic, scope, totalQueues, bname, epoch, dirty, currIdMap): the
+ * registry only stores and serves it, so beyond being a small JSON object it is taken as sent.
+ */
+export const MAX_MAPPING_INFO_LENGTH = 16 * 1024;
+export const topicQueueMappingInfoSchema = z
+  .record(z.string(), z.unknown())
+  .refine((info) => JSON.stringify(info).length <= MAX_MAPPING_INFO_LENGTH, {
+    message: `must be at most ${MAX_MAPPING_INFO_LENGTH} characters of JSON`,
+  });
+export type TopicQueueMappingInfo = z.infer<typeof topicQueueMappingInfoSchema>;
+
 export const registerBrokerSchema = z.object({
   clusterName: nameSchema,
   brokerName: nameSchema,
@@ -149,6 +161,16 @@ export const registerBrokerSchema = z.object({
   filterServerList: z
     .array(addressSchema)
     .max(MAX_FILTER_SERVERS, `must list at most ${MAX_FILTER_SERVERS} filter servers`)
+    .optional(),
+  /**
+   * Static topics (RocketMQ's TopicConfigAndMappingSerializeWrapper): topic → TopicQueueMappingInfo,
+   * kept as the broker sent it and served as the route's topicQueueMappingByBroker.
+   */
+  topicQueueMappingInfoMap: z
+    .record(topicNameSchema, topicQueueMappingInfoSchema)
+    .refine((map) => Object.keys(map).length <= MAX_TOPICS_PER_REGISTRATION, {
+      message: `must list at most ${MAX_TOPICS_PER_REGISTRATION} topics`,
+    })
     .optional(),
 });
 export type RegisterBrokerRequest = z.infer<typeof registerBrokerSchema>;
@@ -226,6 +248,8 @@ export interface TopicRouteData {
   brokerDatas: BrokerData[];
   filterServerTable: Record<string, string[]>;
   orderTopicConf?: string;
+  /** Static topics: brokerName → TopicQueueMappingInfo, for groups that registered one. */
+  topicQueueMappingByBroker?: Record<string, TopicQueueMappingInfo>;
 }
 
 export interface ClusterInfo {
@@ -237,6 +261,8 @@ export interface RegisterBrokerResult {
   masterAddr?: string;
   haServerAddr?: string;
   topicConfigApplied: boolean;
+  /** For a master: KV namespace ORDER_TOPIC_CONFIG (RocketMQ's REGISTER_BROKER response body). */
+  orderTopicConfig?: { table: Record<string, string> };
 }
 
 /**
@@ -283,4 +309,6 @@ export interface BrokerGroup {
 export interface StoredQueueData extends QueueData {
   topic: string;
   epoch: string;
+  /** Static topic: the TopicQueueMappingInfo the group's broker registered for this topic. */
+  mapping?: TopicQueueMappingInfo;
 }
