@@ -106,12 +106,18 @@ describe("kill -9 of the master", () => {
   });
 
   it("enableSlaveActingMaster=true (BROKER_HEARTBEAT every second): the same", async () => {
-    const { master, slave } = await masterAndSlave("broker-c", { enableSlaveActingMaster: true });
-    await new Promise((r) => setTimeout(r, 2500));
-    const heartbeat = registryProxy.exchange(
-      RequestCode.BROKER_HEARTBEAT,
-      (r) => r.extFields.brokerName === "broker-c",
-    );
+    // compatibleWithOldNameSrv (default true) would send the heartbeat as a oneway QUERY_DATA_VERSION.
+    const { master, slave } = await masterAndSlave("broker-c", {
+      enableSlaveActingMaster: true,
+      compatibleWithOldNameSrv: false,
+    });
+    const sentHeartbeat = () =>
+      registryProxy.exchange(RequestCode.BROKER_HEARTBEAT, (r) => r.extFields.brokerName === "broker-c");
+    for (let waited = 0; sentHeartbeat() === undefined && waited < 15_000; waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // time for an answer, if one were (wrongly) sent
+    const heartbeat = sentHeartbeat();
     expect(heartbeat, "the brokers send BROKER_HEARTBEAT").toBeDefined();
     expect(heartbeat?.response, "a oneway request gets no answer").toBeUndefined();
     saveFixture("broker-heartbeat-oneway-5.3.3.bin", heartbeat?.request.bytes);
