@@ -113,7 +113,9 @@ export function registration(brokerName: string, brokerPort: number, topics: str
 export async function seedRoute(addr: string): Promise<RemotingClient> {
   const client = new RemotingClient(addr, { timeoutMs: 10_000 });
   try {
-    const { ext, body } = registration("bench-route-broker", 20911, [BENCH_TOPIC], 1);
+    // Two topics: RocketMQ 5.x refuses a first registration with exactly one topic ("Can't register
+    // topicConfigWrapper ... because broker has not registered": the single-topic increment path).
+    const { ext, body } = registration("bench-route-broker", 20911, [BENCH_TOPIC, "bench-route-broker"], 1);
     const response = await client.invoke(RequestCode.REGISTER_BROKER, ext, body);
     if (response.code !== 0)
       throw new Error(`seeding ${addr}: REGISTER_BROKER answered ${response.code} ${response.remark ?? ""}`);
