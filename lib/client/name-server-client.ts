@@ -53,6 +53,7 @@ export const topicRouteDataSchema = z.object({
   brokerDatas: z.array(brokerDataSchema),
   filterServerTable: z.record(z.string(), z.array(z.string())).default({}),
   orderTopicConf: z.string().optional(),
+  topicQueueMappingByBroker: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 }) satisfies z.ZodType<TopicRouteData, unknown>;
 
 const clusterInfoSchema = z.object({
@@ -64,6 +65,7 @@ const registerResultSchema = z.object({
   masterAddr: z.string().optional(),
   haServerAddr: z.string().optional(),
   topicConfigApplied: z.boolean().default(false),
+  orderTopicConfig: z.object({ table: z.record(z.string(), z.string()) }).optional(),
 }) satisfies z.ZodType<RegisterBrokerResult, unknown>;
 
 const memberGroupSchema = z.object({
@@ -82,6 +84,20 @@ const routesAnswerSchema = z.object({
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
 
 const topicListSchema = z.object({ topicList: z.array(z.string()) });
+const systemTopicListSchema = z.object({ topicList: z.array(z.string()), brokerAddr: z.string().optional() });
+const dataVersionAnswerSchema = z.object({
+  changed: z.boolean(),
+  dataVersion: z
+    .object({ counter: z.number(), stateVersion: z.number().default(0), timestamp: z.number() })
+    .nullable()
+    .default(null),
+});
+const configSchema = z.object({
+  config: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()]).transform(String)),
+});
+
+/** GET /topics?unit=: which unit bits of `topicSysFlag` (GET_UNIT_TOPIC_LIST and its two siblings). */
+export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
 const writePermSchema = z.object({ affectedTopicCount: z.number() });
 const kvValueSchema = z.object({ value: z.string() });
 const kvTableSchema = z.object({ table: z.record(z.string(), z.string()) });
@@ -168,6 +184,63 @@ export class NameServerClient {
       },
     });
     return this.parse(routesAnswerSchema, response);
+  }
+
+  /** BROKER_HEARTBEAT: the member at `brokerAddr` is live again (409 when the group has no such member). */
+  async touchBroker(request: { clusterName: string; brokerName: string; brokerAddr: string }): Promise<void> {
+    await this.transport.request(this.url, { method: "POST", path: "/brokers/touch", body: request });
+  }
+
+  /** QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion. */
+  async queryDataVersion(request: {
+    clusterName: string;
+    brokerName: string;
+    brokerId: number;
+    brokerAddr: string;
+    dataVersion: { counter: number; stateVersion: number; timestamp: number };
+  }): Promise<z.output<typeof dataVersionAnswerSchema>> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/data-version",
+      body: request,
+    });
+    return this.parse(dataVersionAnswerSchema, response);
+  }
+
+  /** REGISTER_TOPIC_IN_NAMESRV: queue data for groups that are registered. */
+  async registerTopic(topic: string, queueDatas: readonly QueueData[]): Promise<void> {
+    await this.transport.request(this.url, { method: "POST", path: "/topics", body: { topic, queueDatas } });
+  }
+
+  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live master's address. */
+  async getSystemTopicList(): Promise<{ topicList: string[]; brokerAddr?: string }> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { system: "true" },
+    });
+    const { topicList, brokerAddr } = this.parse(systemTopicListSchema, response);
+    return brokerAddr === undefined ? { topicList } : { topicList, brokerAddr };
+  }
+
+  async getUnitTopicList(kind: UnitTopicKind): Promise<string[]> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { unit: kind },
+    });
+    return this.parse(topicListSchema, response).topicList;
+  }
+
+  /** GET_NAMESRV_CONFIG: every setting, by name, as text. */
+  async getConfig(): Promise<Record<string, string>> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/config" });
+    return this.parse(configSchema, response).config;
+  }
+
+  /** UPDATE_NAMESRV_CONFIG: unknown or read-only names are a 400 naming them. */
+  async updateConfig(config: Readonly<Record<string, string>>): Promise<void> {
+    await this.transport.request(this.url, { method: "PUT", path: "/config", body: { config } });
   }
 
   async getBrokerClusterInfo(): Promise<ClusterInfo> {

@@ -30,6 +30,10 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /** See RemotingServerOptions. */
+  maxInFlight?: number;
+  maxQueued?: number;
+  idleTimeoutMs?: number;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -106,6 +110,9 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     onConnectionClosed,
     log,
     ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+    ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   });
 
   const timer =

@@ -125,6 +125,9 @@ export function replyForError(error: unknown): Reply {
   if (error instanceof NameServerRequestError) {
     if (error.status === 503 || error.status === 429)
       return { code: ResponseCode.SYSTEM_BUSY, remark: SYSTEM_BUSY_REMARK };
+    // enableAllTopicList / enableTopicList off: DefaultRequestProcessor answers SYSTEM_ERROR "disable".
+    if (error.status === 403 && error.code === "DISABLED")
+      return { code: ResponseCode.SYSTEM_ERROR, remark: "disable" };
     if (error.status === 401 || error.status === 403) {
       return {
         code: ResponseCode.NO_PERMISSION,
@@ -199,6 +202,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       return {
         code: ResponseCode.QUERY_NOT_FOUND,
         remark: `No config item, Namespace: ${namespace} Key: ${key}`,
+        extFields: {},
       };
     }
   });

@@ -1,139 +1,154 @@
 /**
- * Frames recorded from real Apache RocketMQ (test/fixtures/remoting/, see its README) replayed
- * through the codec and the body decoders: what real brokers, mqadmin and the Go client send, and
- * what RocketMQ's own NameServer answers, must decode as RocketMQ means it — whole, split into
- * single bytes, and packed back to back.
+ * Replays of frames recorded from real RocketMQ exchanges (test/fixtures/remoting/, recorded by the
+ * interop tests' recording proxy, test/interop/support/recording-proxy.ts, with RECORD_FIXTURES=1):
+ * the codec reads them, re-encodes RocketMQ's own answers byte for byte, and the gateway, given the
+ * same registry state, answers with the bodies RocketMQ's NameServer wrote.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { FrameDecoder, isOneway, isResponse, type RemotingCommand } from "../../lib/remoting/codec";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ClusterInfo, TopicRouteData } from "../../lib/domain/model";
+import { decodeFrame, encode, FrameDecoder, type RemotingCommand } from "../../lib/remoting/codec";
 import { parseLenientJson } from "../../lib/remoting/fastjson";
-import { RequestCode } from "../../lib/remoting/protocol";
-import { bodyCrc32, decodeRegisterBrokerBody } from "../../lib/remoting/register-broker-body";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
+import { SerializeType } from "../../lib/remoting/protocol";
+import { bodyCrc32 } from "../../lib/remoting/register-broker-body";
+import { RemotingClient } from "../../lib/remoting/remoting-client";
+import { fakeRegistryApi } from "../support/fake-registry-api";
 
-const DIR = join(import.meta.dirname, "../fixtures/remoting");
-const files = readdirSync(DIR).filter((f) => f.endsWith(".bin"));
+const FIXTURES = join(import.meta.dirname, "../fixtures/remoting");
+const fixture = (name: string) => readFileSync(join(FIXTURES, name));
+const frameOf = (name: string): RemotingCommand => {
+  const frames = new FrameDecoder().push(fixture(name));
+  expect(frames).toHaveLength(1);
+  return frames[0] as RemotingCommand;
+};
 
-function frame(name: string): Buffer {
-  return readFileSync(join(DIR, name));
-}
+let gateway: RemotingGateway | undefined;
+const clients: RemotingClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await gateway?.close();
+  gateway = undefined;
+});
 
-function decodeOne(name: string): RemotingCommand {
-  const commands = new FrameDecoder().push(frame(name));
-  expect(commands).toHaveLength(1);
-  return commands[0] as RemotingCommand;
-}
-
-/** A body that only RocketMQ's lenient reading accepts: JSON.parse refuses fastjson's bare integer keys. */
-function expectFastjsonIntKeys(body: Buffer | undefined): unknown {
-  const text = body?.toString("utf8") ?? "";
-  expect(text).toMatch(/\{0:"/);
-  expect(() => JSON.parse(text)).toThrow();
-  return parseLenientJson(text);
-}
-
-describe("recorded frames", () => {
-  it("the fixtures are there", () => {
-    expect(files).toEqual(
-      expect.arrayContaining([
-        "register-broker-5.3.3.bin",
-        "register-broker-4.9.7-compressed.bin",
-        "get-route-request-mqadmin-5.3.3.bin",
-        "get-route-response-rocketmq-5.3.3.bin",
-        "get-route-request-go-client-v2.bin",
-        "get-route-response-rocketmq-5.3.3-to-go-client.bin",
-        "broker-heartbeat-oneway-5.3.3.bin",
-      ]),
-    );
+/** Sends a recorded request's exact bytes to a gateway over a fake registry; returns the answer. */
+async function replay(name: string, api: ReturnType<typeof fakeRegistryApi>): Promise<RemotingCommand> {
+  gateway = await startRemotingGateway({ port: 0, client: api, routeCacheIntervalMs: 0, log: () => {} });
+  const request = frameOf(name);
+  // The recorded bytes as they were, on a raw socket: its answer belongs to no RemotingClient invoke.
+  const socket = connect(gateway.port, "127.0.0.1");
+  const decoder = new FrameDecoder();
+  const answer = await new Promise<RemotingCommand>((resolve, reject) => {
+    socket.on("data", (chunk) => {
+      const [first] = decoder.push(chunk);
+      if (first !== undefined) resolve(first);
+    });
+    socket.on("error", reject);
+    socket.on("connect", () => socket.write(fixture(name)));
   });
+  socket.destroy();
+  expect(answer.opaque).toBe(request.opaque);
+  return answer;
+}
 
-  it.each(files)("%s decodes alike whole, byte by byte, and packed with itself", (name) => {
-    const bytes = frame(name);
-    const whole = decodeOne(name);
-    const bytewise = new FrameDecoder();
-    const split: RemotingCommand[] = [];
-    for (let i = 0; i < bytes.length; i++) split.push(...bytewise.push(bytes.subarray(i, i + 1)));
-    expect(split).toEqual([whole]);
-    expect(new FrameDecoder().push(Buffer.concat([bytes, bytes, bytes]))).toEqual([whole, whole, whole]);
-    for (const value of Object.values(whole.extFields)) expect(typeof value).toBe("string");
-  });
-
-  it("REGISTER_BROKER from a 5.3.3 broker: compressed=false, bodyCrc32 is CRC-32 & 0x7FFFFFFF, its system topics", () => {
-    const request = decodeOne("register-broker-5.3.3.bin");
-    expect(request).toMatchObject({
-      code: RequestCode.REGISTER_BROKER,
+describe("recorded frames decode", () => {
+  it("a mqadmin 5.3.3 GET_ROUTEINFO_BY_TOPIC, with fastjson's header layout", () => {
+    const bytes = fixture("get-route-request-mqadmin-5.3.3.bin");
+    const { command, serializeType } = decodeFrame(bytes.subarray(4));
+    expect(serializeType).toBe(SerializeType.JSON);
+    expect(command).toEqual({
+      code: 105,
       language: "JAVA",
       version: 479,
+      opaque: 0,
       flag: 0,
+      extFields: { topic: "MessageTopic" },
     });
-    expect(request.extFields).toMatchObject({
-      brokerId: "0",
-      brokerName: "broker-a",
-      clusterName: "DefaultCluster",
-      compressed: "false",
-    });
-    expect(Number(request.extFields.bodyCrc32)).toBe(bodyCrc32(request.body));
-    const body = decodeRegisterBrokerBody(request.body, false, request.version);
-    expect(body.topicConfigTable.TBW102).toMatchObject({ perm: 7, readQueueNums: 8, writeQueueNums: 8 });
-    expect(body.topicConfigTable.DefaultCluster).toBeDefined();
-    expect(body.topicConfigTable["broker-a"]).toBeDefined();
-    expect(typeof body.dataVersion.timestamp).toBe("number");
+    // The codec writes what Java writes: same bytes.
+    expect(encode(command)).toEqual(bytes);
   });
 
-  it("REGISTER_BROKER from a 4.9.7 broker with compressedRegister=true: a zlib body, no mapping section", () => {
-    const request = decodeOne("register-broker-4.9.7-compressed.bin");
-    expect(request.extFields.compressed).toBe("true");
-    expect(request.version).toBeLessThan(413);
-    expect(request.body?.subarray(0, 2)).toEqual(Buffer.from([0x78, 0xda]));
-    const body = decodeRegisterBrokerBody(request.body, true, request.version);
-    expect(body.topicConfigTable.TBW102).toMatchObject({
-      readQueueNums: 8,
-      writeQueueNums: 8,
-      topicSysFlag: 0,
-      order: false,
+  it("a Go client v2 request: its own key order, an empty remark, version 317", () => {
+    expect(frameOf("get-route-request-go-client-v2.bin")).toMatchObject({
+      code: 105,
+      language: "GO",
+      version: 317,
+      remark: "",
+      extFields: { topic: "MessageTopic" },
     });
-    expect(body.topicConfigTable[request.extFields.brokerName as string]).toBeDefined();
-    expect(body.topicQueueMappingInfoMap ?? {}).toEqual({});
   });
 
-  it("RocketMQ answers a version-479 client's route in standard JSON, an old Go client's with bare integer keys", () => {
-    const mqadmin = decodeOne("get-route-request-mqadmin-5.3.3.bin");
-    expect(mqadmin).toMatchObject({
-      code: RequestCode.GET_ROUTEINFO_BY_TOPIC,
-      version: 479,
-      language: "JAVA",
-    });
-    expect(mqadmin.extFields.acceptStandardJsonOnly).toBeUndefined();
-
-    const standard = decodeOne("get-route-response-rocketmq-5.3.3.bin");
-    expect(isResponse(standard)).toBe(true);
-    const route = JSON.parse(standard.body?.toString() ?? "") as {
-      brokerDatas: { brokerAddrs: Record<string, string> }[];
-    };
-    expect(Object.keys(route.brokerDatas[0]?.brokerAddrs ?? {})).toEqual(["0"]);
-
-    const go = decodeOne("get-route-request-go-client-v2.bin");
-    expect(go).toMatchObject({ code: RequestCode.GET_ROUTEINFO_BY_TOPIC, language: "GO", version: 317 });
-    const toGo = decodeOne("get-route-response-rocketmq-5.3.3-to-go-client.bin");
-    expect(toGo.opaque).toBe(go.opaque);
-    const lenient = expectFastjsonIntKeys(toGo.body) as {
-      brokerDatas: { brokerAddrs: Record<string, string> }[];
-    };
-    expect(Object.keys(lenient.brokerDatas[0]?.brokerAddrs ?? {})).toEqual(["0"]);
+  it("RocketMQ 5.3.3's answers re-encode byte for byte (an empty response header writes extFields {})", () => {
+    for (const [name, writeEmptyExtFields] of [
+      ["register-broker-response-rocketmq-5.3.3.bin", true],
+      ["get-broker-cluster-info-response-rocketmq-5.3.3.bin", false],
+      ["get-route-response-rocketmq-5.3.3-to-go-client.bin", false],
+    ] as const) {
+      const bytes = fixture(name);
+      expect(encode(frameOf(name), SerializeType.JSON, { writeEmptyExtFields }), name).toEqual(bytes);
+    }
   });
 
-  it("GET_BROKER_CLUSTER_INFO's answer has bare integer keys whatever the client", () => {
-    const answer = decodeOne("get-broker-cluster-info-response-rocketmq-5.3.3.bin");
+  it("a 5.3.3 broker's REGISTER_BROKER: bodyCrc32 is what UtilAll.crc32 computed", () => {
+    const request = frameOf("register-broker-5.3.3.bin");
+    expect(request.extFields.compressed).toBe("false");
+    expect(bodyCrc32(request.body)).toBe(Number(request.extFields.bodyCrc32));
+  });
+});
+
+describe("recorded requests replayed to the gateway", () => {
+  it("REGISTER_BROKER from a 5.3.3 broker becomes one heartbeat with its whole topic table", async () => {
+    const api = fakeRegistryApi();
+    const request = frameOf("register-broker-5.3.3.bin");
+    const answer = await replay("register-broker-5.3.3.bin", api);
     expect(answer.code).toBe(0);
-    expectFastjsonIntKeys(answer.body);
+    expect(api.calls.map((c) => c.method)).toEqual(["registerBroker"]);
+    const sent = api.calls[0]?.args[0] as { topicConfigTable: Record<string, unknown>; brokerAddr: string };
+    const body = parseLenientJson(request.body?.toString() ?? "") as {
+      topicConfigSerializeWrapper: { topicConfigTable: Record<string, unknown> };
+    };
+    expect(Object.keys(sent.topicConfigTable).sort()).toEqual(
+      Object.keys(body.topicConfigSerializeWrapper.topicConfigTable).sort(),
+    );
+    expect(sent.brokerAddr).toBe(request.extFields.brokerAddr);
+    // RocketMQ 5.3.3 answered this very request with this header (opaque aside).
+    const theirs = frameOf("register-broker-response-rocketmq-5.3.3.bin");
+    expect(
+      encode({ ...answer, opaque: theirs.opaque }, SerializeType.JSON, { writeEmptyExtFields: true }),
+    ).toEqual(fixture("register-broker-response-rocketmq-5.3.3.bin"));
   });
 
-  it("BROKER_HEARTBEAT is oneway and carries no brokerId", () => {
-    const heartbeat = decodeOne("broker-heartbeat-oneway-5.3.3.bin");
-    expect(heartbeat.code).toBe(RequestCode.BROKER_HEARTBEAT);
-    expect(isOneway(heartbeat)).toBe(true);
-    expect(heartbeat.extFields).toMatchObject({ clusterName: "DefaultCluster" });
-    expect(heartbeat.extFields.brokerId).toBeUndefined();
+  it("the Go client's route request gets RocketMQ's exact body: fastjson's bare keys for version 317", async () => {
+    const theirs = frameOf("get-route-response-rocketmq-5.3.3-to-go-client.bin");
+    const route = parseLenientJson(theirs.body?.toString() ?? "") as TopicRouteData;
+    const api = fakeRegistryApi({ getRouteInfoByTopic: () => ({ notModified: false, route }) });
+    const answer = await replay("get-route-request-go-client-v2.bin", api);
+    expect(answer.body?.toString()).toBe(theirs.body?.toString());
+    expect(encode(answer)).toEqual(encode({ ...theirs }));
+  });
+
+  it("GET_BROKER_CLUSTER_INFO gets RocketMQ's exact body", async () => {
+    const theirs = frameOf("get-broker-cluster-info-response-rocketmq-5.3.3.bin");
+    const info = parseLenientJson(theirs.body?.toString() ?? "") as ClusterInfo;
+    const api = fakeRegistryApi({ getBrokerClusterInfo: () => info });
+    gateway = await startRemotingGateway({ port: 0, client: api, routeCacheIntervalMs: 0, log: () => {} });
+    const client = new RemotingClient(`127.0.0.1:${gateway.port}`);
+    clients.push(client);
+    const answer = await client.invoke(106, {});
+    expect(answer.body?.toString()).toBe(theirs.body?.toString());
+  });
+
+  it("UNREGISTER_BROKER from a 5.3.3 broker's shutdown", async () => {
+    const api = fakeRegistryApi();
+    const answer = await replay("unregister-broker-5.3.3.bin", api);
+    expect(answer.code).toBe(0);
+    expect(api.calls[0]).toEqual({
+      method: "unregisterBroker",
+      args: [
+        { brokerName: "broker-a", brokerAddr: "127.0.0.1:24342", clusterName: "DefaultCluster", brokerId: 0 },
+      ],
+    });
   });
 });
