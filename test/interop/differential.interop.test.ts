@@ -82,8 +82,10 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 }
 
 beforeAll(async () => {
+  // orderMessageEnable=true: the registry's documented default (API.md: a route carries
+  // orderTopicConf whenever the KV item exists); RocketMQ's is false. Same setting, same answers.
   [oracle, registry] = await Promise.all([
-    startRocketMqNameServer(),
+    startRocketMqNameServer({ config: { orderMessageEnable: true } }),
     startRegistry({ dynamodbEndpoint: inject("dynamodbEndpoint") }),
   ]);
   gateway = await startGateway(registry);
@@ -293,6 +295,13 @@ describe("every write has the same effect on both", () => {
       gets.push(await mqadminOk(["updateOrderConf", "-t", TOPIC, "-m", "get", "-n", addr]));
     }
     expect(gets[0]).toContain(`${BROKER}:4`);
+    const ordered = await Promise.all(
+      [oracle.addr, registry.remotingAddr].map(async (addr) =>
+        comparable(await client(addr).invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: TOPIC })),
+      ),
+    );
+    expect((ordered[0]?.body as { orderTopicConf?: string }).orderTopicConf).toBe(`${BROKER}:4`);
+    expect(ordered[1]).toEqual(ordered[0]);
     expect(gets[1]).toEqual(gets[0]);
     expect(gets[2]).toEqual(gets[0]);
     await mqadminOk(["updateOrderConf", "-t", TOPIC, "-m", "delete", "-n", both()]);
