@@ -300,7 +300,7 @@ describe("every write has the same effect on both", () => {
         comparable(await client(addr).invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: TOPIC })),
       ),
     );
-    expect((ordered[0]?.body as { orderTopicConf?: string }).orderTopicConf).toBe(`${BROKER}:4`);
+    expect((ordered[0]?.body as { orderTopicConf?: string } | null)?.orderTopicConf).toBe(`${BROKER}:4`);
     expect(ordered[1]).toEqual(ordered[0]);
     expect(gets[1]).toEqual(gets[0]);
     expect(gets[2]).toEqual(gets[0]);
