@@ -1,9 +1,7 @@
 /** PUT /config (UPDATE_NAMESRV_CONFIG) body {"config": {name: value}}: in force everywhere within seconds. */
-import * as z from "zod";
 import { nameServer } from "../lib/app/container";
+import { updateConfigSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
-
-const updateConfigSchema = z.object({ config: z.record(z.string(), z.unknown()) });
 
 export const handler = httpHandler(async (request) => {
   request.query({});

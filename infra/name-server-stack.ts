@@ -231,7 +231,11 @@ export class NameServerStack extends Stack {
         description: `NameServer ${route.method} ${route.path}`,
         table: { table: this.table, access: route.tableAccess },
         reservedConcurrentExecutions: props.reservedConcurrency,
-        environment: { ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs) },
+        // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
+        environment: {
+          ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
+          ...selfPreservationEnvironment(props.selfPreservation),
+        },
       });
       routeFunctions.set(route.id, fn);
       new apigw.HttpRoute(this, `${route.id}Route`, {

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { registerBrokerSchema } from "../domain/model";
+import { registerBrokerSchema, type UnitTopicKind } from "../domain/model";
 import { runGatewayCommand } from "../remoting/run-gateway";
 import { BrokerAgent, checkRegisterPeriod, type TopicConfigTable } from "./broker-agent";
 import {
@@ -475,16 +475,24 @@ const commandList: CommandSpec[] = [
   },
   {
     name: "topicList",
-    usage: "topicList [--cluster C]",
+    usage: "topicList [--cluster C | --system | --unit unit|unit-sub|unit-sub-ununit]",
     summary: "List all topics, or those with queues on a cluster's brokers.",
-    details: "  --cluster <name>     only the topics of this cluster",
-    options: { cluster: { type: "string" } },
+    details: `  --cluster <name>     only the topics of this cluster
+  --system             the system topic list (cluster and broker names)
+  --unit <kind>        topics with the unit / unit-sub flag (unit, unit-sub, unit-sub-ununit)`,
+    options: { cluster: { type: "string" }, system: { type: "boolean" }, unit: { type: "string" } },
     positionals: { min: 0, max: 0 },
     async run(context) {
       const cluster = stringOption(context.values, "cluster");
-      const topicList = await read(context, (c) =>
-        cluster === undefined ? c.getAllTopicList() : c.getTopicsByCluster(cluster),
-      );
+      const unit = stringOption(context.values, "unit");
+      if (unit !== undefined && !["unit", "unit-sub", "unit-sub-ununit"].includes(unit)) {
+        throw new UsageError("--unit must be unit, unit-sub or unit-sub-ununit");
+      }
+      const topicList = await read(context, async (c) => {
+        if (context.values.system === true) return (await c.getSystemTopicList()).topicList;
+        if (unit !== undefined) return c.getUnitTopicList(unit as UnitTopicKind);
+        return cluster === undefined ? c.getAllTopicList() : c.getTopicsByCluster(cluster);
+      });
       if (context.global.json) printJson(context.io, { topicList });
       else context.io.stdout(topicList.length === 0 ? "(no topics)\n" : `${topicList.join("\n")}\n`);
       return EXIT_OK;
@@ -524,6 +532,42 @@ const commandList: CommandSpec[] = [
   },
   writePermCommand("wipeWritePerm", false),
   writePermCommand("addWritePerm", true),
+  {
+    name: "getNamesrvConfig",
+    usage: "getNamesrvConfig",
+    summary: "Show the NameServer's settings (GET /config).",
+    options: {},
+    positionals: { min: 0, max: 0 },
+    async run(context) {
+      const config = await read(context, (c) => c.getConfig());
+      if (context.global.json) printJson(context.io, { config });
+      else {
+        const lines = Object.entries(config).map(([name, value]) => `${name.padEnd(36)}= ${value}`);
+        context.io.stdout(`${lines.join("\n")}\n`);
+      }
+      return EXIT_OK;
+    },
+  },
+  {
+    name: "updateNamesrvConfig",
+    usage: "updateNamesrvConfig -k <name> -v <value>",
+    summary: "Change one NameServer setting (PUT /config), on every NameServer.",
+    details:
+      "  -k, --key <name>     the setting (see getNamesrvConfig)\n  -v, --value <value>  its new value",
+    options: { key: { type: "string", short: "k" }, value: { type: "string", short: "v" } },
+    positionals: { min: 0, max: 0 },
+    run(context) {
+      const key = stringOption(context.values, "key");
+      const value = stringOption(context.values, "value");
+      if (key === undefined || value === undefined)
+        throw new UsageError("-k <name> and -v <value> are required");
+      return writeAll(
+        context,
+        (c) => c.updateConfig({ [key]: value }),
+        () => `set ${key}=${value}`,
+      );
+    },
+  },
   {
     name: "deleteTopic",
     usage: "deleteTopic <topic> [--cluster C]",

@@ -7,11 +7,15 @@ import * as z from "zod";
 import type {
   BrokerData,
   ClusterInfo,
+  DataVersion,
+  QueryDataVersionResult,
   QueueData,
   RegisterBrokerBody,
   RegisterBrokerRequest,
   RegisterBrokerResult,
+  SystemTopicList,
   TopicRouteData,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
@@ -84,20 +88,20 @@ const routesAnswerSchema = z.object({
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
 
 const topicListSchema = z.object({ topicList: z.array(z.string()) });
-const systemTopicListSchema = z.object({ topicList: z.array(z.string()), brokerAddr: z.string().optional() });
-const dataVersionAnswerSchema = z.object({
+const systemTopicListSchema = z.object({
+  topicList: z.array(z.string()),
+  brokerAddr: z.string().optional(),
+}) satisfies z.ZodType<SystemTopicList, unknown>;
+const dataVersionSchema = z.object({
+  stateVersion: z.number().default(0),
+  timestamp: z.number(),
+  counter: z.number(),
+});
+const queryDataVersionSchema = z.object({
   changed: z.boolean(),
-  dataVersion: z
-    .object({ counter: z.number(), stateVersion: z.number().default(0), timestamp: z.number() })
-    .nullable()
-    .default(null),
-});
-const configSchema = z.object({
-  config: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()]).transform(String)),
-});
-
-/** GET /topics?unit=: which unit bits of `topicSysFlag` (GET_UNIT_TOPIC_LIST and its two siblings). */
-export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
+  dataVersion: dataVersionSchema.nullable(),
+}) satisfies z.ZodType<QueryDataVersionResult, unknown>;
+const configSchema = z.object({ config: z.record(z.string(), z.string()) });
 const writePermSchema = z.object({ affectedTopicCount: z.number() });
 const kvValueSchema = z.object({ value: z.string() });
 const kvTableSchema = z.object({ table: z.record(z.string(), z.string()) });
@@ -121,6 +125,39 @@ export class NameServerClient {
       timeoutMillis,
     });
     return this.parse(registerResultSchema, response);
+  }
+
+  /** BROKER_HEARTBEAT: the member at that address is live again; a 409 when the registry lacks it. */
+  async touchBroker(
+    request: { clusterName: string; brokerName: string; brokerAddr: string },
+    timeoutMillis?: number,
+  ): Promise<void> {
+    await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/touch",
+      body: request,
+      timeoutMillis,
+    });
+  }
+
+  /** QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion. */
+  async queryDataVersion(
+    request: {
+      clusterName: string;
+      brokerName: string;
+      brokerId: number;
+      brokerAddr: string;
+      dataVersion: DataVersion;
+    },
+    timeoutMillis?: number,
+  ): Promise<QueryDataVersionResult> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/data-version",
+      body: request,
+      timeoutMillis,
+    });
+    return this.parse(queryDataVersionSchema, response);
   }
 
   async unregisterBroker(request: UnregisterBrokerRequest, timeoutMillis?: number): Promise<void> {
@@ -186,63 +223,6 @@ export class NameServerClient {
     return this.parse(routesAnswerSchema, response);
   }
 
-  /** BROKER_HEARTBEAT: the member at `brokerAddr` is live again (409 when the group has no such member). */
-  async touchBroker(request: { clusterName: string; brokerName: string; brokerAddr: string }): Promise<void> {
-    await this.transport.request(this.url, { method: "POST", path: "/brokers/touch", body: request });
-  }
-
-  /** QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion. */
-  async queryDataVersion(request: {
-    clusterName: string;
-    brokerName: string;
-    brokerId: number;
-    brokerAddr: string;
-    dataVersion: { counter: number; stateVersion: number; timestamp: number };
-  }): Promise<z.output<typeof dataVersionAnswerSchema>> {
-    const response = await this.transport.request(this.url, {
-      method: "POST",
-      path: "/brokers/data-version",
-      body: request,
-    });
-    return this.parse(dataVersionAnswerSchema, response);
-  }
-
-  /** REGISTER_TOPIC_IN_NAMESRV: queue data for groups that are registered. */
-  async registerTopic(topic: string, queueDatas: readonly QueueData[]): Promise<void> {
-    await this.transport.request(this.url, { method: "POST", path: "/topics", body: { topic, queueDatas } });
-  }
-
-  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live master's address. */
-  async getSystemTopicList(): Promise<{ topicList: string[]; brokerAddr?: string }> {
-    const response = await this.transport.request(this.url, {
-      method: "GET",
-      path: "/topics",
-      query: { system: "true" },
-    });
-    const { topicList, brokerAddr } = this.parse(systemTopicListSchema, response);
-    return brokerAddr === undefined ? { topicList } : { topicList, brokerAddr };
-  }
-
-  async getUnitTopicList(kind: UnitTopicKind): Promise<string[]> {
-    const response = await this.transport.request(this.url, {
-      method: "GET",
-      path: "/topics",
-      query: { unit: kind },
-    });
-    return this.parse(topicListSchema, response).topicList;
-  }
-
-  /** GET_NAMESRV_CONFIG: every setting, by name, as text. */
-  async getConfig(): Promise<Record<string, string>> {
-    const response = await this.transport.request(this.url, { method: "GET", path: "/config" });
-    return this.parse(configSchema, response).config;
-  }
-
-  /** UPDATE_NAMESRV_CONFIG: unknown or read-only names are a 400 naming them. */
-  async updateConfig(config: Readonly<Record<string, string>>): Promise<void> {
-    await this.transport.request(this.url, { method: "PUT", path: "/config", body: { config } });
-  }
-
   async getBrokerClusterInfo(): Promise<ClusterInfo> {
     const response = await this.transport.request(this.url, { method: "GET", path: "/clusters" });
     return this.parse(clusterInfoSchema, response);
@@ -259,6 +239,42 @@ export class NameServerClient {
       path: pathOf("clusters", clusterName, "topics"),
     });
     return this.parse(topicListSchema, response).topicList;
+  }
+
+  /** REGISTER_TOPIC_IN_NAMESRV: queue data for groups that are registered (others are ignored). */
+  async registerTopic(topic: string, queueDatas: QueueData[]): Promise<void> {
+    await this.transport.request(this.url, { method: "POST", path: "/topics", body: { topic, queueDatas } });
+  }
+
+  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live broker address. */
+  async getSystemTopicList(): Promise<SystemTopicList> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { system: "true" },
+    });
+    return this.parse(systemTopicListSchema, response);
+  }
+
+  /** GET_UNIT_TOPIC_LIST (`unit`), GET_HAS_UNIT_SUB_TOPIC_LIST (`unit-sub`), GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST. */
+  async getUnitTopicList(kind: UnitTopicKind): Promise<string[]> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { unit: kind },
+    });
+    return this.parse(topicListSchema, response).topicList;
+  }
+
+  /** GET_NAMESRV_CONFIG: every setting by name. */
+  async getConfig(): Promise<Record<string, string>> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/config" });
+    return this.parse(configSchema, response).config;
+  }
+
+  /** UPDATE_NAMESRV_CONFIG: in force on every instance within seconds. */
+  async updateConfig(config: Record<string, string | boolean>): Promise<void> {
+    await this.transport.request(this.url, { method: "PUT", path: "/config", body: { config } });
   }
 
   async deleteTopic(topic: string, clusterName?: string): Promise<void> {

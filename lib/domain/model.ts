@@ -213,6 +213,9 @@ export interface QueryDataVersionResult {
   dataVersion: DataVersion | null;
 }
 
+/** PUT /config (UPDATE_NAMESRV_CONFIG): names and values are checked by lib/domain/config.ts. */
+export const updateConfigSchema = z.object({ config: z.record(z.string(), z.unknown()) });
+
 /** RocketMQ's TopicSysFlag bits. */
 export const TOPIC_SYS_FLAG_UNIT = 1;
 export const TOPIC_SYS_FLAG_UNIT_SUB = 2;

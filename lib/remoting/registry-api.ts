@@ -9,7 +9,6 @@ import type {
   NameServerClient,
   RouteAnswer,
   RoutesAnswer,
-  UnitTopicKind,
 } from "../client/name-server-client";
 import type {
   ClusterInfo,
@@ -17,7 +16,7 @@ import type {
   QueueData,
   RegisterBrokerBody,
   RegisterBrokerResult,
-  TopicRouteData,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 

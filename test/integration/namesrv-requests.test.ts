@@ -3,6 +3,7 @@
  * BROKER_HEARTBEAT, QUERY_DATA_VERSION, REGISTER_TOPIC_IN_NAMESRV, the system and unit topic lists,
  * GET/UPDATE_NAMESRV_CONFIG and the switches they carry, the heartbeat's orderTopicConfig, static topics.
  */
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG_CACHE_MS } from "../../lib/app/name-server-service";
 import { DisabledError, FullRegistrationRequiredError, InvalidRequestError } from "../../lib/domain/errors";
@@ -79,6 +80,33 @@ describe("POST /brokers/touch (BROKER_HEARTBEAT)", () => {
       f.nameServer.touchBroker({ clusterName: cluster, brokerName, brokerAddr: addr(1) }),
     ).rejects.toBeInstanceOf(FullRegistrationRequiredError);
     await f.nameServer.touchBroker({ clusterName: cluster, brokerName, brokerAddr: addr(3) });
+  });
+});
+
+describe("POST /brokers/touch on a group item written before member addresses were kept", () => {
+  it("finds the member by its address, touches it by id, and records the address for the next touch", async () => {
+    const brokerName = uniqueName();
+    await f.nameServer.registerBroker(
+      registration({ brokerName, brokerAddr: addr(1), heartbeatTimeoutMillis: 10_000 }),
+    );
+    await f.table.client.send(
+      new UpdateCommand({
+        TableName: f.table.tableName,
+        Key: { pk: "GROUPS", sk: `GROUP#${brokerName}` },
+        UpdateExpression: "REMOVE addrs",
+      }),
+    );
+    f.capacity.reset();
+    f.clock.advance(8_000);
+    await f.nameServer.touchBroker({ clusterName: cluster, brokerName, brokerAddr: addr(1) });
+    expect(f.capacity.totals.requests).toBe(2);
+    f.clock.advance(8_000); // alive only thanks to the touch
+    expect((await f.nameServer.getBrokerMemberGroup(cluster, brokerName)).brokerAddrs).toEqual({
+      "0": addr(1),
+    });
+    f.capacity.reset();
+    await f.nameServer.touchBroker({ clusterName: cluster, brokerName, brokerAddr: addr(1) });
+    expect(f.capacity.totals.requests).toBe(1);
   });
 });
 
