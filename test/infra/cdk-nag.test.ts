@@ -33,7 +33,8 @@ function acknowledgements(scope: IConstruct): Map<string, string[]> {
   return found;
 }
 
-describe("cdk-nag AwsSolutions", () => {
+// Synthesizing the whole stack and walking it with cdk-nag takes tens of seconds on two shared cores.
+describe("cdk-nag AwsSolutions", { timeout: 240_000 }, () => {
   it("reports no unacknowledged finding, errors or warnings, with reads closed", () => {
     expect(violationsOf(synthNameServer().stack)).toEqual([]);
   });
