@@ -1,11 +1,10 @@
-/** DELETE /kv/{namespace}/{key} and the scoped DELETE /namespaces/{namespace}/kv?key=K: idempotent. */
+/** DELETE /kv/{namespace}/{key}, DELETE /kv?namespace=&key= and the scoped DELETE /namespaces/{namespace}/kv?key=K: idempotent. */
 import { nameServer } from "../lib/app/container";
 import { kvKeySchema, nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
-import { kvItemOf } from "../lib/http/scope";
 
 export const handler = httpHandler(async (request) => {
-  const { namespace, key } = kvItemOf(request, { namespace: nameSchema, key: kvKeySchema });
+  const { namespace, key } = request.names({ namespace: nameSchema, key: kvKeySchema });
   await nameServer.deleteKvConfig(namespace, key);
   return ok({});
 });

@@ -1,11 +1,10 @@
-/** PUT /kv/{namespace}/{key} and the scoped PUT /namespaces/{namespace}/kv?key=K, body {"value"}. */
+/** PUT /kv/{namespace}/{key}, PUT /kv?namespace=&key= and the scoped PUT /namespaces/{namespace}/kv?key=K, body {"value"}. */
 import { nameServer } from "../lib/app/container";
 import { kvKeySchema, kvPutSchema, nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
-import { kvItemOf } from "../lib/http/scope";
 
 export const handler = httpHandler(async (request) => {
-  const { namespace, key } = kvItemOf(request, { namespace: nameSchema, key: kvKeySchema });
+  const { namespace, key } = request.names({ namespace: nameSchema, key: kvKeySchema });
   const { value } = request.body(kvPutSchema);
   await nameServer.putKvConfig(namespace, key, value);
   return ok({});

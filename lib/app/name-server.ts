@@ -36,6 +36,12 @@ export interface BrokerMemberGroup {
   brokerAddrs: Record<string, string>;
 }
 
+export interface RoutesAnswer {
+  /** In the order asked. */
+  routes: Map<string, TopicRouteData>;
+  missing: string[];
+}
+
 export interface SweepReport {
   /** Groups looked at. */
   groups: number;
@@ -84,6 +90,12 @@ export interface NameServer {
   setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }>;
   /** GET_ROUTEINFO_BY_TOPIC; throws TopicNotExistError when no live route is left. */
   getRouteInfoByTopic(topic: string, zone?: string): Promise<TopicRouteData>;
+  /**
+   * Many topics' routes at one moment (POST /routes), each exactly as getRouteInfoByTopic would answer
+   * it; topics without a live route are `missing`. Each topic's items and each group are read at most
+   * once per call.
+   */
+  getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer>;
   /** GET_BROKER_CLUSTER_INFO: live instances only. */
   getBrokerClusterInfo(): Promise<ClusterInfo>;
   /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER, sorted. */

@@ -48,6 +48,7 @@ export const useCaseStoreMethods: { readonly [U in keyof NameServer]: readonly S
   getBrokerMemberGroup: ["getGroups"],
   setWritePerm: ["getGroup", "getGroupQueueData", "updatePerm"],
   getRouteInfoByTopic: ["getConfig", "getTopic", "getGroups"],
+  getRoutes: ["getConfig", "getTopic", "getGroups"],
   getBrokerClusterInfo: ["listGroups"],
   getAllTopicList: ["getConfig", "listGroups", "getGroupQueueData"],
   getTopicsByCluster: ["getConfig", "listGroups", "getGroupQueueData"],
@@ -80,6 +81,8 @@ export const handlerUseCases: Readonly<Record<string, readonly (keyof NameServer
   "get-kv-config": ["getKvConfig"],
   "delete-kv-config": ["deleteKvConfig"],
   "get-kv-list": ["getKvList"],
+  "get-kv": ["getKvConfig", "getKvList"],
+  "get-routes": ["getRoutes"],
   health: ["health"],
   sweeper: ["sweep"],
 };

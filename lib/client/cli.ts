@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { registerBrokerSchema, type UnitTopicKind } from "../domain/model";
+import { runGatewayCommand } from "../remoting/run-gateway";
 import { BrokerAgent, checkRegisterPeriod, type TopicConfigTable } from "./broker-agent";
 import {
   describeError,
@@ -26,7 +27,7 @@ import {
   Transport,
 } from "./transport";
 
-export const DEFAULT_NAMESRV_URL = "http://127.0.0.1:9876";
+export const DEFAULT_NAMESRV_URL = "http://127.0.0.1:9877";
 
 export const EXIT_OK = 0;
 export const EXIT_REQUEST_FAILED = 1;
@@ -427,6 +428,39 @@ function writePermCommand(name: "wipeWritePerm" | "addWritePerm", writable: bool
 
 const commandList: CommandSpec[] = [
   {
+    name: "gateway",
+    usage: "gateway --listen HOST:PORT",
+    summary:
+      "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
+    details: [
+      "  --listen <host:port>       where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876",
+      "  --cache-interval <ms>      route cache refresh period, one POST /routes per period (default 30000; 0 = off)",
+      "  --keep-brokers-on-close    do not unregister a broker when its connection closes",
+    ].join("\n"),
+    options: {
+      listen: { type: "string" },
+      "cache-interval": { type: "string" },
+      "keep-brokers-on-close": { type: "boolean" },
+    },
+    positionals: { min: 0, max: 0 },
+    async run(context) {
+      const listen = stringOption(context.values, "listen");
+      if (listen === undefined) throw new UsageError("--listen HOST:PORT is required", "gateway");
+      const interval = context.values["cache-interval"];
+      return runGatewayCommand({
+        listen,
+        url: context.global.urls[0] ?? DEFAULT_NAMESRV_URL,
+        auth: context.global.auth,
+        timeoutMillis: context.global.timeoutMillis,
+        routeCacheIntervalMs:
+          interval === undefined ? undefined : integerOption("cache-interval", interval, 0, 3_600_000),
+        unregisterOnClose: context.values["keep-brokers-on-close"] !== true,
+        stdout: context.io.stdout,
+        ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
+      });
+    },
+  },
+  {
     name: "clusterList",
     usage: "clusterList",
     summary: "List the clusters and their live brokers (GET /clusters).",
@@ -467,7 +501,7 @@ const commandList: CommandSpec[] = [
   {
     name: "topicRoute",
     usage: "topicRoute <topic> [--zone Z]",
-    summary: "Show a topic's route: queue data and brokers (GET /topics/{topic}/route).",
+    summary: "Show a topic's route: queue data and brokers (GET /route?topic=).",
     details: "  --zone <zone>        only brokers of this zone",
     options: { zone: { type: "string" } },
     positionals: { min: 1, max: 1 },

@@ -36,25 +36,3 @@ export function scopedBody<S extends z.ZodType, F extends string & keyof z.outpu
   if (mismatches.length > 0) throw invalidRequest(mismatches);
   return body;
 }
-
-/**
- * The KV item a route names: `namespace` and `key` each from the path when the route has it there
- * (`/kv/{namespace}/{key}`, the scoped `/namespaces/{namespace}/kv?key=K`), else from the query, where
- * it is then required. Any other query parameter is a 400.
- */
-export function kvItemOf(
-  request: HttpRequest,
-  schemas: { namespace: z.ZodType<string>; key: z.ZodType<string> },
-): { namespace: string; key: string } {
-  const inPath = (name: string) => request.event.pathParameters?.[name] !== undefined;
-  const spec: Record<string, z.ZodType<string>> = {};
-  for (const name of ["namespace", "key"] as const) if (!inPath(name)) spec[name] = schemas[name];
-  const query = request.query(spec) as Record<string, string | undefined>;
-  const pick = (name: "namespace" | "key"): string => {
-    if (inPath(name)) return request.path(name, schemas[name]);
-    const value = query[name];
-    if (value === undefined) throw invalidRequest([{ field: `query.${name}`, message: "is required" }]);
-    return value;
-  };
-  return { namespace: pick("namespace"), key: pick("key") };
-}

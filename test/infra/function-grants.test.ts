@@ -117,6 +117,21 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
   },
   "get-kv-config": { allowed: [["GetItem", KV]], index: false },
   "get-kv-list": { allowed: [["Query", KV]], index: false },
+  "get-kv": {
+    allowed: [
+      ["GetItem", KV],
+      ["Query", KV],
+    ],
+    index: false,
+  },
+  "get-routes": {
+    allowed: [
+      ["GetItem", CONFIG],
+      ["Query", TOPIC],
+      ["BatchGetItem", GROUPS],
+    ],
+    index: false,
+  },
   "put-kv-config": {
     allowed: [
       ["PutItem", KV],

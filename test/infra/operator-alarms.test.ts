@@ -81,15 +81,17 @@ describe("alarms", () => {
 
 describe("the alarm topic", () => {
   it("is encrypted with a rotated KMS key that CloudWatch alarms may use", () => {
-    const topic = resources[synth.logicalId(synth.stack.alarmTopic)];
-    const keyId = (topic?.Properties.KmsMasterKeyId as unknown as { "Fn::GetAtt": [string, string] })[
+    const topic = resources[synth.logicalId(synth.stack.alarmTopic)] as {
+      Properties: Record<string, unknown>;
+    };
+    const keyId = (topic.Properties.KmsMasterKeyId as unknown as { "Fn::GetAtt": [string, string] })[
       "Fn::GetAtt"
     ][0];
-    const key = resources[keyId];
+    const key = resources[keyId] as { Type: string; Properties: Record<string, unknown> };
     expect(key?.Type).toBe("AWS::KMS::Key");
     expect(key?.Properties.EnableKeyRotation).toBe(true);
     const statements = (
-      key?.Properties.KeyPolicy as unknown as {
+      key.Properties.KeyPolicy as unknown as {
         Statement: { Principal?: { Service?: string }; Action: string[] }[];
       }
     ).Statement;

@@ -22,6 +22,7 @@ const nameServer = vi.hoisted(
       getBrokerMemberGroup: vi.fn(),
       setWritePerm: vi.fn(),
       getRouteInfoByTopic: vi.fn(),
+      getRoutes: vi.fn(),
       getBrokerClusterInfo: vi.fn(),
       getAllTopicList: vi.fn(),
       getTopicsByCluster: vi.fn(),

@@ -64,7 +64,7 @@ describe("the $default route: 404 and 405", () => {
     const error = defaultRouteError("PATCH", "/topics");
     expect(error).toBeInstanceOf(MethodNotAllowedError);
     expect(error.status).toBe(405);
-    expect(error.headers).toEqual({ Allow: "GET, POST" });
+    expect(error.headers).toEqual({ Allow: "DELETE, GET, POST" });
   });
 
   it("routes the path without a named stage's prefix", () => {
