@@ -17,6 +17,7 @@ import {
   kvKeySchema,
   kvPutSchema,
   nameSchema,
+  plainNameSchema,
   queryDataVersionSchema,
   registerBrokerSchema,
   registerTopicSchema,
@@ -697,19 +698,24 @@ const pathRoutes: PathRoute[] = [
   {
     method: "GET",
     path: "/brokers/{clusterName}/{brokerName}",
-    params: { clusterName: nameSchema, brokerName: nameSchema },
+    params: { clusterName: plainNameSchema, brokerName: plainNameSchema },
     query: [],
   },
   {
     method: "PUT",
     path: "/brokers/{brokerName}/write-perm",
-    params: { brokerName: nameSchema },
+    params: { brokerName: plainNameSchema },
     query: [],
     body: "writePerm",
   },
   { method: "GET", path: "/topics/{topic}/route", params: { topic: topicNameSchema }, query: ["zone"] },
   { method: "DELETE", path: "/topics/{topic}", params: { topic: topicNameSchema }, query: ["cluster"] },
-  { method: "GET", path: "/clusters/{clusterName}/topics", params: { clusterName: nameSchema }, query: [] },
+  {
+    method: "GET",
+    path: "/clusters/{clusterName}/topics",
+    params: { clusterName: plainNameSchema },
+    query: [],
+  },
   {
     method: "PUT",
     path: "/kv/{namespace}/{key}",
@@ -881,7 +887,9 @@ const queryRequest: fc.Arbitrary<HostileRequest> = fc
     if (names.length === 0) return false;
     return (
       names.some((n) => !known.includes(n)) ||
-      names.some((n) => !nameSchema.safeParse(given.getAll(n).join(",")).success)
+      names.some(
+        (n) => !(n === "cluster" ? plainNameSchema : nameSchema).safeParse(given.getAll(n).join(",")).success,
+      )
     );
   })
   .map(({ route, query }) => ({
