@@ -825,6 +825,37 @@ function buildProgram(io: CliIo, run: (action: (context: Context) => Promise<num
       run((context) => runWatch(context, either("topic (-t)", opts.topic, positional), opts)),
     );
 
+  cmd(
+    "gateway",
+    "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
+  )
+    .requiredOption(
+      "--listen <host:port>",
+      "where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876",
+    )
+    .option(
+      "--cache-interval <ms>",
+      "route cache refresh period, one POST /routes per period (0 = off)",
+      "30000",
+    )
+    .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
+    .action((opts: { listen: string; cacheInterval: string; keepBrokersOnClose?: boolean }) =>
+      run(async (context) => {
+        const [url] = httpUrls(context, "gateway");
+        const { runGatewayCommand } = await import("../remoting/run-gateway");
+        return runGatewayCommand({
+          listen: opts.listen,
+          url: url ?? DEFAULT_NAMESRV_URL,
+          auth: context.global.auth,
+          timeoutMillis: context.global.timeoutMillis,
+          routeCacheIntervalMs: integerOption("cache-interval", opts.cacheInterval, 0, 3_600_000),
+          unregisterOnClose: opts.keepBrokersOnClose !== true,
+          stdout: context.io.stdout,
+          ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
+        });
+      }),
+    );
+
   cmd("dashboard", "Serve a status page of a registry in the browser, until Ctrl-C.")
     .option("--listen <host:port>", "where the page is served", "127.0.0.1:8088")
     .action((opts: { listen: string }) => run((context) => runDashboard(context, opts.listen)));

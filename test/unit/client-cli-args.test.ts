@@ -162,7 +162,7 @@ describe("global options", () => {
   });
 
   it("defaults to the local registry", () => {
-    expect(resolveGlobalOptions({}, {}).endpoints).toEqual([{ kind: "http", url: "http://127.0.0.1:9876" }]);
+    expect(resolveGlobalOptions({}, {}).endpoints).toEqual([{ kind: "http", url: "http://127.0.0.1:9877" }]);
   });
 
   it("uses --token, else NAMESRV_TOKEN, as a bearer token, and SigV4 with a profile or a region", () => {

@@ -1,0 +1,165 @@
+/**
+ * The remoting TCP server (`NettyRemotingServer` + `NettyRemotingAbstract#processRequestCommand`):
+ * frames in, a processor per request code, responses out carrying the request's opaque. Requests
+ * on one connection run concurrently and answer in whatever order they finish, as RocketMQ's
+ * executor pools do; oneway requests are processed and get no answer. A frame that cannot be
+ * decoded closes that connection only, with one log line, as `NettyDecoder` does.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { encode, FrameDecoder, isOneway, isResponse, type RemotingCommand } from "./codec";
+import type { ConnectionContext, Processor, Reply } from "./processors";
+import { replyForError } from "./processors";
+import { MQVersion, ResponseCode, RPC_TYPE_RESPONSE, SerializeType } from "./protocol";
+
+export interface RemotingConnection extends ConnectionContext {
+  readonly id: number;
+  readonly socket: Socket;
+}
+
+export interface RemotingServerOptions {
+  host?: string;
+  port: number;
+  processors: ReadonlyMap<number, Processor>;
+  /** The connection's context for processors; a plain one (no broker tracking) by default. */
+  connectionContext?: (socket: Socket, id: number) => ConnectionContext;
+  onConnectionClosed?: (connection: ConnectionContext) => void;
+  /** Header type of responses (`rocketmq.serialize.type`); JSON by default, as RocketMQ's. */
+  serializeType?: SerializeType;
+  /** `version` of responses: NamesrvStartup sets `rocketmq.remoting.version` to its own (V5_3_3). */
+  version?: number;
+  log?: (line: string) => void;
+}
+
+export interface RemotingServer {
+  readonly port: number;
+  readonly connectionCount: number;
+  close(): Promise<void>;
+}
+
+function remoteOf(socket: Socket): string {
+  return socket.remoteAddress === undefined ? "unknown" : `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+export function toResponse(request: RemotingCommand, reply: Reply, version: number): RemotingCommand {
+  const response: RemotingCommand = {
+    code: reply.code,
+    language: "JAVA",
+    version,
+    opaque: request.opaque,
+    flag: RPC_TYPE_RESPONSE,
+    extFields: reply.extFields ?? {},
+  };
+  if (reply.remark !== undefined) response.remark = reply.remark;
+  if (reply.body !== undefined && reply.body.length > 0) response.body = reply.body;
+  return response;
+}
+
+/** Answers one request: the processor of its code, or REQUEST_CODE_NOT_SUPPORTED; never throws. */
+export async function dispatch(
+  processors: ReadonlyMap<number, Processor>,
+  request: RemotingCommand,
+  connection: ConnectionContext,
+): Promise<Reply> {
+  const processor = processors.get(request.code);
+  if (processor === undefined) {
+    return {
+      code: ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+      remark: ` request type ${request.code} not supported`,
+    };
+  }
+  try {
+    return await processor(request, connection);
+  } catch (error) {
+    return replyForError(error);
+  }
+}
+
+export async function startRemotingServer(options: RemotingServerOptions): Promise<RemotingServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const serializeType = options.serializeType ?? SerializeType.JSON;
+  const version = options.version ?? MQVersion.V5_3_3;
+  const sockets = new Set<Socket>();
+  let nextId = 1;
+  // Connections closed by the gateway's own shutdown are not brokers going away.
+  let closing = false;
+
+  const plainContext = (socket: Socket): ConnectionContext => ({
+    remoteAddress: remoteOf(socket),
+    brokerRegistered() {},
+    brokerUnregistered() {},
+  });
+
+  const server: Server = createServer((socket) => {
+    const id = nextId++;
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const context = (options.connectionContext ?? plainContext)(socket, id);
+    const decoder = new FrameDecoder();
+    let open = true;
+
+    const answer = (request: RemotingCommand) => {
+      dispatch(options.processors, request, context).then(
+        (reply) => {
+          if (isOneway(request) || !open || socket.destroyed) return;
+          let frame: Buffer;
+          try {
+            frame = encode(toResponse(request, reply, version), serializeType);
+          } catch (error) {
+            frame = encode(toResponse(request, replyForError(error), version), serializeType);
+          }
+          socket.write(frame);
+        },
+        (error: unknown) =>
+          log(`remoting: request ${request.code} from ${context.remoteAddress} failed: ${String(error)}`),
+      );
+    };
+
+    socket.on("data", (chunk: Buffer) => {
+      if (!open) return;
+      let commands: RemotingCommand[];
+      try {
+        commands = decoder.push(chunk);
+      } catch (error) {
+        open = false;
+        log(
+          `remoting: decode error from ${context.remoteAddress}, closing the connection: ${(error as Error).message}`,
+        );
+        socket.destroy();
+        return;
+      }
+      // Responses to requests this server never sends are dropped, as NettyRemotingAbstract does.
+      for (const command of commands) if (!isResponse(command)) answer(command);
+    });
+    socket.on("error", () => {
+      // A reset by the peer: "close" follows, which is where the connection ends.
+    });
+    socket.on("close", () => {
+      open = false;
+      sockets.delete(socket);
+      if (!closing) options.onConnectionClosed?.(context);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      server.removeListener("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+
+  return {
+    port,
+    get connectionCount() {
+      return sockets.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
