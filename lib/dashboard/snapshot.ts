@@ -126,9 +126,9 @@ export function groupsOf(brokers: readonly BrokerLiveInfo[]): ClusterView[] {
     let group = groups.get(b.brokerName);
     if (group === undefined) {
       group = { brokerName: b.brokerName, enableActingMaster: b.enableActingMaster, members: [] };
-      if (b.zoneName !== undefined) group.zoneName = b.zoneName;
       groups.set(b.brokerName, group);
     }
+    if (group.zoneName === undefined && b.zoneName !== undefined) group.zoneName = b.zoneName;
     const member: MemberView = {
       brokerId: b.brokerId,
       role: b.brokerId === 0 ? "master" : "slave",

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../lib/client/cli";
 import { type Dashboard, startDashboard } from "../../lib/dashboard/server";
 import type { LocalRegistry } from "../../lib/local/registry";
 import { type Client, client, registration, startE2eRegistry, topicConfig } from "../support/e2e";
@@ -151,9 +152,20 @@ describe.skipIf(!haveChromium && !process.env.CI)("the status page in Chromium",
 
     // broker-a and broker-c keep heartbeating; broker-b stops and expires on the open page.
     const pollsBefore = Number(await page.locator("body").getAttribute("data-polls"));
+    // Every state the page renders for broker-b, in order (rows are re-rendered at least every second).
+    // (in the page: the test's tsconfig has no DOM types)
+    await page.evaluate(`(() => {
+      const seen = (window.brokerBStates = []);
+      new MutationObserver(() => {
+        const row = document.querySelector('[data-member="DefaultCluster/broker-b/0"]');
+        const state = row === null ? "absent" : row.getAttribute("data-state");
+        if (seen.at(-1) !== state) seen.push(state);
+      }).observe(document.getElementById("brokers"), { childList: true });
+    })()`);
     beating.delete(brokerB);
-    await expect.poll(() => leaving.getAttribute("data-state"), { timeout: 20_000 }).toBe("expiring");
     await expect.poll(() => leaving.getAttribute("data-state"), { timeout: 20_000 }).toBe("expired");
+    const states = await page.evaluate<string[]>("window.brokerBStates");
+    expect(states.slice(-2)).toEqual(["expiring", "expired"]);
     expect(await leaving.locator(".left").textContent()).toMatch(/^expired \d+ s ago$/);
     expect(await master.getAttribute("data-state")).toBe("live");
     expect(await page.locator("#cluster-count").textContent()).toBe(
@@ -173,7 +185,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("the status page in Chromium",
       await page.screenshot({ path: screenshot, fullPage: true });
     }
   });
+});
 
+describe("the status page's server and command", () => {
   it("answers only loopback host names, and only GET", async () => {
     const snapshot = await fetch(new URL("api/snapshot", dashboard.url));
     expect(snapshot.status).toBe(200);
@@ -194,5 +208,34 @@ describe.skipIf(!haveChromium && !process.env.CI)("the status page in Chromium",
     expect(rebound).toBe(403);
     expect((await fetch(dashboard.url, { method: "POST" })).status).toBe(405);
     expect((await fetch(new URL("nothing", dashboard.url))).status).toBe(404);
+  });
+
+  it("`namesrv dashboard` serves the page until Ctrl-C, then exits 0", async () => {
+    const stop = new AbortController();
+    const out: string[] = [];
+    const io = {
+      env: { NAMESRV_TOKEN: TOKEN },
+      stdout: (text: string) => out.push(text),
+      stderr: (text: string) => out.push(text),
+      signal: stop.signal,
+    };
+    const exit = runCli(["dashboard", "--url", registry.url, "--listen", "127.0.0.1:0"], io);
+    await expect.poll(() => out.join("")).toMatch(/at http:\/\/127\.0\.0\.1:\d+\//);
+    const pageUrl = /at (http:\/\/\S+\/)/.exec(out.join(""))?.[1] ?? "";
+    const snapshot = (await (await fetch(new URL("api/snapshot", pageUrl))).json()) as {
+      clusters: Array<{ clusterName: string }>;
+      errors: unknown[];
+    };
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.clusters.map((c) => c.clusterName)).toEqual(["ClusterB", "DefaultCluster"]);
+    stop.abort();
+    expect(await exit).toBe(0);
+    expect(out.join("")).toContain("Status page stopped");
+    await expect(fetch(pageUrl)).rejects.toThrow();
+
+    const usage: string[] = [];
+    const bad = await runCli(["dashboard", "--listen", "8088"], { ...io, stderr: (t) => usage.push(t) });
+    expect(bad).toBe(2);
+    expect(usage.join("")).toContain("--listen must be host:port");
   });
 });
