@@ -6,7 +6,7 @@
 //   `moduleResolution: node16/nodenext` consumers resolve them as well as bundler ones.
 // Runtime dependencies (package.json "dependencies") stay external: npm installs them.
 import { execFileSync } from "node:child_process";
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -31,6 +31,8 @@ await build({
   outdir: dist,
 });
 chmodSync(join(dist, "bin/namesrv.js"), 0o755);
+// The status page's static files, next to the bundle that reads them (`new URL("./static/…", import.meta.url)`).
+cpSync(join(root, "lib/dashboard/static"), join(dist, "bin/static"), { recursive: true });
 
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
   cwd: root,

@@ -856,8 +856,12 @@ function buildProgram(io: CliIo, run: (action: (context: Context) => Promise<num
       }),
     );
 
-  cmd("dashboard", "Serve a status page of a registry in the browser, until Ctrl-C.")
-    .option("--listen <host:port>", "where the page is served", "127.0.0.1:8088")
+  cmd(
+    "dashboard",
+    "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) of the first --url, until Ctrl-C.",
+  )
+    .option("--listen <host:port>", "where to serve the page", "127.0.0.1:8088")
+    .addHelpText("after", "\nAn execute-api URL is signed with SigV4 (AWS credential chain).")
     .action((opts: { listen: string }) => run((context) => runDashboard(context, opts.listen)));
 
   return program;
@@ -1191,13 +1195,24 @@ async function runWatch(
 }
 
 async function runDashboard(context: Context, listen: string): Promise<number> {
-  const urls = httpUrls(context, "dashboard");
-  const { startDashboardCommand } = await import("./cli-dashboard");
-  return startDashboardCommand({
-    apiUrl: urls[0] ?? DEFAULT_NAMESRV_URL,
+  const { io, global } = context;
+  const [apiUrl = DEFAULT_NAMESRV_URL] = httpUrls(context, "dashboard");
+  const { parseListen, startDashboard } = await import("../dashboard/server");
+  try {
+    parseListen(listen);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const dashboard = await startDashboard({
+    apiUrl,
     listen,
-    auth: context.global.auth,
-    io: context.io,
-    wait: () => waitForAbort(context.io.signal),
+    timeoutMillis: global.timeoutMillis,
+    env: io.env,
+    ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
   });
+  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
+  await waitForAbort(io.signal);
+  await dashboard.close();
+  io.stdout("Status page stopped\n");
+  return EXIT_OK;
 }

@@ -5,7 +5,7 @@
  * broker with BrokerAgent and selects a queue with RouteClient), and its type declarations checked
  * by the TypeScript compiler the way a `nodenext` project resolves them.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +81,31 @@ describe("the packed package", () => {
 
     const clusters = await run(bin, ["clusterList", "--json", "--url", registry.url], { cwd: consumer });
     expect(JSON.parse(clusters.stdout)).toHaveProperty("clusterAddrTable");
+  });
+
+  it("serves the status page from the installed bin, and exits 0 with a stop line on Ctrl-C", async () => {
+    const child = spawn(
+      join(consumer, "node_modules/.bin/namesrv"),
+      ["dashboard", "--url", registry.url, "--listen", "127.0.0.1:0"],
+      {
+        cwd: consumer,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await expect.poll(() => output, { timeout: 20_000 }).toMatch(/at http:\/\/127\.0\.0\.1:\d+\//);
+    const pageUrl = /at (http:\/\/\S+\/)/.exec(output)?.[1] ?? "";
+    const page = await fetch(pageUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
+    child.kill("SIGINT");
+
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/Status page stopped\n$/);
   });
 
   it("exports ./client: a program registers a broker and routes a message through it", async () => {
