@@ -138,7 +138,9 @@ async function main(): Promise<void> {
         : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}`,
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
-      ...(json ? [] : ["  one line per request below (time, request, status, duration, broker/topic); Ctrl-C stops"]),
+      ...(json
+        ? []
+        : ["  one line per request below (time, request, status, duration, broker/topic); Ctrl-C stops"]),
     ].join("\n"),
   );
 

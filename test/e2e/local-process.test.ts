@@ -42,7 +42,9 @@ describe("the local runner as a process", () => {
       expect(registry.output()).toMatch(
         /^Starting DynamoDB Local \(Java\) on http:\/\/127\.0\.0\.1:\d+, in memory…\n/,
       );
-      expect(registry.output()).toMatch(/DynamoDB Local ready after \d+\.\d s\n[^]*NameServer listening on/);
+      expect(registry.output()).toMatch(
+        /DynamoDB Local ready after \d+\.\d s\n[\s\S]*NameServer listening on/,
+      );
 
       const api = client(registry.url);
       expect((await api.get("/health")).status).toBe(200);
