@@ -61,6 +61,14 @@ export const PRICES = {
     gp3PerGbMonth: 0.08,
     volumeGb: 20,
   },
+
+  /** A host that runs only `namesrv gateway` (a small Node process: well under 1 GiB). */
+  gatewayHost: {
+    instanceType: "t4g.small",
+    description: "2 vCPU (Graviton2, burstable), 2 GiB",
+    onDemandPerHour: 0.0168,
+    volumeGb: 8,
+  },
 } as const;
 
 export type Prices = typeof PRICES;

@@ -285,9 +285,13 @@ async function defaultCredentials(profile: string | undefined): Promise<SigV4Cre
 function buildUrl(baseUrl: string, path: string, query: TransportRequest["query"]): URL {
   const base = new URL(baseUrl);
   const url = new URL(`${base.pathname.replace(/\/+$/, "")}${path}`, base);
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined) url.searchParams.set(key, value);
-  }
+  // encodeURIComponent rather than URLSearchParams: a space goes as %20, never `+`, which API Gateway
+  // and the local server could read differently; `%RETRY%` goes as `%25RETRY%25`, decoded once.
+  const pairs = Object.entries(query ?? {}).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
+  if (pairs.length > 0)
+    url.search = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
   return url;
 }
 

@@ -101,6 +101,18 @@ export const MAX_FILTER_SERVERS = 64;
  */
 export const MAX_TOPICS_PER_REGISTRATION = 20_000;
 
+/**
+ * RocketMQ's TopicQueueMappingInfo (topic, scope, totalQueues, bname, epoch, dirty, currIdMap): the
+ * registry only stores and serves it, so beyond being a small JSON object it is taken as sent.
+ */
+export const MAX_MAPPING_INFO_LENGTH = 16 * 1024;
+export const topicQueueMappingInfoSchema = z
+  .record(z.string(), z.unknown())
+  .refine((info) => JSON.stringify(info).length <= MAX_MAPPING_INFO_LENGTH, {
+    message: `must be at most ${MAX_MAPPING_INFO_LENGTH} characters of JSON`,
+  });
+export type TopicQueueMappingInfo = z.infer<typeof topicQueueMappingInfoSchema>;
+
 export const registerBrokerSchema = z.object({
   clusterName: nameSchema,
   brokerName: nameSchema,
@@ -150,6 +162,16 @@ export const registerBrokerSchema = z.object({
     .array(addressSchema)
     .max(MAX_FILTER_SERVERS, `must list at most ${MAX_FILTER_SERVERS} filter servers`)
     .optional(),
+  /**
+   * Static topics (RocketMQ's TopicConfigAndMappingSerializeWrapper): topic → TopicQueueMappingInfo,
+   * kept as the broker sent it and served as the route's topicQueueMappingByBroker.
+   */
+  topicQueueMappingInfoMap: z
+    .record(topicNameSchema, topicQueueMappingInfoSchema)
+    .refine((map) => Object.keys(map).length <= MAX_TOPICS_PER_REGISTRATION, {
+      message: `must list at most ${MAX_TOPICS_PER_REGISTRATION} topics`,
+    })
+    .optional(),
 });
 export type RegisterBrokerRequest = z.infer<typeof registerBrokerSchema>;
 /** A registration body as a broker sends it (before defaults are applied). */
@@ -177,6 +199,32 @@ export const kvPutSchema = z.object({
     .refine(...wellFormed),
 });
 
+/** POST /routes: at most this many distinct topics per call (API.md "Version 2 additions"). */
+export const MAX_ROUTES_PER_REQUEST = 1000;
+export const getRoutesSchema = z.object({
+  topics: z
+    .array(topicNameSchema, "must be an array of topic names")
+    .min(1, "must name at least one topic")
+    .max(MAX_ROUTES_PER_REQUEST, `must name at most ${MAX_ROUTES_PER_REQUEST} topics`)
+    .superRefine((topics, ctx) => {
+      const seen = new Set<string>();
+      for (const [index, topic] of topics.entries()) {
+        if (seen.has(topic))
+          ctx.addIssue({ code: "custom", path: [index], message: `duplicate topic ${topic}` });
+        seen.add(topic);
+      }
+    }),
+  zone: nameSchema.optional(),
+  /** ETags the client holds, by topic: a topic whose route still has that ETag is only `unchanged`. */
+  known: z
+    .record(topicNameSchema, z.string("must map topic names to ETag strings").max(256))
+    .refine((known) => Object.keys(known).length <= MAX_ROUTES_PER_REQUEST, {
+      message: `must hold at most ${MAX_ROUTES_PER_REQUEST} ETags`,
+    })
+    .optional(),
+});
+export type GetRoutesRequest = z.infer<typeof getRoutesSchema>;
+
 /** RocketMQ's QueueData as it appears in a route. */
 export interface QueueData {
   brokerName: string;
@@ -200,6 +248,8 @@ export interface TopicRouteData {
   brokerDatas: BrokerData[];
   filterServerTable: Record<string, string[]>;
   orderTopicConf?: string;
+  /** Static topics: brokerName → TopicQueueMappingInfo, for groups that registered one. */
+  topicQueueMappingByBroker?: Record<string, TopicQueueMappingInfo>;
 }
 
 export interface ClusterInfo {
@@ -211,6 +261,8 @@ export interface RegisterBrokerResult {
   masterAddr?: string;
   haServerAddr?: string;
   topicConfigApplied: boolean;
+  /** For a master: KV namespace ORDER_TOPIC_CONFIG (RocketMQ's REGISTER_BROKER response body). */
+  orderTopicConfig?: { table: Record<string, string> };
 }
 
 /** One live instance as GET /brokers answers it (RocketMQ's BrokerLiveInfo with its group's names). */
@@ -280,4 +332,6 @@ export interface BrokerGroup {
 export interface StoredQueueData extends QueueData {
   topic: string;
   epoch: string;
+  /** Static topic: the TopicQueueMappingInfo the group's broker registered for this topic. */
+  mapping?: TopicQueueMappingInfo;
 }

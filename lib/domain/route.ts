@@ -2,7 +2,7 @@
  * Route assembly (RocketMQ's pickupTopicRouteData, plus the zone filter of ZoneRouteRPCHook) and
  * cluster info, over live instances only.
  */
-import { isDead, liveBrokerAddrs, liveMembers } from "./liveness";
+import { isDead, isLive, liveBrokerAddrs, liveMembers } from "./liveness";
 import {
   type BrokerData,
   type BrokerGroup,
@@ -11,8 +11,10 @@ import {
   MASTER_ID,
   type QueueData,
   type StoredQueueData,
+  type TopicQueueMappingInfo,
   type TopicRouteData,
 } from "./model";
+import { isWriteable, withoutWrite } from "./perm";
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -45,6 +47,24 @@ export interface RouteInput {
   /** Liveness clock (see livenessClock). */
   at: number;
   zone?: string;
+  /** The topic: RocketMQ never rewrites the route of its SYNC_BROKER_MEMBER topics. */
+  topic?: string;
+  /** NamesrvConfig.supportActingMaster: list the acting master of a masterless group as id 0. */
+  supportActingMaster?: boolean;
+}
+
+/** RocketMQ's TopicValidator.SYNC_BROKER_MEMBER_GROUP_PREFIX. */
+export const SYNC_BROKER_MEMBER_GROUP_PREFIX = "rmq_sys_SYNC_BROKER_MEMBER_";
+
+/**
+ * An acting-master group whose master is registered but dead (by its heartbeat time), or whose WRITE
+ * clearing is still under way: its queue data must not look writable, whenever the sweeper ran.
+ */
+function writeWithheld(group: BrokerGroup, at: number): boolean {
+  if (!group.enableActingMaster) return false;
+  const master = group.members[String(MASTER_ID)];
+  if (master !== undefined) return !isLive(master, at);
+  return group.writeClearPending === true;
 }
 
 /** The topic's route, or undefined when no live group serves it (TOPIC_NOT_EXIST). */
@@ -52,6 +72,7 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
   const queueDatas: QueueData[] = [];
   const brokerDatas: BrokerData[] = [];
   const filterServerTable: Record<string, string[]> = {};
+  const mappings: Record<string, TopicQueueMappingInfo> = {};
   const sorted = [...input.queueDatas].sort((a, b) => byName(a.brokerName, b.brokerName));
   for (const qd of sorted) {
     const group = servingGroup(qd, input.groups, input.at);
@@ -60,9 +81,10 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
       brokerName: qd.brokerName,
       readQueueNums: qd.readQueueNums,
       writeQueueNums: qd.writeQueueNums,
-      perm: qd.perm,
+      perm: writeWithheld(group, input.at) ? withoutWrite(qd.perm) : qd.perm,
       topicSysFlag: qd.topicSysFlag,
     });
+    if (qd.mapping !== undefined) mappings[qd.brokerName] = qd.mapping;
     brokerDatas.push(brokerDataOf(group, input.at));
     for (const member of liveMembers(group, input.at)) {
       if (member.filterServerList.length > 0)
@@ -71,9 +93,33 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
   }
   if (queueDatas.length === 0) return undefined;
 
-  const route: TopicRouteData = { queueDatas, brokerDatas, filterServerTable };
+  let route: TopicRouteData = { queueDatas, brokerDatas, filterServerTable };
   if (input.orderTopicConf !== undefined) route.orderTopicConf = input.orderTopicConf;
+  if (Object.keys(mappings).length > 0) route.topicQueueMappingByBroker = mappings;
+  if (input.supportActingMaster === true && !input.topic?.startsWith(SYNC_BROKER_MEMBER_GROUP_PREFIX)) {
+    route = withActingMasters(route);
+  }
   return input.zone === undefined ? route : filterByZone(route, input.zone);
+}
+
+/**
+ * RocketMQ's pickupTopicRouteData with supportActingMaster: in a masterless acting-master group whose
+ * queue data is not writable, the live slave with the lowest id is listed as id 0, so that clients
+ * that look for a master (to read from it) find one.
+ */
+export function withActingMasters(route: TopicRouteData): TopicRouteData {
+  const perms = new Map(route.queueDatas.map((qd) => [qd.brokerName, qd.perm]));
+  const brokerDatas = route.brokerDatas.map((bd) => {
+    const ids = Object.keys(bd.brokerAddrs).map(Number);
+    if (ids.length === 0 || ids.includes(MASTER_ID) || !bd.enableActingMaster) return bd;
+    const perm = perms.get(bd.brokerName);
+    if (perm === undefined || isWriteable(perm)) return bd;
+    const lowest = String(Math.min(...ids));
+    const { [lowest]: actingMaster, ...others } = bd.brokerAddrs;
+    if (actingMaster === undefined) return bd;
+    return { ...bd, brokerAddrs: { [String(MASTER_ID)]: actingMaster, ...others } };
+  });
+  return { ...route, brokerDatas };
 }
 
 /**
@@ -83,7 +129,9 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
 export function filterByZone(route: TopicRouteData, zone: string): TopicRouteData {
   const removed = new Set<string>();
   const brokerDatas = route.brokerDatas.filter((bd) => {
-    const keep = bd.brokerAddrs[String(MASTER_ID)] === undefined || bd.zoneName === zone;
+    // ZoneRouteRPCHook compares zone names ignoring case.
+    const keep =
+      bd.brokerAddrs[String(MASTER_ID)] === undefined || bd.zoneName?.toLowerCase() === zone.toLowerCase();
     if (!keep) removed.add(bd.brokerName);
     return keep;
   });

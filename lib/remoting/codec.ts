@@ -52,9 +52,23 @@ export const MAX_LENGTH_FIELD = FRAME_MAX_LENGTH - LENGTH_FIELD;
 const MAX_HEADER_LENGTH = 0xffffff;
 
 /** The whole frame (length field included) for a command, with a JSON or ROCKETMQ header. */
-export function encode(command: RemotingCommand, serializeType: SerializeType = SerializeType.JSON): Buffer {
+export interface EncodeOptions {
+  /**
+   * Write `"extFields":{}` even when there are none, as Java does for a command with a custom header
+   * (a response header class whose fields are all null). The binary header has no such difference.
+   */
+  writeEmptyExtFields?: boolean;
+}
+
+export function encode(
+  command: RemotingCommand,
+  serializeType: SerializeType = SerializeType.JSON,
+  options: EncodeOptions = {},
+): Buffer {
   const header =
-    serializeType === SerializeType.ROCKETMQ ? encodeBinaryHeader(command) : encodeJsonHeader(command);
+    serializeType === SerializeType.ROCKETMQ
+      ? encodeBinaryHeader(command)
+      : encodeJsonHeader(command, options.writeEmptyExtFields === true);
   if (header.length > MAX_HEADER_LENGTH) throw new FrameError(`header of ${header.length} bytes is too long`);
   const bodyLength = command.body?.length ?? 0;
   const length = 4 + header.length + bodyLength;
@@ -68,10 +82,10 @@ export function encode(command: RemotingCommand, serializeType: SerializeType = 
 }
 
 /** fastjson's bean layout: fields sorted by name, nulls left out. */
-function encodeJsonHeader(command: RemotingCommand): Buffer {
+function encodeJsonHeader(command: RemotingCommand, writeEmptyExtFields: boolean): Buffer {
   const extFields = Object.keys(command.extFields).sort();
   const header: Record<string, unknown> = { code: command.code };
-  if (extFields.length > 0) {
+  if (extFields.length > 0 || writeEmptyExtFields) {
     const sorted: Record<string, string> = {};
     for (const key of extFields) sorted[key] = String(command.extFields[key]);
     header.extFields = sorted;

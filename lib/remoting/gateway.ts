@@ -30,6 +30,10 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /** See RemotingServerOptions. */
+  maxInFlight?: number;
+  maxQueued?: number;
+  idleTimeoutMs?: number;
   log?: (line: string) => void;
   now?: () => number;
   /** Called once per answered request (`npm start`'s request lines): code, response code, duration. */
@@ -141,6 +145,9 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     onConnectionClosed,
     log,
     ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+    ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   });
 
   const timer =

@@ -199,6 +199,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       return {
         code: ResponseCode.QUERY_NOT_FOUND,
         remark: `No config item, Namespace: ${namespace} Key: ${key}`,
+        extFields: {},
       };
     }
   });
@@ -434,6 +435,9 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       requiredString(ext, "brokerName"),
     );
     return ok({
+      // DefaultRequestProcessor#getBrokerMemberGroup sets the code but never the remark, so the
+      // answer keeps createResponseCommand's placeholder (seen on the wire from RocketMQ 5.3.3).
+      remark: "not set any response code",
       body: json(
         stringifyFastjson({
           brokerMemberGroup: { ...group, brokerAddrs: intKeyed({ ...group.brokerAddrs }) },

@@ -4,7 +4,7 @@
  * AWS credential chain (SigV4) or a bearer token, through the same typed client as everything else.
  */
 import { NameServerClient } from "../client/name-server-client";
-import { type Auth, Transport } from "../client/transport";
+import { type Auth, regionFromUrl, Transport } from "../client/transport";
 import { DEFAULT_ROUTE_CACHE_INTERVAL_MS, type RemotingGateway, startRemotingGateway } from "./gateway";
 import { registryApiOf } from "./registry-api";
 import { parseAddress } from "./remoting-client";
@@ -24,7 +24,7 @@ export interface GatewayCommandOptions {
 export async function runGateway(options: GatewayCommandOptions): Promise<RemotingGateway> {
   const { host, port } = parseListen(options.listen);
   const timeoutMillis = options.timeoutMillis ?? 5000;
-  const transport = new Transport({ auth: options.auth, timeoutMillis });
+  const transport = new Transport({ auth: defaultAuth(options.auth, options.url), timeoutMillis });
   const client = new NameServerClient(options.url.replace(/\/+$/, ""), transport);
   const gateway = await startRemotingGateway({
     host,
@@ -36,6 +36,15 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Remoti
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   return gateway;
+}
+
+/**
+ * In front of API Gateway (an execute-api URL) the gateway signs with the machine's AWS credentials
+ * (the default chain: environment, profile, ECS task role, EC2 instance role) unless told otherwise.
+ */
+export function defaultAuth(auth: Auth, url: string): Auth {
+  if (auth.kind !== "none") return auth;
+  return regionFromUrl(url) === undefined ? auth : { kind: "sigv4" };
 }
 
 /** `HOST:PORT`, or `:PORT` / `PORT` for 127.0.0.1; port 0 picks a free one. */

@@ -27,7 +27,42 @@ export interface RemotingServerOptions {
   serializeType?: SerializeType;
   /** `version` of responses: NamesrvStartup sets `rocketmq.remoting.version` to its own (V5_3_3). */
   version?: number;
+  /**
+   * Requests processed at once over all connections (RocketMQ's executor threads), and how many more
+   * may wait (its queue): beyond both, SYSTEM_BUSY `[OVERLOAD]…`, as a rejected execution in RocketMQ.
+   */
+  maxInFlight?: number;
+  maxQueued?: number;
+  /** A connection with no traffic for this long is closed (`serverChannelMaxIdleTimeSeconds`, 120 s). */
+  idleTimeoutMs?: number;
   log?: (line: string) => void;
+}
+
+export const OVERLOAD_REMARK = "[OVERLOAD]system busy, start flow control for a while";
+
+/** A counting semaphore with a bounded queue: `acquire` is false when both are full. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(
+    private readonly max: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  acquire(): Promise<void> | false {
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve();
+    }
+    if (this.waiting.length >= this.maxQueued) return false;
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.active--;
+  }
 }
 
 export interface RemotingServer {
@@ -79,6 +114,8 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
   const serializeType = options.serializeType ?? SerializeType.JSON;
   const version = options.version ?? MQVersion.V5_3_3;
   const sockets = new Set<Socket>();
+  const limiter = new Limiter(options.maxInFlight ?? 512, options.maxQueued ?? 10_000);
+  const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   let nextId = 1;
   // Connections closed by the gateway's own shutdown are not brokers going away.
   let closing = false;
@@ -93,17 +130,38 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     const id = nextId++;
     sockets.add(socket);
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    if (idleTimeoutMs > 0) {
+      socket.setTimeout(idleTimeoutMs, () => {
+        log(`remoting: connection from ${remoteOf(socket)} idle for ${idleTimeoutMs} ms, closing it`);
+        socket.destroy();
+      });
+    }
     const context = (options.connectionContext ?? plainContext)(socket, id);
     const decoder = new FrameDecoder();
     let open = true;
 
+    const run = async (request: RemotingCommand): Promise<Reply> => {
+      const slot = limiter.acquire();
+      if (slot === false) return { code: ResponseCode.SYSTEM_BUSY, remark: OVERLOAD_REMARK };
+      await slot;
+      try {
+        return await dispatch(options.processors, request, context);
+      } finally {
+        limiter.release();
+      }
+    };
+
     const answer = (request: RemotingCommand) => {
-      dispatch(options.processors, request, context).then(
+      run(request).then(
         (reply) => {
           if (isOneway(request) || !open || socket.destroyed) return;
           let frame: Buffer;
           try {
-            frame = encode(toResponse(request, reply, version), serializeType);
+            // A reply that names extFields (even none) is one with a response header class.
+            frame = encode(toResponse(request, reply, version), serializeType, {
+              writeEmptyExtFields: reply.extFields !== undefined,
+            });
           } catch (error) {
             frame = encode(toResponse(request, replyForError(error), version), serializeType);
           }

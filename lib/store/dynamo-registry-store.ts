@@ -42,7 +42,14 @@ import {
 } from "../domain/model";
 import { INVALIDATED_DIGEST } from "../domain/registration";
 import type { MemberRemoval } from "../domain/removal";
-import type { MemberWrite, RegistryStore, TopicItems, TouchExpectation, TouchResult } from "./registry-store";
+import type {
+  GroupSettings,
+  MemberWrite,
+  RegistryStore,
+  TopicItems,
+  TouchExpectation,
+  TouchResult,
+} from "./registry-store";
 import { tableDefinition } from "./table-definition";
 
 /** Called after every DynamoDB request with what it consumed (benchmarks and capacity tests). */
@@ -102,6 +109,8 @@ const queueDataItemSchema = z.object({
   writeQueueNums: z.number(),
   perm: z.number(),
   topicSysFlag: z.number(),
+  /** Static topic: TopicQueueMappingInfo as JSON text (kept exactly as the broker sent it). */
+  mapping: z.string().optional(),
 });
 
 const sweeperItemSchema = z.object({
@@ -176,7 +185,11 @@ function decodeSweeper(item: Record<string, unknown> | undefined): SweeperState 
   return state;
 }
 
-const decodeQueueData = (item: Record<string, unknown>): StoredQueueData => queueDataItemSchema.parse(item);
+function decodeQueueData(item: Record<string, unknown>): StoredQueueData {
+  const { mapping, ...qd } = queueDataItemSchema.parse(item);
+  return mapping === undefined ? qd : { ...qd, mapping: mappingInfoSchema.parse(JSON.parse(mapping)) };
+}
+const mappingInfoSchema = z.record(z.string(), z.unknown());
 
 function queueDataItem(qd: StoredQueueData): Record<string, unknown> {
   return {
@@ -191,6 +204,7 @@ function queueDataItem(qd: StoredQueueData): Record<string, unknown> {
     writeQueueNums: qd.writeQueueNums,
     perm: qd.perm,
     topicSysFlag: qd.topicSysFlag,
+    ...(qd.mapping !== undefined ? { mapping: JSON.stringify(qd.mapping) } : {}),
   };
 }
 
@@ -388,15 +402,22 @@ export class DynamoRegistryStore implements RegistryStore {
     brokerAddr: string,
     expectation: TouchExpectation,
     now: number,
+    settings: GroupSettings,
   ): Promise<TouchResult> {
     const steady = "digest" in expectation;
+    // The group's settings ride along: same item, same write, same capacity (RocketMQ overwrites them
+    // with every registration, so two members that disagree never leave a stale one in place).
+    const update = [
+      "SET members.#id.hb = :now, expiresAt = :exp, clusterName = :cluster, enableActingMaster = :eam",
+      settings.zoneName !== undefined ? ", zoneName = :zone" : " REMOVE zoneName",
+    ].join("");
     try {
       const out = await this.send<{ Attributes?: Record<string, unknown> }>(
         steady ? "SteadyHeartbeat" : "LightHeartbeat",
         new UpdateCommand({
           TableName: this.tableName,
           Key: groupKey(brokerName),
-          UpdateExpression: "SET members.#id.hb = :now, expiresAt = :exp",
+          UpdateExpression: update,
           ConditionExpression: steady
             ? "members.#id.a = :addr AND members.#id.dg = :dg AND members.#id.tv = topologyVersion"
             : "members.#id.a = :addr AND members.#id.dv = :dv",
@@ -405,6 +426,9 @@ export class DynamoRegistryStore implements RegistryStore {
             ":now": now,
             ":addr": brokerAddr,
             ":exp": Math.ceil(now / 1000) + GRACE_SECONDS,
+            ":cluster": settings.clusterName,
+            ":eam": settings.enableActingMaster,
+            ...(settings.zoneName !== undefined ? { ":zone": settings.zoneName } : {}),
             ...("digest" in expectation
               ? { ":dg": expectation.digest }
               : {
@@ -462,6 +486,7 @@ export class DynamoRegistryStore implements RegistryStore {
       const names: Record<string, string> = { "#id": String(write.member.brokerId) };
       const sets = [
         "members.#id = :member",
+        "clusterName = :cluster",
         "enableActingMaster = :eam",
         "topologyVersion = :tv",
         "expiresAt = :exp",
@@ -469,6 +494,7 @@ export class DynamoRegistryStore implements RegistryStore {
       const removes: string[] = [];
       const values: Record<string, unknown> = {
         ":member": member,
+        ":cluster": write.clusterName,
         ":eam": write.enableActingMaster,
         ":tv": write.topologyVersion,
         ":exp": exp,

@@ -14,6 +14,13 @@ export type TouchExpectation =
   /** Light heartbeat: the member holds exactly this dataVersion. */
   | { dataVersion: DataVersion };
 
+/** A group's settings that every registration overwrites, also a steady or light heartbeat. */
+export interface GroupSettings {
+  clusterName: string;
+  zoneName?: string;
+  enableActingMaster: boolean;
+}
+
 export type TouchResult =
   | { ok: true; group: BrokerGroup }
   /** The expectation did not hold; `group` is the item as it was (undefined when there is none). */
@@ -58,6 +65,7 @@ export interface RegistryStore {
     brokerAddr: string,
     expectation: TouchExpectation,
     now: number,
+    settings: GroupSettings,
   ): Promise<TouchResult>;
   /** Writes a member (and the group's settings) conditionally; false when the group changed meanwhile. */
   writeMember(write: MemberWrite): Promise<boolean>;

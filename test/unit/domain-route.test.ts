@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { livenessClock } from "../../lib/domain/liveness";
 import type { TopicRouteData } from "../../lib/domain/model";
-import { assembleClusterInfo, assembleRoute, brokerLiveTable, filterByZone } from "../../lib/domain/route";
+import {
+  assembleClusterInfo,
+  assembleRoute,
+  brokerLiveTable,
+  filterByZone,
+  withActingMasters,
+} from "../../lib/domain/route";
 import { group, member, queueData, T0 } from "../support/domain-factories";
 
 const master = member({ filterServerList: ["10.0.0.1:30000"] });
@@ -108,6 +114,13 @@ describe("filterByZone (ZoneRouteRPCHook)", () => {
     expect(filtered.queueDatas.map((q) => q.brokerName)).toEqual(["broker-a", "broker-c"]);
     expect(filtered.filterServerTable).toEqual({ "a:1": ["a:2"] });
   });
+
+  it("compares zone names ignoring case (ZoneRouteRPCHook)", () => {
+    expect(filterByZone(route, "AZ-1").brokerDatas.map((b) => b.brokerName)).toEqual([
+      "broker-a",
+      "broker-c",
+    ]);
+  });
 });
 
 describe("assembleClusterInfo (GET_BROKER_CLUSTER_INFO)", () => {
@@ -174,5 +187,73 @@ describe("brokerLiveTable (GET /brokers)", () => {
       [2, true],
     ]);
     expect(brokerLiveTable(groups, T0 + 120_001, T0 + 120_001)).toEqual([]);
+  });
+});
+
+describe("acting-master groups in a route", () => {
+  const acting = { enableActingMaster: true };
+  const deadMaster = member({ lastUpdateTimestamp: T0 - 200_000 });
+
+  it("never shows the queue data of a group whose master is dead as writable, swept or not", () => {
+    const groups = new Map([["broker-a", group([deadMaster, slave], acting)]]);
+    const route = assembleRoute({ queueDatas: [queueData({ perm: 6 })], groups, at: T0 });
+    expect(route?.queueDatas[0]?.perm).toBe(4);
+    expect(route?.brokerDatas[0]?.brokerAddrs).toEqual({ "1": "10.0.0.2:10911" });
+  });
+
+  it("keeps WRITE for a plain group whose master is dead (RocketMQ clears it only in acting-master mode)", () => {
+    const groups = new Map([["broker-a", group([deadMaster, slave])]]);
+    expect(assembleRoute({ queueDatas: [queueData()], groups, at: T0 })?.queueDatas[0]?.perm).toBe(6);
+  });
+
+  it("withholds WRITE while the clearing after a master's removal is under way", () => {
+    const groups = new Map([["broker-a", group([slave], { ...acting, writeClearPending: true })]]);
+    expect(assembleRoute({ queueDatas: [queueData()], groups, at: T0 })?.queueDatas[0]?.perm).toBe(4);
+  });
+
+  it("supportActingMaster lists the lowest-id live slave of a masterless group as id 0", () => {
+    const third = member({ brokerId: 3, brokerAddr: "10.0.0.4:10911", topicAuthority: false });
+    const groups = new Map([["broker-a", group([deadMaster, slave, third], acting)]]);
+    const input = { queueDatas: [queueData({ perm: 4 })], groups, at: T0 };
+    expect(assembleRoute({ ...input, supportActingMaster: true })?.brokerDatas[0]?.brokerAddrs).toEqual({
+      "0": "10.0.0.2:10911",
+      "3": "10.0.0.4:10911",
+    });
+    expect(assembleRoute(input)?.brokerDatas[0]?.brokerAddrs).toEqual({
+      "1": "10.0.0.2:10911",
+      "3": "10.0.0.4:10911",
+    });
+    expect(
+      assembleRoute({ ...input, supportActingMaster: true, topic: "rmq_sys_SYNC_BROKER_MEMBER_broker-a" })
+        ?.brokerDatas[0]?.brokerAddrs,
+    ).toEqual({ "1": "10.0.0.2:10911", "3": "10.0.0.4:10911" });
+  });
+
+  it("supportActingMaster leaves plain groups and writable queue data alone", () => {
+    const route: TopicRouteData = {
+      queueDatas: [
+        { brokerName: "a", readQueueNums: 1, writeQueueNums: 1, perm: 4, topicSysFlag: 0 },
+        { brokerName: "b", readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 },
+      ],
+      brokerDatas: [
+        { cluster: "C", brokerName: "a", brokerAddrs: { "1": "a:1" }, enableActingMaster: false },
+        { cluster: "C", brokerName: "b", brokerAddrs: { "1": "b:1" }, enableActingMaster: true },
+      ],
+      filterServerTable: {},
+    };
+    expect(withActingMasters(route).brokerDatas.map((b) => b.brokerAddrs)).toEqual([
+      { "1": "a:1" },
+      { "1": "b:1" },
+    ]);
+  });
+
+  it("serves each group's TopicQueueMappingInfo as topicQueueMappingByBroker", () => {
+    const info = { topic: "TopicA", bname: "broker-a", totalQueues: 8 };
+    const groups = new Map([["broker-a", group([master])]]);
+    const route = assembleRoute({ queueDatas: [queueData({ mapping: info })], groups, at: T0 });
+    expect(route?.topicQueueMappingByBroker).toEqual({ "broker-a": info });
+    expect(assembleRoute({ queueDatas: [queueData()], groups, at: T0 })).not.toHaveProperty(
+      "topicQueueMappingByBroker",
+    );
   });
 });

@@ -130,3 +130,17 @@ describe("RemotingClient", () => {
     expect(() => parseAddress("h:0")).toThrow();
   });
 });
+
+describe("namesrv gateway options", () => {
+  it("signs with the default AWS chain in front of an execute-api URL, else as told", async () => {
+    const { defaultAuth, parseListen } = await import("../../lib/remoting/run-gateway");
+    const api = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod";
+    expect(defaultAuth({ kind: "none" }, api)).toEqual({ kind: "sigv4" });
+    expect(defaultAuth({ kind: "none" }, "http://127.0.0.1:9877")).toEqual({ kind: "none" });
+    expect(defaultAuth({ kind: "bearer", token: "t" }, api)).toEqual({ kind: "bearer", token: "t" });
+    expect(parseListen("0.0.0.0:9876")).toEqual({ host: "0.0.0.0", port: 9876 });
+    expect(parseListen(":9876")).toEqual({ host: "127.0.0.1", port: 9876 });
+    expect(parseListen("127.0.0.1:0")).toEqual({ host: "127.0.0.1", port: 0 });
+    expect(() => parseListen("nope")).toThrow();
+  });
+});

@@ -18,14 +18,24 @@ afterEach(async () => {
   gateway = undefined;
 });
 
-async function start(api = fakeRegistryApi(), options: { unregisterOnClose?: boolean; cache?: number } = {}) {
+async function start(
+  api = fakeRegistryApi(),
+  options: {
+    unregisterOnClose?: boolean;
+    cache?: number;
+    maxInFlight?: number;
+    maxQueued?: number;
+    idleTimeoutMs?: number;
+  } = {},
+) {
   const logs: string[] = [];
+  const { cache, ...rest } = options;
   gateway = await startRemotingGateway({
     port: 0,
     client: api,
     log: (line) => logs.push(line),
-    routeCacheIntervalMs: options.cache ?? 0,
-    ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
+    routeCacheIntervalMs: cache ?? 0,
+    ...rest,
   });
   const client = (opts: ConstructorParameters<typeof RemotingClient>[1] = {}) => {
     const c = new RemotingClient(`127.0.0.1:${gateway?.port}`, opts);
@@ -515,5 +525,35 @@ describe("every request code of REMOTING.md §3 makes exactly one registry call"
     expect(answer.code).toBe(0);
     expect(api.calls.map((c) => c.method)).toEqual([method]);
     for (const value of Object.values(answer.extFields)) expect(typeof value).toBe("string");
+  });
+});
+
+describe("load and idle connections", () => {
+  it("beyond the in-flight and queue limits a request gets SYSTEM_BUSY [OVERLOAD], the rest are answered", async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const api = fakeRegistryApi({ getAllTopicList: () => gate.then(() => ["T"]) });
+    const { client } = await start(api, { maxInFlight: 1, maxQueued: 1 });
+    const c = client();
+    const first = c.invoke(206, {});
+    const second = c.invoke(206, {});
+    await expect.poll(() => api.calls.length).toBe(1);
+    const third = await c.invoke(206, {});
+    expect(third).toMatchObject({ code: 2, remark: "[OVERLOAD]system busy, start flow control for a while" });
+    open();
+    expect((await first).code).toBe(0);
+    expect((await second).code).toBe(0);
+    expect(api.calls).toHaveLength(2);
+  });
+
+  it("a connection idle for idleTimeoutMs is closed, and a broker registered on it unregistered", async () => {
+    const { api, logs, client } = await start(fakeRegistryApi(), { idleTimeoutMs: 200 });
+    await client().invoke(103, brokerHeader);
+    await expect
+      .poll(() => api.calls.map((c) => c.method), { timeout: 5000 })
+      .toEqual(["registerBroker", "unregisterBroker"]);
+    expect(logs.some((line) => /idle for 200 ms/.test(line))).toBe(true);
   });
 });
