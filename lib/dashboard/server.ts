@@ -5,7 +5,7 @@
  * deployed API, the bearer token locally) stay in this process: the browser never sees them, and the
  * server only ever sends GET requests to the registry.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { NameServerClient } from "../client/name-server-client";
@@ -74,10 +74,25 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
 };
 
+/**
+ * Where the page's files are: next to this module when run from source, and `dashboard/static` beside
+ * the bundle's directory when this module is bundled (the package build copies lib/dashboard/static to
+ * dist/dashboard/static, next to dist/bin and dist/client).
+ */
+const STATIC_DIRS = ["./static/", "../dashboard/static/"];
+
 function loadStatic(): Map<string, { body: Buffer; type: string }> {
+  const dir = STATIC_DIRS.map((d) => new URL(d, import.meta.url)).find((d) =>
+    existsSync(new URL("index.html", d)),
+  );
+  if (dir === undefined) {
+    throw new Error(
+      `the status page's files are missing (looked in ${STATIC_DIRS.join(", ")} of ${import.meta.url})`,
+    );
+  }
   const files = new Map<string, { body: Buffer; type: string }>();
   for (const [path, { file, type }] of Object.entries(STATIC_FILES)) {
-    files.set(path, { body: readFileSync(new URL(`./static/${file}`, import.meta.url)), type });
+    files.set(path, { body: readFileSync(new URL(file, dir)), type });
   }
   return files;
 }
