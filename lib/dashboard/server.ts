@@ -17,6 +17,8 @@ export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:8088";
 /** The namespace RocketMQ itself uses (order topics); the page can watch more. */
 export const DEFAULT_DASHBOARD_NAMESPACES = ["ORDER_TOPIC_CONFIG"] as const;
 const MAX_NAMESPACES = 20;
+/** Topics, routes and KV: RocketMQ clients refresh routes every 30 s too. */
+export const DEFAULT_SLOW_REFRESH_MILLIS = 30_000;
 
 export interface DashboardOptions {
   /** The registry's HTTP API (`http://127.0.0.1:9877`, `https://….execute-api.….amazonaws.com`). */
@@ -31,7 +33,7 @@ export interface DashboardOptions {
   timeoutMillis?: number;
   /** How often the page refreshes brokers and health. */
   pollIntervalMillis?: number;
-  /** How often topics, routes and KV namespaces are read again. */
+  /** How often topics, routes and KV namespaces are read again (default 30 s). */
   slowRefreshMillis?: number;
   /** KV namespaces shown to every visitor (more can be added on the page). */
   namespaces?: readonly string[];
@@ -146,7 +148,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const source = new SnapshotSource({
     client,
     pollIntervalMillis,
-    slowRefreshMillis: options.slowRefreshMillis ?? 10_000,
+    slowRefreshMillis: options.slowRefreshMillis ?? DEFAULT_SLOW_REFRESH_MILLIS,
     minIntervalMillis: Math.min(1000, pollIntervalMillis / 2),
   });
   const defaults = [...(options.namespaces ?? DEFAULT_DASHBOARD_NAMESPACES)];
