@@ -77,9 +77,9 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
 };
 
 /**
- * Where the page's files are: next to this module when run from source, and `dashboard/static` beside
- * the bundle's directory when this module is bundled (the package build copies lib/dashboard/static to
- * dist/dashboard/static, next to dist/bin and dist/client).
+ * Where the page's files are: `static/` next to this module when run from source, or next to the
+ * bundle that includes it (the package build copies lib/dashboard/static to dist/bin/static), or
+ * `dashboard/static` beside the bundle's directory.
  */
 const STATIC_DIRS = ["./static/", "../dashboard/static/"];
 
