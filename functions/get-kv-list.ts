@@ -4,7 +4,6 @@ import { nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
 
 export const handler = httpHandler(async (request) => {
-  const namespace = request.path("namespace", nameSchema);
-  request.query({});
+  const { namespace } = request.names({ namespace: nameSchema });
   return ok({ table: await nameServer.getKvList(namespace) });
 });

@@ -18,6 +18,7 @@ import {
   type RegisterBrokerRequest,
   type RegisterBrokerResult,
   type StoredQueueData,
+  type TopicRouteData,
 } from "../domain/model";
 import { isWriteable, withoutWrite, withWrite } from "../domain/perm";
 import {
@@ -42,6 +43,7 @@ import type {
   HealthReport,
   NameServer,
   RegisterBrokerOutcome,
+  RoutesAnswer,
   SweepReport,
 } from "./name-server";
 
@@ -77,6 +79,7 @@ class NameServerService implements NameServer {
   private readonly selfPreservation: SelfPreservationConfig;
   private readonly maxAttempts: number;
   private readonly concurrency: number;
+  private readonly batchConcurrency: number;
   private readonly groupCache: GroupCache;
 
   constructor(deps: NameServerDependencies) {
@@ -86,6 +89,8 @@ class NameServerService implements NameServer {
     this.selfPreservation = deps.selfPreservation ?? DEFAULT_SELF_PRESERVATION;
     this.maxAttempts = deps.maxAttempts ?? 8;
     this.concurrency = deps.concurrency ?? 8;
+    // Reads of one POST /routes call: short Queries, so more in flight shortens the (billed) call.
+    this.batchConcurrency = Math.max(this.concurrency, 32);
     this.groupCache = new GroupCache(deps.routeGroupCacheMs ?? 0, this.now);
   }
 
@@ -336,12 +341,45 @@ class NameServerService implements NameServer {
     return route;
   }
 
+  async getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer> {
+    // One Query per topic (its queue data and ORDER_TOPIC_CONFIG mirror), then the union of their
+    // groups once: from the cache, the rest in one BatchGetItem per 100 groups.
+    const items = await mapLimit(topics, this.batchConcurrency, (topic) => this.store.getTopic(topic));
+    const queueDatas = items.flatMap((item) => item.queueDatas);
+    const routes = new Map<string, TopicRouteData>();
+    const missing: string[] = [];
+    if (queueDatas.length === 0) return { routes, missing: [...topics] };
+    const { groups, sweeper } = await this.groupsOfRoute(queueDatas);
+    const at = livenessClock(this.now(), sweeper);
+    for (const [index, topic] of topics.entries()) {
+      const { queueDatas: topicQueueDatas, orderTopicConf } = items[index] ?? { queueDatas: [] };
+      const route =
+        topicQueueDatas.length === 0
+          ? undefined
+          : assembleRoute({
+              queueDatas: topicQueueDatas,
+              groups,
+              at,
+              ...(orderTopicConf !== undefined ? { orderTopicConf } : {}),
+              ...(zone !== undefined ? { zone } : {}),
+            });
+      if (route === undefined) missing.push(topic);
+      else routes.set(topic, route);
+    }
+    return { routes, missing };
+  }
+
   /** The groups a route names, from the group cache where it may, else in one BatchGetItem. */
   private async groupsOfRoute(queueDatas: readonly StoredQueueData[]) {
     if (!this.groupCache.enabled) return this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
-    const { hits, misses, sweeper } = this.groupCache.lookup(
-      new Map(queueDatas.map((qd) => [qd.brokerName, qd.epoch])),
-    );
+    // Topics of one batch may name a group under different epochs (queue data of an older incarnation
+    // not yet cleaned): such a group is read, so the route never trusts a cached epoch for it.
+    const wanted = new Map<string, string>();
+    for (const qd of queueDatas) {
+      const previous = wanted.get(qd.brokerName);
+      wanted.set(qd.brokerName, previous === undefined || previous === qd.epoch ? qd.epoch : "");
+    }
+    const { hits, misses, sweeper } = this.groupCache.lookup(wanted);
     if (misses.length === 0 && sweeper !== undefined) return { groups: hits, sweeper };
     const read = await this.store.getGroups(misses);
     this.groupCache.store(read.groups.values(), read.sweeper);

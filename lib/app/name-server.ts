@@ -31,6 +31,12 @@ export interface BrokerMemberGroup {
   brokerAddrs: Record<string, string>;
 }
 
+export interface RoutesAnswer {
+  /** In the order asked. */
+  routes: Map<string, TopicRouteData>;
+  missing: string[];
+}
+
 export interface SweepReport {
   /** Groups looked at. */
   groups: number;
@@ -69,6 +75,12 @@ export interface NameServer {
   setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }>;
   /** GET_ROUTEINFO_BY_TOPIC; throws TopicNotExistError when no live route is left. */
   getRouteInfoByTopic(topic: string, zone?: string): Promise<TopicRouteData>;
+  /**
+   * Many topics' routes at one moment (POST /routes), each exactly as getRouteInfoByTopic would answer
+   * it; topics without a live route are `missing`. Each topic's items and each group are read at most
+   * once per call.
+   */
+  getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer>;
   /** GET_BROKER_CLUSTER_INFO: live instances only. */
   getBrokerClusterInfo(): Promise<ClusterInfo>;
   /** GET /brokers: every live instance with its heartbeat time and timeout (the status page's view). */

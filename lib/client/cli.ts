@@ -459,7 +459,7 @@ const commandList: CommandSpec[] = [
   {
     name: "topicRoute",
     usage: "topicRoute <topic> [--zone Z]",
-    summary: "Show a topic's route: queue data and brokers (GET /topics/{topic}/route).",
+    summary: "Show a topic's route: queue data and brokers (GET /route?topic=).",
     details: "  --zone <zone>        only brokers of this zone",
     options: { zone: { type: "string" } },
     positionals: { min: 1, max: 1 },

@@ -98,6 +98,15 @@ const brokerLiveTableSchema = z.object({
   ),
 }) satisfies z.ZodType<BrokerLiveTable, unknown>;
 
+const routesAnswerSchema = z.object({
+  routes: z.record(z.string(), topicRouteDataSchema),
+  etags: z.record(z.string(), z.string()).default({}),
+  unchanged: z.array(z.string()).default([]),
+  missing: z.array(z.string()).default([]),
+});
+/** The answer of POST /routes. */
+export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
+
 const topicListSchema = z.object({ topicList: z.array(z.string()) });
 const writePermSchema = z.object({ affectedTopicCount: z.number() });
 const kvValueSchema = z.object({ value: z.string() });
@@ -157,14 +166,34 @@ export class NameServerClient {
   ): Promise<RouteAnswer> {
     const response = await this.transport.request(this.url, {
       method: "GET",
-      path: pathOf("topics", topic, "route"),
-      query: { zone: options.zone },
+      path: "/route",
+      query: { topic, zone: options.zone },
       headers: options.etag === undefined ? {} : { "if-none-match": options.etag },
     });
     const etag = response.headers.get("etag") ?? undefined;
     if (response.status === 304) return { notModified: true, ...(etag === undefined ? {} : { etag }) };
     const route = this.parse(topicRouteDataSchema, response);
     return { notModified: false, route, ...(etag === undefined ? {} : { etag }) };
+  }
+
+  /**
+   * POST /routes: the routes of up to 1,000 topics in one call. `known` holds the ETags of the routes
+   * the caller has: those that still hold come back in `unchanged`, without a body.
+   */
+  async getRoutes(
+    topics: readonly string[],
+    options: { zone?: string; known?: Readonly<Record<string, string>> } = {},
+  ): Promise<RoutesAnswer> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/routes",
+      body: {
+        topics,
+        ...(options.zone === undefined ? {} : { zone: options.zone }),
+        ...(options.known === undefined ? {} : { known: options.known }),
+      },
+    });
+    return this.parse(routesAnswerSchema, response);
   }
 
   async getBrokerClusterInfo(): Promise<ClusterInfo> {
@@ -194,15 +223,16 @@ export class NameServerClient {
   async deleteTopic(topic: string, clusterName?: string): Promise<void> {
     await this.transport.request(this.url, {
       method: "DELETE",
-      path: pathOf("topics", topic),
-      query: { cluster: clusterName },
+      path: "/topics",
+      query: { topic, cluster: clusterName },
     });
   }
 
   async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
     await this.transport.request(this.url, {
       method: "PUT",
-      path: pathOf("kv", namespace, key),
+      path: "/kv",
+      query: { namespace, key },
       body: { value },
     });
   }
@@ -210,17 +240,22 @@ export class NameServerClient {
   async getKvConfig(namespace: string, key: string): Promise<string> {
     const response = await this.transport.request(this.url, {
       method: "GET",
-      path: pathOf("kv", namespace, key),
+      path: "/kv",
+      query: { namespace, key },
     });
     return this.parse(kvValueSchema, response).value;
   }
 
   async deleteKvConfig(namespace: string, key: string): Promise<void> {
-    await this.transport.request(this.url, { method: "DELETE", path: pathOf("kv", namespace, key) });
+    await this.transport.request(this.url, { method: "DELETE", path: "/kv", query: { namespace, key } });
   }
 
   async getKvList(namespace: string): Promise<Record<string, string>> {
-    const response = await this.transport.request(this.url, { method: "GET", path: pathOf("kv", namespace) });
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/kv",
+      query: { namespace },
+    });
     return this.parse(kvTableSchema, response).table;
   }
 

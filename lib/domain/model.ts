@@ -177,6 +177,32 @@ export const kvPutSchema = z.object({
     .refine(...wellFormed),
 });
 
+/** POST /routes: at most this many distinct topics per call (API.md "Version 2 additions"). */
+export const MAX_ROUTES_PER_REQUEST = 1000;
+export const getRoutesSchema = z.object({
+  topics: z
+    .array(topicNameSchema, "must be an array of topic names")
+    .min(1, "must name at least one topic")
+    .max(MAX_ROUTES_PER_REQUEST, `must name at most ${MAX_ROUTES_PER_REQUEST} topics`)
+    .superRefine((topics, ctx) => {
+      const seen = new Set<string>();
+      for (const [index, topic] of topics.entries()) {
+        if (seen.has(topic))
+          ctx.addIssue({ code: "custom", path: [index], message: `duplicate topic ${topic}` });
+        seen.add(topic);
+      }
+    }),
+  zone: nameSchema.optional(),
+  /** ETags the client holds, by topic: a topic whose route still has that ETag is only `unchanged`. */
+  known: z
+    .record(topicNameSchema, z.string("must map topic names to ETag strings").max(256))
+    .refine((known) => Object.keys(known).length <= MAX_ROUTES_PER_REQUEST, {
+      message: `must hold at most ${MAX_ROUTES_PER_REQUEST} ETags`,
+    })
+    .optional(),
+});
+export type GetRoutesRequest = z.infer<typeof getRoutesSchema>;
+
 /** RocketMQ's QueueData as it appears in a route. */
 export interface QueueData {
   brokerName: string;

@@ -40,8 +40,18 @@ export const routes: readonly RouteDefinition[] = [
   { id: "GetKvConfig", method: "GET", path: "/kv/{namespace}/{key}", handler: "get-kv-config", access: "read", tableAccess: "read" },
   { id: "DeleteKvConfig", method: "DELETE", path: "/kv/{namespace}/{key}", handler: "delete-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "GetKvList", method: "GET", path: "/kv/{namespace}", handler: "get-kv-list", access: "read", tableAccess: "read" },
+  // Query forms (API.md "Version 2 additions"): names a path cannot carry through API Gateway.
+  { id: "GetRouteInfoByTopicQuery", method: "GET", path: "/route", handler: "get-route-info-by-topic", access: "read", tableAccess: "read" },
+  { id: "GetRoutes", method: "POST", path: "/routes", handler: "get-routes", access: "read", tableAccess: "read" },
+  { id: "DeleteTopicQuery", method: "DELETE", path: "/topics", handler: "delete-topic", access: "write", tableAccess: "readWrite" },
+  { id: "PutKvConfigQuery", method: "PUT", path: "/kv", handler: "put-kv-config", access: "write", tableAccess: "readWrite" },
+  { id: "GetKvQuery", method: "GET", path: "/kv", handler: "get-kv", access: "read", tableAccess: "read" },
+  { id: "DeleteKvConfigQuery", method: "DELETE", path: "/kv", handler: "delete-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "Health", method: "GET", path: "/health", handler: "health", access: "public", tableAccess: "read" },
 ];
+
+/** With the stack's `functionUrl`: one function serving every route of the table (functions/router.ts). */
+export const routerHandler = "router";
 
 /** The sweeper is not an HTTP route, but it is a function of its own (scheduled every 30 s). */
 export const sweeperHandler = "sweeper";

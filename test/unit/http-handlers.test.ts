@@ -20,6 +20,7 @@ const nameServer = vi.hoisted(
       getBrokerMemberGroup: vi.fn(),
       setWritePerm: vi.fn(),
       getRouteInfoByTopic: vi.fn(),
+      getRoutes: vi.fn(),
       getBrokerClusterInfo: vi.fn(),
       listBrokers: vi.fn(),
       getAllTopicList: vi.fn(),

@@ -61,7 +61,7 @@ describe("the $default route: 404 and 405", () => {
   });
 
   it("405 METHOD_NOT_ALLOWED with Allow for a known path", () => {
-    const error = defaultRouteError("POST", "/topics");
+    const error = defaultRouteError("POST", "/clusters");
     expect(error).toBeInstanceOf(MethodNotAllowedError);
     expect(error.status).toBe(405);
     expect(error.headers).toEqual({ Allow: "GET" });
