@@ -5,7 +5,7 @@
  * deployed API, the bearer token locally) stay in this process: the browser never sees them, and the
  * server only ever sends GET requests to the registry.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { NameServerClient } from "../client/name-server-client";
@@ -17,6 +17,8 @@ export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:8088";
 /** The namespace RocketMQ itself uses (order topics); the page can watch more. */
 export const DEFAULT_DASHBOARD_NAMESPACES = ["ORDER_TOPIC_CONFIG"] as const;
 const MAX_NAMESPACES = 20;
+/** Topics, routes and KV: RocketMQ clients refresh routes every 30 s too. */
+export const DEFAULT_SLOW_REFRESH_MILLIS = 30_000;
 
 export interface DashboardOptions {
   /** The registry's HTTP API (`http://127.0.0.1:9877`, `https://….execute-api.….amazonaws.com`). */
@@ -31,7 +33,7 @@ export interface DashboardOptions {
   timeoutMillis?: number;
   /** How often the page refreshes brokers and health. */
   pollIntervalMillis?: number;
-  /** How often topics, routes and KV namespaces are read again. */
+  /** How often topics, routes and KV namespaces are read again (default 30 s). */
   slowRefreshMillis?: number;
   /** KV namespaces shown to every visitor (more can be added on the page). */
   namespaces?: readonly string[];
@@ -74,10 +76,25 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
 };
 
+/**
+ * Where the page's files are: `static/` next to this module when run from source, or next to the
+ * bundle that includes it (the package build copies lib/dashboard/static to dist/bin/static), or
+ * `dashboard/static` beside the bundle's directory.
+ */
+const STATIC_DIRS = ["./static/", "../dashboard/static/"];
+
 function loadStatic(): Map<string, { body: Buffer; type: string }> {
+  const dir = STATIC_DIRS.map((d) => new URL(d, import.meta.url)).find((d) =>
+    existsSync(new URL("index.html", d)),
+  );
+  if (dir === undefined) {
+    throw new Error(
+      `the status page's files are missing (looked in ${STATIC_DIRS.join(", ")} of ${import.meta.url})`,
+    );
+  }
   const files = new Map<string, { body: Buffer; type: string }>();
   for (const [path, { file, type }] of Object.entries(STATIC_FILES)) {
-    files.set(path, { body: readFileSync(new URL(`./static/${file}`, import.meta.url)), type });
+    files.set(path, { body: readFileSync(new URL(file, dir)), type });
   }
   return files;
 }
@@ -131,7 +148,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const source = new SnapshotSource({
     client,
     pollIntervalMillis,
-    slowRefreshMillis: options.slowRefreshMillis ?? 10_000,
+    slowRefreshMillis: options.slowRefreshMillis ?? DEFAULT_SLOW_REFRESH_MILLIS,
     minIntervalMillis: Math.min(1000, pollIntervalMillis / 2),
   });
   const defaults = [...(options.namespaces ?? DEFAULT_DASHBOARD_NAMESPACES)];

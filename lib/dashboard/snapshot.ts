@@ -5,8 +5,9 @@
  * (a namespace, a topic) never blanks the others.
  *
  * Cost: brokers and health are read at every page refresh (2 requests); the topic list, the routes
- * (ETag-conditional: a 304 carries no body) and the KV namespaces only every `slowRefreshMillis`.
- * However many tabs poll, one snapshot is computed per `minIntervalMillis`.
+ * (ETag-conditional: a 304 carries no body) and the KV namespaces only every `slowRefreshMillis`, the
+ * routes in the background. However many tabs poll, one snapshot is computed per `minIntervalMillis`;
+ * with no page open, nothing is read.
  */
 
 import type { NameServerClient } from "../client/name-server-client";
@@ -82,6 +83,8 @@ export interface SnapshotSourceOptions {
   slowRefreshMillis: number;
   /** Snapshots are shared by every request within this interval. */
   minIntervalMillis: number;
+  /** How long a snapshot waits for a topic refresh before answering with the topics it has. */
+  topicWaitMillis?: number;
   /** Concurrent route requests. */
   concurrency?: number;
   now?: () => number;
@@ -178,6 +181,7 @@ export class SnapshotSource {
   private readonly concurrency: number;
   private readonly routes = new Map<string, CachedRoute>();
   private slow?: { at: number; topics?: TopicView[]; topicError?: string };
+  private refreshing?: Promise<void>;
   private readonly namespaces = new Map<string, CachedNamespace>();
   private last?: { at: number; key: string; snapshot: Promise<Snapshot> };
   private clusterAndBrokerNames = new Set<string>();
@@ -271,26 +275,51 @@ export class SnapshotSource {
     }));
   }
 
+  /**
+   * The topics as last read. A stale list is refreshed in the background (one route request per
+   * topic takes a while on a big registry): a snapshot waits for it at most `topicWaitMillis`, so
+   * brokers and health stay as fresh as the polling.
+   */
   private async readTopics(): Promise<{ topics?: TopicView[]; error?: string }> {
     const now = this.now();
-    if (this.slow !== undefined && now - this.slow.at < this.options.slowRefreshMillis) {
-      return {
-        ...(this.slow.topics === undefined ? {} : { topics: this.slow.topics }),
-        ...(this.slow.topicError === undefined ? {} : { error: this.slow.topicError }),
-      };
+    const stale = this.slow === undefined || now - this.slow.at >= this.options.slowRefreshMillis;
+    if (stale && this.refreshing === undefined) {
+      this.refreshing = this.refreshTopics(now).finally(() => {
+        this.refreshing = undefined;
+      });
     }
+    if (this.refreshing !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.refreshing,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.options.topicWaitMillis ?? 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return {
+      ...(this.slow?.topics === undefined ? {} : { topics: this.slow.topics }),
+      ...(this.slow?.topicError === undefined ? {} : { error: this.slow.topicError }),
+    };
+  }
+
+  private async refreshTopics(now: number): Promise<void> {
     let names: string[];
     try {
       names = await this.client.getAllTopicList();
     } catch (error) {
-      const topicError = messageOf(error);
-      // Keeps the last topics it had; tries again at the next refresh.
-      return { ...(this.slow?.topics === undefined ? {} : { topics: this.slow.topics }), error: topicError };
+      // Keeps the last topics it had and says why they are not fresh; tries again at the next refresh.
+      this.slow = {
+        at: this.slow?.at ?? Number.NEGATIVE_INFINITY,
+        ...(this.slow?.topics === undefined ? {} : { topics: this.slow.topics }),
+        topicError: messageOf(error),
+      };
+      return;
     }
     for (const topic of this.routes.keys()) if (!names.includes(topic)) this.routes.delete(topic);
     const topics = await mapLimit(names, this.concurrency, (topic) => this.readRoute(topic));
     this.slow = { at: now, topics };
-    return { topics };
   }
 
   private async readRoute(topic: string): Promise<TopicView> {

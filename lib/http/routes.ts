@@ -50,6 +50,9 @@ export const routes: readonly RouteDefinition[] = [
   { id: "Health", method: "GET", path: "/health", handler: "health", access: "public", tableAccess: "read" },
 ];
 
+/** With the stack's `functionUrl`: one function serving every route of the table (functions/router.ts). */
+export const routerHandler = "router";
+
 /** The sweeper is not an HTTP route, but it is a function of its own (scheduled every 30 s). */
 export const sweeperHandler = "sweeper";
 

@@ -12,6 +12,8 @@ import { request as httpRequest } from "node:http";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../lib/client/cli";
+import { NameServerClient } from "../../lib/client/name-server-client";
+import { Transport } from "../../lib/client/transport";
 import { type Dashboard, startDashboard } from "../../lib/dashboard/server";
 import type { LocalRegistry } from "../../lib/local/registry";
 import { type Client, client, registration, startE2eRegistry, topicConfig } from "../support/e2e";
@@ -92,14 +94,18 @@ afterAll(async () => {
   await registry?.stop();
 });
 
+async function openBrowser(): Promise<Browser> {
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  return browser;
+}
+
 describe.skipIf(!haveChromium && !process.env.CI)("the status page in Chromium", () => {
   it("shows clusters, topics, KV and health, and a broker expiring, without a reload", async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await (await openBrowser()).newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
     let navigations = 0;
@@ -114,7 +120,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("the status page in Chromium",
     await expect.poll(() => master.locator(".role").textContent()).toBe("master");
     expect(await master.textContent()).toContain("10.70.0.1:10911");
     expect(await master.textContent()).toContain("az-1");
-    expect(await master.locator(".left").textContent()).toMatch(/^\d+ min of 2 min|^1\d\d s of 2 min/);
+    expect(await master.locator(".left").textContent()).toMatch(/^1\d\d s of 120 s$/);
     expect(await master.locator(".heartbeat").textContent()).toMatch(/^\d+ s ago$/);
     expect(await page.locator('[data-member="DefaultCluster/broker-a/1"] .role').textContent()).toBe("slave");
     expect(await page.locator('[data-member="ClusterB/broker-c/0"]').textContent()).toContain(
@@ -183,6 +189,69 @@ describe.skipIf(!haveChromium && !process.env.CI)("the status page in Chromium",
       await page.locator('[data-topic="TopicTest"]').click();
       await expect.poll(() => page.locator('[data-route="TopicTest"]').count()).toBe(1);
       await page.screenshot({ path: screenshot, fullPage: true });
+    }
+  });
+
+  it("shows self-preservation and the instances it keeps, then their expiry once it ends", async () => {
+    // A registry in self-preservation is a fleet-wide failure: a fake one stands in for it here.
+    const now = Date.now();
+    let preserving = true;
+    const fake = async (input: string | URL | Request) => {
+      const path = new URL(String(input)).pathname;
+      const body =
+        path === "/health"
+          ? {
+              status: "ok",
+              selfPreservation: preserving ? { active: true, since: now - 60_000 } : { active: false },
+            }
+          : path === "/brokers"
+            ? {
+                now: Date.now(),
+                brokers: preserving
+                  ? [
+                      {
+                        clusterName: "DefaultCluster",
+                        brokerName: "broker-p",
+                        enableActingMaster: false,
+                        brokerId: 0,
+                        brokerAddr: "10.80.0.1:10911",
+                        lastUpdateTimestamp: now - 90_000,
+                        heartbeatTimeoutMillis: 30_000,
+                        dataVersion: { stateVersion: 0, timestamp: 1, counter: 1 },
+                        preserved: true,
+                      },
+                    ]
+                  : [],
+              }
+            : path === "/topics"
+              ? { topicList: [] }
+              : { table: {} };
+      return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+    };
+    const fakeUrl = "http://registry.test";
+    const preservingDashboard = await startDashboard({
+      apiUrl: fakeUrl,
+      listen: "127.0.0.1:0",
+      client: new NameServerClient(fakeUrl, new Transport({ fetch: fake as typeof fetch })),
+      pollIntervalMillis: 300,
+    });
+    const view = await (await openBrowser()).newPage();
+    try {
+      await view.goto(preservingDashboard.url);
+      const pill = view.locator("#health");
+      await expect.poll(() => pill.getAttribute("data-state"), { timeout: 10_000 }).toBe("preserving");
+      expect(await pill.textContent()).toMatch(/^self-preservation since /);
+      const kept = view.locator('[data-member="DefaultCluster/broker-p/0"]');
+      expect(await kept.getAttribute("data-state")).toBe("preserved");
+      expect(await kept.locator(".left").textContent()).toBe("kept (self-preservation)");
+      expect(await kept.locator(".heartbeat").textContent()).toMatch(/^9\d s ago$/);
+
+      preserving = false;
+      await expect.poll(() => pill.getAttribute("data-state"), { timeout: 10_000 }).toBe("ok");
+      await expect.poll(() => kept.getAttribute("data-state"), { timeout: 10_000 }).toBe("expired");
+    } finally {
+      await view.close();
+      await preservingDashboard.close();
     }
   });
 });

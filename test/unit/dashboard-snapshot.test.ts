@@ -60,7 +60,7 @@ function fakeRegistry(answers: Record<string, Answer | ((headers: Headers) => An
     });
   };
   const client = new NameServerClient(API, new Transport({ fetch: fake as typeof fetch }));
-  return { client, requests };
+  return { client, requests, fetch: fake as typeof fetch };
 }
 
 const healthy = { status: 200, body: { status: "ok", selfPreservation: { active: false } } };
@@ -191,6 +191,40 @@ describe("SnapshotSource", () => {
     expect(requests.filter((r) => r === "/topics")).toHaveLength(2);
     expect(conditional).toEqual(['"v1"']);
     expect(later.topics?.[0]?.route?.queueDatas[0]?.brokerName).toBe("broker-a");
+  });
+
+  it("never holds brokers and health back for a slow topic refresh", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answers = fakeRegistry({
+      "/health": healthy,
+      "/brokers": { status: 200, body: { now: 0, brokers: [live({})] } },
+      "/topics": { status: 200, body: { topicList: ["TopicTest"] } },
+      "/topics/TopicTest/route": { status: 200, body: route("broker-a") },
+    });
+    const slowClient = new NameServerClient(
+      API,
+      new Transport({
+        fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+          if (new URL(String(input)).pathname === "/topics") await held;
+          return answers.fetch(input, init);
+        }) as typeof fetch,
+      }),
+    );
+    const source = new SnapshotSource({
+      client: slowClient,
+      pollIntervalMillis: 2000,
+      slowRefreshMillis: 30_000,
+      minIntervalMillis: 0,
+      topicWaitMillis: 20,
+    });
+    const first = await source.get([]);
+    expect(first.clusters).toHaveLength(1);
+    expect(first.topics).toBeUndefined();
+    release();
+    await expect.poll(async () => (await source.get([])).topics?.map((t) => t.topic)).toEqual(["TopicTest"]);
   });
 
   it("reports a failing part and keeps the others", async () => {

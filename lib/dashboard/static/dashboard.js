@@ -39,7 +39,7 @@ function el(tag, attrs = {}, ...children) {
 
 function duration(ms) {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s} s`;
+  if (s < 180) return `${s} s`;
   const min = Math.round(s / 60);
   if (min < 120) return `${min} min`;
   return `${Math.round(min / 60)} h`;
@@ -89,7 +89,8 @@ async function poll() {
 
 function receive(snapshot) {
   state.skew = snapshot.registryNow - Date.now();
-  state.lastOkAt = Date.now();
+  if (snapshot.clusters !== undefined) state.lastOkAt = Date.now();
+  const first = state.snapshot === undefined;
   const now = snapshot.registryNow;
   if (snapshot.clusters !== undefined) {
     const present = new Set();
@@ -125,8 +126,8 @@ function receive(snapshot) {
   $("api-url").textContent = snapshot.apiUrl;
   $("heartbeat-note").hidden = snapshot.heartbeats;
   renderBrokers();
-  if (topicsChanged) renderTopics();
-  if (kvChanged) renderKv();
+  if (topicsChanged || first) renderTopics();
+  if (kvChanged || first) renderKv();
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -247,7 +248,9 @@ function renderBrokers() {
     }
   }
   if (rows.length === 0) {
-    rows.push(el("tr", {}, el("td", { colSpan: 8, class: "empty" }, "No live broker.")));
+    const known = state.snapshot?.clusters !== undefined;
+    const text = known ? "No live broker." : "Not known yet: the registry has not answered.";
+    rows.push(el("tr", {}, el("td", { colSpan: 8, class: "empty" }, text)));
   }
   $("brokers").replaceChildren(...rows);
   $("cluster-count").textContent =
@@ -378,7 +381,11 @@ function renderTopics() {
         el(
           "td",
           { colSpan: 6, class: "empty" },
-          topics.length === 0 ? "No topic." : "No topic matches the filter.",
+          state.snapshot?.topics === undefined
+            ? "Not known yet: the registry has not answered."
+            : topics.length === 0
+              ? "No topic."
+              : "No topic matches the filter.",
         ),
       ),
     );
