@@ -118,10 +118,10 @@ describe("SnapshotSource", () => {
       "/health": healthy,
       "/brokers": { status: 200, body: { now: 5_000, brokers: [live({})] } },
       "/topics": { status: 200, body: { topicList: ["TopicTest", "%RETRY%g"] } },
-      "/topics/TopicTest/route": { status: 200, body: route("broker-a") },
-      "/topics/%25RETRY%25g/route": { status: 200, body: route("broker-a") },
-      "/kv/ORDER_TOPIC_CONFIG": { status: 200, body: { table: { TopicTest: "broker-a:4" } } },
-      "/kv/empty-ns": {
+      "/route?topic=TopicTest": { status: 200, body: route("broker-a") },
+      "/route?topic=%25RETRY%25g": { status: 200, body: route("broker-a") },
+      "/kv?namespace=ORDER_TOPIC_CONFIG": { status: 200, body: { table: { TopicTest: "broker-a:4" } } },
+      "/kv?namespace=empty-ns": {
         status: 404,
         body: { error: { code: "QUERY_NOT_FOUND", message: "No config item, Namespace: empty-ns" } },
       },
@@ -159,14 +159,14 @@ describe("SnapshotSource", () => {
       "/health": healthy,
       "/brokers": { status: 200, body: { now: 0, brokers: [] } },
       "/topics": { status: 200, body: { topicList: ["TopicTest"] } },
-      "/topics/TopicTest/route": (headers) => {
+      "/route?topic=TopicTest": (headers) => {
         const etag = headers.get("if-none-match");
         if (etag !== null) conditional.push(etag);
         return etag === '"v1"'
           ? { status: 304, headers: { etag: '"v1"' } }
           : { status: 200, body: route("broker-a"), headers: { etag: '"v1"' } };
       },
-      "/kv/ORDER_TOPIC_CONFIG": { status: 200, body: { table: {} } },
+      "/kv?namespace=ORDER_TOPIC_CONFIG": { status: 200, body: { table: {} } },
     });
     const source = new SnapshotSource({
       client,
@@ -184,7 +184,7 @@ describe("SnapshotSource", () => {
     await source.get(namespaces);
     expect(requests.filter((r) => r === "/brokers")).toHaveLength(2);
     expect(requests.filter((r) => r === "/topics")).toHaveLength(1);
-    expect(requests.filter((r) => r === "/kv/ORDER_TOPIC_CONFIG")).toHaveLength(1);
+    expect(requests.filter((r) => r === "/kv?namespace=ORDER_TOPIC_CONFIG")).toHaveLength(1);
 
     time = 12_000;
     const later = await source.get(namespaces);
@@ -202,7 +202,7 @@ describe("SnapshotSource", () => {
       "/health": healthy,
       "/brokers": { status: 200, body: { now: 0, brokers: [live({})] } },
       "/topics": { status: 200, body: { topicList: ["TopicTest"] } },
-      "/topics/TopicTest/route": { status: 200, body: route("broker-a") },
+      "/route?topic=TopicTest": { status: 200, body: route("broker-a") },
     });
     const slowClient = new NameServerClient(
       API,
@@ -235,7 +235,7 @@ describe("SnapshotSource", () => {
       },
       "/brokers": { status: 200, body: { now: 0, brokers: [live({})] } },
       "/topics": { status: 200, body: { topicList: ["Gone"] } },
-      "/topics/Gone/route": {
+      "/route?topic=Gone": {
         status: 404,
         body: {
           error: {
@@ -244,7 +244,7 @@ describe("SnapshotSource", () => {
           },
         },
       },
-      "/kv/ORDER_TOPIC_CONFIG": { status: 200, body: { table: {} } },
+      "/kv?namespace=ORDER_TOPIC_CONFIG": { status: 200, body: { table: {} } },
     });
     const source = new SnapshotSource({
       client,
