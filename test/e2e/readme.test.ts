@@ -9,12 +9,16 @@
  * `<!-- readme-source: <file> -->` before a block that must be that file verbatim.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../lib/local/registry";
-import { REPO_ROOT, type RunningCli, runCli, startCli, startRegistry } from "./client-helpers";
+import { freePort } from "../../lib/local/dynamodb-local";
+import { type LocalRegistry, spawnLocalRegistry } from "../../lib/local/registry";
+import { RequestCode } from "../../lib/remoting/protocol";
+import { RemotingClient } from "../../lib/remoting/remoting-client";
+import { eventually, REPO_ROOT, type RunningCli, runCli, startCli, startRegistry } from "./client-helpers";
 
 const run = promisify(execFile);
 const README = join(REPO_ROOT, "README.md");
@@ -86,7 +90,64 @@ function linesMatching(output: string, pattern: RegExp): string {
 
 const env = () => ({ NAMESRV_URL: registry.url });
 
+/**
+ * Step 1: `npm start` itself (lib/local/main.ts with its own DynamoDB Local), then the three requests
+ * the README shows it logging. Ports, paths, durations and the number of "still waiting" lines vary.
+ */
+async function npmStart(): Promise<string> {
+  const dataRoot = mkdtempSync(join(tmpdir(), "readme-start-"));
+  const started = await spawnLocalRegistry({
+    dataDir: join(dataRoot, ".namesrv-data"),
+    remotingPort: await freePort(),
+    env: { LOG_FORMAT: "human" },
+  });
+  const remoting = new RemotingClient(started.remotingAddr ?? "", { timeoutMs: 20_000 });
+  try {
+    const register = await fetch(`${started.url}/brokers/heartbeat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        clusterName: "DefaultCluster",
+        brokerName: "broker-a",
+        brokerId: 0,
+        brokerAddr: "127.0.0.1:10911",
+        dataVersion: { stateVersion: 0, timestamp: 1, counter: 1 },
+        topicConfigTable: {
+          "TopicTest-0": { topicName: "TopicTest-0", readQueueNums: 4, writeQueueNums: 4, perm: 6 },
+        },
+      }),
+    });
+    expect(register.status).toBe(200);
+    expect((await fetch(`${started.url}/topics/TopicTest-0/route`)).status).toBe(200);
+    expect((await remoting.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest-0" })).code).toBe(
+      0,
+    );
+    await eventually(
+      () => /remoting GET_ROUTEINFO_BY_TOPIC/.test(started.output()),
+      20_000,
+      "the remoting request line",
+    );
+    return started.output();
+  } finally {
+    remoting.close();
+    expect(await started.stop()).toBe(0);
+    rmSync(dataRoot, { recursive: true, force: true });
+  }
+}
+
+function normalizeStart(text: string): string {
+  return `${normalize(text)
+    .split("\n")
+    .filter((line) => line !== "" && !line.startsWith("{") && !/still waiting for DynamoDB Local/.test(line))
+    .join("\n")
+    .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:N")
+    .replace(/data in \/\S*?\.namesrv-data/g, "data in /…/.namesrv-data")
+    .replace(/ready after \d+\.\d s/g, "ready after N s")
+    .replace(/ \d+ ms\b/g, " N ms")}\n`;
+}
+
 beforeAll(async () => {
+  const startRun = npmStart();
   registry = await startRegistry();
   const cli = (...args: string[]) => {
     const child = startCli(args, env());
@@ -147,7 +208,8 @@ beforeAll(async () => {
     env: { ...process.env, ...env(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
   produced.set("quickstart", quickstart.stdout);
-}, 300_000);
+  produced.set("npm-start", await startRun);
+}, 400_000);
 
 afterAll(async () => {
   await Promise.all(running.map((r) => r.stop("SIGKILL")));
@@ -207,6 +269,12 @@ describe("the README", () => {
       const actual = normalize(produced.get(block.id) ?? "");
       const shown =
         block.id === "try-it" ? normalize(tryItFromReadme(block.content)) : normalize(block.content);
+      if (block.id === "npm-start") {
+        expect(normalizeStart(block.content), "README block npm-start").toBe(
+          normalizeStart(produced.get(block.id) ?? ""),
+        );
+        continue;
+      }
       if (UPDATE && block.id !== "try-it" && shown !== actual) {
         text = `${text.slice(0, block.start)}${forReadme(produced.get(block.id) ?? "")}${text.slice(block.end)}`;
         continue;
