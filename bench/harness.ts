@@ -264,6 +264,7 @@ export async function writeGroupDirect(
       enableActingMaster: false,
       epoch: group.epoch,
       newGroup: k === 0,
+      memberAddrs: group.members.slice(0, k + 1).map((member) => member.brokerAddr),
       ...(k === 0 ? {} : { expectedTopologyVersion: k }),
       topologyVersion: k + 1,
       member: {

@@ -1,8 +1,27 @@
-/** GET /topics (GET_ALL_TOPIC_LIST_FROM_NAMESERVER), sorted. */
+/**
+ * GET /topics (GET_ALL_TOPIC_LIST_FROM_NAMESERVER), sorted; `?system=true` (GET_SYSTEM_TOPIC_LIST_FROM_NS)
+ * and `?unit=unit|unit-sub|unit-sub-ununit` (GET_UNIT_TOPIC_LIST and its two siblings).
+ */
+import * as z from "zod";
 import { nameServer } from "../lib/app/container";
+import { InvalidRequestError } from "../lib/domain/errors";
 import { httpHandler, ok } from "../lib/http/handler";
 
+const query = {
+  system: z.literal("true", { error: 'must be "true"' }),
+  unit: z.enum(["unit", "unit-sub", "unit-sub-ununit"], {
+    error: "must be unit, unit-sub or unit-sub-ununit",
+  }),
+};
+
 export const handler = httpHandler(async (request) => {
-  request.query({});
+  const { system, unit } = request.query(query);
+  if (system !== undefined && unit !== undefined) {
+    throw new InvalidRequestError("system and unit cannot be asked at once", [
+      { field: "query.unit", message: "cannot be combined with system" },
+    ]);
+  }
+  if (system !== undefined) return ok(await nameServer.getSystemTopicList());
+  if (unit !== undefined) return ok({ topicList: await nameServer.getUnitTopicList(unit) });
   return ok({ topicList: await nameServer.getAllTopicList() });
 });

@@ -242,9 +242,11 @@ export class NameServerStack extends Stack {
       systemLogLevel: props.lambdaSystemLogLevel ?? "WARN",
     } as const;
     const metricsFlushMs = (props.metricsFlushInterval ?? Duration.minutes(1)).toMilliseconds();
+    // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
     const httpEnvironment = {
       ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
       METRICS_FLUSH_INTERVAL_MS: String(metricsFlushMs),
+      ...selfPreservationEnvironment(props.selfPreservation),
     };
     const capacity = props.tableCapacity ?? DEFAULT_TABLE_CAPACITY;
     if (props.functionUrl === true && openReads) {

@@ -24,6 +24,7 @@ export const MetricName = {
   Registrations: "Registrations",
   LightHeartbeats: "LightHeartbeats",
   SteadyHeartbeats: "SteadyHeartbeats",
+  BrokerTouches: "BrokerTouches",
   FullRegistrationRequired: "FullRegistrationRequired",
   Evictions: "Evictions",
   RouteQueries: "RouteQueries",

@@ -5,9 +5,15 @@
 import type {
   BrokerLiveTable,
   ClusterInfo,
+  QueryDataVersionRequest,
+  QueryDataVersionResult,
   RegisterBrokerRequest,
   RegisterBrokerResult,
+  RegisterTopicRequest,
+  SystemTopicList,
   TopicRouteData,
+  TouchBrokerRequest,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 
@@ -67,6 +73,16 @@ export interface NameServer {
    * A light heartbeat whose dataVersion the registry does not hold throws FullRegistrationRequiredError.
    */
   registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerOutcome>;
+  /**
+   * BROKER_HEARTBEAT: the member at that address is live again (one conditional write); throws
+   * FullRegistrationRequiredError when the group has no member at that address.
+   */
+  touchBroker(request: TouchBrokerRequest): Promise<void>;
+  /**
+   * QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion; refreshes
+   * the member's liveness whenever it holds brokerId at brokerAddr (one conditional write).
+   */
+  queryDataVersion(request: QueryDataVersionRequest): Promise<QueryDataVersionResult>;
   /** UNREGISTER_BROKER: idempotent, with RocketMQ's cascade. */
   unregisterBroker(request: UnregisterBrokerRequest): Promise<void>;
   /** GET_BROKER_MEMBER_GROUP: live members only; unknown group gives empty brokerAddrs. */
@@ -89,6 +105,16 @@ export interface NameServer {
   getAllTopicList(): Promise<string[]>;
   /** GET_TOPICS_BY_CLUSTER, sorted; unknown cluster gives []. */
   getTopicsByCluster(clusterName: string): Promise<string[]>;
+  /** REGISTER_TOPIC_IN_NAMESRV: queue data added for groups that are registered, others ignored. */
+  registerTopic(request: RegisterTopicRequest): Promise<void>;
+  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names of live groups, and one live address. */
+  getSystemTopicList(): Promise<SystemTopicList>;
+  /** GET_UNIT_TOPIC_LIST / GET_HAS_UNIT_SUB_TOPIC_LIST / GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, sorted. */
+  getUnitTopicList(kind: UnitTopicKind): Promise<string[]>;
+  /** GET_NAMESRV_CONFIG: every setting by name (read from the table, not from the cache). */
+  getConfig(): Promise<Record<string, string>>;
+  /** UPDATE_NAMESRV_CONFIG: unknown or read-only names are a 400 naming them; nothing changes then. */
+  updateConfig(settings: Record<string, unknown>): Promise<void>;
   /** DELETE_TOPIC_IN_NAMESRV, whole or only the queue data of one cluster's groups; idempotent. */
   deleteTopic(topic: string, clusterName?: string): Promise<void>;
   putKvConfig(namespace: string, key: string, value: string): Promise<void>;

@@ -4,19 +4,20 @@
  * (a `host:port` address, as mqadmin's `-n` takes it; see cli-remoting.ts). The same command then works
  * against this registry and against RocketMQ's own NameServer.
  */
-import type { BrokerData, ClusterInfo, TopicRouteData } from "../domain/model";
+import type {
+  BrokerData,
+  ClusterInfo,
+  SystemTopicList,
+  TopicRouteData,
+  UnitTopicKind,
+} from "../domain/model";
 import { type BrokerMemberGroup, NameServerClient } from "./name-server-client";
 import { NameServerClientError, type Transport } from "./transport";
 
 /** A NameServer address as the user gave it: an HTTP API URL, or a RocketMQ `host:port`. */
 export type Endpoint = { kind: "http"; url: string } | { kind: "remoting"; address: string };
 
-export interface SystemTopicList {
-  topicList: string[];
-  brokerAddr?: string;
-}
-
-export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
+export type { SystemTopicList, UnitTopicKind };
 
 export interface AdminEndpoint {
   /** The address as printed in output and errors. */
@@ -47,30 +48,14 @@ export interface AdminEndpoint {
 /** The answer of a NameServer was not what its protocol promises. */
 export class UnexpectedAnswerError extends NameServerClientError {}
 
-function asStringRecord(value: unknown, address: string, what: string): Record<string, string> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new UnexpectedAnswerError(address, `unexpected answer from ${address} (${what} is not an object)`);
-  }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
-}
-
-function asTopicList(body: unknown, address: string): SystemTopicList {
-  const list = (body as { topicList?: unknown } | undefined)?.topicList;
-  if (!Array.isArray(list) || !list.every((t) => typeof t === "string")) {
-    throw new UnexpectedAnswerError(address, `unexpected answer from ${address} (no topicList)`);
-  }
-  const brokerAddr = (body as { brokerAddr?: unknown }).brokerAddr;
-  return { topicList: list, ...(typeof brokerAddr === "string" ? { brokerAddr } : {}) };
-}
-
-/** The registry's HTTP API through the typed client (and the transport for the version 2 listings). */
+/** The registry's HTTP API through the typed client (lib/client/name-server-client.ts). */
 export class HttpAdminEndpoint implements AdminEndpoint {
   readonly protocol = "http" as const;
   private readonly client: NameServerClient;
 
   constructor(
     readonly address: string,
-    private readonly transport: Transport,
+    transport: Transport,
   ) {
     this.client = new NameServerClient(address, transport);
   }
@@ -110,32 +95,17 @@ export class HttpAdminEndpoint implements AdminEndpoint {
   kvList(namespace: string): Promise<Record<string, string>> {
     return this.client.getKvList(namespace);
   }
-  async getConfig(): Promise<Record<string, string>> {
-    const response = await this.transport.request(this.address, { method: "GET", path: "/config" });
-    return asStringRecord(
-      (response.body as { config?: unknown } | undefined)?.config,
-      this.address,
-      "config",
-    );
+  getConfig(): Promise<Record<string, string>> {
+    return this.client.getConfig();
   }
-  async updateConfig(config: Record<string, string>): Promise<void> {
-    await this.transport.request(this.address, { method: "PUT", path: "/config", body: { config } });
+  updateConfig(config: Record<string, string>): Promise<void> {
+    return this.client.updateConfig(config);
   }
-  async systemTopicList(): Promise<SystemTopicList> {
-    const response = await this.transport.request(this.address, {
-      method: "GET",
-      path: "/topics",
-      query: { system: "true" },
-    });
-    return asTopicList(response.body, this.address);
+  systemTopicList(): Promise<SystemTopicList> {
+    return this.client.getSystemTopicList();
   }
-  async unitTopicList(kind: UnitTopicKind): Promise<string[]> {
-    const response = await this.transport.request(this.address, {
-      method: "GET",
-      path: "/topics",
-      query: { unit: kind },
-    });
-    return asTopicList(response.body, this.address).topicList;
+  unitTopicList(kind: UnitTopicKind): Promise<string[]> {
+    return this.client.getUnitTopicList(kind);
   }
   close(): void {}
 }

@@ -8,11 +8,15 @@ import type {
   BrokerData,
   BrokerLiveTable,
   ClusterInfo,
+  DataVersion,
+  QueryDataVersionResult,
   QueueData,
   RegisterBrokerBody,
   RegisterBrokerRequest,
   RegisterBrokerResult,
+  SystemTopicList,
   TopicRouteData,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
@@ -54,6 +58,7 @@ export const topicRouteDataSchema = z.object({
   brokerDatas: z.array(brokerDataSchema),
   filterServerTable: z.record(z.string(), z.array(z.string())).default({}),
   orderTopicConf: z.string().optional(),
+  topicQueueMappingByBroker: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 }) satisfies z.ZodType<TopicRouteData, unknown>;
 
 const clusterInfoSchema = z.object({
@@ -65,6 +70,7 @@ const registerResultSchema = z.object({
   masterAddr: z.string().optional(),
   haServerAddr: z.string().optional(),
   topicConfigApplied: z.boolean().default(false),
+  orderTopicConfig: z.object({ table: z.record(z.string(), z.string()) }).optional(),
 }) satisfies z.ZodType<RegisterBrokerResult, unknown>;
 
 const memberGroupSchema = z.object({
@@ -108,6 +114,15 @@ const routesAnswerSchema = z.object({
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
 
 const topicListSchema = z.object({ topicList: z.array(z.string()) });
+const systemTopicListSchema = z.object({
+  topicList: z.array(z.string()),
+  brokerAddr: z.string().optional(),
+}) satisfies z.ZodType<SystemTopicList, unknown>;
+const queryDataVersionSchema = z.object({
+  changed: z.boolean(),
+  dataVersion: dataVersionSchema.nullable(),
+}) satisfies z.ZodType<QueryDataVersionResult, unknown>;
+const configSchema = z.object({ config: z.record(z.string(), z.string()) });
 const writePermSchema = z.object({ affectedTopicCount: z.number() });
 const kvValueSchema = z.object({ value: z.string() });
 const kvTableSchema = z.object({ table: z.record(z.string(), z.string()) });
@@ -131,6 +146,39 @@ export class NameServerClient {
       timeoutMillis,
     });
     return this.parse(registerResultSchema, response);
+  }
+
+  /** BROKER_HEARTBEAT: the member at that address is live again; a 409 when the registry lacks it. */
+  async touchBroker(
+    request: { clusterName: string; brokerName: string; brokerAddr: string },
+    timeoutMillis?: number,
+  ): Promise<void> {
+    await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/touch",
+      body: request,
+      timeoutMillis,
+    });
+  }
+
+  /** QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion. */
+  async queryDataVersion(
+    request: {
+      clusterName: string;
+      brokerName: string;
+      brokerId: number;
+      brokerAddr: string;
+      dataVersion: DataVersion;
+    },
+    timeoutMillis?: number,
+  ): Promise<QueryDataVersionResult> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/data-version",
+      body: request,
+      timeoutMillis,
+    });
+    return this.parse(queryDataVersionSchema, response);
   }
 
   async unregisterBroker(request: UnregisterBrokerRequest, timeoutMillis?: number): Promise<void> {
@@ -218,6 +266,42 @@ export class NameServerClient {
       path: pathOf("clusters", clusterName, "topics"),
     });
     return this.parse(topicListSchema, response).topicList;
+  }
+
+  /** REGISTER_TOPIC_IN_NAMESRV: queue data for groups that are registered (others are ignored). */
+  async registerTopic(topic: string, queueDatas: QueueData[]): Promise<void> {
+    await this.transport.request(this.url, { method: "POST", path: "/topics", body: { topic, queueDatas } });
+  }
+
+  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live broker address. */
+  async getSystemTopicList(): Promise<SystemTopicList> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { system: "true" },
+    });
+    return this.parse(systemTopicListSchema, response);
+  }
+
+  /** GET_UNIT_TOPIC_LIST (`unit`), GET_HAS_UNIT_SUB_TOPIC_LIST (`unit-sub`), GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST. */
+  async getUnitTopicList(kind: UnitTopicKind): Promise<string[]> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { unit: kind },
+    });
+    return this.parse(topicListSchema, response).topicList;
+  }
+
+  /** GET_NAMESRV_CONFIG: every setting by name. */
+  async getConfig(): Promise<Record<string, string>> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/config" });
+    return this.parse(configSchema, response).config;
+  }
+
+  /** UPDATE_NAMESRV_CONFIG: in force on every instance within seconds. */
+  async updateConfig(config: Record<string, string | boolean>): Promise<void> {
+    await this.transport.request(this.url, { method: "PUT", path: "/config", body: { config } });
   }
 
   async deleteTopic(topic: string, clusterName?: string): Promise<void> {

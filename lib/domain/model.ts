@@ -189,6 +189,63 @@ export const unregisterBrokerSchema = z.object({
 });
 export type UnregisterBrokerRequest = z.infer<typeof unregisterBrokerSchema>;
 
+/** BROKER_HEARTBEAT (POST /brokers/touch): RocketMQ's header names the member by address only. */
+export const touchBrokerSchema = z.object({
+  clusterName: nameSchema,
+  brokerName: nameSchema,
+  brokerAddr: addressSchema,
+});
+export type TouchBrokerRequest = z.infer<typeof touchBrokerSchema>;
+
+/** QUERY_DATA_VERSION (POST /brokers/data-version). */
+export const queryDataVersionSchema = z.object({
+  clusterName: nameSchema,
+  brokerName: nameSchema,
+  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerAddr: addressSchema,
+  dataVersion: dataVersionSchema,
+});
+export type QueryDataVersionRequest = z.infer<typeof queryDataVersionSchema>;
+
+export interface QueryDataVersionResult {
+  changed: boolean;
+  /** The dataVersion the registry holds for this member, or null when it holds none. */
+  dataVersion: DataVersion | null;
+}
+
+/** PUT /config (UPDATE_NAMESRV_CONFIG): names and values are checked by lib/domain/config.ts. */
+export const updateConfigSchema = z.object({ config: z.record(z.string(), z.unknown()) });
+
+/** RocketMQ's TopicSysFlag bits. */
+export const TOPIC_SYS_FLAG_UNIT = 1;
+export const TOPIC_SYS_FLAG_UNIT_SUB = 2;
+
+export const queueDataSchema = z.object({
+  brokerName: nameSchema,
+  readQueueNums: queueNumsSchema,
+  writeQueueNums: queueNumsSchema,
+  perm: permSchema,
+  topicSysFlag: z.number().int("must be an integer").min(0).max(0x7fffffff).default(0),
+});
+
+export const MAX_QUEUE_DATAS_PER_TOPIC = 1000;
+/** REGISTER_TOPIC_IN_NAMESRV (POST /topics): RocketMQ's body is a TopicRouteData; only queueDatas count. */
+export const registerTopicSchema = z.object({
+  topic: topicNameSchema,
+  queueDatas: z
+    .array(queueDataSchema)
+    .max(MAX_QUEUE_DATAS_PER_TOPIC, `must list at most ${MAX_QUEUE_DATAS_PER_TOPIC} queue datas`),
+});
+export type RegisterTopicRequest = z.infer<typeof registerTopicSchema>;
+
+/** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live broker's address. */
+export interface SystemTopicList {
+  topicList: string[];
+  brokerAddr?: string;
+}
+
+export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
+
 export const writePermSchema = z.object({ writable: z.boolean() });
 
 export const MAX_KV_VALUE_LENGTH = 64 * 1024;

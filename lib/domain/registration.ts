@@ -58,6 +58,10 @@ export interface RegistrationPlan {
   removed: Array<{ brokerId: number; brokerAddr: string }>;
   /** The member as it will be stored; `digest` set only when nothing else remains to be written. */
   member: BrokerMember;
+  /** Every member address of the group once the plan is applied. */
+  memberAddrs: string[];
+  /** The address that held this id before (another one): it leaves the registry. */
+  displacedAddr?: string;
   firstRegistration: boolean;
   dataVersionChanged: boolean;
   /** This instance is the group's topic authority: its master, or its prime slave when masterless. */
@@ -170,9 +174,20 @@ export function planRegistration(
     }
   }
 
+  const memberAddrs = [
+    ...Object.values(members)
+      .filter((m) => !removedIds.has(m.brokerId) && m.brokerId !== request.brokerId)
+      .map((m) => m.brokerAddr),
+    request.brokerAddr,
+  ];
+  const displacedAddr =
+    current !== undefined && current.brokerAddr !== request.brokerAddr ? current.brokerAddr : undefined;
+
   return {
     kind: "apply",
     plan: {
+      memberAddrs,
+      ...(displacedAddr !== undefined ? { displacedAddr } : {}),
       newGroup: existing === undefined,
       epoch: existing?.epoch ?? newEpoch(),
       expectedTopologyVersion,

@@ -60,7 +60,10 @@ export interface ConnectionContext {
 export interface ProcessorDeps {
   api: RegistryApi;
   routes: RouteCache;
-  /** The HTTP timeout for REGISTER_BROKER (a first registration of thousands of topics takes a while). */
+  /**
+   * The HTTP timeout for REGISTER_BROKER: a first registration of thousands of topics takes seconds,
+   * and the broker waits `registerBrokerTimeoutMills` (24 s) for the answer. Default 20 s.
+   */
   registerTimeoutMs?: number;
 }
 
@@ -74,9 +77,7 @@ export const CONFIG_BLACK_LIST = ["configBlackList", "configStorePath", "kvConfi
 
 /** fastjson's default encode of a route: `brokerAddrs` (and static topics' `currIdMap`) with bare integer keys. */
 export function fastjsonRoute(route: TopicRouteData): string {
-  // Static topics (topicQueueMappingByBroker) arrive with the registry's Version 2 routes.
-  const mappings = (route as { topicQueueMappingByBroker?: Record<string, Record<string, unknown>> })
-    .topicQueueMappingByBroker;
+  const mappings = route.topicQueueMappingByBroker;
   return stringifyFastjson({
     ...route,
     brokerDatas: route.brokerDatas.map((b) => ({ ...b, brokerAddrs: intKeyed({ ...b.brokerAddrs }) })),
@@ -125,6 +126,9 @@ export function replyForError(error: unknown): Reply {
   if (error instanceof NameServerRequestError) {
     if (error.status === 503 || error.status === 429)
       return { code: ResponseCode.SYSTEM_BUSY, remark: SYSTEM_BUSY_REMARK };
+    // enableAllTopicList / enableTopicList off: DefaultRequestProcessor answers SYSTEM_ERROR "disable".
+    if (error.status === 403 && error.code === "DISABLED")
+      return { code: ResponseCode.SYSTEM_ERROR, remark: "disable" };
     if (error.status === 401 || error.status === 403) {
       return {
         code: ResponseCode.NO_PERMISSION,
@@ -263,7 +267,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
           ? {}
           : { topicQueueMappingInfoMap: body.topicQueueMappingInfoMap }),
       } as never,
-      deps.registerTimeoutMs,
+      deps.registerTimeoutMs ?? 20_000,
     );
     connection.brokerRegistered(broker);
     routes.invalidateBroker(broker.brokerName);

@@ -4,26 +4,23 @@
  * to the registry through this, so `npm start` and `namesrv gateway` run one code path, and tests
  * can stand a fake in.
  */
-import type { BrokerMemberGroup, NameServerClient, RouteAnswer } from "../client/name-server-client";
-import { NameServerClientError } from "../client/transport";
+import type {
+  BrokerMemberGroup,
+  NameServerClient,
+  RouteAnswer,
+  RoutesAnswer,
+} from "../client/name-server-client";
 import type {
   ClusterInfo,
   DataVersion,
   QueueData,
   RegisterBrokerBody,
   RegisterBrokerResult,
-  TopicRouteData,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 
-export interface RoutesAnswer {
-  routes: Record<string, TopicRouteData>;
-  etags: Record<string, string>;
-  unchanged: string[];
-  missing: string[];
-}
-
-export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
+export type { RoutesAnswer, UnitTopicKind };
 
 export interface BrokerAddress {
   clusterName: string;
@@ -63,46 +60,7 @@ export interface RegistryApi {
   updateConfig(config: Record<string, string>): Promise<unknown>;
 }
 
-/** The typed client lacks a route's method (a registry client older than API.md's Version 2). */
-export class RegistryMethodMissingError extends NameServerClientError {}
-
-/**
- * The typed HTTP client as a RegistryApi. Methods the client does not have yet answer
- * RegistryMethodMissingError (SYSTEM_ERROR over remoting) instead of failing at startup.
- */
+/** The typed HTTP client is the RegistryApi; this names the fact where a gateway is wired. */
 export function registryApiOf(client: NameServerClient): RegistryApi {
-  const c = client as NameServerClient & Partial<RegistryApi>;
-  const bind = <K extends keyof RegistryApi>(name: K): RegistryApi[K] => {
-    const method = c[name] as RegistryApi[K] | undefined;
-    if (typeof method === "function") return method.bind(c) as RegistryApi[K];
-    return (async () => {
-      throw new RegistryMethodMissingError(
-        client.url,
-        `the registry client has no ${name} (API.md Version 2)`,
-      );
-    }) as unknown as RegistryApi[K];
-  };
-  return {
-    registerBroker: bind("registerBroker"),
-    unregisterBroker: bind("unregisterBroker"),
-    touchBroker: bind("touchBroker"),
-    queryDataVersion: bind("queryDataVersion"),
-    getBrokerMemberGroup: bind("getBrokerMemberGroup"),
-    setWritePerm: bind("setWritePerm"),
-    getRouteInfoByTopic: bind("getRouteInfoByTopic"),
-    getRoutes: bind("getRoutes"),
-    getBrokerClusterInfo: bind("getBrokerClusterInfo"),
-    getAllTopicList: bind("getAllTopicList"),
-    getTopicsByCluster: bind("getTopicsByCluster"),
-    deleteTopic: bind("deleteTopic"),
-    registerTopic: bind("registerTopic"),
-    getSystemTopicList: bind("getSystemTopicList"),
-    getUnitTopicList: bind("getUnitTopicList"),
-    putKvConfig: bind("putKvConfig"),
-    getKvConfig: bind("getKvConfig"),
-    deleteKvConfig: bind("deleteKvConfig"),
-    getKvList: bind("getKvList"),
-    getConfig: bind("getConfig"),
-    updateConfig: bind("updateConfig"),
-  };
+  return client;
 }

@@ -165,7 +165,12 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
           } catch (error) {
             frame = encode(toResponse(request, replyForError(error), version), serializeType);
           }
-          socket.write(frame);
+          // A peer that sends faster than it reads: stop reading until its answers drain (Netty's
+          // write-buffer high-water mark), so unread answers cannot grow without bound.
+          if (!socket.write(frame) && !socket.isPaused()) {
+            socket.pause();
+            socket.once("drain", () => socket.resume());
+          }
         },
         (error: unknown) =>
           log(`remoting: request ${request.code} from ${context.remoteAddress} failed: ${String(error)}`),

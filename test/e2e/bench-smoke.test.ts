@@ -61,6 +61,8 @@ describe("bench scenarios, tiny", () => {
 
     expect(byId(ops, "heartbeat.steady")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     expect(byId(ops, "heartbeat.light")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
+    expect(byId(ops, "heartbeat.touch")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
+    expect(byId(ops, "heartbeat.dataVersion")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     // Failed touch, CreateGroup, stale-queue-data check, BatchWrite per 25 topics, digest.
     expect(byId(ops, "registration.first.10").requests).toBe(5);
     expect(byId(ops, "registration.first.30").requests).toBe(6);

@@ -63,6 +63,8 @@ describe("namesrv -n host:port (RocketMQ's protocol) and --url (HTTP) print the 
     ["brokerMembers", "-c", broker.clusterName, "-b", broker.brokerName],
     ["topicList", "-c", broker.clusterName],
     ["topicRoute", "-t", "NoSuchTopic", "--json"],
+    ["getNamesrvConfig"],
+    ["topicList", "--system"],
   ])("%s %s %s", async (...args) => {
     const { remoting, http } = await both(...args);
 

@@ -172,3 +172,107 @@ describe("KV config over remoting", () => {
     expect((await httpClient(registry.url).get("/kv/RM_NS/k1")).status).toBe(404);
   });
 });
+
+describe("the rest of RocketMQ's NameServer requests, against the real registry", () => {
+  it("BROKER_HEARTBEAT (oneway) and QUERY_DATA_VERSION keep a registered broker, with RocketMQ's changed semantics", async () => {
+    const broker = new RemotingClient(`127.0.0.1:${gateway.port}`, { timeoutMs: 20_000 });
+    try {
+      await register(broker, "rm-broker-hb", "10.30.0.5:10911", ["RmHbTopic"]);
+      const header = brokerHeader("rm-broker-hb", "10.30.0.5:10911");
+      await broker.invokeOneway(RequestCode.BROKER_HEARTBEAT, {
+        clusterName: header.clusterName,
+        brokerAddr: header.brokerAddr,
+        brokerName: header.brokerName,
+      });
+      expect((await broker.invoke(RequestCode.BROKER_HEARTBEAT, header)).code).toBe(0);
+      const same = await broker.invoke(
+        RequestCode.QUERY_DATA_VERSION,
+        header,
+        Buffer.from(JSON.stringify(dataVersion)),
+      );
+      expect(same).toMatchObject({ code: 0, extFields: { changed: "false" } });
+      expect(JSON.parse(same.body?.toString() ?? "")).toEqual(dataVersion);
+      const other = await broker.invoke(
+        RequestCode.QUERY_DATA_VERSION,
+        header,
+        Buffer.from(JSON.stringify({ ...dataVersion, counter: 2 })),
+      );
+      expect(other).toMatchObject({ code: 0, extFields: { changed: "true" } });
+      const unknown = await broker.invoke(
+        RequestCode.QUERY_DATA_VERSION,
+        brokerHeader("rm-nobody", "10.30.9.9:10911"),
+        Buffer.from(JSON.stringify(dataVersion)),
+      );
+      expect(unknown).toMatchObject({ code: 0, extFields: { changed: "true" } });
+    } finally {
+      broker.close();
+    }
+  });
+
+  it("REGISTER_TOPIC_IN_NAMESRV, system and unit topic lists, NAMESRV_CONFIG as properties", async () => {
+    const broker = new RemotingClient(`127.0.0.1:${gateway.port}`, { timeoutMs: 20_000 });
+    try {
+      await register(broker, "rm-broker-t", "10.30.0.6:10911", ["RmSeedTopic"]);
+      const queueDatas = [
+        { brokerName: "rm-broker-t", perm: 6, readQueueNums: 2, topicSysFlag: 1, writeQueueNums: 2 },
+      ];
+      const registered = await admin.invoke(
+        RequestCode.REGISTER_TOPIC_IN_NAMESRV,
+        { topic: "RmUnitTopic" },
+        Buffer.from(JSON.stringify({ queueDatas })),
+      );
+      expect(registered.code).toBe(0);
+      const route = await admin.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "RmUnitTopic" });
+      expect(JSON.parse(route.body?.toString() ?? "").queueDatas[0]).toMatchObject({
+        readQueueNums: 2,
+        topicSysFlag: 1,
+      });
+      const units = await admin.invoke(RequestCode.GET_UNIT_TOPIC_LIST, {});
+      expect(JSON.parse(units.body?.toString() ?? "").topicList).toContain("RmUnitTopic");
+      const system = JSON.parse(
+        (await admin.invoke(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, {})).body?.toString() ?? "",
+      );
+      expect(system.topicList).toEqual(expect.arrayContaining(["RemotingCluster", "rm-broker-t"]));
+      const config = (await admin.invoke(RequestCode.GET_NAMESRV_CONFIG, {})).body?.toString() ?? "";
+      const current = /^orderMessageEnable=(true|false)$/m.exec(config)?.[1];
+      expect(current).toBeDefined();
+      const flipped = current === "true" ? "false" : "true";
+      const updated = await admin.invoke(
+        RequestCode.UPDATE_NAMESRV_CONFIG,
+        {},
+        Buffer.from(`# mqadmin updateNamesrvConfig\norderMessageEnable = ${flipped}\n`),
+      );
+      expect(updated.code).toBe(0);
+      const after = (await admin.invoke(RequestCode.GET_NAMESRV_CONFIG, {})).body?.toString() ?? "";
+      expect(after).toMatch(new RegExp(`^orderMessageEnable=${flipped}$`, "m"));
+      await admin.invoke(
+        RequestCode.UPDATE_NAMESRV_CONFIG,
+        {},
+        Buffer.from(`orderMessageEnable=${current}\n`),
+      );
+      const refused = await admin.invoke(
+        RequestCode.UPDATE_NAMESRV_CONFIG,
+        {},
+        Buffer.from("noSuchSetting=1\n"),
+      );
+      expect(refused.code).toBe(ResponseCode.SYSTEM_ERROR);
+      expect(refused.remark).toContain("noSuchSetting");
+    } finally {
+      broker.close();
+    }
+  });
+
+  it("GET_BROKER_MEMBER_GROUP lists the live members with fastjson's bare keys", async () => {
+    const broker = new RemotingClient(`127.0.0.1:${gateway.port}`, { timeoutMs: 20_000 });
+    try {
+      await register(broker, "rm-broker-m", "10.30.0.7:10911", ["RmMemberTopic"]);
+      const answer = await admin.invoke(RequestCode.GET_BROKER_MEMBER_GROUP, {
+        clusterName: "RemotingCluster",
+        brokerName: "rm-broker-m",
+      });
+      expect(answer.body?.toString()).toContain('"brokerAddrs":{0:"10.30.0.7:10911"}');
+    } finally {
+      broker.close();
+    }
+  });
+});

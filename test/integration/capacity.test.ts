@@ -66,6 +66,25 @@ describe("capacity per operation", () => {
       f.nameServer.registerBroker({ ...master, topicConfigTable: undefined }),
     );
     expect(light).toEqual({ requests: 1, rcu: 0, wcu: 1 });
+    // BROKER_HEARTBEAT and QUERY_DATA_VERSION: one conditional write each, like the steady heartbeat.
+    const touch = await measure("broker touch (BROKER_HEARTBEAT)", () =>
+      f.nameServer.touchBroker({
+        clusterName: "DefaultCluster",
+        brokerName,
+        brokerAddr: slaves[0]?.brokerAddr ?? "",
+      }),
+    );
+    expect(touch).toEqual({ requests: 1, rcu: 0, wcu: 1 });
+    const dataVersion = await measure("data-version query (QUERY_DATA_VERSION)", () =>
+      f.nameServer.queryDataVersion({
+        clusterName: "DefaultCluster",
+        brokerName,
+        brokerId: 0,
+        brokerAddr: master.brokerAddr,
+        dataVersion: master.dataVersion,
+      }),
+    );
+    expect(dataVersion).toEqual({ requests: 1, rcu: 0, wcu: 1 });
   });
 
   it("route query: two requests for a topic on 1 and on 10 groups", async () => {

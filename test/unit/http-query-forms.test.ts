@@ -14,6 +14,13 @@ const nameServer = vi.hoisted(
   () =>
     ({
       registerBroker: vi.fn(),
+      touchBroker: vi.fn(),
+      queryDataVersion: vi.fn(),
+      registerTopic: vi.fn(),
+      getSystemTopicList: vi.fn(),
+      getUnitTopicList: vi.fn(),
+      getConfig: vi.fn(),
+      updateConfig: vi.fn(),
       unregisterBroker: vi.fn(),
       getBrokerMemberGroup: vi.fn(),
       setWritePerm: vi.fn(),

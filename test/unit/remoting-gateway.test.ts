@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { NameServerUnreachableError } from "../../lib/client/transport";
+import { NameServerRequestError, NameServerUnreachableError } from "../../lib/client/transport";
 import { encode, FrameDecoder, type RemotingCommand, requestCommand } from "../../lib/remoting/codec";
 import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
 import { RequestCode, ResponseCode, SerializeType } from "../../lib/remoting/protocol";
@@ -555,5 +555,31 @@ describe("load and idle connections", () => {
       .poll(() => api.calls.map((c) => c.method), { timeout: 5000 })
       .toEqual(["registerBroker", "unregisterBroker"]);
     expect(logs.some((line) => /idle for 200 ms/.test(line))).toBe(true);
+  });
+});
+
+describe("registry refusals in RocketMQ's terms", () => {
+  it('a 400 names the field in a SYSTEM_ERROR; a disabled list is SYSTEM_ERROR "disable"; auth is NO_PERMISSION', async () => {
+    const api = fakeRegistryApi({
+      registerBroker: () => {
+        throw new NameServerRequestError("http://r", 400, "INVALID_REQUEST", "invalid request", [
+          { field: "brokerAddr", message: "must be host:port" },
+        ]);
+      },
+      getAllTopicList: () => {
+        throw requestError(403, "DISABLED", "enableAllTopicList is false");
+      },
+      getBrokerClusterInfo: () => {
+        throw requestError(403, "Forbidden");
+      },
+    });
+    const { client } = await start(api);
+    const c = client();
+    expect(await c.invoke(103, brokerHeader)).toMatchObject({
+      code: 1,
+      remark: "invalid request (brokerAddr: must be host:port)",
+    });
+    expect(await c.invoke(206, {})).toMatchObject({ code: 1, remark: "disable" });
+    expect((await c.invoke(106, {})).code).toBe(16);
   });
 });
