@@ -489,8 +489,8 @@ export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices
         totalUsd: grown.total,
         detail:
           factor >= 100
-            ? `${grown.detail}: each NameServer takes every broker's registration (${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} full registrations/s) and half of ${((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s: past what two 2-vCPU servers hold, so larger instances (an assumption, not measured)`
-            : `${grown.detail}: ${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} registrations/s and ${((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s, held in memory by two servers`,
+            ? `${grown.detail}: each NameServer takes every broker's registration (${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} full registrations/s) and half of ${Math.round((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s: past what two 2-vCPU servers hold, so larger instances (an assumption, not measured)`
+            : `${grown.detail}: ${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} registrations/s and ${Math.round((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s, held in memory by two servers`,
       },
     };
   });
@@ -507,6 +507,7 @@ export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices
       "DynamoDB units are the bench's ConsumedCapacity on DynamoDB Local (on-demand request units and provisioned capacity units count alike); the batch route's reads are the fleet simulation's mean with the stack's group cache.",
       "Lambda durations are local (DynamoDB Local on a shared machine): an upper bound of billed duration on AWS. Log lines are measured at the stack's formats; CloudWatch's 26 bytes per event are counted.",
       "Data transfer is priced for every answer (as if every client were outside AWS), NAT processing as if every client sat in a private subnet: each is an upper bound, and both together over-count.",
+      "At 10× and 100× the route function's instances are assumed to grow with the fleet (same calls per instance, so the same group reads per call as measured); fewer, busier instances would read groups less often.",
       "Not included: free tiers, DynamoDB storage and PITR (a few MB), alarms and the dashboard (fixed, about $10), KMS (AWS-managed key).",
     ],
   };

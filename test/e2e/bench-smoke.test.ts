@@ -11,6 +11,7 @@ import { scalingChart } from "../../bench/chart";
 import { type CostInputs, estimateCost, FLEET, priceDeployment } from "../../bench/cost";
 import type { BenchContext, OperationFigure } from "../../bench/harness";
 import { type BenchResults, consoleReport, markdownReport } from "../../bench/report";
+import { runBatch } from "../../bench/scenarios/batch";
 import { runHttp } from "../../bench/scenarios/http";
 import { partOf, runLambda } from "../../bench/scenarios/lambda";
 import { type OperationResults, runOperations } from "../../bench/scenarios/operations";
@@ -132,6 +133,27 @@ describe("bench scenarios, tiny", () => {
       expect(point.clusterInfo.requests).toBe(1);
     }
     expect(byId(scaling.operations, "topics.list.13").requests).toBe(5);
+  });
+
+  it("POST /routes: each topic and each group read once per call; the warm cache reads only the topics", async () => {
+    const batch = await runBatch(ctx(), {
+      topicCounts: [1, 20],
+      groupsPerTopic: [1, 10],
+      runs: 1,
+      fleetCalls: 5,
+      routeGroupCacheMs: 5_000,
+    });
+    const point = (topics: number, groups: number, cache: "off" | "warm") =>
+      batch.points.find((p) => p.topics === topics && p.groupsPerTopic === groups && p.cache === cache);
+    // 20 topic Queries (0.5 RCU each) and one BatchGetItem of the 10 groups and the sweeper state.
+    expect(point(20, 10, "off")).toMatchObject({ requests: 21, rcu: 15.5, requestsPerTopic: 1.05 });
+    expect(point(20, 10, "warm")).toMatchObject({ requests: 20, rcu: 10 });
+    expect(point(1, 1, "off")).toMatchObject({ requests: 2, rcu: 1.5 });
+    const size = batch.sizes.find((z) => z.topics === 20 && z.groupsPerTopic === 10);
+    expect(size?.gzipBytes).toBeLessThan((size?.jsonBytes ?? 0) / 5);
+    expect(size?.unchangedGzipBytes).toBeLessThan(size?.gzipBytes ?? 0);
+    expect(batch.fleet.requestsPerCall).toBeGreaterThanOrEqual(20);
+    expect(batch.fleet.rcuPerCall).toBeGreaterThanOrEqual(10);
   });
 
   it("HTTP: heartbeats, route queries and /health through the real handlers, all answered", async () => {

@@ -190,6 +190,34 @@ describe("responses conform to openapi/openapi.yaml", () => {
     await api.put("/config", { config: { enableAllTopicList: "true" } });
   });
 
+  it("query forms and POST /routes", async () => {
+    const route = await api.get("/route?topic=%25RETRY%25oa-group&zone=az-1");
+    expectConforms("GET", "/route", route);
+    expectConforms(
+      "GET",
+      "/route",
+      await api.get("/route?topic=%25RETRY%25oa-group&zone=az-1", {
+        headers: { "if-none-match": route.headers.get("etag") ?? "" },
+      }),
+    );
+    expectConforms("GET", "/route", await api.get("/route?topic=NoSuchOaTopic"));
+    expectConforms("GET", "/route", await api.get("/route"));
+    const routes = await api.post("/routes", { topics: ["OaTopic", "%RETRY%oa-group", "Gone"] });
+    expectConforms("POST", "/routes", routes);
+    const known = { OaTopic: routes.body.etags.OaTopic };
+    const unchanged = await api.post("/routes", { topics: ["OaTopic"], known });
+    expect(unchanged.body.unchanged).toEqual(["OaTopic"]);
+    expectConforms("POST", "/routes", unchanged);
+    expectConforms("POST", "/routes", await api.post("/routes", { topics: ["A", "A"] }));
+    expectConforms("PUT", "/kv", await api.put("/kv?namespace=oa-ns&key=a%2Fb", { value: "v" }));
+    expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns&key=a%2Fb"));
+    expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns"));
+    expectConforms("DELETE", "/kv", await api.delete("/kv?namespace=oa-ns&key=a%2Fb"));
+    expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns&key=a%2Fb"));
+    expectConforms("DELETE", "/topics", await api.delete("/topics?topic=NoSuchOaTopic&cluster=Nope"));
+    expectConforms("DELETE", "/topics", await api.delete("/topics?cluster=Nope"));
+  });
+
   it("KV", async () => {
     expectConforms("PUT", "/kv/{namespace}/{key}", await api.put("/kv/oa-ns/k", { value: "v" }));
     expectConforms("GET", "/kv/{namespace}/{key}", await api.get("/kv/oa-ns/k"));

@@ -42,17 +42,22 @@ const route = (brokerName: string) => ({
 
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 
-/** A registry answering `GET <path>` from `answers` (a function for conditional answers); 404 otherwise. */
-function fakeRegistry(answers: Record<string, Answer | ((headers: Headers) => Answer)>) {
+/**
+ * A registry answering `METHOD <path?query>` (the method may be left out for GET) from `answers` (a
+ * function for answers that depend on headers or body); 404 otherwise.
+ */
+function fakeRegistry(answers: Record<string, Answer | ((headers: Headers, body: unknown) => Answer)>) {
   const requests: string[] = [];
   const fake = async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
-    const path = `${url.pathname}${url.search}`;
-    requests.push(path);
-    const entry = answers[path];
+    const method = init?.method ?? "GET";
+    const path = `${url.pathname}${decodeURIComponent(url.search)}`;
+    requests.push(method === "GET" ? path : `${method} ${path}`);
+    const entry = answers[method === "GET" ? path : `${method} ${path}`] ?? answers[`${method} ${path}`];
+    const body = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
     const answer =
       typeof entry === "function"
-        ? entry(new Headers(init?.headers))
+        ? entry(new Headers(init?.headers), body)
         : (entry ?? { status: 404, body: { error: { code: "NOT_FOUND", message: "no such path" } } });
     return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
       status: answer.status,
@@ -118,8 +123,10 @@ describe("SnapshotSource", () => {
       "/health": healthy,
       "/brokers": { status: 200, body: { now: 5_000, brokers: [live({})] } },
       "/topics": { status: 200, body: { topicList: ["TopicTest", "%RETRY%g"] } },
-      "/route?topic=TopicTest": { status: 200, body: route("broker-a") },
-      "/route?topic=%25RETRY%25g": { status: 200, body: route("broker-a") },
+      "POST /routes": {
+        status: 200,
+        body: { routes: { TopicTest: route("broker-a"), "%RETRY%g": route("broker-a") } },
+      },
       "/kv?namespace=ORDER_TOPIC_CONFIG": { status: 200, body: { table: { TopicTest: "broker-a:4" } } },
       "/kv?namespace=empty-ns": {
         status: 404,
@@ -152,19 +159,19 @@ describe("SnapshotSource", () => {
     ]);
   });
 
-  it("shares one snapshot per interval, reads topics and KV only every slow refresh, and revalidates routes by ETag", async () => {
+  it("shares one snapshot per interval, reads topics and KV only every slow refresh, and sends the ETags it holds", async () => {
     let time = 0;
-    const conditional: string[] = [];
+    const conditional: unknown[] = [];
     const { client, requests } = fakeRegistry({
       "/health": healthy,
       "/brokers": { status: 200, body: { now: 0, brokers: [] } },
       "/topics": { status: 200, body: { topicList: ["TopicTest"] } },
-      "/route?topic=TopicTest": (headers) => {
-        const etag = headers.get("if-none-match");
-        if (etag !== null) conditional.push(etag);
-        return etag === '"v1"'
-          ? { status: 304, headers: { etag: '"v1"' } }
-          : { status: 200, body: route("broker-a"), headers: { etag: '"v1"' } };
+      "POST /routes": (_headers, body) => {
+        const known = (body as { known?: Record<string, string> }).known ?? {};
+        conditional.push(known);
+        return known.TopicTest === '"v1"'
+          ? { status: 200, body: { routes: {}, unchanged: ["TopicTest"] } }
+          : { status: 200, body: { routes: { TopicTest: route("broker-a") }, etags: { TopicTest: '"v1"' } } };
       },
       "/kv?namespace=ORDER_TOPIC_CONFIG": { status: 200, body: { table: {} } },
     });
@@ -189,7 +196,7 @@ describe("SnapshotSource", () => {
     time = 12_000;
     const later = await source.get(namespaces);
     expect(requests.filter((r) => r === "/topics")).toHaveLength(2);
-    expect(conditional).toEqual(['"v1"']);
+    expect(conditional).toEqual([{}, { TopicTest: '"v1"' }]);
     expect(later.topics?.[0]?.route?.queueDatas[0]?.brokerName).toBe("broker-a");
   });
 
@@ -202,7 +209,7 @@ describe("SnapshotSource", () => {
       "/health": healthy,
       "/brokers": { status: 200, body: { now: 0, brokers: [live({})] } },
       "/topics": { status: 200, body: { topicList: ["TopicTest"] } },
-      "/route?topic=TopicTest": { status: 200, body: route("broker-a") },
+      "POST /routes": { status: 200, body: { routes: { TopicTest: route("broker-a") } } },
     });
     const slowClient = new NameServerClient(
       API,
@@ -235,6 +242,7 @@ describe("SnapshotSource", () => {
       },
       "/brokers": { status: 200, body: { now: 0, brokers: [live({})] } },
       "/topics": { status: 200, body: { topicList: ["Gone"] } },
+      // No POST /routes here: one GET per topic.
       "/route?topic=Gone": {
         status: 404,
         body: {
@@ -259,6 +267,62 @@ describe("SnapshotSource", () => {
     expect(snapshot.topics).toEqual([
       { topic: "Gone", kind: "normal", error: "No topic route info in name server for the topic: Gone" },
     ]);
+  });
+
+  it("keeps the topics it has, and says why, when the routes cannot be read", async () => {
+    let failing = false;
+    const { client } = fakeRegistry({
+      "/health": healthy,
+      "/brokers": { status: 200, body: { now: 0, brokers: [] } },
+      "/topics": { status: 200, body: { topicList: ["TopicTest"] } },
+      "POST /routes": () =>
+        failing
+          ? { status: 503, body: { error: { code: "SERVICE_UNAVAILABLE", message: "throttled" } } }
+          : { status: 200, body: { routes: { TopicTest: route("broker-a") } } },
+    });
+    const source = new SnapshotSource({
+      client,
+      pollIntervalMillis: 2000,
+      slowRefreshMillis: 0,
+      minIntervalMillis: 0,
+    });
+    expect((await source.get([])).topics).toHaveLength(1);
+    failing = true;
+    const snapshot = await source.get([]);
+    expect(snapshot.errors).toEqual([{ part: "topics", message: "throttled" }]);
+    expect(snapshot.topics?.[0]?.route?.queueDatas[0]?.brokerName).toBe("broker-a");
+    failing = false;
+    expect((await source.get([])).errors).toEqual([]);
+  });
+
+  it("on an API without POST /routes, reads one route per topic, revalidated by ETag", async () => {
+    let time = 0;
+    const conditional: string[] = [];
+    const { client, requests } = fakeRegistry({
+      "/health": healthy,
+      "/brokers": { status: 200, body: { now: 0, brokers: [] } },
+      "/topics": { status: 200, body: { topicList: ["%RETRY%g"] } },
+      "/route?topic=%RETRY%g": (headers) => {
+        const etag = headers.get("if-none-match");
+        if (etag !== null) conditional.push(etag);
+        return etag === '"v1"'
+          ? { status: 304, headers: { etag: '"v1"' } }
+          : { status: 200, body: route("broker-a"), headers: { etag: '"v1"' } };
+      },
+    });
+    const source = new SnapshotSource({
+      client,
+      pollIntervalMillis: 2000,
+      slowRefreshMillis: 10_000,
+      minIntervalMillis: 0,
+      now: () => time,
+    });
+    expect((await source.get([])).topics?.[0]?.route?.queueDatas[0]?.brokerName).toBe("broker-a");
+    time = 10_000;
+    const later = await source.get([]);
+    expect(later.topics?.[0]?.route?.queueDatas[0]?.brokerName).toBe("broker-a");
+    expect(conditional).toEqual(['"v1"']);
+    expect(requests.filter((r) => r === "POST /routes")).toHaveLength(1);
   });
 
   it("falls back to GET /clusters, without heartbeat times, on an API without GET /brokers", async () => {

@@ -14,6 +14,7 @@ const state = {
   lastOkAt: undefined,
   failing: undefined,
   polls: 0,
+  timer: undefined,
   /** key "cluster/broker/id" -> { clusterName, group, member, vanishedAt?, expired? } */
   members: new Map(),
   expandedTopics: new Set(),
@@ -84,7 +85,9 @@ async function poll() {
   document.body.dataset.polls = String(state.polls);
   renderStatus();
   const interval = state.snapshot?.pollIntervalMillis ?? 2000;
-  setTimeout(poll, interval);
+  // One timer, however many polls were started (adding a namespace polls at once).
+  clearTimeout(state.timer);
+  state.timer = setTimeout(poll, interval);
 }
 
 function receive(snapshot) {
