@@ -18,15 +18,20 @@ import { handler as getBrokerMemberGroup } from "./get-broker-member-group";
 import { handler as getKv } from "./get-kv";
 import { handler as getKvConfig } from "./get-kv-config";
 import { handler as getKvList } from "./get-kv-list";
+import { handler as getNamesrvConfig } from "./get-namesrv-config";
 import { handler as getRouteInfoByTopic } from "./get-route-info-by-topic";
 import { handler as getRoutes } from "./get-routes";
 import { handler as getTopicsByCluster } from "./get-topics-by-cluster";
 import { handler as health } from "./health";
 import { handler as listBrokers } from "./list-brokers";
 import { handler as putKvConfig } from "./put-kv-config";
+import { handler as queryDataVersion } from "./query-data-version";
 import { handler as registerBroker } from "./register-broker";
+import { handler as registerTopic } from "./register-topic";
 import { handler as setWritePerm } from "./set-write-perm";
+import { handler as touchBroker } from "./touch-broker";
 import { handler as unregisterBroker } from "./unregister-broker";
+import { handler as updateNamesrvConfig } from "./update-namesrv-config";
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<unknown>;
 
@@ -40,15 +45,20 @@ export const handlers: Readonly<Record<string, Handler>> = {
   "get-kv": getKv,
   "get-kv-config": getKvConfig,
   "get-kv-list": getKvList,
+  "get-namesrv-config": getNamesrvConfig,
   "get-route-info-by-topic": getRouteInfoByTopic,
   "get-routes": getRoutes,
   "get-topics-by-cluster": getTopicsByCluster,
   health,
   "list-brokers": listBrokers,
   "put-kv-config": putKvConfig,
+  "query-data-version": queryDataVersion,
   "register-broker": registerBroker,
+  "register-topic": registerTopic,
   "set-write-perm": setWritePerm,
+  "touch-broker": touchBroker,
   "unregister-broker": unregisterBroker,
+  "update-namesrv-config": updateNamesrvConfig,
 };
 
 const notFound = httpHandler(async ({ event }) => {
