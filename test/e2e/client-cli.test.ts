@@ -256,7 +256,13 @@ describe("namesrv write commands", () => {
     await cli("updateNamesrvConfig", "-k", "supportActingMaster", "-v", "false");
 
     expect(updated.code).toBe(0);
-    expect(json<{ config: Record<string, string> }>(shown.stdout).config.supportActingMaster).toBe("true");
+    // One answer per NameServer, as the writes report theirs.
+    expect(
+      json<Array<{ nameServer: string; ok: boolean; config: Record<string, string> }>>(shown.stdout),
+    ).toEqual([
+      { nameServer: url, ok: true, config: expect.objectContaining({ supportActingMaster: "true" }) },
+    ]);
+    expect(updated.stdout).toBe(`${url}: supportActingMaster = true (was false)\n`);
     expect(table.stdout).toMatch(/^enableTopicList\s+= true$/m);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("config.noSuchSetting");
