@@ -639,6 +639,16 @@ const commandList: CommandSpec[] = [
     run: runDemoBroker,
   },
   {
+    name: "dashboard",
+    usage: "dashboard [--listen host:port]",
+    summary: "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) until Ctrl-C.",
+    details: `  --listen <host:port>    where to serve the page (default 127.0.0.1:8088)
+The page shows the first --url. An execute-api URL is signed with SigV4 (AWS credential chain).`,
+    options: { listen: { type: "string" } },
+    positionals: { min: 0, max: 0 },
+    run: runDashboard,
+  },
+  {
     name: "watch",
     usage: "watch <topic> [--interval S]",
     summary: "Poll a topic's route and print every change, until Ctrl-C.",
@@ -654,6 +664,29 @@ const COMMANDS = new Map(commandList.map((c) => [c.name, c]));
 
 /** The command names, for completion and tests. */
 export const commandNames: readonly string[] = commandList.map((c) => c.name);
+
+async function runDashboard(context: Context): Promise<number> {
+  const { io, global } = context;
+  const { DEFAULT_DASHBOARD_LISTEN, parseListen, startDashboard } = await import("../dashboard/server");
+  const listen = stringOption(context.values, "listen") ?? DEFAULT_DASHBOARD_LISTEN;
+  try {
+    parseListen(listen);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), "dashboard");
+  }
+  const apiUrl = global.urls[0] ?? DEFAULT_NAMESRV_URL;
+  const dashboard = await startDashboard({
+    apiUrl,
+    listen,
+    timeoutMillis: global.timeoutMillis,
+    ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
+  });
+  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
+  await waitForAbort(io.signal);
+  await dashboard.close();
+  io.stdout("Status page stopped\n");
+  return EXIT_OK;
+}
 
 async function runKv(context: Context): Promise<number> {
   const [action, namespace, key, value] = context.positionals;

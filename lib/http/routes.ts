@@ -30,6 +30,7 @@ export const routes: readonly RouteDefinition[] = [
   { id: "TouchBroker", method: "POST", path: "/brokers/touch", handler: "touch-broker", access: "write", tableAccess: "readWrite" },
   { id: "QueryDataVersion", method: "POST", path: "/brokers/data-version", handler: "query-data-version", access: "write", tableAccess: "readWrite" },
   { id: "UnregisterBroker", method: "POST", path: "/brokers/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
+  { id: "ListBrokers", method: "GET", path: "/brokers", handler: "list-brokers", access: "read", tableAccess: "read" },
   { id: "GetBrokerMemberGroup", method: "GET", path: "/brokers/{clusterName}/{brokerName}", handler: "get-broker-member-group", access: "read", tableAccess: "read" },
   { id: "SetWritePerm", method: "PUT", path: "/brokers/{brokerName}/write-perm", handler: "set-write-perm", access: "write", tableAccess: "readWrite" },
   { id: "GetRouteInfoByTopic", method: "GET", path: "/topics/{topic}/route", handler: "get-route-info-by-topic", access: "read", tableAccess: "read" },
