@@ -242,10 +242,10 @@ export class NameServerStack extends Stack {
       systemLogLevel: props.lambdaSystemLogLevel ?? "WARN",
     } as const;
     const metricsFlushMs = (props.metricsFlushInterval ?? Duration.minutes(1)).toMilliseconds();
-    // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
     const httpEnvironment = {
       ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
       METRICS_FLUSH_INTERVAL_MS: String(metricsFlushMs),
+      // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
       ...selfPreservationEnvironment(props.selfPreservation),
     };
     const capacity = props.tableCapacity ?? DEFAULT_TABLE_CAPACITY;
@@ -340,6 +340,14 @@ export class NameServerStack extends Stack {
             },
           }),
     });
+
+    if (accessLogs === undefined) {
+      Validations.of(this.stage).acknowledge({
+        id: "AwsSolutions-APIG1",
+        reason:
+          "accessLogs is 'off' by the deployer's choice (the low-cost setting, docs/performance.md 'Cost'): API Gateway's own metrics and the functions' logs remain.",
+      });
+    }
 
     const iamAuthorizer = new HttpIamAuthorizer();
     const noAuthorizer = new apigw.HttpNoneAuthorizer();
@@ -732,7 +740,9 @@ export class NameServerStack extends Stack {
   private acknowledgeNagFindings(openReads: boolean): void {
     // cdk-nag names a resource by its CloudFormation logical id: `<TableXXXX.Arn>/index/*`.
     const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
-    for (const fn of [...this.routeFunctions.values(), this.sweeper]) {
+    const withTable = [...this.routeFunctions.values(), this.sweeper];
+    if (this.routerFunction !== undefined) withTable.push(this.routerFunction);
+    for (const fn of withTable) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
         reason:
@@ -807,14 +817,15 @@ const accessLogFields = {
  * the full line's bytes (every request writes one; docs/performance.md "Cost").
  */
 export const minimalAccessLogFields = {
-  id: "$context.requestId",
-  t: "$context.requestTimeEpoch",
+  // The same keys as the full line (metric filters on `$.routeKey` / `$.status` work on both).
+  requestId: "$context.requestId",
+  requestTimeEpoch: "$context.requestTimeEpoch",
   caller: "$context.identity.userArn",
-  route: "$context.routeKey",
+  routeKey: "$context.routeKey",
   status: "$context.status",
-  ms: "$context.responseLatency",
-  err: "$context.error.message",
-  ierr: "$context.integrationErrorMessage",
+  responseLatencyMs: "$context.responseLatency",
+  integrationError: "$context.integrationErrorMessage",
+  error: "$context.error.message",
 };
 
 export { accessLogFields };

@@ -98,9 +98,9 @@ function toResponse(event: APIGatewayProxyEventV2, reply: Reply): HttpResponse {
 const MAX_RESPONSE_CHARS = 5.5 * 1024 * 1024;
 function checkedSize(response: HttpResponse): HttpResponse {
   if ((response.body?.length ?? 0) <= MAX_RESPONSE_CHARS) return response;
-  throw new InvalidRequestError(
-    `The answer would be ${Math.ceil((response.body?.length ?? 0) / 1024)} KiB, over what a Lambda may return; ask for less at once (fewer topics, or with Accept-Encoding: gzip)`,
-  );
+  const message = `The answer would be ${Math.ceil((response.body?.length ?? 0) / 1024)} KiB, over what a Lambda may return; ask for less at once (fewer topics, or with Accept-Encoding: gzip)`;
+  // Only POST /routes can answer that much (up to 1,000 routes): its `topics` is what to shorten.
+  throw new InvalidRequestError(message, [{ field: "topics", message: "too many routes for one answer" }]);
 }
 
 export function httpHandler(handle: (request: HttpRequest) => Promise<Reply>): HttpLambdaHandler {

@@ -49,6 +49,10 @@ describe("hostile frames over RocketMQ's protocol", () => {
     expect(report.outcomes.get("closed") ?? 0).toBeGreaterThan(0);
     expect(report.outcomes.get("answered") ?? 0).toBeGreaterThan(0);
     // Every connection the gateway closed was closed for an undecodable frame, with its one log line.
-    expect(report.closeLogLines).toBe(report.outcomes.get("closed"));
+    // On a loaded machine a case can be judged silent (no answer within its quiet time) before the
+    // gateway got round to closing it, so a log line may belong to a case counted as silent.
+    const closed = report.outcomes.get("closed") ?? 0;
+    expect(report.closeLogLines).toBeGreaterThanOrEqual(closed);
+    expect(report.closeLogLines).toBeLessThanOrEqual(closed + (report.outcomes.get("silent") ?? 0));
   }, 300_000);
 });

@@ -124,9 +124,11 @@ describe("HTTP API routes", () => {
     const format = JSON.parse(stage?.Properties.AccessLogSettings.Format as string);
     // The minimal line by default: who called what, how it ended, how long it took.
     expect(format).toEqual(minimalAccessLogFields);
+    // Keys as in the full line, so that metric filters on `$.routeKey` and `$.status` read both.
     expect(format).toMatchObject({
-      id: "$context.requestId",
+      requestId: "$context.requestId",
       caller: "$context.identity.userArn",
+      routeKey: "$context.routeKey",
       status: "$context.status",
     });
   });

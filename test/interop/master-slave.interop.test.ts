@@ -96,35 +96,54 @@ async function killMasterAndCompare(brokerName: string, master: RocketMqBroker, 
   const after = await converge(brokerName, (r) => addrsOf(r, brokerName)?.["0"] === undefined);
   expect(addrsOf(after.oracle, brokerName)).toEqual({ "1": slave.addr });
   expect(after.registry).toEqual(after.oracle);
-  await slave.stop();
+}
+
+/** Runs a master/slave case; both brokers are gone afterwards, whatever happened. */
+async function withMasterAndSlave(
+  brokerName: string,
+  config: Record<string, string | number | boolean>,
+  body: (master: RocketMqBroker, slave: RocketMqBroker) => Promise<void>,
+): Promise<void> {
+  const { master, slave } = await masterAndSlave(brokerName, config);
+  try {
+    await body(master, slave);
+  } finally {
+    await Promise.all([master.kill9(), slave.stop()]);
+  }
 }
 
 describe("kill -9 of the master", () => {
   it("plain master/slave: the registry drops the master as RocketMQ's NameServer does", async () => {
-    const { master, slave } = await masterAndSlave("broker-b", {});
-    await killMasterAndCompare("broker-b", master, slave);
+    await withMasterAndSlave("broker-b", {}, (master, slave) =>
+      killMasterAndCompare("broker-b", master, slave),
+    );
   });
 
   it("enableSlaveActingMaster=true (BROKER_HEARTBEAT every second): the same", async () => {
-    const { master, slave } = await masterAndSlave("broker-c", { enableSlaveActingMaster: true });
-    await new Promise((r) => setTimeout(r, 2500));
-    const heartbeat = registryProxy.exchange(
-      RequestCode.BROKER_HEARTBEAT,
-      (r) => r.extFields.brokerName === "broker-c",
-    );
-    expect(heartbeat, "the brokers send BROKER_HEARTBEAT").toBeDefined();
-    expect(heartbeat?.response, "a oneway request gets no answer").toBeUndefined();
-    saveFixture("broker-heartbeat-oneway-5.3.3.bin", heartbeat?.request.bytes);
-    const acting = oracleProxy.exchange(
-      RequestCode.REGISTER_BROKER,
-      (r) => r.extFields.brokerName === "broker-c" && r.extFields.brokerId === "1",
-    );
-    saveFixture("register-broker-slave-acting-master-5.3.3.bin", acting?.request.bytes);
-    saveFixture("register-broker-slave-response-rocketmq-5.3.3.bin", acting?.response?.bytes);
-    const memberGroup = oracleProxy.exchange(RequestCode.GET_BROKER_MEMBER_GROUP);
-    saveFixture("get-broker-member-group-5.3.3.bin", memberGroup?.request.bytes);
-    saveFixture("get-broker-member-group-response-rocketmq-5.3.3.bin", memberGroup?.response?.bytes);
-    await killMasterAndCompare("broker-c", master, slave);
+    // compatibleWithOldNameSrv (default true) would send the heartbeat as a oneway QUERY_DATA_VERSION.
+    const config = { enableSlaveActingMaster: true, compatibleWithOldNameSrv: false };
+    await withMasterAndSlave("broker-c", config, async (master, slave) => {
+      const sentHeartbeat = () =>
+        registryProxy.exchange(RequestCode.BROKER_HEARTBEAT, (r) => r.extFields.brokerName === "broker-c");
+      for (let waited = 0; sentHeartbeat() === undefined && waited < 15_000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await new Promise((r) => setTimeout(r, 1000)); // time for an answer, if one were (wrongly) sent
+      const heartbeat = sentHeartbeat();
+      expect(heartbeat, "the brokers send BROKER_HEARTBEAT").toBeDefined();
+      expect(heartbeat?.response, "a oneway request gets no answer").toBeUndefined();
+      saveFixture("broker-heartbeat-oneway-5.3.3.bin", heartbeat?.request.bytes);
+      const acting = oracleProxy.exchange(
+        RequestCode.REGISTER_BROKER,
+        (r) => r.extFields.brokerName === "broker-c" && r.extFields.brokerId === "1",
+      );
+      saveFixture("register-broker-slave-acting-master-5.3.3.bin", acting?.request.bytes);
+      saveFixture("register-broker-slave-response-rocketmq-5.3.3.bin", acting?.response?.bytes);
+      const memberGroup = oracleProxy.exchange(RequestCode.GET_BROKER_MEMBER_GROUP);
+      saveFixture("get-broker-member-group-5.3.3.bin", memberGroup?.request.bytes);
+      saveFixture("get-broker-member-group-response-rocketmq-5.3.3.bin", memberGroup?.response?.bytes);
+      await killMasterAndCompare("broker-c", master, slave);
+    });
   });
 });
 

@@ -222,6 +222,24 @@ describe("POST /routes", () => {
     }
   });
 
+  it("an answer too large for a Lambda is a 400 naming topics, and gzip makes the same answer fit", async () => {
+    const big = route("broker-a");
+    big.brokerDatas = Array.from({ length: 60 }, (_, i) => ({
+      cluster: "C",
+      brokerName: `broker-${i}`,
+      brokerAddrs: { "0": `10.0.${i}.1:10911`, "1": `10.0.${i}.2:10911` },
+      enableActingMaster: false,
+    }));
+    const topics = Array.from({ length: 1000 }, (_, i) => `T${i}`);
+    nameServer.getRoutes.mockResolvedValue({ routes: new Map(topics.map((t) => [t, big])), missing: [] });
+    const plain = await post({ topics });
+    expect(plain.statusCode).toBe(400);
+    expect(fieldsOf(plain)).toEqual(["topics"]);
+    const gzipped = await post({ topics }, { "accept-encoding": "gzip" });
+    expect(gzipped.statusCode).toBe(200);
+    expect(Object.keys(bodyOf(gzipped).routes)).toHaveLength(1000);
+  });
+
   it.each([
     ["more than 1,000 topics", { topics: Array.from({ length: 1001 }, (_, i) => `T${i}`) }, "topics"],
     ["a duplicate topic", { topics: ["A", "B", "A"] }, "topics.2"],

@@ -11,6 +11,13 @@ const nameServer = vi.hoisted(
   () =>
     ({
       registerBroker: vi.fn(),
+      touchBroker: vi.fn(),
+      queryDataVersion: vi.fn(),
+      registerTopic: vi.fn(),
+      getSystemTopicList: vi.fn(),
+      getUnitTopicList: vi.fn(),
+      getConfig: vi.fn(),
+      updateConfig: vi.fn(),
       unregisterBroker: vi.fn(),
       getBrokerMemberGroup: vi.fn(),
       setWritePerm: vi.fn(),
@@ -27,13 +34,6 @@ const nameServer = vi.hoisted(
       getKvList: vi.fn(),
       sweep: vi.fn(),
       health: vi.fn(),
-      touchBroker: vi.fn(),
-      queryDataVersion: vi.fn(),
-      registerTopic: vi.fn(),
-      getSystemTopicList: vi.fn(),
-      getUnitTopicList: vi.fn(),
-      getConfig: vi.fn(),
-      updateConfig: vi.fn(),
     }) satisfies Record<keyof NameServer, unknown>,
 );
 vi.mock("../../lib/app/container", () => ({ nameServer }));

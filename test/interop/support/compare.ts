@@ -71,7 +71,8 @@ export function properties(text: string): Record<string, string> {
  * NamesrvConfig keys that mean the same on any NameServer and that a client or broker can observe.
  * Normalization of getNamesrvConfig: only these are compared. The rest are the process's own
  * settings (listenPort, bindAddress, rocketmqHome, kvConfigPath, thread pools, Netty buffers, ...):
- * the registry has no such thing, and two RocketMQ NameServers differ there too.
+ * the registry has no such thing, and two RocketMQ NameServers differ there too; likewise
+ * clusterTest / productEnvName, a NameServer mode (ClusterTestRequestProcessor) the registry lacks.
  */
 export const BEHAVIOUR_CONFIG_KEYS = [
   "orderMessageEnable",
@@ -80,8 +81,6 @@ export const BEHAVIOUR_CONFIG_KEYS = [
   "enableTopicList",
   "deleteTopicWithBrokerRegistration",
   "supportActingMaster",
-  "clusterTest",
-  "productEnvName",
 ] as const;
 
 /**

@@ -231,6 +231,15 @@ export interface RocketMqBroker {
   stop(): Promise<void>;
 }
 
+const LOGBACK_4X = `<configuration>
+  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+    <file>\${user.home}/logs/rocketmqlogs/broker.log</file>
+    <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss} %p %t - %m%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="FILE"/></root>
+</configuration>
+`;
+
 export async function startRocketMqBroker(options: BrokerOptions): Promise<RocketMqBroker> {
   const version = options.version ?? ROCKETMQ_VERSION;
   const listenPort = options.listenPort ?? (await allocatePort());
@@ -246,6 +255,7 @@ export async function startRocketMqBroker(options: BrokerOptions): Promise<Rocke
       brokerId,
       brokerRole: brokerId === 0 ? "ASYNC_MASTER" : "SLAVE",
       brokerIP1: "127.0.0.1",
+      brokerIP2: "127.0.0.1",
       listenPort,
       namesrvAddr: options.namesrvAddr,
       storePathRootDir: store,
@@ -258,6 +268,11 @@ export async function startRocketMqBroker(options: BrokerOptions): Promise<Rocke
       ...options.config,
     }),
   );
+  if (version.startsWith("4.")) {
+    // 4.x brokers read their logback configuration from ROCKETMQ_HOME/conf (5.x carry one in the jar).
+    mkdirSync(join(home, "conf"), { recursive: true });
+    writeFileSync(join(home, "conf", "logback_broker.xml"), LOGBACK_4X);
+  }
   const jvm = spawnJava(
     `Broker ${brokerName}/${brokerId} ${version}`,
     [
@@ -277,8 +292,17 @@ export async function startRocketMqBroker(options: BrokerOptions): Promise<Rocke
   await jvm.waitFor(/The broker\[.*\] boot success/, 90_000, "boot");
   const logFile = join(home, "logs", "rocketmqlogs", "broker.log");
   const log = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
-  const registrations = (namesrvAddr: string) =>
-    log().split(`Registering current broker to name server completed. TargetHost=${namesrvAddr}`).length - 1;
+  // 5.x: "Registering current broker to name server completed. TargetHost=<addr>";
+  // 4.x: "register broker[<id>]to name server <addr> OK".
+  const registrations = (namesrvAddr: string) => {
+    const text = log();
+    return (
+      text.split(`Registering current broker to name server completed. TargetHost=${namesrvAddr}`).length -
+      1 +
+      text.split(`]to name server ${namesrvAddr} OK`).length -
+      1
+    );
+  };
   return {
     addr: `127.0.0.1:${listenPort}`,
     listenPort,
