@@ -23,6 +23,7 @@ import { handler as getRouteInfoByTopic } from "./get-route-info-by-topic";
 import { handler as getRoutes } from "./get-routes";
 import { handler as getTopicsByCluster } from "./get-topics-by-cluster";
 import { handler as health } from "./health";
+import { handler as listBrokers } from "./list-brokers";
 import { handler as putKvConfig } from "./put-kv-config";
 import { handler as queryDataVersion } from "./query-data-version";
 import { handler as registerBroker } from "./register-broker";
@@ -48,6 +49,7 @@ export const handlers: Readonly<Record<string, Handler>> = {
   "get-routes": getRoutes,
   "get-topics-by-cluster": getTopicsByCluster,
   health,
+  "list-brokers": listBrokers,
   "put-kv-config": putKvConfig,
   "register-broker": registerBroker,
   "set-write-perm": setWritePerm,

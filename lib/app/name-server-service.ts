@@ -47,7 +47,7 @@ import {
   sameDataVersion,
 } from "../domain/registration";
 import { planExpiry, planUnregister, type RemovalPlan } from "../domain/removal";
-import { assembleClusterInfo, assembleRoute } from "../domain/route";
+import { assembleClusterInfo, assembleRoute, brokerLiveTable } from "../domain/route";
 import {
   DEFAULT_SELF_PRESERVATION,
   decideSweep,
@@ -517,6 +517,12 @@ class NameServerService implements NameServer {
   async getBrokerClusterInfo() {
     const { groups, sweeper } = await this.store.listGroups();
     return assembleClusterInfo(groups, livenessClock(this.now(), sweeper));
+  }
+
+  async listBrokers() {
+    const { groups, sweeper } = await this.store.listGroups();
+    const now = this.now();
+    return { now, brokers: brokerLiveTable(groups, now, livenessClock(now, sweeper)) };
   }
 
   async getAllTopicList(): Promise<string[]> {

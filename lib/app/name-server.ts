@@ -3,6 +3,7 @@
  * zod schemas of lib/domain/model.ts; errors are thrown as NameServerError subclasses.
  */
 import type {
+  BrokerLiveTable,
   ClusterInfo,
   QueryDataVersionRequest,
   QueryDataVersionResult,
@@ -98,6 +99,8 @@ export interface NameServer {
   getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer>;
   /** GET_BROKER_CLUSTER_INFO: live instances only. */
   getBrokerClusterInfo(): Promise<ClusterInfo>;
+  /** GET /brokers: every live instance with its heartbeat time and timeout (the status page's view). */
+  listBrokers(): Promise<BrokerLiveTable>;
   /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER, sorted. */
   getAllTopicList(): Promise<string[]>;
   /** GET_TOPICS_BY_CLUSTER, sorted; unknown cluster gives []. */

@@ -6,6 +6,7 @@ import * as z from "zod";
 /** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
 import type {
   BrokerData,
+  BrokerLiveTable,
   ClusterInfo,
   DataVersion,
   QueryDataVersionResult,
@@ -101,6 +102,31 @@ const memberGroupSchema = z.object({
   brokerAddrs: z.record(z.string(), z.string()),
 }) satisfies z.ZodType<BrokerMemberGroup, unknown>;
 
+const dataVersionSchema = z.object({
+  stateVersion: z.number().default(0),
+  timestamp: z.number(),
+  counter: z.number(),
+});
+
+const brokerLiveTableSchema = z.object({
+  now: z.number(),
+  brokers: z.array(
+    z.object({
+      clusterName: z.string(),
+      brokerName: z.string(),
+      zoneName: z.string().optional(),
+      enableActingMaster: z.boolean().default(false),
+      brokerId: z.number(),
+      brokerAddr: z.string(),
+      haServerAddr: z.string().optional(),
+      lastUpdateTimestamp: z.number(),
+      heartbeatTimeoutMillis: z.number(),
+      dataVersion: dataVersionSchema,
+      preserved: z.boolean().default(false),
+    }),
+  ),
+}) satisfies z.ZodType<BrokerLiveTable, unknown>;
+
 const routesAnswerSchema = z.object({
   routes: z.record(z.string(), topicRouteDataSchema),
   etags: z.record(z.string(), z.string()).default({}),
@@ -115,11 +141,6 @@ const systemTopicListSchema = z.object({
   topicList: z.array(z.string()),
   brokerAddr: z.string().optional(),
 }) satisfies z.ZodType<SystemTopicList, unknown>;
-const dataVersionSchema = z.object({
-  stateVersion: z.number().default(0),
-  timestamp: z.number(),
-  counter: z.number(),
-});
 const queryDataVersionSchema = z.object({
   changed: z.boolean(),
   dataVersion: dataVersionSchema.nullable(),
@@ -249,6 +270,12 @@ export class NameServerClient {
   async getBrokerClusterInfo(): Promise<ClusterInfo> {
     const response = await this.transport.request(this.url, { method: "GET", path: "/clusters" });
     return this.parse(clusterInfoSchema, response);
+  }
+
+  /** GET /brokers: every live instance with its last heartbeat, its timeout and the registry's clock. */
+  async listBrokers(): Promise<BrokerLiveTable> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/brokers" });
+    return this.parse(brokerLiveTableSchema, response);
   }
 
   async getAllTopicList(): Promise<string[]> {

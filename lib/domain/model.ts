@@ -339,6 +339,29 @@ export interface RegisterBrokerResult {
   orderTopicConfig?: { table: Record<string, string> };
 }
 
+/** One live instance as GET /brokers answers it (RocketMQ's BrokerLiveInfo with its group's names). */
+export interface BrokerLiveInfo {
+  clusterName: string;
+  brokerName: string;
+  zoneName?: string;
+  enableActingMaster: boolean;
+  brokerId: number;
+  brokerAddr: string;
+  haServerAddr?: string;
+  /** Epoch ms of the last heartbeat the registry applied. */
+  lastUpdateTimestamp: number;
+  heartbeatTimeoutMillis: number;
+  dataVersion: DataVersion;
+  /** Past its timeout, but kept because the registry is in self-preservation. */
+  preserved: boolean;
+}
+
+/** GET /brokers: the live instances, and the registry's clock so that ages need no synchronized clocks. */
+export interface BrokerLiveTable {
+  now: number;
+  brokers: BrokerLiveInfo[];
+}
+
 /**
  * One broker instance (RocketMQ's BrokerLiveInfo merged with its brokerAddrs entry), as the registry
  * keeps it inside its group.

@@ -2,10 +2,11 @@
  * Route assembly (RocketMQ's pickupTopicRouteData, plus the zone filter of ZoneRouteRPCHook) and
  * cluster info, over live instances only.
  */
-import { isLive, liveBrokerAddrs, liveMembers } from "./liveness";
+import { isDead, isLive, liveBrokerAddrs, liveMembers } from "./liveness";
 import {
   type BrokerData,
   type BrokerGroup,
+  type BrokerLiveInfo,
   type ClusterInfo,
   MASTER_ID,
   type QueueData,
@@ -162,4 +163,35 @@ export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: number): 
   for (const cluster of [...clusters.keys()].sort(byName))
     clusterAddrTable[cluster] = clusters.get(cluster) ?? [];
   return { brokerAddrTable, clusterAddrTable };
+}
+
+/**
+ * RocketMQ's brokerLiveTable as the registry's reads see it: every live instance with the time of its
+ * last heartbeat and its timeout, sorted by cluster, group and brokerId. `now` is the real time, `at`
+ * the liveness clock: an instance dead by `now` but served because of self-preservation is `preserved`.
+ */
+export function brokerLiveTable(groups: Iterable<BrokerGroup>, now: number, at: number): BrokerLiveInfo[] {
+  const sorted = [...groups].sort(
+    (a, b) => byName(a.clusterName, b.clusterName) || byName(a.brokerName, b.brokerName),
+  );
+  const table: BrokerLiveInfo[] = [];
+  for (const group of sorted) {
+    for (const member of liveMembers(group, at)) {
+      const info: BrokerLiveInfo = {
+        clusterName: group.clusterName,
+        brokerName: group.brokerName,
+        enableActingMaster: group.enableActingMaster,
+        brokerId: member.brokerId,
+        brokerAddr: member.brokerAddr,
+        lastUpdateTimestamp: member.lastUpdateTimestamp,
+        heartbeatTimeoutMillis: member.heartbeatTimeoutMillis,
+        dataVersion: member.dataVersion,
+        preserved: isDead(member, now),
+      };
+      if (group.zoneName !== undefined) info.zoneName = group.zoneName;
+      if (member.haServerAddr !== undefined) info.haServerAddr = member.haServerAddr;
+      table.push(info);
+    }
+  }
+  return table;
 }

@@ -34,6 +34,7 @@ export const routes: readonly RouteDefinition[] = [
   { id: "TouchBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/touch", handler: "touch-broker", access: "write", tableAccess: "readWrite" },
   { id: "QueryDataVersionInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/data-version", handler: "query-data-version", access: "write", tableAccess: "readWrite" },
   { id: "UnregisterBrokerInGroup", method: "POST", path: "/clusters/{clusterName}/brokers/{brokerName}/unregister", handler: "unregister-broker", access: "write", tableAccess: "readWrite" },
+  { id: "ListBrokers", method: "GET", path: "/brokers", handler: "list-brokers", access: "read", tableAccess: "read" },
   { id: "GetBrokerMemberGroup", method: "GET", path: "/brokers/{clusterName}/{brokerName}", handler: "get-broker-member-group", access: "read", tableAccess: "read" },
   { id: "SetWritePerm", method: "PUT", path: "/brokers/{brokerName}/write-perm", handler: "set-write-perm", access: "write", tableAccess: "readWrite" },
   { id: "GetRouteInfoByTopic", method: "GET", path: "/topics/{topic}/route", handler: "get-route-info-by-topic", access: "read", tableAccess: "read" },

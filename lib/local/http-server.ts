@@ -11,6 +11,7 @@ import { errorResponse, type HttpResponse } from "../http/responses";
 import { matchRoute, routeKeyOf } from "../http/route-match";
 import { defaultRouteHandler } from "../http/routes";
 import { decodePath, type IncomingRequest, splitTarget, toApiGatewayEvent, writeResult } from "./event";
+import { type RequestLogEntry, subjectOfHttp } from "./request-log";
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 
@@ -21,6 +22,15 @@ export interface LocalHttpServerOptions {
   token?: string;
   /** Bytes a request body may have on the wire (API Gateway HTTP APIs accept 10 MB). */
   maxRequestBytes?: number;
+  /** Called once per request when its response is sent (`npm start` prints a line per request). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** What the request log needs to know of a request, filled in while it is handled. */
+interface RequestMeta {
+  path?: string;
+  pathParameters?: Record<string, string>;
+  body?: Buffer;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -51,6 +61,7 @@ function unauthorized(error: UnauthorizedError): HttpResponse {
 async function handle(
   options: LocalHttpServerOptions,
   request: IncomingMessage,
+  meta: RequestMeta,
 ): Promise<APIGatewayProxyResultV2> {
   const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let body: Buffer;
@@ -70,13 +81,17 @@ async function handle(
     sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
     protocol: `HTTP/${request.httpVersion}`,
   };
+  meta.body = body;
   const path = decodePath(splitTarget(incoming.target).encodedPath);
-  const match = matchRoute(incoming.method, path);
+  meta.path = path;
+  // HEAD /health (load balancers, `curl -I`) is GET /health without the body; Node drops the body.
+  const match = matchRoute(incoming.method === "HEAD" && path === "/health" ? "GET" : incoming.method, path);
   if (match.kind !== "route") {
     const notFound = options.handlers[defaultRouteHandler];
     if (notFound === undefined) throw new Error(`no ${defaultRouteHandler} handler loaded`);
     return notFound(toApiGatewayEvent(incoming, path, { routeKey: "$default" }));
   }
+  meta.pathParameters = match.pathParameters;
   const handler = options.handlers[match.route.handler];
   if (handler === undefined) throw new Error(`no handler module loaded for ${match.route.handler}`);
   const event = toApiGatewayEvent(incoming, path, {
@@ -94,7 +109,25 @@ async function handle(
 
 export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    handle(options, request)
+    const meta: RequestMeta = {};
+    const { onRequest } = options;
+    if (onRequest !== undefined) {
+      const time = Date.now();
+      const started = performance.now();
+      response.once("close", () => {
+        const { encodedPath, rawQueryString } = splitTarget(request.url ?? "/");
+        onRequest({
+          time,
+          protocol: "http",
+          method: request.method ?? "GET",
+          path: meta.path ?? encodedPath,
+          status: response.writableFinished ? response.statusCode : "aborted",
+          durationMs: performance.now() - started,
+          ...subjectOfHttp(meta.pathParameters ?? {}, new URLSearchParams(rawQueryString), meta.body),
+        });
+      });
+    }
+    handle(options, request, meta)
       .catch((error: unknown) => errorResponse(error, { routeKey: `${request.method} ${request.url}` }))
       .then((result) => writeResult(response, result))
       .catch(() => response.destroy());

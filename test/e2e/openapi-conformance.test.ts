@@ -112,6 +112,11 @@ describe("responses conform to openapi/openapi.yaml", () => {
       "/brokers/{clusterName}/{brokerName}",
       await api.get("/brokers/DefaultCluster/bk-oa"),
     );
+    const live = await api.get("/brokers");
+    expect(live.body.brokers.map((b: { brokerAddr: string }) => b.brokerAddr)).toEqual(
+      expect.arrayContaining(["10.90.0.1:10911", "10.90.0.2:10911"]),
+    );
+    expectConforms("GET", "/brokers", live);
     expectConforms(
       "PUT",
       "/brokers/{brokerName}/write-perm",

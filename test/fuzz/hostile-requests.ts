@@ -738,6 +738,7 @@ const pathRoutes: PathRoute[] = [
   { method: "GET", path: "/kv/{namespace}", params: { namespace: nameSchema }, query: [] },
 ];
 const queryRoutes: Array<{ method: string; path: string }> = [
+  { method: "GET", path: "/brokers" },
   { method: "GET", path: "/topics" },
   { method: "GET", path: "/clusters" },
   { method: "GET", path: "/health" },
@@ -905,6 +906,7 @@ const methodRequest: fc.Arbitrary<HostileRequest> = fc
     method: fc.constantFrom("PATCH", "OPTIONS", "PROPFIND", "MKCOL", "POST", "PUT", "DELETE", "GET"),
     target: fc.oneof(
       fc.constantFrom(
+        "/brokers",
         "/brokers/heartbeat",
         "/brokers/unregister",
         "/topics",
@@ -931,6 +933,7 @@ const methodRequest: fc.Arbitrary<HostileRequest> = fc
   .filter((r) => {
     // Keep only requests no route serves: a wrong method (405) or an unknown path (404).
     const served: Record<string, string[]> = {
+      "/brokers": ["GET"],
       "/brokers/heartbeat": ["POST"],
       "/brokers/unregister": ["POST"],
       "/topics": ["GET"],

@@ -70,6 +70,7 @@ const ALL_ACTIONS = [
 const expected: Record<string, { allowed: [string, string][]; index: boolean }> = {
   health: { allowed: [["GetItem", GROUPS]], index: false },
   "get-broker-cluster-info": { allowed: [["Query", GROUPS]], index: false },
+  "list-brokers": { allowed: [["Query", GROUPS]], index: false },
   "get-broker-member-group": { allowed: [["BatchGetItem", GROUPS]], index: false },
   "get-route-info-by-topic": {
     allowed: [

@@ -200,6 +200,7 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
     await as("getRoutes", () => ns.getRoutes(["AccessA0", "Nowhere"]));
     await as("getBrokerMemberGroup", () => ns.getBrokerMemberGroup("DefaultCluster", "access-a"));
     await as("getBrokerClusterInfo", () => ns.getBrokerClusterInfo());
+    await as("listBrokers", () => ns.listBrokers());
     await as("getAllTopicList", () => ns.getAllTopicList());
     await as("getTopicsByCluster", () => ns.getTopicsByCluster("DefaultCluster"));
     await as("setWritePerm", () => ns.setWritePerm("access-a", false));

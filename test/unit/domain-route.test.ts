@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { livenessClock } from "../../lib/domain/liveness";
 import type { TopicRouteData } from "../../lib/domain/model";
-import { assembleClusterInfo, assembleRoute, filterByZone, withActingMasters } from "../../lib/domain/route";
+import {
+  assembleClusterInfo,
+  assembleRoute,
+  brokerLiveTable,
+  filterByZone,
+  withActingMasters,
+} from "../../lib/domain/route";
 import { group, member, queueData, T0 } from "../support/domain-factories";
 
 const master = member({ filterServerList: ["10.0.0.1:30000"] });
@@ -204,5 +210,50 @@ describe("acting-master groups in a route", () => {
     expect(assembleRoute({ queueDatas: [queueData()], groups, at: T0 })).not.toHaveProperty(
       "topicQueueMappingByBroker",
     );
+  });
+});
+
+describe("brokerLiveTable (GET /brokers)", () => {
+  it("lists live members sorted by cluster, group and id, with heartbeat time and timeout", () => {
+    const groups = [
+      group([slave, master, deadSlave], { zoneName: "az-1" }),
+      group([member({ brokerAddr: "10.1.0.1:10911", haServerAddr: undefined })], {
+        brokerName: "broker-b",
+        clusterName: "AnotherCluster",
+        enableActingMaster: true,
+      }),
+    ];
+    const table = brokerLiveTable(groups, T0, T0);
+    expect(table.map((b) => `${b.clusterName}/${b.brokerName}/${b.brokerId}`)).toEqual([
+      "AnotherCluster/broker-b/0",
+      "DefaultCluster/broker-a/0",
+      "DefaultCluster/broker-a/1",
+    ]);
+    expect(table[0]).toEqual({
+      clusterName: "AnotherCluster",
+      brokerName: "broker-b",
+      enableActingMaster: true,
+      brokerId: 0,
+      brokerAddr: "10.1.0.1:10911",
+      lastUpdateTimestamp: T0,
+      heartbeatTimeoutMillis: 120_000,
+      dataVersion: { stateVersion: 0, timestamp: 1, counter: 1 },
+      preserved: false,
+    });
+    expect(table[1]).toMatchObject({ zoneName: "az-1", haServerAddr: "10.0.0.1:10912" });
+  });
+
+  it("judges liveness by the liveness clock and marks what only self-preservation keeps", () => {
+    const groups = [group([master, deadSlave])];
+    const preserved = brokerLiveTable(
+      groups,
+      T0,
+      livenessClock(T0, { selfPreservation: true, since: T0 - 150_000 }),
+    );
+    expect(preserved.map((b) => [b.brokerId, b.preserved])).toEqual([
+      [0, false],
+      [2, true],
+    ]);
+    expect(brokerLiveTable(groups, T0 + 120_001, T0 + 120_001)).toEqual([]);
   });
 });

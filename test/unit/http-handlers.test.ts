@@ -24,6 +24,7 @@ const nameServer = vi.hoisted(
       getRouteInfoByTopic: vi.fn(),
       getRoutes: vi.fn(),
       getBrokerClusterInfo: vi.fn(),
+      listBrokers: vi.fn(),
       getAllTopicList: vi.fn(),
       getTopicsByCluster: vi.fn(),
       deleteTopic: vi.fn(),
@@ -220,6 +221,7 @@ describe("listings, member group, write perm", async () => {
   const allTopics = (await import("../../functions/get-all-topic-list")).handler;
   const byCluster = (await import("../../functions/get-topics-by-cluster")).handler;
   const clusters = (await import("../../functions/get-broker-cluster-info")).handler;
+  const listBrokers = (await import("../../functions/list-brokers")).handler;
   const memberGroup = (await import("../../functions/get-broker-member-group")).handler;
   const writePerm = (await import("../../functions/set-write-perm")).handler;
 
@@ -242,6 +244,9 @@ describe("listings, member group, write perm", async () => {
     expect(
       bodyOf(await memberGroup(httpEvent({ pathParameters: { clusterName: "C", brokerName: "b" } }))),
     ).toEqual(group);
+    const live = { now: 5, brokers: [] };
+    nameServer.listBrokers.mockResolvedValue(live);
+    expect(bodyOf(await listBrokers(httpEvent()))).toEqual(live);
   });
 
   it("sets the write perm from {writable}", async () => {

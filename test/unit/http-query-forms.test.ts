@@ -36,6 +36,7 @@ const nameServer = vi.hoisted(
       getKvList: vi.fn(),
       sweep: vi.fn(),
       health: vi.fn(),
+      listBrokers: vi.fn(),
     }) satisfies Record<keyof NameServer, unknown>,
 );
 vi.mock("../../lib/app/container", () => ({ nameServer }));

@@ -24,6 +24,7 @@ const nameServer = vi.hoisted(
       getRouteInfoByTopic: vi.fn(),
       getRoutes: vi.fn(),
       getBrokerClusterInfo: vi.fn(),
+      listBrokers: vi.fn(),
       getAllTopicList: vi.fn(),
       getTopicsByCluster: vi.fn(),
       deleteTopic: vi.fn(),
