@@ -11,7 +11,7 @@ import {
   ServiceUnavailableError,
   TopicNotExistError,
 } from "../domain/errors";
-import { isLive, liveBrokerAddrs, liveMembers, livenessClock } from "../domain/liveness";
+import { isDead, isLive, liveBrokerAddrs, liveMembers, livenessView } from "../domain/liveness";
 import {
   type BrokerGroup,
   MASTER_ID,
@@ -303,7 +303,7 @@ class NameServerService implements NameServer {
     const group = groups.get(brokerName);
     const brokerAddrs =
       group !== undefined && group.clusterName === clusterName
-        ? liveBrokerAddrs(group, livenessClock(this.now(), sweeper))
+        ? liveBrokerAddrs(group, livenessView(this.now(), sweeper))
         : {};
     return { cluster: clusterName, brokerName, brokerAddrs };
   }
@@ -328,7 +328,7 @@ class NameServerService implements NameServer {
     const route = assembleRoute({
       queueDatas,
       groups,
-      at: livenessClock(this.now(), sweeper),
+      at: livenessView(this.now(), sweeper),
       ...(orderTopicConf !== undefined ? { orderTopicConf } : {}),
       ...(zone !== undefined ? { zone } : {}),
     });
@@ -351,7 +351,7 @@ class NameServerService implements NameServer {
 
   async getBrokerClusterInfo() {
     const { groups, sweeper } = await this.store.listGroups();
-    return assembleClusterInfo(groups, livenessClock(this.now(), sweeper));
+    return assembleClusterInfo(groups, livenessView(this.now(), sweeper));
   }
 
   async getAllTopicList(): Promise<string[]> {
@@ -365,7 +365,7 @@ class NameServerService implements NameServer {
   /** Topics with queue data on a live group that matches. */
   private async topicsOf(matches: (group: BrokerGroup) => boolean): Promise<string[]> {
     const { groups, sweeper } = await this.store.listGroups();
-    const at = livenessClock(this.now(), sweeper);
+    const at = livenessView(this.now(), sweeper);
     const serving = groups.filter((g) => matches(g) && liveMembers(g, at).length > 0);
     const perGroup = await mapLimit(serving, this.concurrency, async (group) =>
       (await this.store.getGroupQueueData(group.brokerName))
@@ -414,11 +414,14 @@ class NameServerService implements NameServer {
     const started = this.now();
     const { groups, sweeper } = await this.store.listGroups();
     const now = this.now();
-    const plans = groups.map((group) => ({ group, plan: planExpiry(group, now) }));
-    const instances = groups.reduce((n, g) => n + Object.keys(g.members).length, 0);
-    const dead = plans.reduce((n, p) => n + p.plan.removals.length, 0);
-    const decision = decideSweep(sweeper, { instances, dead }, now, this.selfPreservation);
+    const members = groups.flatMap((g) => Object.values(g.members));
+    const decision = decideSweep(sweeper, members, now, this.selfPreservation);
     await this.store.putSweeperState(decision.next);
+    // Expires everyone dead, except those self-preservation keeps (live at its `since`, silent since).
+    const view = livenessView(now, decision.next);
+    const plans = groups.map((group) => ({ group, plan: planExpiry(group, view) }));
+    const dead = members.filter((m) => isDead(m, now)).length;
+    const expiring = plans.reduce((n, p) => n + p.plan.removals.length, 0);
 
     let expiredInstances = 0;
     let removedGroups = 0;
@@ -434,7 +437,7 @@ class NameServerService implements NameServer {
         // would ever resume it. (Found by the fault tests.) The marker keeps this to unfinished ones.
         await this.clearWritePerm(group.brokerName, group.epoch);
       }
-      if (!decision.expire || plan.removals.length === 0) return;
+      if (plan.removals.length === 0) return;
       const removed = await this.expire(group, plan);
       expiredInstances += removed.expired;
       if (removed.groupRemoved) removedGroups++;
@@ -442,11 +445,12 @@ class NameServerService implements NameServer {
 
     return {
       groups: groups.length,
-      liveInstances: instances - dead,
+      liveInstances: members.length - dead,
       expiredInstances,
       removedGroups,
-      preservedInstances: decision.expire ? 0 : dead,
+      preservedInstances: dead - expiring,
       selfPreservation: decision.next.selfPreservation,
+      ...(decision.event !== undefined ? { selfPreservationEvent: decision.event } : {}),
       durationMs: this.now() - started,
     };
   }
@@ -472,6 +476,10 @@ class NameServerService implements NameServer {
       selfPreservation: {
         active: state.selfPreservation,
         ...(state.selfPreservation && state.since !== undefined ? { since: state.since } : {}),
+        ...(state.selfPreservation && state.enteredAt !== undefined ? { enteredAt: state.enteredAt } : {}),
+        ...(state.selfPreservation && state.protectUntil !== undefined
+          ? { protectUntil: state.protectUntil }
+          : {}),
       },
     };
   }

@@ -2,7 +2,7 @@
  * Route assembly (RocketMQ's pickupTopicRouteData, plus the zone filter of ZoneRouteRPCHook) and
  * cluster info, over live instances only.
  */
-import { liveBrokerAddrs, liveMembers } from "./liveness";
+import { type At, liveBrokerAddrs, liveMembers } from "./liveness";
 import {
   type BrokerData,
   type BrokerGroup,
@@ -15,7 +15,7 @@ import {
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export function brokerDataOf(group: BrokerGroup, at: number): BrokerData {
+export function brokerDataOf(group: BrokerGroup, at: At): BrokerData {
   const data: BrokerData = {
     cluster: group.clusterName,
     brokerName: group.brokerName,
@@ -30,7 +30,7 @@ export function brokerDataOf(group: BrokerGroup, at: number): BrokerData {
 export function servingGroup(
   queueData: StoredQueueData,
   groups: ReadonlyMap<string, BrokerGroup>,
-  at: number,
+  at: At,
 ): BrokerGroup | undefined {
   const group = groups.get(queueData.brokerName);
   if (group === undefined || group.epoch !== queueData.epoch) return undefined;
@@ -41,8 +41,8 @@ export interface RouteInput {
   queueDatas: StoredQueueData[];
   groups: ReadonlyMap<string, BrokerGroup>;
   orderTopicConf?: string;
-  /** Liveness clock (see livenessClock). */
-  at: number;
+  /** Liveness: the real clock, or a view with self-preservation (see livenessView). */
+  at: At;
   zone?: string;
 }
 
@@ -99,7 +99,7 @@ export function filterByZone(route: TopicRouteData, zone: string): TopicRouteDat
   };
 }
 
-export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: number): ClusterInfo {
+export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: At): ClusterInfo {
   const brokerAddrTable: Record<string, BrokerData> = {};
   const clusters = new Map<string, string[]>();
   const sorted = [...groups].sort((a, b) => byName(a.brokerName, b.brokerName));
