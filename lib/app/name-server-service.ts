@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mapLimit } from "../concurrency";
 import {
   FullRegistrationRequiredError,
+  InvalidRequestError,
   QueryNotFoundError,
   ServiceUnavailableError,
   TopicNotExistError,
@@ -14,6 +15,7 @@ import {
 import { isDead, isLive, liveBrokerAddrs, liveMembers, livenessView } from "../domain/liveness";
 import {
   type BrokerGroup,
+  LIMITS,
   MASTER_ID,
   type RegisterBrokerRequest,
   type RegisterBrokerResult,
@@ -118,11 +120,16 @@ class NameServerService implements NameServer {
     }
 
     let group = touch.group;
+    let groupLimitChecked = false;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) group = await this.store.getGroup(brokerName);
       const decision = planRegistration(group, request, now, this.newEpoch);
       if (decision.kind === "ignored") return { kind: "full", response: decision.response };
       const plan = decision.plan;
+      if (plan.newGroup && !groupLimitChecked) {
+        await this.checkGroupLimit(brokerName);
+        groupLimitChecked = true;
+      }
 
       let existingTopics = new Set<string>();
       if (plan.topicSelection === "missing") {
@@ -191,6 +198,19 @@ class NameServerService implements NameServer {
     // overwritten by ours. Its next registration rewrites them all; a digest it is about to set
     // fails on the new topology.
     await this.store.bumpTopology(brokerName, { brokerId: member.brokerId });
+  }
+
+  /**
+   * A new broker group is refused once the registry holds LIMITS.groups of them (as the last sweep
+   * counted them: one GetItem, only when a group is created).
+   */
+  private async checkGroupLimit(brokerName: string): Promise<void> {
+    const { groupCount = 0 } = await this.store.getSweeperState();
+    if (groupCount < LIMITS.groups) return;
+    throw new InvalidRequestError(
+      `The registry holds ${groupCount} broker groups: at most ${LIMITS.groups} (limit groups); ${brokerName} is not added`,
+      [{ field: "brokerName", message: `no new broker group (limit groups: ${LIMITS.groups})` }],
+    );
   }
 
   /** Response of a hot-path heartbeat, from the group as the write left it. */
@@ -416,7 +436,8 @@ class NameServerService implements NameServer {
     const now = this.now();
     const members = groups.flatMap((g) => Object.values(g.members));
     const decision = decideSweep(sweeper, members, now, this.selfPreservation);
-    await this.store.putSweeperState(decision.next);
+    const groupCount = groups.filter((g) => !isTombstone(g)).length;
+    await this.store.putSweeperState({ ...decision.next, groupCount });
     // Expires everyone dead, except those self-preservation keeps (live at its `since`, silent since).
     const view = livenessView(now, decision.next);
     const plans = groups.map((group) => ({ group, plan: planExpiry(group, view) }));

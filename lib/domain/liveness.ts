@@ -33,6 +33,8 @@ export interface SweeperState {
   lastHealthySweepAt?: number;
   /** When the last sweep ran. */
   lastSweepAt?: number;
+  /** Broker groups the last sweep saw (tombstones aside): the groups limit is checked against it. */
+  groupCount?: number;
 }
 
 export const NO_SWEEPER_STATE: SweeperState = { selfPreservation: false };

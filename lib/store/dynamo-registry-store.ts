@@ -113,6 +113,7 @@ const sweeperItemSchema = z.object({
   recoveringSince: z.number().optional(),
   lastHealthySweepAt: z.number().optional(),
   lastSweepAt: z.number().optional(),
+  groupCount: z.number().optional(),
 });
 
 const kvItemSchema = z.object({ key: z.string(), value: z.string() });
@@ -184,6 +185,7 @@ function decodeSweeper(item: Record<string, unknown> | undefined): SweeperState 
     "recoveringSince",
     "lastHealthySweepAt",
     "lastSweepAt",
+    "groupCount",
   ] as const) {
     const value = s[field];
     if (value !== undefined) state[field] = value;
