@@ -16,7 +16,7 @@
  * - It lasts at most `maxDurationMs`; then expiry resumes (the sweeper logs it and emits a metric),
  *   and reads stop protecting by themselves at `protectUntil` even if the sweeper never runs again.
  */
-import { isDead, isPreserved, type SweeperState } from "./liveness";
+import { isDead, type SweeperState } from "./liveness";
 import type { BrokerMember } from "./model";
 
 export interface SelfPreservationConfig {
@@ -93,19 +93,22 @@ export function decideSweep(
   const trips = config.enabled && dead > config.minExpired && dead > config.expiryRatio * members.length;
   const stale = staleAfterMs(config);
 
-  const inMode =
+  // Still in the mode only if its state is whole and the sweeper kept running: after an outage the
+  // mode's `since` is stale, and the decision below starts afresh (and refuses a stale `since`).
+  const { since: modeSince, enteredAt, lastSweepAt } = state;
+  if (
     state.selfPreservation &&
-    state.since !== undefined &&
-    state.enteredAt !== undefined &&
-    state.lastSweepAt !== undefined &&
-    now - state.lastSweepAt <= stale;
-  if (inMode && state.since !== undefined && state.enteredAt !== undefined) {
+    modeSince !== undefined &&
+    enteredAt !== undefined &&
+    lastSweepAt !== undefined &&
+    now - lastSweepAt <= stale
+  ) {
     if (!config.enabled) return healthy(now, "recovered");
-    if (now - state.enteredAt >= config.maxDurationMs) return healthy(now, "timedOut");
+    if (now - enteredAt >= config.maxDurationMs) return healthy(now, "timedOut");
     if (!trips) return healthy(now, "recovered");
     if (state.recoveringSince !== undefined && now - state.recoveringSince >= config.recoveryGraceMs)
       return healthy(now, "recovered");
-    const renewed = renewals(members, state.since, now);
+    const renewed = renewals(members, modeSince, now);
     const baseline = state.renewedBaseline ?? renewed;
     const recoveringSince = state.recoveringSince ?? (renewed > baseline ? now : undefined);
     return {
@@ -114,7 +117,7 @@ export function decideSweep(
         renewedBaseline: Math.min(baseline, renewed),
         ...(recoveringSince !== undefined ? { recoveringSince } : {}),
         lastSweepAt: now,
-        protectUntil: Math.min(state.enteredAt + config.maxDurationMs, now + stale),
+        protectUntil: Math.min(enteredAt + config.maxDurationMs, now + stale),
       },
       event: "active",
     };
@@ -135,11 +138,6 @@ export function decideSweep(
     },
     event: "entered",
   };
-}
-
-/** Instances the mode keeps serving at `now` (dead by the real clock, live at `since`, silent since). */
-export function preservedCount(members: readonly BrokerMember[], since: number, now: number): number {
-  return members.filter((m) => isDead(m, now) && isPreserved(m, since)).length;
 }
 
 function positiveInteger(env: Readonly<Record<string, string | undefined>>, name: string, min: number) {
