@@ -7,8 +7,8 @@
  * - It protects only instances that were live at the last healthy sweep (`since`) and have not been
  *   heard from since. A member that heartbeats after `since` is judged by the real clock, so a broker
  *   that registers or dies during the mode is served or expired as usual.
- * - It never trips from a stale `since`: after a restart or a sweeper outage longer than
- *   `STALE_AFTER_SWEEPS` periods the registry cannot know who was live, so it expires normally.
+ * - It never trips from a stale `since`: after a restart or a sweeper outage longer than a few sweep
+ *   periods (staleAfterMs) the registry cannot know who was live, so it expires normally.
  * - It leaves when heartbeats arrive again: once more live instances have been heard from after
  *   `since` than at the lowest count seen in the mode (renewals), it waits `recoveryGraceMs` for the
  *   rest of the live fleet to heartbeat, then expires whoever is still silent, whatever the dead do.
@@ -36,8 +36,10 @@ export interface SelfPreservationConfig {
   recoveryGraceMs: number;
 }
 
-/** A `since` (or the last sweep) older than this many sweep periods protects nobody. */
+/** A `since` (or the last sweep) older than this many sweep periods (plus SWEEP_SLACK_MS) protects nobody. */
 export const STALE_AFTER_SWEEPS = 3;
+/** The longest one sweep may take (the sweeper's Lambda timeout is at most 25 s): sweeps are this late at most. */
+export const SWEEP_SLACK_MS = 30_000;
 
 export const DEFAULT_SELF_PRESERVATION: SelfPreservationConfig = {
   enabled: true,
@@ -67,7 +69,9 @@ export interface SweepDecision {
   event?: SelfPreservationEvent;
 }
 
-const staleAfterMs = (config: SelfPreservationConfig) => STALE_AFTER_SWEEPS * config.sweepIntervalMs;
+/** How old a last healthy sweep (or the last sweep, in the mode) may be and still be trusted. */
+export const staleAfterMs = (config: Pick<SelfPreservationConfig, "sweepIntervalMs">): number =>
+  STALE_AFTER_SWEEPS * config.sweepIntervalMs + SWEEP_SLACK_MS;
 
 function healthy(now: number, event?: SelfPreservationEvent): SweepDecision {
   const next: SweeperState = { selfPreservation: false, lastHealthySweepAt: now, lastSweepAt: now };

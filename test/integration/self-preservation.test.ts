@@ -11,6 +11,7 @@ import {
   DEFAULT_SELF_PRESERVATION,
   type SelfPreservationConfig,
   selfPreservationConfigFromEnv,
+  staleAfterMs,
 } from "../../lib/domain/self-preservation";
 import { createRegistryFixture, type RegistryFixture, registration } from "../support/registry-fixture";
 
@@ -88,7 +89,7 @@ describe("self-preservation", () => {
         active: true,
         since: healthyAt,
         enteredAt: f.clock.now(),
-        protectUntil: f.clock.now() + 3 * SP.sweepIntervalMs,
+        protectUntil: f.clock.now() + staleAfterMs(SP),
       },
     });
 

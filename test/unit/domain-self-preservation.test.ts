@@ -18,6 +18,7 @@ import {
   type SelfPreservationConfig,
   type SelfPreservationEvent,
   selfPreservationConfigFromEnv,
+  staleAfterMs,
 } from "../../lib/domain/self-preservation";
 import { member, T0 } from "../support/domain-factories";
 
@@ -178,7 +179,7 @@ describe("self-preservation cannot freeze", () => {
     fleet.run(2 * SWEEP, names(0, 20));
     fleet.run(5 * SWEEP);
     expect(fleet.served()).toHaveLength(20);
-    fleet.now += 3 * SWEEP + 1; // no sweep runs any more
+    fleet.now += staleAfterMs(config) + 1; // no sweep runs any more
     expect(fleet.view.preservedSince).toBeUndefined();
     expect(fleet.served()).toEqual([]);
   });
