@@ -6,6 +6,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Real RocketMQ JVMs: `npm run test:interop` (vitest.interop.config.ts).
+    exclude: ["test/interop/**", "**/node_modules/**"],
     globalSetup: ["test/support/global-setup.ts"],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     testTimeout: 60_000,

@@ -1,7 +1,13 @@
 /**
  * Monthly cost of a fleet, from the units the bench measured per operation and the list prices of
  * bench/prices.ts, beside the classic NameServer on two always-on instances. Everything is arithmetic
- * on measured figures; the assumptions are the FLEET constants and the notes returned with the result.
+ * on measured figures (capacity, durations, answer sizes, log line sizes at the stack's formats); the
+ * assumptions are the FLEET constants, the Deployment settings and the notes returned with the result.
+ *
+ * Every line the bill has is priced: the front door (API Gateway HTTP API, or a Lambda function URL),
+ * Lambda requests and duration, DynamoDB (on demand or provisioned), CloudWatch Logs ingestion (API
+ * access logs, Lambda's platform lines, metric lines), data transfer out of the answers (after gzip)
+ * and NAT processing, the sweep schedule.
  */
 import { PRICES, type Prices } from "./prices";
 
@@ -10,18 +16,21 @@ export interface Fleet {
   heartbeatIntervalSeconds: number;
   producers: number;
   topicsPerProducer: number;
+  /** RocketMQ's pollNameServerInterval: each producer refreshes all its routes this often. */
   routePollIntervalSeconds: number;
   sweepIntervalSeconds: number;
-  /** How many groups each producer topic is on (which route figure prices a query). */
+  /** How many groups each producer topic is on. */
   groupsPerTopic: number;
   /**
-   * Warm instances of the route function the fleet's route queries are spread over (each has its own
-   * group cache). An estimate, explained in docs/performance.md ("Cost"): Little's law gives the mean
-   * concurrency (queries per second × invocation time: under 10 at this rate), Lambda keeps the
-   * instances of past peaks warm and spreads requests over them; 20 is on the high side of that, and
-   * more instances mean fewer cache hits per instance, so the estimate errs towards the dearer side.
+   * Warm instances of the route function the fleet's calls are spread over (each has its own group
+   * cache). An estimate, explained in docs/performance.md ("Cost").
    */
   routeFunctionInstances: number;
+  /**
+   * Share of the topic answers of a poll whose route changed since the producer's last poll (and so
+   * come back with a body): routes change when brokers join, leave or change perm.
+   */
+  changedRouteShare: number;
 }
 
 /** The fleet of the issue: 100 brokers (50 master/slave groups), 1,000 producers polling 20 topics. */
@@ -30,11 +39,11 @@ export const FLEET: Fleet = {
   heartbeatIntervalSeconds: 30,
   producers: 1_000,
   topicsPerProducer: 20,
-  // RocketMQ's clients refresh every topic's route every 30 s (pollNameServerInterval).
   routePollIntervalSeconds: 30,
   sweepIntervalSeconds: 30,
   groupsPerTopic: 10,
   routeFunctionInstances: 20,
+  changedRouteShare: 0.01,
 };
 
 export interface UnitCost {
@@ -42,37 +51,73 @@ export interface UnitCost {
   wcu: number;
   /** Handler duration per invocation (ms), as measured locally. */
   durationMs: number;
-  /**
-   * Billed duration per invocation (ms) when it is not simply durationMs rounded up: the route query
-   * with the cache is a mix of hits and misses, each rounded up on its own.
-   */
-  billedDurationMs?: number;
   /** The function's memory in the stack (MB). */
   memoryMb: number;
 }
 
-/** The route query priced one way (cache on at some instance count, or off). */
+/** A route request of one kind, as the fleet sends it. */
 export interface RouteUnit extends UnitCost {
-  /** How it was obtained, for the cost table. */
+  /** Topics each request answers (1 for GET /route, the producer's topics for POST /routes). */
+  topicsPerRequest: number;
+  /** Answer bytes on the wire (gzip where the request allows it), body changed / unchanged. */
+  changedResponseBytes: number;
+  unchangedResponseBytes: number;
+  /** Request bytes (headers, SigV4, body). */
+  requestBytes: number;
   label: string;
 }
 
+/** What a log line costs, measured at the stack's formats (bench/run.ts). */
+export interface LogLines {
+  /** One API access log line at the format of the given setting (bytes); 0 when off. */
+  accessLogBytes: { full: number; minimal: number };
+  /** Lambda's platform lines per invocation in JSON format at system log level INFO (start, report). */
+  platformBytesPerInvocation: number;
+  /** One EMF metrics line of the route function (bytes). */
+  metricsLineBytes: number;
+}
+
 export interface CostInputs {
-  steadyHeartbeat: UnitCost;
-  /** A route query as the stack runs it: group cache on, queries spread over FLEET's instance estimate. */
-  route: RouteUnit;
-  /** The same with the cache off (ROUTE_GROUP_CACHE_MS=0): every group read on every query. */
-  routeUncached: RouteUnit;
-  /** The cache at other instance counts than the estimate: projections that show how much it matters. */
-  routeSensitivity?: RouteUnit[];
-  /** One sweep of the healthy fleet. */
+  steadyHeartbeat: UnitCost & { requestBytes: number; responseBytes: number };
+  /** POST /routes of one producer's topics, group cache as the stack runs it over the fleet. */
+  batchRoute: RouteUnit;
+  /** GET /route per topic: what RocketMQ's own clients ask (through a gateway, say). */
+  perTopicRoute: RouteUnit;
   sweep: UnitCost;
-  /** Sweeps per scheduled Step Functions run (the stack's sweep plan for a 30 s interval). */
   sweepsPerRun: number;
-  /** The API stage's steady-state throttle (requests per second), from the stack. */
+  logs: LogLines;
+  /** The default stack, read from infra/name-server-stack.ts. */
+  stack: StackCostSettings;
+}
+
+export type CapacitySetting =
+  | { mode: "onDemand" }
+  | {
+      mode: "provisioned";
+      /** Auto scaling's target utilization (0 to 1). */
+      targetUtilization: number;
+      tableMin: { read: number; write: number };
+      indexMin: { read: number; write: number };
+    };
+
+/** The stack's settings that change the bill. */
+export interface StackCostSettings {
+  frontDoor: "httpApi" | "functionUrl";
+  capacity: CapacitySetting;
+  accessLogs: "full" | "minimal" | "off";
+  systemLogLevel: "DEBUG" | "INFO" | "WARN";
+  /** 0: one metrics line per invocation; else at most one per instance per interval. */
+  metricsFlushIntervalMs: number;
+  routeGroupCacheMs: number;
   stageRateLimit?: number;
-  /** The API stage's burst limit, from the stack. */
   stageBurstLimit?: number;
+}
+
+export interface Deployment extends StackCostSettings {
+  name: string;
+  routeRequest: "batch" | "perTopic";
+  /** The fleet's route refresh (RocketMQ's pollNameServerInterval); the fleet's unless set. */
+  routePollIntervalSeconds?: number;
 }
 
 export interface CostLine {
@@ -81,27 +126,54 @@ export interface CostLine {
   detail: string;
 }
 
+export interface DeploymentCost {
+  name: string;
+  lines: CostLine[];
+  totalUsd: number;
+  /** Total ÷ the classic NameServer's. */
+  ofClassic: number;
+  monthly: { heartbeats: number; routeRequests: number; routeTopics: number; sweeps: number };
+  /** Peak-free mean rates and what they meet or pass. */
+  rates: {
+    frontDoorRequestsPerSecond: number;
+    lambdaConcurrency: number;
+    readUnitsPerSecond: number;
+    writeUnitsPerSecond: number;
+    groupPartitionReadUnitsPerSecond: number;
+    groupPartitionWriteUnitsPerSecond: number;
+  };
+  quotas: string[];
+}
+
+export interface ScalePoint {
+  factor: number;
+  deployments: Array<{ name: string; totalUsd: number; ofClassic: number; quotas: string[] }>;
+  classic: { totalUsd: number; detail: string };
+}
+
 export interface CostResult {
   fleet: Fleet;
   prices: { region: string; asOf: string; checkBeforeUse: string };
-  monthly: {
-    heartbeats: number;
-    routeQueries: number;
-    sweeps: number;
-    sweepRuns: number;
-  };
-  serverless: CostLine[];
-  serverlessTotalUsd: number;
+  deployments: DeploymentCost[];
   classic: CostLine[];
   classicTotalUsd: number;
-  /** Producers (20 topics, 30 s) at which the serverless total reaches the classic one. */
-  breakEvenProducers: number;
-  /** The same fleet under design changes (see docs/performance.md), each priced with the same units. */
-  projections: Array<{ name: string; totalUsd: number; breakEvenProducers: number; detail: string }>;
+  scale: ScalePoint[];
   notes: string[];
 }
 
 const usd = (n: number) => Math.round(n * 100) / 100;
+const GB = 1e9;
+/** CloudWatch Logs counts 26 bytes per event beside the message (PutLogEvents); counted here too. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
+/** AWS quotas (defaults, per account and Region) the figures are held against. */
+export const QUOTAS = {
+  httpApiRequestsPerSecond: 10_000,
+  lambdaConcurrency: 1_000,
+  tableReadUnitsPerSecond: 40_000,
+  tableWriteUnitsPerSecond: 40_000,
+  partitionReadUnitsPerSecond: 3_000,
+  partitionWriteUnitsPerSecond: 1_000,
+} as const;
 
 function apiGatewayUsd(requests: number, p: Prices): number {
   const first = Math.min(requests, 300e6);
@@ -113,195 +185,330 @@ function apiGatewayUsd(requests: number, p: Prices): number {
   );
 }
 
-interface Variant {
-  /** Topics per route request (1 today; a batch route would take a client's whole list). */
-  topicsPerRouteRequest: number;
-  /** One topic's route: reads and the route function's duration. */
-  route: RouteUnit;
-}
+const billedMs = (unit: UnitCost) => Math.max(1, Math.ceil(unit.durationMs));
+const m = (n: number) => `${(n / 1e6).toLocaleString("en-US", { maximumFractionDigits: 2 })} M`;
+const pct = (n: number, of: number) => `${Math.round((100 * n) / of)}%`;
 
-const billedMs = (unit: UnitCost) => unit.billedDurationMs ?? Math.ceil(unit.durationMs);
-
-function serverlessLines(inputs: CostInputs, fleet: Fleet, p: Prices, variant: Variant) {
+export function priceDeployment(
+  inputs: CostInputs,
+  deployment: Deployment,
+  fleet: Fleet = FLEET,
+  p: Prices = PRICES,
+  classicTotal = classicCost(p).total,
+): DeploymentCost {
   const seconds = p.hoursPerMonth * 3600;
+  const poll = deployment.routePollIntervalSeconds ?? fleet.routePollIntervalSeconds;
+  const route = deployment.routeRequest === "batch" ? inputs.batchRoute : inputs.perTopicRoute;
+  // A producer with more topics than one call takes sends several calls; the unit is per call.
+  const requestsPerPoll = Math.ceil(fleet.topicsPerProducer / route.topicsPerRequest);
   const heartbeats = (fleet.brokerInstances * seconds) / fleet.heartbeatIntervalSeconds;
-  const routeTopics = (fleet.producers * fleet.topicsPerProducer * seconds) / fleet.routePollIntervalSeconds;
-  const routeRequests = routeTopics / variant.topicsPerRouteRequest;
+  const routeRequests = (fleet.producers * requestsPerPoll * seconds) / poll;
+  const routeTopics = (fleet.producers * fleet.topicsPerProducer * seconds) / poll;
   const sweeps = seconds / fleet.sweepIntervalSeconds;
-  // EventBridge starts one Express run per schedule period; it sweeps `sweepsPerRun` times, `interval` apart.
-  const sweepsPerRun = inputs.sweepsPerRun;
-  const sweepRuns = sweeps / sweepsPerRun;
+  const sweepRuns = sweeps / inputs.sweepsPerRun;
+  const hb = inputs.steadyHeartbeat;
 
-  // Lambda bills duration rounded up to the millisecond.
+  // ---- Lambda.
   const gbSeconds = (count: number, unit: UnitCost) =>
     count * (billedMs(unit) / 1000) * (unit.memoryMb / 1024);
-  const wru = (n: number) => (n * p.dynamodb.writeRequestUnitsPerMillion) / 1e6;
-  const rru = (n: number) => (n * p.dynamodb.readRequestUnitsPerMillion) / 1e6;
-
-  const ddbHeartbeats =
-    wru(heartbeats * inputs.steadyHeartbeat.wcu) + rru(heartbeats * inputs.steadyHeartbeat.rcu);
-  const ddbRoutes = wru(routeTopics * variant.route.wcu) + rru(routeTopics * variant.route.rcu);
-  const ddbSweeps = wru(sweeps * inputs.sweep.wcu) + rru(sweeps * inputs.sweep.rcu);
   const invocations = heartbeats + routeRequests + sweeps;
   const lambdaRequests = (invocations * p.lambda.perMillionRequests) / 1e6;
   const lambdaDuration =
-    (gbSeconds(heartbeats, inputs.steadyHeartbeat) +
-      gbSeconds(routeRequests, variant.route) +
-      gbSeconds(sweeps, inputs.sweep)) *
+    (gbSeconds(heartbeats, hb) + gbSeconds(routeRequests, route) + gbSeconds(sweeps, inputs.sweep)) *
     p.lambda.armPerGbSecond;
-  const apiGateway = apiGatewayUsd(heartbeats + routeRequests, p);
+
+  // ---- Front door.
+  const frontDoorRequests = heartbeats + routeRequests;
+  const frontDoor = deployment.frontDoor === "httpApi" ? apiGatewayUsd(frontDoorRequests, p) : 0;
+
+  // ---- DynamoDB.
+  const readUnits = heartbeats * hb.rcu + routeRequests * route.rcu + sweeps * inputs.sweep.rcu;
+  const writeUnits = heartbeats * hb.wcu + routeRequests * route.wcu + sweeps * inputs.sweep.wcu;
+  const readPerSecond = readUnits / seconds;
+  const writePerSecond = writeUnits / seconds;
+  let dynamodb: number;
+  let dynamodbDetail: string;
+  const cap = deployment.capacity;
+  if (cap.mode === "onDemand") {
+    dynamodb =
+      (readUnits * p.dynamodb.readRequestUnitsPerMillion +
+        writeUnits * p.dynamodb.writeRequestUnitsPerMillion) /
+      1e6;
+    dynamodbDetail = `on demand: ${m(readUnits)} RRU + ${m(writeUnits)} WRU`;
+  } else {
+    const rcu = Math.max(cap.tableMin.read, Math.ceil(readPerSecond / cap.targetUtilization));
+    const wcu = Math.max(cap.tableMin.write, Math.ceil(writePerSecond / cap.targetUtilization));
+    const hours = p.hoursPerMonth;
+    dynamodb =
+      (rcu + cap.indexMin.read) * p.dynamodb.provisionedPerRcuHour * hours +
+      (wcu + cap.indexMin.write) * p.dynamodb.provisionedPerWcuHour * hours;
+    dynamodbDetail = `provisioned, auto scaling at ${Math.round(cap.targetUtilization * 100)}%: table ${rcu} RCU / ${wcu} WCU (mean use ${readPerSecond.toFixed(0)} / ${writePerSecond.toFixed(1)} per s), gsi1 ${cap.indexMin.read} / ${cap.indexMin.write}`;
+  }
+  const dynamodbHeartbeats =
+    cap.mode === "onDemand"
+      ? (heartbeats * hb.wcu * p.dynamodb.writeRequestUnitsPerMillion) / 1e6
+      : undefined;
+
+  // ---- CloudWatch Logs.
+  const accessLine =
+    deployment.frontDoor === "httpApi" && deployment.accessLogs !== "off"
+      ? inputs.logs.accessLogBytes[deployment.accessLogs] + LOG_EVENT_OVERHEAD_BYTES
+      : 0;
+  const platformLines =
+    deployment.systemLogLevel === "WARN"
+      ? 0
+      : inputs.logs.platformBytesPerInvocation + 2 * LOG_EVENT_OVERHEAD_BYTES;
+  const metricsLine = inputs.logs.metricsLineBytes + LOG_EVENT_OVERHEAD_BYTES;
+  // Aggregated metrics: at most one line per instance per interval (route and heartbeat functions).
+  const metricLines =
+    deployment.metricsFlushIntervalMs > 0
+      ? Math.min(
+          heartbeats + routeRequests,
+          (2 * fleet.routeFunctionInstances * seconds * 1000) / deployment.metricsFlushIntervalMs,
+        ) + sweeps
+      : heartbeats + routeRequests + sweeps;
+  const logBytes = frontDoorRequests * accessLine + invocations * platformLines + metricLines * metricsLine;
+  const logs = (logBytes / GB) * p.cloudWatchLogs.ingestionPerGb;
+
+  // ---- Data transfer out (answers) and NAT processing (both directions), after gzip.
+  const changed = fleet.changedRouteShare;
+  const answerBytes =
+    routeRequests * (changed * route.changedResponseBytes + (1 - changed) * route.unchangedResponseBytes) +
+    heartbeats * hb.responseBytes;
+  const requestBytes = routeRequests * route.requestBytes + heartbeats * hb.requestBytes;
+  const transfer = (answerBytes / GB) * p.dataTransfer.outPerGb;
+  const nat = ((answerBytes + requestBytes) / GB) * p.dataTransfer.natProcessingPerGb;
+
+  // ---- Sweep schedule.
   const runSeconds =
     Math.ceil(
-      ((sweepsPerRun - 1) * fleet.sweepIntervalSeconds + (sweepsPerRun * inputs.sweep.durationMs) / 1000) /
+      ((inputs.sweepsPerRun - 1) * fleet.sweepIntervalSeconds +
+        (inputs.sweepsPerRun * inputs.sweep.durationMs) / 1000) /
         p.stepFunctionsExpress.billingStepSeconds,
     ) * p.stepFunctionsExpress.billingStepSeconds;
-  const stepFunctions =
+  const schedule =
     (sweepRuns * p.stepFunctionsExpress.perMillionRequests) / 1e6 +
-    sweepRuns * runSeconds * p.stepFunctionsExpress.minimumMemoryGb * p.stepFunctionsExpress.perGbSecond;
-  const eventBridge = (sweepRuns * p.eventBridge.perMillionScheduledInvocations) / 1e6;
+    sweepRuns * runSeconds * p.stepFunctionsExpress.minimumMemoryGb * p.stepFunctionsExpress.perGbSecond +
+    (sweepRuns * p.eventBridge.perMillionScheduledInvocations) / 1e6;
 
-  const m = (n: number) => `${(n / 1e6).toLocaleString("en-US", { maximumFractionDigits: 2 })} M`;
   const lines: CostLine[] = [
-    {
-      item: "DynamoDB: heartbeats",
-      monthlyUsd: usd(ddbHeartbeats),
-      detail: `${m(heartbeats)} steady heartbeats × ${inputs.steadyHeartbeat.wcu} WRU`,
-    },
-    {
-      item: "DynamoDB: route queries",
-      monthlyUsd: usd(ddbRoutes),
-      detail: `${m(routeTopics)} topic routes × ${variant.route.rcu} RRU (topic on ${fleet.groupsPerTopic} groups; ${variant.route.label})`,
-    },
-    {
-      item: "DynamoDB: sweeps",
-      monthlyUsd: usd(ddbSweeps),
-      detail: `${m(sweeps)} sweeps × ${inputs.sweep.rcu} RRU + ${inputs.sweep.wcu} WRU`,
-    },
+    deployment.frontDoor === "httpApi"
+      ? {
+          item: "API Gateway HTTP API",
+          monthlyUsd: usd(frontDoor),
+          detail: `${m(frontDoorRequests)} requests`,
+        }
+      : {
+          item: "Lambda function URL",
+          monthlyUsd: 0,
+          detail: `${m(frontDoorRequests)} requests, no charge of its own`,
+        },
     {
       item: "Lambda: requests",
       monthlyUsd: usd(lambdaRequests),
-      detail: `${m(invocations)} invocations`,
+      detail: `${m(invocations)} invocations (${m(routeRequests)} route, ${m(heartbeats)} heartbeat)`,
     },
     {
       item: "Lambda: duration (Arm)",
       monthlyUsd: usd(lambdaDuration),
-      detail: `billed: heartbeat ${billedMs(inputs.steadyHeartbeat)} ms, route ${billedMs(variant.route)} ms, sweep ${billedMs(inputs.sweep)} ms, at ${variant.route.memoryMb} MB (the stack's)`,
+      detail: `billed route ${billedMs(route)} ms at ${route.memoryMb} MB, heartbeat ${billedMs(hb)} ms, sweep ${billedMs(inputs.sweep)} ms`,
     },
     {
-      item: "API Gateway HTTP API",
-      monthlyUsd: usd(apiGateway),
-      detail: `${m(heartbeats + routeRequests)} requests`,
+      item: "DynamoDB",
+      monthlyUsd: usd(dynamodb),
+      detail: `${dynamodbDetail}; route ${route.rcu} RCU per request (${route.label})${dynamodbHeartbeats !== undefined ? `; heartbeats $${usd(dynamodbHeartbeats)}` : ""}`,
     },
     {
-      item: "Sweep schedule: Step Functions Express",
-      monthlyUsd: usd(stepFunctions),
-      detail: `${m(sweepRuns)} runs of ~${runSeconds.toFixed(1)} s at 64 MB (${sweepsPerRun} sweeps per run)`,
+      item: "CloudWatch Logs",
+      monthlyUsd: usd(logs),
+      detail: `${(logBytes / GB).toFixed(1)} GB: access log ${accessLine} B/request (${deployment.frontDoor === "httpApi" ? deployment.accessLogs : "none"}), platform ${platformLines} B/invocation (system log level ${deployment.systemLogLevel}), metrics ${m(metricLines)} lines × ${metricsLine} B`,
     },
     {
-      item: "Sweep schedule: EventBridge",
-      monthlyUsd: usd(eventBridge),
-      detail: `${m(sweepRuns)} scheduled invocations`,
+      item: "Data transfer out",
+      monthlyUsd: usd(transfer),
+      detail: `${(answerBytes / GB).toFixed(0)} GB of answers (${route.unchangedResponseBytes} B unchanged, ${route.changedResponseBytes} B changed; ${Math.round(changed * 100)}% of topics changed per poll)`,
+    },
+    {
+      item: "NAT processing (clients in private subnets)",
+      monthlyUsd: usd(nat),
+      detail: `${((answerBytes + requestBytes) / GB).toFixed(0)} GB both ways`,
+    },
+    {
+      item: "Sweep schedule (Step Functions Express + EventBridge)",
+      monthlyUsd: usd(schedule),
+      detail: `${m(sweepRuns)} runs of ~${runSeconds.toFixed(1)} s (${inputs.sweepsPerRun} sweeps each)`,
     },
   ];
-  const total = lines.reduce((n, l) => n + l.monthlyUsd, 0);
-  return { lines, total: usd(total), heartbeats, routeRequests, routeTopics, sweeps, sweepRuns };
+  const total = usd(lines.reduce((n, l) => n + l.monthlyUsd, 0));
+
+  // ---- Rates against the quotas.
+  const frontDoorPerSecond = frontDoorRequests / seconds;
+  const concurrency =
+    (heartbeats * billedMs(hb) + routeRequests * billedMs(route) + sweeps * billedMs(inputs.sweep)) /
+    1000 /
+    seconds;
+  // Group items all live in one partition (pk GROUPS): the route calls' group reads and every heartbeat.
+  const topicReadUnits = route.topicsPerRequest * 0.5;
+  const groupReads = (routeRequests * Math.max(0, route.rcu - topicReadUnits)) / seconds;
+  const groupWrites = (heartbeats * hb.wcu) / seconds;
+  const quotas: string[] = [];
+  const against = (label: string, value: number, quota: number, remedy: string) =>
+    quotas.push(
+      `${label} ${value.toFixed(value < 10 ? 1 : 0)} of ${quota.toLocaleString("en-US")} (${pct(value, quota)})${value > quota ? `: PASSES it, ${remedy}` : ""}`,
+    );
+  if (deployment.frontDoor === "httpApi") {
+    against(
+      "HTTP API requests/s",
+      frontDoorPerSecond,
+      QUOTAS.httpApiRequestsPerSecond,
+      "ask AWS to raise the account's quota",
+    );
+    if (deployment.stageRateLimit !== undefined && frontDoorPerSecond > deployment.stageRateLimit) {
+      quotas.push(
+        `the stage throttle (${deployment.stageRateLimit}/s, prop throttlingRateLimit) must be raised`,
+      );
+    }
+  }
+  against("Lambda concurrency", concurrency, QUOTAS.lambdaConcurrency, "ask AWS to raise it");
+  against(
+    "table read units/s",
+    readPerSecond,
+    QUOTAS.tableReadUnitsPerSecond,
+    "raise the table's throughput quota",
+  );
+  against(
+    "GROUPS partition read units/s",
+    groupReads,
+    QUOTAS.partitionReadUnitsPerSecond,
+    "a longer group cache, or DynamoDB's split for heat (not guaranteed)",
+  );
+  against(
+    "GROUPS partition write units/s",
+    groupWrites,
+    QUOTAS.partitionWriteUnitsPerSecond,
+    "shard the group items",
+  );
+  return {
+    name: deployment.name,
+    lines,
+    totalUsd: total,
+    ofClassic: Math.round((total / classicTotal) * 100) / 100,
+    monthly: { heartbeats, routeRequests, routeTopics, sweeps },
+    rates: {
+      frontDoorRequestsPerSecond: Math.round(frontDoorPerSecond * 10) / 10,
+      lambdaConcurrency: Math.round(concurrency * 10) / 10,
+      readUnitsPerSecond: Math.round(readPerSecond),
+      writeUnitsPerSecond: Math.round(writePerSecond * 10) / 10,
+      groupPartitionReadUnitsPerSecond: Math.round(groupReads),
+      groupPartitionWriteUnitsPerSecond: Math.round(groupWrites * 10) / 10,
+    },
+    quotas,
+  };
 }
 
-/** Producers (same brokers) at which the serverless total reaches `classicTotal`: bisection. */
-function breakEvenProducers(
-  inputs: CostInputs,
-  fleet: Fleet,
-  p: Prices,
-  variant: Variant,
-  classicTotal: number,
-): number {
-  const cost = (producers: number) => serverlessLines(inputs, { ...fleet, producers }, p, variant).total;
-  if (cost(0) >= classicTotal) return 0;
-  let low = 0;
-  let high = Math.max(1, fleet.producers);
-  while (cost(high) < classicTotal && high < 1e9) high *= 2;
-  for (let i = 0; i < 60; i++) {
-    const mid = (low + high) / 2;
-    if (cost(mid) < classicTotal) low = mid;
-    else high = mid;
-  }
-  return Math.floor(low);
+function classicCost(p: Prices, scale = 1): { lines: CostLine[]; total: number; detail: string } {
+  // Every broker registers with every NameServer: adding servers spreads the route queries, not the
+  // registrations, so a classic deployment grows by instance size once registrations dominate.
+  const size = scale >= 100 ? 4 : 1;
+  const count = scale >= 100 ? 4 : 2;
+  const instance = size === 1 ? p.ec2.instanceType : "m7g.2xlarge";
+  const perInstance = p.ec2.onDemandPerHour * size * p.hoursPerMonth;
+  const storage = p.ec2.gp3PerGbMonth * p.ec2.volumeGb;
+  const lines: CostLine[] = [
+    {
+      item: `EC2: ${count} × ${instance} on-demand`,
+      monthlyUsd: usd(count * perInstance),
+      detail: size === 1 ? p.ec2.description : "assumed growth (4× the large's list price per instance)",
+    },
+    {
+      item: `EBS: ${count} × gp3 root volume`,
+      monthlyUsd: usd(count * storage),
+      detail: `${p.ec2.volumeGb} GB each`,
+    },
+  ];
+  return {
+    lines,
+    total: usd(lines.reduce((n, l) => n + l.monthlyUsd, 0)),
+    detail: `${count} × ${instance}`,
+  };
+}
+
+/** The documented low-cost setting (docs/performance.md "Cost"): stack props and the client's refresh. */
+export function lowCostDeployment(stack: StackCostSettings): Deployment {
+  return {
+    ...stack,
+    name: "low-cost setting",
+    routeRequest: "batch",
+    frontDoor: "functionUrl",
+    accessLogs: "off",
+    systemLogLevel: "WARN",
+    capacity: {
+      mode: "provisioned",
+      targetUtilization: 0.7,
+      tableMin: { read: 5, write: 5 },
+      indexMin: { read: 1, write: 5 },
+    },
+    metricsFlushIntervalMs: Math.max(60_000, stack.metricsFlushIntervalMs),
+  };
+}
+
+/** The stack before POST /routes and the cheap defaults: what the first deployment review priced. */
+export function previousDeployment(stack: StackCostSettings): Deployment {
+  return {
+    ...stack,
+    name: "before: per-topic GET, on demand, full access log, INFO platform lines, a metrics line per invocation",
+    routeRequest: "perTopic",
+    frontDoor: "httpApi",
+    accessLogs: "full",
+    systemLogLevel: "INFO",
+    capacity: { mode: "onDemand" },
+    metricsFlushIntervalMs: 0,
+  };
 }
 
 export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices = PRICES): CostResult {
-  const current: Variant = { topicsPerRouteRequest: 1, route: inputs.route };
-  const now = serverlessLines(inputs, fleet, p, current);
-
-  const perInstance = p.ec2.onDemandPerHour * p.hoursPerMonth;
-  const storage = p.ec2.gp3PerGbMonth * p.ec2.volumeGb;
-  const classic: CostLine[] = [
-    {
-      item: `EC2: 2 × ${p.ec2.instanceType} on-demand`,
-      monthlyUsd: usd(2 * perInstance),
-      detail: p.ec2.description,
-    },
-    { item: "EBS: 2 × gp3 root volume", monthlyUsd: usd(2 * storage), detail: `${p.ec2.volumeGb} GB each` },
-  ];
-  const classicTotal = usd(classic.reduce((n, l) => n + l.monthlyUsd, 0));
-
-  const breakEven = (variant: Variant) => breakEvenProducers(inputs, fleet, p, variant, classicTotal);
-  const total = (variant: Variant) => serverlessLines(inputs, fleet, p, variant).total;
-  const projection = (name: string, variant: Variant, detail: string) => ({
-    name,
-    totalUsd: total(variant),
-    breakEvenProducers: breakEven(variant),
-    detail,
+  const classic = classicCost(p);
+  const defaults: Deployment = { ...inputs.stack, name: "default stack", routeRequest: "batch" };
+  const variants = [defaults, lowCostDeployment(inputs.stack), previousDeployment(inputs.stack)];
+  const deployments = variants.map((d) => priceDeployment(inputs, d, fleet, p, classic.total));
+  const scale: ScalePoint[] = [10, 100].map((factor) => {
+    const bigger: Fleet = {
+      ...fleet,
+      brokerInstances: fleet.brokerInstances * factor,
+      producers: fleet.producers * factor,
+      routeFunctionInstances: fleet.routeFunctionInstances * factor,
+    };
+    const grown = classicCost(p, factor);
+    return {
+      factor,
+      deployments: variants.slice(0, 2).map((d) => {
+        const cost = priceDeployment(inputs, d, bigger, p, grown.total);
+        return { name: d.name, totalUsd: cost.totalUsd, ofClassic: cost.ofClassic, quotas: cost.quotas };
+      }),
+      classic: {
+        totalUsd: grown.total,
+        detail:
+          factor >= 100
+            ? `${grown.detail}: each NameServer takes every broker's registration (${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} full registrations/s) and half of ${Math.round((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s: past what two 2-vCPU servers hold, so larger instances (an assumption, not measured)`
+            : `${grown.detail}: ${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} registrations/s and ${Math.round((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s, held in memory by two servers`,
+      },
+    };
   });
-  const requestRate = (now.heartbeats + now.routeRequests) / (p.hoursPerMonth * 3600);
-
   return {
     fleet,
     prices: { region: p.region, asOf: p.asOf, checkBeforeUse: p.checkBeforeUse },
-    monthly: {
-      heartbeats: now.heartbeats,
-      routeQueries: now.routeRequests,
-      sweeps: now.sweeps,
-      sweepRuns: now.sweepRuns,
-    },
-    serverless: now.lines,
-    serverlessTotalUsd: now.total,
-    classic,
-    classicTotalUsd: classicTotal,
-    breakEvenProducers: breakEven(current),
-    projections: [
-      projection(
-        "route group cache off (ROUTE_GROUP_CACHE_MS=0)",
-        { topicsPerRouteRequest: 1, route: inputs.routeUncached },
-        `route reads ${inputs.route.rcu} → ${inputs.routeUncached.rcu} RRU, billed route ${billedMs(inputs.route)} → ${billedMs(inputs.routeUncached)} ms (${inputs.routeUncached.label})`,
-      ),
-      ...(inputs.routeSensitivity ?? []).map((route) =>
-        projection(
-          `route group cache on, ${route.label}`,
-          { topicsPerRouteRequest: 1, route },
-          `route reads ${inputs.route.rcu} → ${route.rcu} RRU, billed route ${billedMs(route)} ms`,
-        ),
-      ),
-      projection(
-        `batch route request (a client's ${fleet.topicsPerProducer} topics in one call), group cache on`,
-        { topicsPerRouteRequest: fleet.topicsPerProducer, route: inputs.route },
-        `API Gateway and Lambda requests ÷ ${fleet.topicsPerProducer}; DynamoDB reads unchanged`,
-      ),
-    ],
+    deployments,
+    classic: classic.lines,
+    classicTotalUsd: classic.total,
+    scale,
     notes: [
-      `Fleet: ${fleet.brokerInstances} broker instances heartbeating every ${fleet.heartbeatIntervalSeconds} s; ${fleet.producers} producers refreshing ${fleet.topicsPerProducer} topics every ${fleet.routePollIntervalSeconds} s, each topic on ${fleet.groupsPerTopic} groups; sweep every ${fleet.sweepIntervalSeconds} s.`,
-      `Route queries: ${inputs.route.label} (the stack's default; docs/performance.md explains the instance estimate). Reads and hit rate come from the real cache code over a simulated fleet; the route function's duration is the mix of the local one-at-a-time HTTP latencies with the cache (hit) and without (miss), each rounded up.`,
-      "Units per operation are the bench's ConsumedCapacity on DynamoDB Local (on-demand request units are billed in the same units).",
-      "Lambda durations are the local one-at-a-time HTTP latencies (handler + DynamoDB Local + the local HTTP hop): an upper bound of billed duration.",
-      ...(inputs.stageRateLimit === undefined
-        ? []
-        : requestRate > inputs.stageRateLimit
-          ? [
-              `This fleet sends ${Math.round(requestRate)} requests/s; the stack's default stage throttle is ${inputs.stageRateLimit}/s: deploy it with a higher throttlingRateLimit, or requests beyond it get 429.`,
-            ]
-          : [
-              `This fleet sends ${Math.round(requestRate)} requests/s, within the stack's default stage throttle of ${inputs.stageRateLimit}/s${inputs.stageBurstLimit !== undefined ? ` (burst ${inputs.stageBurstLimit})` : ""} (${Math.round((100 * requestRate) / inputs.stageRateLimit)}% of it); a fleet over ${inputs.stageRateLimit}/s needs a higher throttlingRateLimit, or the excess gets 429.`,
-            ]),
-      "Not included: CloudWatch Logs ingestion, custom metrics, alarms and dashboard, data transfer out, DynamoDB storage (a few MB), free tiers.",
+      `Fleet: ${fleet.brokerInstances} broker instances heartbeating every ${fleet.heartbeatIntervalSeconds} s; ${fleet.producers} producers refreshing ${fleet.topicsPerProducer} topics every ${fleet.routePollIntervalSeconds} s (RocketMQ's pollNameServerInterval), each topic on ${fleet.groupsPerTopic} groups, a producer's topics on the same groups; ${Math.round(fleet.changedRouteShare * 100)}% of the topics of a poll changed since the last one; sweep every ${fleet.sweepIntervalSeconds} s.`,
+      `Low-cost setting: frontDoor "functionUrl" (no API Gateway: IAM on the function URL, no per-route IAM resources, no stage throttle, no access log), tableCapacity provisioned with auto scaling (registration bursts beyond the burst capacity get 503 and retry until auto scaling catches up, minutes), metrics once a minute per instance.`,
+      "DynamoDB units are the bench's ConsumedCapacity on DynamoDB Local (on-demand request units and provisioned capacity units count alike); the batch route's reads are the fleet simulation's mean with the stack's group cache.",
+      "Lambda durations are local (DynamoDB Local on a shared machine): an upper bound of billed duration on AWS. Log lines are measured at the stack's formats; CloudWatch's 26 bytes per event are counted.",
+      "Data transfer is priced for every answer (as if every client were outside AWS), NAT processing as if every client sat in a private subnet: each is an upper bound, and both together over-count.",
+      "At 10× and 100× the route function's instances are assumed to grow with the fleet (same calls per instance, so the same group reads per call as measured); fewer, busier instances would read groups less often.",
+      "Not included: free tiers, DynamoDB storage and PITR (a few MB), alarms and the dashboard (fixed, about $10), KMS (AWS-managed key).",
     ],
   };
 }

@@ -48,7 +48,9 @@ export interface BenchTable {
 }
 
 export async function createBenchTable(endpoint: string, prefix: string): Promise<BenchTable> {
-  const client = createDocumentClient({ endpoint });
+  // A long request timeout: the bench counts requests, and a busy machine must not abort a run (a
+  // timed-out CreateTable retried by the SDK finds its own table and fails).
+  const client = createDocumentClient({ endpoint, requestTimeoutMs: 30_000 });
   const tableName = `bench-${prefix}-${randomUUID().slice(0, 8)}`;
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   return {
@@ -262,6 +264,7 @@ export async function writeGroupDirect(
       enableActingMaster: false,
       epoch: group.epoch,
       newGroup: k === 0,
+      memberAddrs: group.members.slice(0, k + 1).map((member) => member.brokerAddr),
       ...(k === 0 ? {} : { expectedTopologyVersion: k }),
       topologyVersion: k + 1,
       member: {

@@ -1,13 +1,13 @@
 /**
- * AWS list prices the cost estimate uses: the ONE place they live. On-demand, us-east-1, in USD, as
- * published on the AWS pricing pages in the first half of 2025 (the date below). They were written
+ * AWS list prices the cost estimate uses: the ONE place they live. us-east-1, in USD, as published on
+ * the AWS pricing pages when last checked (the date below). They were written
  * down from those pages, not fetched by the bench: check them before quoting a figure, and update the
  * date when you do. Free tiers are ignored (a production account outgrows them).
  */
 export const PRICES = {
   region: "us-east-1",
   /** When these figures were last checked against the AWS pricing pages. */
-  asOf: "2025-06-01",
+  asOf: "2026-12",
   checkBeforeUse:
     "List prices recalled from the AWS pricing pages as of the date above; not fetched by the bench. Verify at aws.amazon.com/pricing before quoting.",
   /** 730 hours: AWS's own month in its calculators. */
@@ -18,6 +18,9 @@ export const PRICES = {
     writeRequestUnitsPerMillion: 0.625,
     /** On-demand, per million read request units (1 RRU = one strongly consistent read of up to 4 KB; eventual: ½). */
     readRequestUnitsPerMillion: 0.125,
+    /** Provisioned capacity, per capacity unit-hour (standard table class). */
+    provisionedPerWcuHour: 0.00065,
+    provisionedPerRcuHour: 0.00013,
     storagePerGbMonth: 0.25,
   },
 
@@ -51,6 +54,18 @@ export const PRICES = {
     perMillionScheduledInvocations: 1.0,
   },
 
+  cloudWatchLogs: {
+    /** Ingestion (standard log class), per GB. */
+    ingestionPerGb: 0.5,
+  },
+
+  dataTransfer: {
+    /** Data transfer out to the internet, first 10 TB a month, per GB. */
+    outPerGb: 0.09,
+    /** NAT gateway data processing, per GB (clients in private subnets). */
+    natProcessingPerGb: 0.045,
+  },
+
   /** What a user would otherwise run: the classic NameServer on two always-on instances. */
   ec2: {
     instanceType: "m7g.large",
@@ -60,6 +75,14 @@ export const PRICES = {
     /** gp3 EBS per GB-month, and the root volume size assumed per instance. */
     gp3PerGbMonth: 0.08,
     volumeGb: 20,
+  },
+
+  /** A host that runs only `namesrv gateway` (a small Node process: well under 1 GiB). */
+  gatewayHost: {
+    instanceType: "t4g.small",
+    description: "2 vCPU (Graviton2, burstable), 2 GiB",
+    onDemandPerHour: 0.0168,
+    volumeGb: 8,
   },
 } as const;
 

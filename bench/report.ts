@@ -4,6 +4,7 @@
  */
 import type { CostResult } from "./cost";
 import type { OperationFigure } from "./harness";
+import type { BatchResults } from "./scenarios/batch";
 import type { HttpResults } from "./scenarios/http";
 import type { LambdaResults } from "./scenarios/lambda";
 import type { RouteFloor, WriteFloor } from "./scenarios/operations";
@@ -34,6 +35,8 @@ export interface BenchResults {
   scaling: ScalingPoint[];
   http?: HttpResults;
   lambda?: LambdaResults;
+  /** POST /routes: per call and per topic, answer sizes, the fleet's mean. */
+  batch?: BatchResults;
   /** What the cost estimate read from the CDK stack (memory, architecture, sweep plan). */
   stack?: StackSettings;
   cost?: CostResult;
@@ -435,29 +438,100 @@ export function tables(results: BenchResults): Table[] {
       ],
     });
   }
+  if (results.batch !== undefined) {
+    const b = results.batch;
+    const init = (name: string) => results.lambda?.functions.find((f) => f.name === name)?.bundled.coldInitMs;
+    const sdk = results.lambda?.breakdown.find((x) => x.name === "probe: sdk only")?.coldInitMs;
+    const routesInit = init("get-routes");
+    out.push({
+      title: "POST /routes: DynamoDB per call and per topic, latency ÷ the same number of raw GetItems",
+      headers: [
+        "topics",
+        "groups/topic",
+        "group cache",
+        "requests",
+        "RCU",
+        "req/topic",
+        "RCU/topic",
+        "p50 ms",
+        "p99 ms",
+        "p50 ÷ GetItems",
+        "p99 ÷ GetItems",
+      ],
+      numeric: [true, true, false, true, true, true, true, true, true, true, true],
+      rows: b.points.map((p) => [
+        p.topics,
+        p.groupsPerTopic,
+        p.cache,
+        p.requests,
+        p.rcu,
+        p.requestsPerTopic,
+        p.rcuPerTopic,
+        ms(p.p50Ms),
+        ms(p.p99Ms),
+        ratio(p.p50Ratio),
+        ratio(p.p99Ratio),
+      ]),
+      notes: [
+        "The topics of a call share their groups (a producer's topics on one cluster). The raw GetItems are issued with the call's own parallelism (32 in flight).",
+        ...b.sizes.map(
+          (z) =>
+            `Answer of ${z.topics} topics on ${z.groupsPerTopic} group(s): ${z.jsonBytes.toLocaleString("en-US")} B JSON, ${z.gzipBytes.toLocaleString("en-US")} B gzip; all unchanged ${z.unchangedJsonBytes} B, ${z.unchangedGzipBytes} B gzip; building it ${z.encodeMs} ms.`,
+        ),
+        `Over the fleet (${b.fleet.callsPerInstanceSecond} calls/s on each of ${b.fleet.instances} instances, ${b.fleet.routeGroupCacheMs} ms group cache): ${b.fleet.requestsPerCall} requests and ${b.fleet.rcuPerCall} RCU per ${b.fleet.topicsPerCall}-topic call, p50 ${ms(b.fleet.p50Ms)} ms, p99 ${ms(b.fleet.p99Ms)} ms.`,
+        ...(routesInit !== undefined && sdk !== undefined
+          ? [
+              `Cold init of get-routes: ${ms(routesInit)} ms, of which the AWS SDK's own import ${ms(sdk)} ms (the SDK alone): the handler adds ${ms(routesInit - sdk)} ms.`,
+            ]
+          : []),
+      ],
+    });
+  }
   if (results.cost !== undefined) {
     const c = results.cost;
+    const names = c.deployments.map((d) => d.name);
+    const items = c.deployments[0]?.lines.map((l) => l.item) ?? [];
     out.push({
       title: `Monthly cost, ${c.prices.region}, list prices as of ${c.prices.asOf} (bench/prices.ts; check before quoting)`,
-      headers: ["item", "USD / month", "from"],
-      numeric: [false, true, false],
+      headers: ["item", ...names],
+      numeric: [false, ...names.map(() => true)],
       rows: [
-        ...c.serverless.map((l) => [l.item, usd(l.monthlyUsd), l.detail]),
-        ["Serverless NameServer, total", usd(c.serverlessTotalUsd), ""],
-        ...c.classic.map((l) => [l.item, usd(l.monthlyUsd), l.detail]),
-        ["Classic NameServer, total", usd(c.classicTotalUsd), ""],
-        [
-          "Break-even (serverless = classic)",
-          "",
-          `${c.breakEvenProducers.toLocaleString("en-US")} producers of ${c.fleet.topicsPerProducer} topics (same brokers)`,
-        ],
-        ...c.projections.map((p) => [
-          `Projection: ${p.name}`,
-          usd(p.totalUsd),
-          `${p.detail}${p.detail ? "; " : ""}break-even ${p.breakEvenProducers.toLocaleString("en-US")} producers`,
+        ...items.map((item, i) => [
+          item,
+          ...c.deployments.map((d) => {
+            const line = d.lines[i];
+            return line === undefined
+              ? ""
+              : `${usd(line.monthlyUsd)}${line.item === item ? "" : ` (${line.item})`}`;
+          }),
         ]),
+        ["Serverless NameServer, total", ...c.deployments.map((d) => usd(d.totalUsd))],
+        ["÷ classic", ...c.deployments.map((d) => `${d.ofClassic.toFixed(2)}×`)],
+        ...c.classic.map((l) => [l.item, usd(l.monthlyUsd), "", ""]),
+        ["Classic NameServer, total", usd(c.classicTotalUsd), "", ""],
       ],
-      notes: c.notes,
+      notes: [
+        ...c.deployments.flatMap((d) => [
+          `${d.name}: ${d.lines.map((l) => `${l.item}: ${l.detail}`).join("; ")}.`,
+          `${d.name}, quotas: ${d.quotas.join("; ")}.`,
+        ]),
+        ...c.notes,
+      ],
+    });
+    out.push({
+      title: "The fleet × 10 and × 100: monthly cost and the quotas each meets or passes",
+      headers: ["fleet", "deployment", "USD / month", "÷ classic", "quotas (mean rates)"],
+      numeric: [false, false, true, true, false],
+      rows: c.scale.flatMap((s) => [
+        ...s.deployments.map((d) => [
+          `× ${s.factor}`,
+          d.name,
+          usd(d.totalUsd),
+          `${d.ofClassic.toFixed(2)}×`,
+          d.quotas.join("; "),
+        ]),
+        [`× ${s.factor}`, "classic", usd(s.classic.totalUsd), "1.00×", s.classic.detail],
+      ]),
     });
   }
   return out;

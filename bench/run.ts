@@ -7,15 +7,26 @@
  * `--only=operations,scaling,http,lambda` runs a subset (for working on one scenario).
  */
 import "./env";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { accessLogFields, minimalAccessLogFields } from "../infra/name-server-stack";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local";
+import { MetricName, MetricUnit, metrics } from "../lib/observability";
 import { scalingChart } from "./chart";
-import { type CostInputs, estimateCost, FLEET, type RouteUnit } from "./cost";
-import { type BenchContext, type OperationFigure, ROUTE_GROUP_CACHE_MS, round } from "./harness";
+import { type CostInputs, estimateCost, FLEET } from "./cost";
+import {
+  type BenchContext,
+  brokerRegistration,
+  type OperationFigure,
+  ROUTE_GROUP_CACHE_MS,
+  round,
+  topicTable,
+} from "./harness";
 import { type BenchResults, consoleReport, markdownReport } from "./report";
+import { type BatchResults, type BatchSizes, FULL_BATCH_SIZES, runBatch } from "./scenarios/batch";
 import { FULL_HTTP_SIZES, type HttpResults, type HttpSizes, runHttp } from "./scenarios/http";
 import { FULL_LAMBDA_SIZES, type LambdaResults, type LambdaSizes, runLambda } from "./scenarios/lambda";
 import {
@@ -25,13 +36,13 @@ import {
   runOperations,
   type WriteFloor,
 } from "./scenarios/operations";
-import type { RouteCachePoint, RouteCacheResults } from "./scenarios/route-cache";
+import type { RouteCacheResults } from "./scenarios/route-cache";
 import { FULL_SCALING_SIZES, runScaling, type ScalingPoint, type ScalingSizes } from "./scenarios/scaling";
 import { readStackSettings, type StackSettings } from "./stack-settings";
 import { judgeTargets } from "./targets";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SCENARIOS = ["operations", "scaling", "http", "lambda"] as const;
+const SCENARIOS = ["operations", "batch", "scaling", "http", "lambda"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Sizes {
@@ -39,6 +50,7 @@ interface Sizes {
   scaling: ScalingSizes;
   http: HttpSizes;
   lambda: LambdaSizes;
+  batch: BatchSizes;
 }
 
 const FULL: Sizes = {
@@ -46,6 +58,7 @@ const FULL: Sizes = {
   scaling: FULL_SCALING_SIZES,
   http: FULL_HTTP_SIZES,
   lambda: FULL_LAMBDA_SIZES,
+  batch: FULL_BATCH_SIZES,
 };
 
 /** Under 2 minutes: fewer runs, the scaling up to 10k topics, short load, cold init of the hot functions. */
@@ -64,7 +77,11 @@ const QUICK: Sizes = {
   },
   scaling: { ...FULL_SCALING_SIZES, stages: [10, 100], runs: 40, listRuns: 2 },
   http: { ...FULL_HTTP_SIZES, durationSeconds: 1, rounds: 2, sequentialRuns: 40 },
-  lambda: { coldInitRuns: 3, coldInitFunctions: ["register-broker", "get-route-info-by-topic", "sweeper"] },
+  lambda: {
+    coldInitRuns: 3,
+    coldInitFunctions: ["register-broker", "get-route-info-by-topic", "get-routes", "sweeper"],
+  },
+  batch: { ...FULL_BATCH_SIZES, runs: 8, fleetCalls: 60 },
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Scenario> } {
@@ -85,58 +102,170 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Scenario> } {
   return { quick, only };
 }
 
+/** Bytes of HTTP headers beside the bodies (SigV4 or bearer, content type, ETag, dates). */
+const REQUEST_HEADER_BYTES = 1_200;
+const RESPONSE_HEADER_BYTES = 250;
+
+/** A representative line of an access log format: the fields with typical values. */
+function accessLogLine(fields: Record<string, string>): number {
+  const sample: Record<string, string> = {
+    "$context.requestId": "JKwbDhM2IAMEYyQ=",
+    "$context.requestTime": "01/Dec/2026:10:00:00 +0000",
+    "$context.requestTimeEpoch": "1796119200000",
+    "$context.identity.sourceIp": "203.0.113.45",
+    "$context.identity.userAgent": "namesrv-client/0.1.0 node/24",
+    "$context.identity.userArn": "arn:aws:sts::123456789012:assumed-role/producer-role/i-0abc123def4567890",
+    "$context.httpMethod": "POST",
+    "$context.routeKey": "POST /routes",
+    "$context.path": "/routes",
+    "$context.status": "200",
+    "$context.protocol": "HTTP/1.1",
+    "$context.responseLength": "212",
+    "$context.responseLatency": "14",
+    "$context.integrationLatency": "12",
+    "$context.integrationStatus": "200",
+    "$context.integrationErrorMessage": "-",
+    "$context.error.message": "-",
+    "$context.authorizer.error": "-",
+  };
+  const line = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, sample[v] ?? "-"]));
+  return Buffer.byteLength(JSON.stringify(line));
+}
+
+/** Lambda's JSON platform lines at INFO for one invocation (platform.start and platform.report). */
+function platformLinesBytes(): number {
+  const time = "2026-12-01T10:00:00.000Z";
+  const requestId = "6f7f0961-4d2b-4ca5-a7e8-0e8c2a3e0c1f";
+  const start = { time, type: "platform.start", record: { requestId, version: "$LATEST" } };
+  const report = {
+    time,
+    type: "platform.report",
+    record: {
+      requestId,
+      metrics: { durationMs: 12.34, billedDurationMs: 13, memorySizeMB: 512, maxMemoryUsedMB: 98 },
+      status: "success",
+    },
+  };
+  return Buffer.byteLength(JSON.stringify(start)) + Buffer.byteLength(JSON.stringify(report));
+}
+
+/** One EMF line of the route function, as Powertools serializes it. */
+function metricsLineBytes(): number {
+  metrics.addMetric(MetricName.RouteQueries, MetricUnit.Count, 20);
+  metrics.addMetric(MetricName.RouteNotFound, MetricUnit.Count, 1);
+  const line = JSON.stringify(metrics.serializeMetrics());
+  metrics.clearMetrics();
+  return Buffer.byteLength(line);
+}
+
+/** The committed full run (docs/bench/latest.json): inputs of scenarios this run did not measure. */
+function committedRun(): Partial<BenchResults> {
+  try {
+    return JSON.parse(
+      readFileSync(join(ROOT, "docs", "bench", "latest.json"), "utf8"),
+    ) as Partial<BenchResults>;
+  } catch {
+    return {};
+  }
+}
+
 function costInputs(
-  operations: OperationFigure[],
-  routeCache: RouteCacheResults | undefined,
-  http: HttpResults | undefined,
+  measured: OperationFigure[],
+  routeCacheMeasured: RouteCacheResults | undefined,
+  httpMeasured: HttpResults | undefined,
+  batchMeasured: BatchResults | undefined,
   stack: StackSettings,
 ): CostInputs | undefined {
+  const committed = committedRun();
+  const operations = measured.some((o) => o.id === "heartbeat.steady")
+    ? measured
+    : (committed.operations ?? []);
+  const routeCache = routeCacheMeasured ?? committed.routeCache;
+  const http = httpMeasured ?? committed.http;
+  const batch = batchMeasured ?? committed.batch;
   const find = (id: string) => operations.find((o) => o.id === id);
   const heartbeat = find("heartbeat.steady");
   const routeOff = find(`route.${FLEET.groupsPerTopic}`);
-  const routeOn = find(`route.cached.${FLEET.groupsPerTopic}`);
   const sweep = operations.find((o) => o.id.startsWith("sweep.idle."));
-  if (heartbeat === undefined || routeOff === undefined || sweep === undefined) return undefined;
-  const memoryMb = stack.memoryMb.getRouteInfoByTopic;
-  // The route function's duration: the local one-at-a-time HTTP latency, without and with the cache.
-  const offMs = http?.sequential.route.p50Ms ?? routeOff.p50Ms;
-  const onMs = http?.sequential.routeCached.p50Ms ?? routeOn?.p50Ms ?? offMs;
-  const routeUncached: RouteUnit = {
-    rcu: routeOff.rcu,
-    wcu: routeOff.wcu,
-    durationMs: offMs,
-    memoryMb,
-    label: `group cache off: ${routeOff.requests} requests per query`,
-  };
-  const cacheMs = routeCache?.routeGroupCacheMs ?? stack.routeGroupCacheMs;
-  const cached = (p: RouteCachePoint): RouteUnit => ({
-    rcu: p.rcuPerQuery,
-    wcu: 0,
-    durationMs: round(p.hitRate * onMs + (1 - p.hitRate) * offMs),
-    // Each invocation is rounded up on its own: hits at the cached duration, misses at the uncached one.
-    billedDurationMs: round(p.hitRate * Math.ceil(onMs) + (1 - p.hitRate) * Math.ceil(offMs)),
-    memoryMb,
-    label: `${p.routeGroupCacheMs.toLocaleString("en-US")} ms group cache, ${p.instances} instances (${p.queriesPerInstanceSecond} queries/s each): ${(p.hitRate * 100).toFixed(0)}% of queries and ${(p.groupHitRate * 100).toFixed(0)}% of group reads from the cache, ${p.requestsPerQuery} requests per query`,
-  });
-  const assumed = routeCache?.points.find(
-    (p) => p.routeGroupCacheMs === cacheMs && p.instances === FLEET.routeFunctionInstances,
+  const size = batch?.sizes.find(
+    (s) => s.topics === FLEET.topicsPerProducer && s.groupsPerTopic === FLEET.groupsPerTopic,
   );
-  // Other instance counts, and other bounds (a stack prop): projections.
-  const others = routeCache?.points.filter((p) => p !== assumed) ?? [];
+  if (heartbeat === undefined || routeOff === undefined || sweep === undefined || batch === undefined) {
+    return undefined;
+  }
+  if (size === undefined) return undefined;
+  const memoryMb = stack.memoryMb.getRouteInfoByTopic;
+  const offMs = http?.sequential.route.p50Ms ?? routeOff.p50Ms;
+  const onMs = http?.sequential.routeCached.p50Ms ?? offMs;
+  const assumed = routeCache?.points.find(
+    (p) => p.routeGroupCacheMs === stack.routeGroupCacheMs && p.instances === FLEET.routeFunctionInstances,
+  );
+  const perTopicRcu =
+    stack.routeGroupCacheMs > 0 && assumed !== undefined ? assumed.rcuPerQuery : routeOff.rcu;
+  const hitRate = stack.routeGroupCacheMs > 0 && assumed !== undefined ? assumed.hitRate : 0;
+  // The route of one topic on 10 groups, uncompressed (GET answers are not gzip-encoded).
+  const routeBytes = Math.round(size.jsonBytes / FLEET.topicsPerProducer);
+  const known = Object.fromEntries(
+    Array.from({ length: FLEET.topicsPerProducer }, (_, i) => [`ProducerTopic-${i}`, `"${"x".repeat(32)}"`]),
+  );
+  const batchRequestBytes = Buffer.byteLength(JSON.stringify({ topics: Object.keys(known), known }));
+  // A 1,000-topic registration body, gzip-encoded as the client sends bodies over 32 KB.
+  const registrationBytes = gzipSync(
+    Buffer.from(JSON.stringify(brokerRegistration({ topicConfigTable: topicTable(1000, "T") }))),
+  ).length;
   return {
     steadyHeartbeat: {
       rcu: heartbeat.rcu,
       wcu: heartbeat.wcu,
       durationMs: http?.sequential.heartbeat.p50Ms ?? heartbeat.p50Ms,
       memoryMb: stack.memoryMb.registerBroker,
+      requestBytes: registrationBytes + REQUEST_HEADER_BYTES,
+      responseBytes: 60 + RESPONSE_HEADER_BYTES,
     },
-    route: stack.routeGroupCacheMs > 0 && assumed !== undefined ? cached(assumed) : routeUncached,
-    routeUncached,
-    routeSensitivity: stack.routeGroupCacheMs > 0 ? others.map(cached) : [],
+    batchRoute: {
+      rcu: batch.fleet.rcuPerCall,
+      wcu: 0,
+      // The reads (fleet simulation's p50, in process) and building the answer (ETags, JSON, gzip).
+      durationMs: round(batch.fleet.p50Ms + size.encodeMs),
+      memoryMb,
+      topicsPerRequest: FLEET.topicsPerProducer,
+      changedResponseBytes: size.gzipBytes + RESPONSE_HEADER_BYTES,
+      unchangedResponseBytes: size.unchangedGzipBytes + RESPONSE_HEADER_BYTES,
+      requestBytes: batchRequestBytes + REQUEST_HEADER_BYTES,
+      label: `POST /routes of ${FLEET.topicsPerProducer} topics on ${FLEET.groupsPerTopic} shared groups, ${batch.fleet.routeGroupCacheMs} ms group cache over ${batch.fleet.instances} instances: ${batch.fleet.requestsPerCall} DynamoDB requests per call`,
+    },
+    perTopicRoute: {
+      rcu: perTopicRcu,
+      wcu: 0,
+      durationMs: round(hitRate * onMs + (1 - hitRate) * offMs),
+      memoryMb,
+      topicsPerRequest: 1,
+      changedResponseBytes: routeBytes + RESPONSE_HEADER_BYTES,
+      // A 304 with its ETag, or the same small route again from clients without If-None-Match.
+      unchangedResponseBytes: RESPONSE_HEADER_BYTES,
+      requestBytes: REQUEST_HEADER_BYTES,
+      label: `GET /route per topic, ${stack.routeGroupCacheMs} ms group cache over ${FLEET.routeFunctionInstances} instances`,
+    },
     sweep: { rcu: sweep.rcu, wcu: sweep.wcu, durationMs: sweep.p50Ms, memoryMb: stack.memoryMb.sweeper },
     sweepsPerRun: stack.sweepsPerRun,
-    ...(stack.throttlingRateLimit !== undefined ? { stageRateLimit: stack.throttlingRateLimit } : {}),
-    ...(stack.throttlingBurstLimit !== undefined ? { stageBurstLimit: stack.throttlingBurstLimit } : {}),
+    logs: {
+      accessLogBytes: {
+        full: accessLogLine(accessLogFields),
+        minimal: accessLogLine(minimalAccessLogFields),
+      },
+      platformBytesPerInvocation: platformLinesBytes(),
+      metricsLineBytes: metricsLineBytes(),
+    },
+    stack: {
+      frontDoor: "httpApi",
+      capacity: stack.capacity,
+      accessLogs: stack.accessLogs,
+      systemLogLevel: stack.systemLogLevel,
+      metricsFlushIntervalMs: stack.metricsFlushIntervalMs,
+      routeGroupCacheMs: stack.routeGroupCacheMs,
+      ...(stack.throttlingRateLimit !== undefined ? { stageRateLimit: stack.throttlingRateLimit } : {}),
+      ...(stack.throttlingBurstLimit !== undefined ? { stageBurstLimit: stack.throttlingBurstLimit } : {}),
+    },
   };
 }
 
@@ -171,6 +300,7 @@ async function main(): Promise<void> {
       },
     },
     scaling: { ...base.scaling, routeGroupCacheMs: cacheMs },
+    batch: { ...base.batch, routeGroupCacheMs: cacheMs },
     http: { ...base.http, routeGroupCacheMs: cacheMs },
   };
 
@@ -190,6 +320,7 @@ async function main(): Promise<void> {
   let scaling: ScalingPoint[] = [];
   let http: HttpResults | undefined;
   let lambda: LambdaResults | undefined;
+  let batch: BatchResults | undefined;
   try {
     if (only.has("operations")) {
       log("per-operation figures");
@@ -198,6 +329,10 @@ async function main(): Promise<void> {
       floor = result.floor;
       writeFloor = result.writeFloor;
       routeCache = result.routeCache;
+    }
+    if (only.has("batch")) {
+      log("POST /routes (batch route request)");
+      batch = await runBatch(ctx, sizes.batch);
     }
     if (only.has("scaling")) {
       log("scaling");
@@ -217,7 +352,7 @@ async function main(): Promise<void> {
     lambda = await runLambda(ctx, sizes.lambda, join(ROOT, "bench-results", "lambda"));
   }
 
-  const inputs = costInputs(operations, routeCache, http, stack);
+  const inputs = costInputs(operations, routeCache, http, batch, stack);
   const cost = inputs === undefined ? undefined : estimateCost(inputs);
   const targets = judgeTargets({
     operations,
@@ -255,6 +390,7 @@ async function main(): Promise<void> {
     scaling,
     ...(http !== undefined ? { http } : {}),
     ...(lambda !== undefined ? { lambda } : {}),
+    ...(batch !== undefined ? { batch } : {}),
     stack,
     ...(cost !== undefined ? { cost } : {}),
     targets,

@@ -6,8 +6,14 @@
  */
 import { App, Duration } from "aws-cdk-lib";
 import type { CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
+import type { CfnTable } from "aws-cdk-lib/aws-dynamodb";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
-import { NameServerStack, sweepPlan } from "../infra/name-server-stack";
+import {
+  DEFAULT_TABLE_CAPACITY,
+  minimalAccessLogFields,
+  NameServerStack,
+  sweepPlan,
+} from "../infra/name-server-stack";
 import type { NamesrvFunction } from "../infra/namesrv-function";
 
 export interface StackSettings {
@@ -21,6 +27,21 @@ export interface StackSettings {
   /** The API's default stage throttle (requests per second, burst). */
   throttlingRateLimit: number | undefined;
   throttlingBurstLimit: number | undefined;
+  /** The route function's Lambda system log level (INFO writes platform.start / platform.report). */
+  systemLogLevel: "DEBUG" | "INFO" | "WARN";
+  /** The stage's access log format. */
+  accessLogs: "full" | "minimal" | "off";
+  /** METRICS_FLUSH_INTERVAL_MS of the route function (0: a metrics line per invocation). */
+  metricsFlushIntervalMs: number;
+  /** The table's capacity mode; for provisioned, the stack's auto scaling floors and target. */
+  capacity:
+    | { mode: "onDemand" }
+    | {
+        mode: "provisioned";
+        targetUtilization: number;
+        tableMin: { read: number; write: number };
+        indexMin: { read: number; write: number };
+      };
 }
 
 export function readStackSettings(): StackSettings {
@@ -51,6 +72,36 @@ export function readStackSettings(): StackSettings {
       | undefined
   )?.variables;
   const cacheMs = Number(variables?.ROUTE_GROUP_CACHE_MS ?? 0);
+  const flushMs = Number(variables?.METRICS_FLUSH_INTERVAL_MS ?? 0);
+  const logging = stack.resolve(cfn(route, "GetRouteInfoByTopic").loggingConfig) as
+    | { systemLogLevel?: string }
+    | undefined;
+  const systemLogLevel = (logging?.systemLogLevel ?? "INFO") as StackSettings["systemLogLevel"];
+  const stageLog = (stack.stage.node.defaultChild as CfnStage).accessLogSettings as
+    | CfnStage.AccessLogSettingsProperty
+    | undefined;
+  const accessLogs: StackSettings["accessLogs"] =
+    stageLog?.format === undefined
+      ? "off"
+      : stageLog.format === JSON.stringify(minimalAccessLogFields)
+        ? "minimal"
+        : "full";
+  const cfnTable = stack.table.node.defaultChild as CfnTable;
+  const capacity: StackSettings["capacity"] =
+    cfnTable.billingMode === "PAY_PER_REQUEST" || DEFAULT_TABLE_CAPACITY.mode === "onDemand"
+      ? { mode: "onDemand" }
+      : {
+          mode: "provisioned",
+          targetUtilization: (DEFAULT_TABLE_CAPACITY.targetUtilizationPercent ?? 70) / 100,
+          tableMin: {
+            read: DEFAULT_TABLE_CAPACITY.tableRead.min,
+            write: DEFAULT_TABLE_CAPACITY.tableWrite.min,
+          },
+          indexMin: {
+            read: DEFAULT_TABLE_CAPACITY.indexRead.min,
+            write: DEFAULT_TABLE_CAPACITY.indexWrite.min,
+          },
+        };
   if (!Number.isInteger(cacheMs)) throw new Error(`the route function's ROUTE_GROUP_CACHE_MS is ${cacheMs}`);
   const stageSettings = (stack.stage.node.defaultChild as CfnStage).defaultRouteSettings as
     | CfnStage.RouteSettingsProperty
@@ -68,5 +119,9 @@ export function readStackSettings(): StackSettings {
     routeGroupCacheMs: cacheMs,
     throttlingRateLimit: limit(stageSettings?.throttlingRateLimit),
     throttlingBurstLimit: limit(stageSettings?.throttlingBurstLimit),
+    systemLogLevel,
+    accessLogs,
+    metricsFlushIntervalMs: flushMs,
+    capacity,
   };
 }

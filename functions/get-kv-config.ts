@@ -4,8 +4,6 @@ import { kvKeySchema, nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
 
 export const handler = httpHandler(async (request) => {
-  const namespace = request.path("namespace", nameSchema);
-  const key = request.path("key", kvKeySchema);
-  request.query({});
+  const { namespace, key } = request.names({ namespace: nameSchema, key: kvKeySchema });
   return ok({ value: await nameServer.getKvConfig(namespace, key) });
 });

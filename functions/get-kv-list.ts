@@ -1,12 +1,11 @@
-/** GET /kv/{namespace} → {"table"} (in pages of keys when large) or 404 QUERY_NOT_FOUND. */
+/** GET /kv/{namespace} and GET /kv?namespace=N → {"table"} (in pages of keys when large) or 404 QUERY_NOT_FOUND. */
 import { nameServer } from "../lib/app/container";
 import { nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
 import { cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
 
 export const handler = httpHandler(async (request) => {
-  const namespace = request.path("namespace", nameSchema);
-  const { cursor } = request.query({ cursor: cursorSchema });
+  const { namespace, cursor } = request.names({ namespace: nameSchema }, { cursor: cursorSchema });
   const entries = Object.entries(await nameServer.getKvList(namespace)).sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0,
   );

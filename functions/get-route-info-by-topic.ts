@@ -1,4 +1,8 @@
-/** GET /topics/{topic}/route (GET_ROUTEINFO_BY_TOPIC): live route, optional ?zone=, ETag/304. */
+/**
+ * GET /topics/{topic}/route and GET /route?topic= (GET_ROUTEINFO_BY_TOPIC): live route, optional
+ * ?zone=, ETag/304. The query form is what clients use: API Gateway cannot route `%RETRY%` topics in
+ * a path (API.md "Version 2 additions").
+ */
 import { nameServer } from "../lib/app/container";
 import { TopicNotExistError } from "../lib/domain/errors";
 import { nameSchema, topicNameSchema } from "../lib/domain/model";
@@ -6,8 +10,7 @@ import { httpHandler, ok } from "../lib/http/handler";
 import { countMetric, MetricName } from "../lib/observability";
 
 export const handler = httpHandler(async (request) => {
-  const topic = request.path("topic", topicNameSchema);
-  const { zone } = request.query({ zone: nameSchema });
+  const { topic, zone } = request.names({ topic: topicNameSchema }, { zone: nameSchema });
   countMetric(MetricName.RouteQueries);
   try {
     return ok(await nameServer.getRouteInfoByTopic(topic, zone), { etag: true });

@@ -68,6 +68,19 @@ function awsSdkContext(key: string): AwsSdkSource | undefined {
   throw new Error(`context ${key} must be bundled or runtime, got ${value}`);
 }
 
+function oneOf<T extends string>(key: string, values: readonly T[]): T | undefined {
+  const value = context(key);
+  if (value === undefined || (values as readonly string[]).includes(value)) return value as T | undefined;
+  throw new Error(`context ${key} must be one of ${values.join(", ")}, got ${value}`);
+}
+
+/** `-c tableCapacity=onDemand` or `provisioned` (the stack's default auto scaling). */
+function tableCapacityContext(key: string): NameServerStackProps["tableCapacity"] {
+  const mode = oneOf(key, ["onDemand", "provisioned"] as const);
+  if (mode === undefined || mode === "provisioned") return undefined;
+  return { mode };
+}
+
 const account = context("account");
 const region = context("region");
 const sweepIntervalSeconds = integerContext("sweepIntervalSeconds");
@@ -86,6 +99,14 @@ const props: NameServerStackProps = {
   throttlingBurstLimit: integerContext("throttlingBurstLimit"),
   awsSdk: awsSdkContext("awsSdk"),
   functionMemorySize: integerContext("functionMemorySize"),
+  tableCapacity: tableCapacityContext("tableCapacity"),
+  lambdaSystemLogLevel: oneOf("lambdaSystemLogLevel", ["DEBUG", "INFO", "WARN"] as const),
+  accessLogs: oneOf("accessLogs", ["minimal", "full", "off"] as const),
+  metricsFlushInterval:
+    integerContext("metricsFlushIntervalSeconds") === undefined
+      ? undefined
+      : Duration.seconds(integerContext("metricsFlushIntervalSeconds") ?? 0),
+  functionUrl: booleanContext("functionUrl"),
   routeGroupCacheMs:
     context("routeGroupCacheMs") === undefined ? undefined : Number(context("routeGroupCacheMs")),
   selfPreservation: {

@@ -23,6 +23,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -118,7 +119,69 @@ export interface NameServerStackProps extends StackProps {
    * @default 5000
    */
   readonly routeGroupCacheMs?: number;
+  /**
+   * DynamoDB capacity of the table and its index. Provisioned with auto scaling by default: the
+   * reference fleet's steady reads cost about half of on-demand's (docs/performance.md "Cost").
+   * Trade-off: writes beyond the provisioned rate and DynamoDB's burst capacity (300 s of unused
+   * capacity) are throttled, answered 503 with Retry-After, until auto scaling catches up (minutes):
+   * a fleet whose brokers all restart at once (each first registration writes 2 WCU per topic) or
+   * a dev stack that sits idle (the minimums are paid) is better served by `{ mode: "onDemand" }`.
+   * @default provisioned, 70 % target; table reads 25 to 10,000, writes 10 to 10,000; gsi1 reads 5 to 1,000, writes 10 to 10,000
+   */
+  readonly tableCapacity?: TableCapacity;
+  /**
+   * Lambda's own log lines (platform.start, platform.report) at INFO, or only warnings and errors
+   * (WARN: one fewer pair of lines per invocation, about 450 bytes of CloudWatch Logs each). Durations
+   * stay in CloudWatch's Lambda metrics either way.
+   * @default "WARN"
+   */
+  readonly lambdaSystemLogLevel?: "DEBUG" | "INFO" | "WARN";
+  /**
+   * API Gateway access logs: "minimal" (request id, time, caller, route, status, latency, errors),
+   * "full" (also path, source IP, user agent, protocol, lengths, integration details) or "off".
+   * @default "minimal"
+   */
+  readonly accessLogs?: "minimal" | "full" | "off";
+  /**
+   * How often each instance of an HTTP route function publishes its metrics (counts summed over the
+   * interval, one CloudWatch EMF line): 0 publishes one line per invocation. The sweeper always
+   * publishes at once (its alarms count sweeps). Counts of an instance's last interval before it is
+   * recycled are lost.
+   * @default Duration.minutes(1)
+   */
+  readonly metricsFlushInterval?: Duration;
+  /**
+   * Also serve every route from one function behind a Lambda function URL (IAM auth): the low-cost
+   * front door, with no API Gateway request fee. Trade-offs: one IAM permission
+   * (lambda:InvokeFunctionUrl) covers every route, reads and writes alike; no stage throttle (use
+   * `reservedConcurrency`), no access log, one function holding the table's read-write grant. The
+   * HTTP API stays (it costs nothing while unused). Not allowed with `openReads`.
+   * @default false
+   */
+  readonly functionUrl?: boolean;
 }
+
+/** DynamoDB capacity of the registry table (see NameServerStackProps.tableCapacity). */
+export type TableCapacity =
+  | { readonly mode: "onDemand" }
+  | {
+      readonly mode: "provisioned";
+      readonly tableRead: { readonly min: number; readonly max: number };
+      readonly tableWrite: { readonly min: number; readonly max: number };
+      readonly indexRead: { readonly min: number; readonly max: number };
+      readonly indexWrite: { readonly min: number; readonly max: number };
+      /** @default 70 */
+      readonly targetUtilizationPercent?: number;
+    };
+
+export const DEFAULT_TABLE_CAPACITY: TableCapacity = {
+  mode: "provisioned",
+  tableRead: { min: 25, max: 10_000 },
+  tableWrite: { min: 10, max: 10_000 },
+  indexRead: { min: 5, max: 1_000 },
+  indexWrite: { min: 10, max: 10_000 },
+  targetUtilizationPercent: 70,
+};
 
 /** The sweeper's environment for a self-preservation setting; validated like the function will. */
 export function selfPreservationEnvironment(
@@ -160,6 +223,9 @@ export class NameServerStack extends Stack {
   /** The function of each route of the route table, by route id. */
   readonly routeFunctions: ReadonlyMap<string, NamesrvFunction>;
   readonly defaultRouteFunction: NamesrvFunction;
+  /** With `functionUrl`: the one function serving every route, and its URL. */
+  readonly routerFunction?: NamesrvFunction;
+  readonly functionUrl?: lambda.FunctionUrl;
   readonly sweeper: NamesrvFunction;
   readonly sweepStateMachine: sfn.StateMachine;
   readonly alarmTopic: sns.Topic;
@@ -180,14 +246,32 @@ export class NameServerStack extends Stack {
       logRetention,
       awsSdk: props.awsSdk ?? "bundled",
       memorySize: props.functionMemorySize ?? 512,
+      systemLogLevel: props.lambdaSystemLogLevel ?? "WARN",
     } as const;
+    const metricsFlushMs = (props.metricsFlushInterval ?? Duration.minutes(1)).toMilliseconds();
+    const httpEnvironment = {
+      ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
+      METRICS_FLUSH_INTERVAL_MS: String(metricsFlushMs),
+      // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
+      ...selfPreservationEnvironment(props.selfPreservation),
+    };
+    const capacity = props.tableCapacity ?? DEFAULT_TABLE_CAPACITY;
+    if (props.functionUrl === true && openReads) {
+      throw new Error("functionUrl cannot be combined with openReads: a function URL cannot open reads only");
+    }
 
     // ---- Table: the shared definition, on-demand, PITR, AWS-managed key, TTL as a backstop cleaner.
     const { partitionKey, sortKey, groupIndex, ttlAttribute } = tableDefinition;
     this.table = new dynamodb.Table(this, "Table", {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      ...(capacity.mode === "onDemand"
+        ? { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST }
+        : {
+            billingMode: dynamodb.BillingMode.PROVISIONED,
+            readCapacity: capacity.tableRead.min,
+            writeCapacity: capacity.tableWrite.min,
+          }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: ttlAttribute,
@@ -199,7 +283,39 @@ export class NameServerStack extends Stack {
       partitionKey: { name: groupIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: groupIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
+      ...(capacity.mode === "provisioned"
+        ? { readCapacity: capacity.indexRead.min, writeCapacity: capacity.indexWrite.min }
+        : {}),
     });
+    if (capacity.mode === "provisioned") {
+      const targetUtilizationPercent = capacity.targetUtilizationPercent ?? 70;
+      const scale = (attribute: dynamodb.IScalableTableAttribute) =>
+        attribute.scaleOnUtilization({ targetUtilizationPercent });
+      scale(
+        this.table.autoScaleReadCapacity({
+          minCapacity: capacity.tableRead.min,
+          maxCapacity: capacity.tableRead.max,
+        }),
+      );
+      scale(
+        this.table.autoScaleWriteCapacity({
+          minCapacity: capacity.tableWrite.min,
+          maxCapacity: capacity.tableWrite.max,
+        }),
+      );
+      scale(
+        this.table.autoScaleGlobalSecondaryIndexReadCapacity(groupIndex.name, {
+          minCapacity: capacity.indexRead.min,
+          maxCapacity: capacity.indexRead.max,
+        }),
+      );
+      scale(
+        this.table.autoScaleGlobalSecondaryIndexWriteCapacity(groupIndex.name, {
+          minCapacity: capacity.indexWrite.min,
+          maxCapacity: capacity.indexWrite.max,
+        }),
+      );
+    }
 
     // ---- HTTP API: one route per route-table entry, IAM unless the route is public (or an open read).
     this.httpApi = new apigw.HttpApi(this, "HttpApi", {
@@ -207,7 +323,11 @@ export class NameServerStack extends Stack {
       // The default stage is created below, with throttling and access logs.
       createDefaultStage: false,
     });
-    const accessLogs = new logs.LogGroup(this, "AccessLogs", { retention: logRetention });
+    const accessLogFormat = props.accessLogs ?? "minimal";
+    const accessLogs =
+      accessLogFormat === "off"
+        ? undefined
+        : new logs.LogGroup(this, "AccessLogs", { retention: logRetention });
     this.stage = new apigw.HttpStage(this, "DefaultStage", {
       httpApi: this.httpApi,
       stageName: "$default",
@@ -216,11 +336,25 @@ export class NameServerStack extends Stack {
         rateLimit: props.throttlingRateLimit ?? 1000,
         burstLimit: props.throttlingBurstLimit ?? 2000,
       },
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
-      },
+      ...(accessLogs === undefined
+        ? {}
+        : {
+            accessLogSettings: {
+              destination: new apigw.LogGroupLogDestination(accessLogs),
+              format: AccessLogFormat.custom(
+                JSON.stringify(accessLogFormat === "full" ? accessLogFields : minimalAccessLogFields),
+              ),
+            },
+          }),
     });
+
+    if (accessLogs === undefined) {
+      Validations.of(this.stage).acknowledge({
+        id: "AwsSolutions-APIG1",
+        reason:
+          "accessLogs is 'off' by the deployer's choice (the low-cost setting, docs/performance.md 'Cost'): API Gateway's own metrics and the functions' logs remain.",
+      });
+    }
 
     const iamAuthorizer = new HttpIamAuthorizer();
     const noAuthorizer = new apigw.HttpNoneAuthorizer();
@@ -238,7 +372,7 @@ export class NameServerStack extends Stack {
         description: `NameServer ${route.method} ${route.path}`,
         table: { table: this.table, access: route.tableAccess },
         reservedConcurrentExecutions: props.reservedConcurrency,
-        environment: { ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs) },
+        environment: httpEnvironment,
       });
       routeFunctions.set(route.id, fn);
       new apigw.HttpRoute(this, `${route.id}Route`, {
@@ -249,6 +383,25 @@ export class NameServerStack extends Stack {
       });
     }
     this.routeFunctions = routeFunctions;
+
+    if (props.functionUrl === true) {
+      // The low-cost front door: every route of the route table from one function (functions/router.ts).
+      this.routerFunction = new NamesrvFunction(this, "RouterFunction", {
+        ...functionDefaults,
+        handlerModule: routeTable.routerHandler,
+        description: "NameServer: every route behind a Lambda function URL",
+        table: { table: this.table, access: "readWrite" },
+        reservedConcurrentExecutions: props.reservedConcurrency,
+        environment: httpEnvironment,
+      });
+      this.functionUrl = this.routerFunction.function.addFunctionUrl({
+        authType: lambda.FunctionUrlAuthType.AWS_IAM,
+      });
+      new CfnOutput(this, "FunctionUrl", {
+        description: "Base URL of the NameServer behind a Lambda function URL (SigV4, service lambda)",
+        value: this.functionUrl.url,
+      });
+    }
 
     // `$default` catches every request no route matches: 404 NOT_FOUND, or 405 for a known path. It is
     // protected like a read so that anonymous callers cannot make the stack invoke a function.
@@ -598,7 +751,9 @@ export class NameServerStack extends Stack {
   private acknowledgeNagFindings(openReads: boolean): void {
     // cdk-nag names a resource by its CloudFormation logical id: `<TableXXXX.Arn>/index/*`.
     const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
-    for (const fn of [...this.routeFunctions.values(), this.sweeper]) {
+    const withTable = [...this.routeFunctions.values(), this.sweeper];
+    if (this.routerFunction !== undefined) withTable.push(this.routerFunction);
+    for (const fn of withTable) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
         reason:
@@ -667,3 +822,21 @@ const accessLogFields = {
   error: "$context.error.message",
   authError: "$context.authorizer.error",
 };
+
+/**
+ * The default access log line: what an operator needs to find a request and its caller, at a third of
+ * the full line's bytes (every request writes one; docs/performance.md "Cost").
+ */
+export const minimalAccessLogFields = {
+  // The same keys as the full line (metric filters on `$.routeKey` / `$.status` work on both).
+  requestId: "$context.requestId",
+  requestTimeEpoch: "$context.requestTimeEpoch",
+  caller: "$context.identity.userArn",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLatencyMs: "$context.responseLatency",
+  integrationError: "$context.integrationErrorMessage",
+  error: "$context.error.message",
+};
+
+export { accessLogFields };

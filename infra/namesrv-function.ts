@@ -87,6 +87,12 @@ export interface NamesrvFunctionProps {
   readonly environment?: Record<string, string>;
   /** Powertools log level. @default "INFO" */
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /**
+   * Lambda's own lines (platform.start, platform.report: INFO). WARN keeps only Lambda's warnings and
+   * errors (timeouts, crashes), which is most of what the bill of a busy function's log group is.
+   * @default "INFO"
+   */
+  readonly systemLogLevel?: "DEBUG" | "INFO" | "WARN";
 }
 
 /**
@@ -122,6 +128,7 @@ export class NamesrvFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel[props.systemLogLevel ?? "INFO"],
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       bundling: namesrvBundling(props.awsSdk ?? "bundled"),
       environment: {

@@ -171,17 +171,45 @@ async function heartbeats(
     const outcome = await r.nameServer.registerBroker(lightRequest);
     if (outcome.kind !== "light") throw new Error(`expected a light heartbeat, got ${outcome.kind}`);
   };
+  // BROKER_HEARTBEAT (by address only) and QUERY_DATA_VERSION: what an acting-master broker sends.
+  const touch = async () => {
+    await r.nameServer.touchBroker({
+      clusterName: slave.clusterName,
+      brokerName,
+      brokerAddr: slave.brokerAddr,
+    });
+  };
+  const dataVersion = async () => {
+    const answer = await r.nameServer.queryDataVersion({
+      clusterName: master.clusterName,
+      brokerName,
+      brokerId: 0,
+      brokerAddr: master.brokerAddr,
+      dataVersion: master.dataVersion,
+    });
+    if (answer.changed) throw new Error("expected an unchanged dataVersion");
+  };
   const floor = rawUpdate(r);
   for (let i = 0; i < 10; i++) {
     await floor();
     await steady();
     await light();
+    await touch();
+    await dataVersion();
   }
-  const samples = { floor: [] as number[], steady: [] as number[], light: [] as number[] };
+  const samples = {
+    floor: [] as number[],
+    steady: [] as number[],
+    light: [] as number[],
+    touch: [] as number[],
+    dataVersion: [] as number[],
+  };
   for (let run = 0; run < sizes.runs; run++) {
     samples.floor.push((await timed(floor)).ms);
     samples.steady.push((await timed(steady)).ms);
     samples.light.push((await timed(light)).ms);
+    samples.touch.push((await timed(touch)).ms);
+    samples.dataVersion.push((await timed(dataVersion)).ms);
   }
   const withLatency = async (
     id: string,
@@ -204,6 +232,18 @@ async function heartbeats(
         samples.steady,
       ),
       await withLatency("heartbeat.light", "light heartbeat (no topicConfigTable)", light, samples.light),
+      await withLatency(
+        "heartbeat.touch",
+        "broker touch (BROKER_HEARTBEAT, by address)",
+        touch,
+        samples.touch,
+      ),
+      await withLatency(
+        "heartbeat.dataVersion",
+        "data-version query (QUERY_DATA_VERSION)",
+        dataVersion,
+        samples.dataVersion,
+      ),
     ],
     writeFloor: {
       updateItemP50Ms: round(floorP50),

@@ -7,7 +7,7 @@ import { selfPreservationConfigFromEnv } from "../domain/self-preservation";
 import { DynamoRegistryStore } from "../store/dynamo-registry-store";
 import { createDocumentClient } from "../store/dynamodb-client";
 import type { NameServer } from "./name-server";
-import { createNameServer } from "./name-server-service";
+import { createNameServer, DEFAULT_CONFIG_CACHE_MS } from "./name-server-service";
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -33,8 +33,11 @@ function cacheMs(name: string): number {
   return value;
 }
 
+const configCacheMs = process.env.CONFIG_CACHE_MS ? cacheMs("CONFIG_CACHE_MS") : DEFAULT_CONFIG_CACHE_MS;
+
 export const nameServer: NameServer = createNameServer({
   routeGroupCacheMs: cacheMs("ROUTE_GROUP_CACHE_MS"),
+  configCacheMs,
   store: new DynamoRegistryStore({ client, tableName }),
   selfPreservation: selfPreservationConfigFromEnv(process.env),
 });

@@ -6,6 +6,14 @@
 import { randomUUID } from "node:crypto";
 import { mapLimit } from "../concurrency";
 import {
+  configFromStored,
+  configView,
+  type DeploymentSettings,
+  type NamesrvConfig,
+  parseConfigUpdate,
+} from "../domain/config";
+import {
+  DisabledError,
   FullRegistrationRequiredError,
   InvalidRequestError,
   QueryNotFoundError,
@@ -17,9 +25,19 @@ import {
   type BrokerGroup,
   LIMITS,
   MASTER_ID,
+  ORDER_TOPIC_CONFIG_NAMESPACE,
+  type QueryDataVersionRequest,
+  type QueryDataVersionResult,
   type RegisterBrokerRequest,
   type RegisterBrokerResult,
+  type RegisterTopicRequest,
   type StoredQueueData,
+  type SystemTopicList,
+  TOPIC_SYS_FLAG_UNIT,
+  TOPIC_SYS_FLAG_UNIT_SUB,
+  type TopicRouteData,
+  type TouchBrokerRequest,
+  type UnitTopicKind,
 } from "../domain/model";
 import { isWriteable, withoutWrite, withWrite } from "../domain/perm";
 import {
@@ -31,21 +49,23 @@ import {
   sameDataVersion,
 } from "../domain/registration";
 import { planExpiry, planUnregister, type RemovalPlan } from "../domain/removal";
-import { assembleClusterInfo, assembleRoute } from "../domain/route";
+import { assembleClusterInfo, assembleRoute, brokerLiveTable } from "../domain/route";
 import {
   DEFAULT_SELF_PRESERVATION,
   decideSweep,
   type SelfPreservationConfig,
 } from "../domain/self-preservation";
-import type { RegistryStore } from "../store/registry-store";
+import type { GroupSettings, RegistryStore } from "../store/registry-store";
 import { GroupCache } from "./group-cache";
 import type {
   BrokerMemberGroup,
   HealthReport,
   NameServer,
   RegisterBrokerOutcome,
+  RoutesAnswer,
   SweepReport,
 } from "./name-server";
+import { TtlCache } from "./ttl-cache";
 
 export interface NameServerDependencies {
   store: RegistryStore;
@@ -63,7 +83,22 @@ export interface NameServerDependencies {
    * @default 0
    */
   routeGroupCacheMs?: number;
+  /**
+   * How long an instance reuses the NameServer settings (PUT /config) and the ORDER_TOPIC_CONFIG table
+   * it read: a change is in force everywhere within this time.
+   * @default 3000
+   */
+  configCacheMs?: number;
 }
+
+export const DEFAULT_CONFIG_CACHE_MS = 3000;
+
+/** What every registration overwrites on its group (RocketMQ's registerBroker sets them each time). */
+const groupSettingsOf = (request: RegisterBrokerRequest): GroupSettings => ({
+  clusterName: request.clusterName,
+  enableActingMaster: request.enableActingMaster,
+  ...(request.zoneName !== undefined ? { zoneName: request.zoneName } : {}),
+});
 
 const sortedUnique = (names: Iterable<string>) =>
   [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -79,7 +114,11 @@ class NameServerService implements NameServer {
   private readonly selfPreservation: SelfPreservationConfig;
   private readonly maxAttempts: number;
   private readonly concurrency: number;
+  private readonly batchConcurrency: number;
   private readonly groupCache: GroupCache;
+  private readonly config: TtlCache<NamesrvConfig>;
+  private readonly orderTopicTable: TtlCache<Record<string, string>>;
+  private readonly deployment: DeploymentSettings;
 
   constructor(deps: NameServerDependencies) {
     this.store = deps.store;
@@ -88,7 +127,36 @@ class NameServerService implements NameServer {
     this.selfPreservation = deps.selfPreservation ?? DEFAULT_SELF_PRESERVATION;
     this.maxAttempts = deps.maxAttempts ?? 8;
     this.concurrency = deps.concurrency ?? 8;
+    // Reads of one POST /routes call: short Queries, so more in flight shortens the (billed) call.
+    this.batchConcurrency = Math.max(this.concurrency, 32);
     this.groupCache = new GroupCache(deps.routeGroupCacheMs ?? 0, this.now);
+    const configCacheMs = deps.configCacheMs ?? DEFAULT_CONFIG_CACHE_MS;
+    this.config = new TtlCache(configCacheMs, this.now, async () =>
+      configFromStored(await this.store.getConfig()),
+    );
+    this.orderTopicTable = new TtlCache(configCacheMs, this.now, () =>
+      this.store.listKv(ORDER_TOPIC_CONFIG_NAMESPACE),
+    );
+    this.deployment = {
+      selfPreservation: this.selfPreservation,
+      routeGroupCacheMs: deps.routeGroupCacheMs ?? 0,
+      configCacheMs,
+    };
+  }
+
+  /**
+   * RocketMQ's REGISTER_BROKER answer body: the KV namespace ORDER_TOPIC_CONFIG, when it exists and
+   * returnOrderTopicConfigToBroker is on. API.md gives it to masters only (slaves have no use for it).
+   */
+  private async withOrderTopicConfig(
+    brokerId: number,
+    response: RegisterBrokerResult,
+  ): Promise<RegisterBrokerResult> {
+    if (brokerId !== MASTER_ID || !(await this.config.get()).returnOrderTopicConfigToBroker) return response;
+    const table = await this.orderTopicTable.get();
+    return Object.keys(table).length === 0
+      ? response
+      : { ...response, orderTopicConfig: { table: { ...table } } };
   }
 
   async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerOutcome> {
@@ -105,11 +173,15 @@ class NameServerService implements NameServer {
       brokerAddr,
       light ? { dataVersion: request.dataVersion } : { digest: registrationDigest(request) },
       now,
+      groupSettingsOf(request),
     );
     if (touch.ok) {
       return {
         kind: light ? "light" : "steady",
-        response: this.heartbeatResponse(touch.group, request, now),
+        response: await this.withOrderTopicConfig(
+          brokerId,
+          this.heartbeatResponse(touch.group, request, now),
+        ),
       };
     }
     if (light) {
@@ -119,22 +191,37 @@ class NameServerService implements NameServer {
       );
     }
 
+    const config = await this.config.get();
     let group = touch.group;
     let groupLimitChecked = false;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) group = await this.store.getGroup(brokerName);
       const decision = planRegistration(group, request, now, this.newEpoch);
-      if (decision.kind === "ignored") return { kind: "full", response: decision.response };
+      if (decision.kind === "ignored") {
+        // RocketMQ drops the rejected address from its live table; here it leaves with the cascade.
+        if (decision.leaves) await this.unregisterBroker({ brokerName, brokerAddr });
+        return { kind: "full", response: await this.withOrderTopicConfig(brokerId, decision.response) };
+      }
       const plan = decision.plan;
       if (plan.newGroup && !groupLimitChecked) {
         await this.checkGroupLimit(brokerName);
         groupLimitChecked = true;
       }
+      const table = request.topicConfigTable;
+      // deleteTopicWithBrokerRegistration: topics the authority stopped listing leave its group.
+      // As in RocketMQ, never for a broker with static topics.
+      const pruneTopics =
+        config.deleteTopicWithBrokerRegistration &&
+        plan.topicAuthority !== null &&
+        !plan.newGroup &&
+        table !== undefined &&
+        Object.keys(request.topicQueueMappingInfoMap ?? {}).length === 0;
 
       let existingTopics = new Set<string>();
-      if (plan.topicSelection === "missing") {
-        const current = await this.store.getGroupQueueData(brokerName);
-        existingTopics = new Set(current.filter((qd) => qd.epoch === plan.epoch).map((qd) => qd.topic));
+      let current: StoredQueueData[] = [];
+      if (plan.topicSelection === "missing" || pruneTopics) {
+        current = (await this.store.getGroupQueueData(brokerName)).filter((qd) => qd.epoch === plan.epoch);
+        existingTopics = new Set(current.map((qd) => qd.topic));
       }
       const toWrite = queueDataToWrite(request, plan, existingTopics);
       // Crash safety: the digest that enables the hot path is stored only once every topic is written.
@@ -154,9 +241,15 @@ class NameServerService implements NameServer {
         topologyVersion: plan.topologyVersion,
         member: plan.member,
         removeIds: plan.removed.map((r) => r.brokerId),
+        memberAddrs: plan.memberAddrs,
+        ...(plan.displacedAddr !== undefined ? { displacedAddr: plan.displacedAddr } : {}),
       });
       if (!written) continue;
 
+      if (pruneTopics) {
+        const unlisted = current.filter((qd) => !Object.hasOwn(table, qd.topic));
+        if (unlisted.length > 0) await this.store.deleteStaleQueueData(unlisted);
+      }
       if (plan.newGroup) await this.collectStaleQueueData(brokerName, plan.epoch, toWrite);
       if (toWrite.length > 0) {
         const primeSlaveOf =
@@ -166,9 +259,37 @@ class NameServerService implements NameServer {
           await this.reconcileLateWrites(brokerName, plan, toWrite);
         }
       }
-      return { kind: "full", response: plan.response };
+      return { kind: "full", response: await this.withOrderTopicConfig(brokerId, plan.response) };
     }
     throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${brokerName}; retry`);
+  }
+
+  async touchBroker(request: TouchBrokerRequest): Promise<void> {
+    const { clusterName, brokerName, brokerAddr } = request;
+    const now = this.now();
+    const touch = await this.store.touchAddress(brokerName, clusterName, brokerAddr, now);
+    if (touch.ok) return;
+    // A group item written before member addresses were kept: find the member by its address and
+    // touch it by id (which also records the address, so the next touch is one write again).
+    const held =
+      touch.group?.clusterName === clusterName
+        ? Object.values(touch.group.members).find((m) => m.brokerAddr === brokerAddr)
+        : undefined;
+    if (held !== undefined) {
+      const byId = await this.store.touchMember(brokerName, held.brokerId, brokerAddr, { clusterName }, now);
+      if (byId.ok) return;
+    }
+    throw new FullRegistrationRequiredError(
+      `The name server holds no member of ${clusterName}/${brokerName} at ${brokerAddr}; send a full registration`,
+    );
+  }
+
+  async queryDataVersion(request: QueryDataVersionRequest): Promise<QueryDataVersionResult> {
+    const { clusterName, brokerName, brokerId, brokerAddr } = request;
+    const touch = await this.store.touchMember(brokerName, brokerId, brokerAddr, { clusterName }, this.now());
+    const stored = touch.ok ? touch.group.members[String(brokerId)]?.dataVersion : undefined;
+    if (stored === undefined) return { changed: true, dataVersion: null };
+    return { changed: !sameDataVersion(stored, request.dataVersion), dataVersion: stored };
   }
 
   /**
@@ -342,26 +463,70 @@ class NameServerService implements NameServer {
   }
 
   async getRouteInfoByTopic(topic: string, zone?: string) {
-    const { queueDatas, orderTopicConf } = await this.store.getTopic(topic);
+    const [{ queueDatas, orderTopicConf }, config] = await Promise.all([
+      this.store.getTopic(topic),
+      this.config.get(),
+    ]);
     if (queueDatas.length === 0) throw new TopicNotExistError(topic);
     const { groups, sweeper } = await this.groupsOfRoute(queueDatas);
     const route = assembleRoute({
       queueDatas,
       groups,
       at: livenessView(this.now(), sweeper),
-      ...(orderTopicConf !== undefined ? { orderTopicConf } : {}),
+      topic,
+      supportActingMaster: config.supportActingMaster,
+      ...(orderTopicConf !== undefined && config.orderMessageEnable ? { orderTopicConf } : {}),
       ...(zone !== undefined ? { zone } : {}),
     });
     if (route === undefined) throw new TopicNotExistError(topic);
     return route;
   }
 
+  async getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer> {
+    // One Query per topic (its queue data and ORDER_TOPIC_CONFIG mirror), then the union of their
+    // groups once: from the cache, the rest in one BatchGetItem per 100 groups.
+    const [items, config] = await Promise.all([
+      mapLimit(topics, this.batchConcurrency, (topic) => this.store.getTopic(topic)),
+      this.config.get(),
+    ]);
+    const queueDatas = items.flatMap((item) => item.queueDatas);
+    const routes = new Map<string, TopicRouteData>();
+    const missing: string[] = [];
+    if (queueDatas.length === 0) return { routes, missing: [...topics] };
+    const { groups, sweeper } = await this.groupsOfRoute(queueDatas);
+    const at = livenessView(this.now(), sweeper);
+    for (const [index, topic] of topics.entries()) {
+      const { queueDatas: topicQueueDatas, orderTopicConf } = items[index] ?? { queueDatas: [] };
+      const route =
+        topicQueueDatas.length === 0
+          ? undefined
+          : // Exactly as getRouteInfoByTopic assembles it (the same settings in force).
+            assembleRoute({
+              queueDatas: topicQueueDatas,
+              groups,
+              at,
+              topic,
+              supportActingMaster: config.supportActingMaster,
+              ...(orderTopicConf !== undefined && config.orderMessageEnable ? { orderTopicConf } : {}),
+              ...(zone !== undefined ? { zone } : {}),
+            });
+      if (route === undefined) missing.push(topic);
+      else routes.set(topic, route);
+    }
+    return { routes, missing };
+  }
+
   /** The groups a route names, from the group cache where it may, else in one BatchGetItem. */
   private async groupsOfRoute(queueDatas: readonly StoredQueueData[]) {
     if (!this.groupCache.enabled) return this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
-    const { hits, misses, sweeper } = this.groupCache.lookup(
-      new Map(queueDatas.map((qd) => [qd.brokerName, qd.epoch])),
-    );
+    // Topics of one batch may name a group under different epochs (queue data of an older incarnation
+    // not yet cleaned): such a group is read, so the route never trusts a cached epoch for it.
+    const wanted = new Map<string, string>();
+    for (const qd of queueDatas) {
+      const previous = wanted.get(qd.brokerName);
+      wanted.set(qd.brokerName, previous === undefined || previous === qd.epoch ? qd.epoch : "");
+    }
+    const { hits, misses, sweeper } = this.groupCache.lookup(wanted);
     if (misses.length === 0 && sweeper !== undefined) return { groups: hits, sweeper };
     const read = await this.store.getGroups(misses);
     this.groupCache.store(read.groups.values(), read.sweeper);
@@ -374,25 +539,117 @@ class NameServerService implements NameServer {
     return assembleClusterInfo(groups, livenessView(this.now(), sweeper));
   }
 
+  async listBrokers() {
+    const { groups, sweeper } = await this.store.listGroups();
+    const now = this.now();
+    return { now, brokers: brokerLiveTable(groups, now, livenessView(now, sweeper)) };
+  }
+
   async getAllTopicList(): Promise<string[]> {
-    return this.topicsOf(() => true);
+    if (!(await this.config.get()).enableAllTopicList) throw new DisabledError("enableAllTopicList");
+    return sortedUnique((await this.queueDataOf(() => true)).map((qd) => qd.topic));
   }
 
   async getTopicsByCluster(clusterName: string): Promise<string[]> {
-    return this.topicsOf((group) => group.clusterName === clusterName);
+    if (!(await this.config.get()).enableTopicList) throw new DisabledError("enableTopicList");
+    const queueData = await this.queueDataOf((group) => group.clusterName === clusterName);
+    return sortedUnique(queueData.map((qd) => qd.topic));
   }
 
-  /** Topics with queue data on a live group that matches. */
-  private async topicsOf(matches: (group: BrokerGroup) => boolean): Promise<string[]> {
+  async getUnitTopicList(kind: UnitTopicKind): Promise<string[]> {
+    if (!(await this.config.get()).enableTopicList) throw new DisabledError("enableTopicList");
+    // RocketMQ looks at one queue data per topic (the first of its map); here: of the first group by name.
+    const first = new Map<string, StoredQueueData>();
+    for (const qd of await this.queueDataOf(() => true)) {
+      const seen = first.get(qd.topic);
+      if (seen === undefined || qd.brokerName < seen.brokerName) first.set(qd.topic, qd);
+    }
+    const unit = (flag: number) => (flag & TOPIC_SYS_FLAG_UNIT) !== 0;
+    const unitSub = (flag: number) => (flag & TOPIC_SYS_FLAG_UNIT_SUB) !== 0;
+    const matches: Record<UnitTopicKind, (flag: number) => boolean> = {
+      unit,
+      "unit-sub": unitSub,
+      "unit-sub-ununit": (flag) => unitSub(flag) && !unit(flag),
+    };
+    return sortedUnique(
+      [...first.values()].filter((qd) => matches[kind](qd.topicSysFlag)).map((qd) => qd.topic),
+    );
+  }
+
+  async getSystemTopicList(): Promise<SystemTopicList> {
+    const { groups, sweeper } = await this.store.listGroups();
+    const at = livenessView(this.now(), sweeper);
+    const live = groups
+      .filter((g) => liveMembers(g, at).length > 0)
+      .sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0));
+    const result: SystemTopicList = {
+      topicList: sortedUnique(live.flatMap((g) => [g.clusterName, g.brokerName])),
+    };
+    // API.md: one live master's address; failing that (RocketMQ takes any), the lowest-id live member's.
+    const masters = live.map((g) => liveMembers(g, at).find((m) => m.brokerId === MASTER_ID));
+    const addr =
+      masters.find((m) => m !== undefined)?.brokerAddr ??
+      live.map((g) => liveMembers(g, at)[0])[0]?.brokerAddr;
+    if (addr !== undefined) result.brokerAddr = addr;
+    return result;
+  }
+
+  async registerTopic(request: RegisterTopicRequest): Promise<void> {
+    // RocketMQ's map put: the last queue data of a group wins.
+    const byGroup = new Map(request.queueDatas.map((qd) => [qd.brokerName, qd]));
+    if (byGroup.size === 0) return;
+    const [{ groups }, existing] = await Promise.all([
+      this.store.getGroups([...byGroup.keys()]),
+      this.store.getTopic(request.topic),
+    ]);
+    const items: StoredQueueData[] = [];
+    for (const [brokerName, qd] of byGroup) {
+      const group = groups.get(brokerName);
+      if (group === undefined || isTombstone(group)) continue; // not registered: ignored (API.md)
+      // A static topic's mapping lives with the queue data: replacing the queue data keeps it.
+      const mapping = existing.queueDatas.find(
+        (stored) => stored.brokerName === brokerName && stored.epoch === group.epoch,
+      )?.mapping;
+      items.push({
+        ...qd,
+        topic: request.topic,
+        epoch: group.epoch,
+        ...(mapping !== undefined ? { mapping } : {}),
+      });
+    }
+    if (items.length > 0) await this.store.putQueueData(items);
+  }
+
+  async getConfig(): Promise<Record<string, string>> {
+    return configView(await this.config.reload(), this.deployment);
+  }
+
+  async updateConfig(settings: Record<string, unknown>): Promise<void> {
+    const update = parseConfigUpdate(settings);
+    const before = await this.config.reload();
+    await this.store.putConfig(update);
+    this.config.invalidate();
+    if (update.deleteTopicWithBrokerRegistration === true && !before.deleteTopicWithBrokerRegistration) {
+      // A steady heartbeat writes no topic: make every member's next heartbeat a full registration,
+      // so the switch removes unlisted topics within one heartbeat period, as RocketMQ's does.
+      const { groups } = await this.store.listGroups();
+      await mapLimit(
+        groups.filter((g) => !isTombstone(g)),
+        this.concurrency,
+        (g) => this.store.bumpTopology(g.brokerName),
+      );
+    }
+  }
+
+  /** Queue data (current incarnation) of the live groups that match. */
+  private async queueDataOf(matches: (group: BrokerGroup) => boolean): Promise<StoredQueueData[]> {
     const { groups, sweeper } = await this.store.listGroups();
     const at = livenessView(this.now(), sweeper);
     const serving = groups.filter((g) => matches(g) && liveMembers(g, at).length > 0);
     const perGroup = await mapLimit(serving, this.concurrency, async (group) =>
-      (await this.store.getGroupQueueData(group.brokerName))
-        .filter((qd) => qd.epoch === group.epoch)
-        .map((qd) => qd.topic),
+      (await this.store.getGroupQueueData(group.brokerName)).filter((qd) => qd.epoch === group.epoch),
     );
-    return sortedUnique(perGroup.flat());
+    return perGroup.flat();
   }
 
   async deleteTopic(topic: string, clusterName?: string): Promise<void> {
@@ -412,6 +669,7 @@ class NameServerService implements NameServer {
 
   async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
     await this.store.putKv(namespace, key, value);
+    if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) this.orderTopicTable.invalidate();
   }
 
   async getKvConfig(namespace: string, key: string): Promise<string> {
@@ -422,6 +680,7 @@ class NameServerService implements NameServer {
 
   async deleteKvConfig(namespace: string, key: string): Promise<void> {
     await this.store.deleteKv(namespace, key);
+    if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) this.orderTopicTable.invalidate();
   }
 
   async getKvList(namespace: string): Promise<Record<string, string>> {

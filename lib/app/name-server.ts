@@ -3,10 +3,17 @@
  * zod schemas of lib/domain/model.ts; errors are thrown as NameServerError subclasses.
  */
 import type {
+  BrokerLiveTable,
   ClusterInfo,
+  QueryDataVersionRequest,
+  QueryDataVersionResult,
   RegisterBrokerRequest,
   RegisterBrokerResult,
+  RegisterTopicRequest,
+  SystemTopicList,
   TopicRouteData,
+  TouchBrokerRequest,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 import type { SelfPreservationEvent } from "../domain/self-preservation";
@@ -29,6 +36,12 @@ export interface BrokerMemberGroup {
   cluster: string;
   brokerName: string;
   brokerAddrs: Record<string, string>;
+}
+
+export interface RoutesAnswer {
+  /** In the order asked. */
+  routes: Map<string, TopicRouteData>;
+  missing: string[];
 }
 
 export interface SweepReport {
@@ -67,6 +80,16 @@ export interface NameServer {
    * A light heartbeat whose dataVersion the registry does not hold throws FullRegistrationRequiredError.
    */
   registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerOutcome>;
+  /**
+   * BROKER_HEARTBEAT: the member at that address is live again (one conditional write); throws
+   * FullRegistrationRequiredError when the group has no member at that address.
+   */
+  touchBroker(request: TouchBrokerRequest): Promise<void>;
+  /**
+   * QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion; refreshes
+   * the member's liveness whenever it holds brokerId at brokerAddr (one conditional write).
+   */
+  queryDataVersion(request: QueryDataVersionRequest): Promise<QueryDataVersionResult>;
   /** UNREGISTER_BROKER: idempotent, with RocketMQ's cascade. */
   unregisterBroker(request: UnregisterBrokerRequest): Promise<void>;
   /** GET_BROKER_MEMBER_GROUP: live members only; unknown group gives empty brokerAddrs. */
@@ -75,12 +98,30 @@ export interface NameServer {
   setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }>;
   /** GET_ROUTEINFO_BY_TOPIC; throws TopicNotExistError when no live route is left. */
   getRouteInfoByTopic(topic: string, zone?: string): Promise<TopicRouteData>;
+  /**
+   * Many topics' routes at one moment (POST /routes), each exactly as getRouteInfoByTopic would answer
+   * it; topics without a live route are `missing`. Each topic's items and each group are read at most
+   * once per call.
+   */
+  getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer>;
   /** GET_BROKER_CLUSTER_INFO: live instances only. */
   getBrokerClusterInfo(): Promise<ClusterInfo>;
+  /** GET /brokers: every live instance with its heartbeat time and timeout (the status page's view). */
+  listBrokers(): Promise<BrokerLiveTable>;
   /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER, sorted. */
   getAllTopicList(): Promise<string[]>;
   /** GET_TOPICS_BY_CLUSTER, sorted; unknown cluster gives []. */
   getTopicsByCluster(clusterName: string): Promise<string[]>;
+  /** REGISTER_TOPIC_IN_NAMESRV: queue data added for groups that are registered, others ignored. */
+  registerTopic(request: RegisterTopicRequest): Promise<void>;
+  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names of live groups, and one live address. */
+  getSystemTopicList(): Promise<SystemTopicList>;
+  /** GET_UNIT_TOPIC_LIST / GET_HAS_UNIT_SUB_TOPIC_LIST / GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, sorted. */
+  getUnitTopicList(kind: UnitTopicKind): Promise<string[]>;
+  /** GET_NAMESRV_CONFIG: every setting by name (read from the table, not from the cache). */
+  getConfig(): Promise<Record<string, string>>;
+  /** UPDATE_NAMESRV_CONFIG: unknown or read-only names are a 400 naming them; nothing changes then. */
+  updateConfig(settings: Record<string, unknown>): Promise<void>;
   /** DELETE_TOPIC_IN_NAMESRV, whole or only the queue data of one cluster's groups; idempotent. */
   deleteTopic(topic: string, clusterName?: string): Promise<void>;
   putKvConfig(namespace: string, key: string, value: string): Promise<void>;

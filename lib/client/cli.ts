@@ -5,7 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { registerBrokerSchema } from "../domain/model";
+import { registerBrokerSchema, type UnitTopicKind } from "../domain/model";
+import { runGatewayCommand } from "../remoting/run-gateway";
 import { BrokerAgent, checkRegisterPeriod, type TopicConfigTable } from "./broker-agent";
 import {
   describeError,
@@ -26,7 +27,7 @@ import {
   Transport,
 } from "./transport";
 
-export const DEFAULT_NAMESRV_URL = "http://127.0.0.1:9876";
+export const DEFAULT_NAMESRV_URL = "http://127.0.0.1:9877";
 
 export const EXIT_OK = 0;
 export const EXIT_REQUEST_FAILED = 1;
@@ -427,6 +428,39 @@ function writePermCommand(name: "wipeWritePerm" | "addWritePerm", writable: bool
 
 const commandList: CommandSpec[] = [
   {
+    name: "gateway",
+    usage: "gateway --listen HOST:PORT",
+    summary:
+      "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
+    details: [
+      "  --listen <host:port>       where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876",
+      "  --cache-interval <ms>      route cache refresh period, one POST /routes per period (default 30000; 0 = off)",
+      "  --keep-brokers-on-close    do not unregister a broker when its connection closes",
+    ].join("\n"),
+    options: {
+      listen: { type: "string" },
+      "cache-interval": { type: "string" },
+      "keep-brokers-on-close": { type: "boolean" },
+    },
+    positionals: { min: 0, max: 0 },
+    async run(context) {
+      const listen = stringOption(context.values, "listen");
+      if (listen === undefined) throw new UsageError("--listen HOST:PORT is required", "gateway");
+      const interval = context.values["cache-interval"];
+      return runGatewayCommand({
+        listen,
+        url: context.global.urls[0] ?? DEFAULT_NAMESRV_URL,
+        auth: context.global.auth,
+        timeoutMillis: context.global.timeoutMillis,
+        routeCacheIntervalMs:
+          interval === undefined ? undefined : integerOption("cache-interval", interval, 0, 3_600_000),
+        unregisterOnClose: context.values["keep-brokers-on-close"] !== true,
+        stdout: context.io.stdout,
+        ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
+      });
+    },
+  },
+  {
     name: "clusterList",
     usage: "clusterList",
     summary: "List the clusters and their live brokers (GET /clusters).",
@@ -441,16 +475,24 @@ const commandList: CommandSpec[] = [
   },
   {
     name: "topicList",
-    usage: "topicList [--cluster C]",
+    usage: "topicList [--cluster C | --system | --unit unit|unit-sub|unit-sub-ununit]",
     summary: "List all topics, or those with queues on a cluster's brokers.",
-    details: "  --cluster <name>     only the topics of this cluster",
-    options: { cluster: { type: "string" } },
+    details: `  --cluster <name>     only the topics of this cluster
+  --system             the system topic list (cluster and broker names)
+  --unit <kind>        topics with the unit / unit-sub flag (unit, unit-sub, unit-sub-ununit)`,
+    options: { cluster: { type: "string" }, system: { type: "boolean" }, unit: { type: "string" } },
     positionals: { min: 0, max: 0 },
     async run(context) {
       const cluster = stringOption(context.values, "cluster");
-      const topicList = await read(context, (c) =>
-        cluster === undefined ? c.getAllTopicList() : c.getTopicsByCluster(cluster),
-      );
+      const unit = stringOption(context.values, "unit");
+      if (unit !== undefined && !["unit", "unit-sub", "unit-sub-ununit"].includes(unit)) {
+        throw new UsageError("--unit must be unit, unit-sub or unit-sub-ununit");
+      }
+      const topicList = await read(context, async (c) => {
+        if (context.values.system === true) return (await c.getSystemTopicList()).topicList;
+        if (unit !== undefined) return c.getUnitTopicList(unit as UnitTopicKind);
+        return cluster === undefined ? c.getAllTopicList() : c.getTopicsByCluster(cluster);
+      });
       if (context.global.json) printJson(context.io, { topicList });
       else context.io.stdout(topicList.length === 0 ? "(no topics)\n" : `${topicList.join("\n")}\n`);
       return EXIT_OK;
@@ -459,7 +501,7 @@ const commandList: CommandSpec[] = [
   {
     name: "topicRoute",
     usage: "topicRoute <topic> [--zone Z]",
-    summary: "Show a topic's route: queue data and brokers (GET /topics/{topic}/route).",
+    summary: "Show a topic's route: queue data and brokers (GET /route?topic=).",
     details: "  --zone <zone>        only brokers of this zone",
     options: { zone: { type: "string" } },
     positionals: { min: 1, max: 1 },
@@ -490,6 +532,42 @@ const commandList: CommandSpec[] = [
   },
   writePermCommand("wipeWritePerm", false),
   writePermCommand("addWritePerm", true),
+  {
+    name: "getNamesrvConfig",
+    usage: "getNamesrvConfig",
+    summary: "Show the NameServer's settings (GET /config).",
+    options: {},
+    positionals: { min: 0, max: 0 },
+    async run(context) {
+      const config = await read(context, (c) => c.getConfig());
+      if (context.global.json) printJson(context.io, { config });
+      else {
+        const lines = Object.entries(config).map(([name, value]) => `${name.padEnd(36)}= ${value}`);
+        context.io.stdout(`${lines.join("\n")}\n`);
+      }
+      return EXIT_OK;
+    },
+  },
+  {
+    name: "updateNamesrvConfig",
+    usage: "updateNamesrvConfig -k <name> -v <value>",
+    summary: "Change one NameServer setting (PUT /config), on every NameServer.",
+    details:
+      "  -k, --key <name>     the setting (see getNamesrvConfig)\n  -v, --value <value>  its new value",
+    options: { key: { type: "string", short: "k" }, value: { type: "string", short: "v" } },
+    positionals: { min: 0, max: 0 },
+    run(context) {
+      const key = stringOption(context.values, "key");
+      const value = stringOption(context.values, "value");
+      if (key === undefined || value === undefined)
+        throw new UsageError("-k <name> and -v <value> are required");
+      return writeAll(
+        context,
+        (c) => c.updateConfig({ [key]: value }),
+        () => `set ${key}=${value}`,
+      );
+    },
+  },
   {
     name: "deleteTopic",
     usage: "deleteTopic <topic> [--cluster C]",
@@ -561,6 +639,16 @@ const commandList: CommandSpec[] = [
     run: runDemoBroker,
   },
   {
+    name: "dashboard",
+    usage: "dashboard [--listen host:port]",
+    summary: "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) until Ctrl-C.",
+    details: `  --listen <host:port>    where to serve the page (default 127.0.0.1:8088)
+The page shows the first --url. An execute-api URL is signed with SigV4 (AWS credential chain).`,
+    options: { listen: { type: "string" } },
+    positionals: { min: 0, max: 0 },
+    run: runDashboard,
+  },
+  {
     name: "watch",
     usage: "watch <topic> [--interval S]",
     summary: "Poll a topic's route and print every change, until Ctrl-C.",
@@ -576,6 +664,29 @@ const COMMANDS = new Map(commandList.map((c) => [c.name, c]));
 
 /** The command names, for completion and tests. */
 export const commandNames: readonly string[] = commandList.map((c) => c.name);
+
+async function runDashboard(context: Context): Promise<number> {
+  const { io, global } = context;
+  const { DEFAULT_DASHBOARD_LISTEN, parseListen, startDashboard } = await import("../dashboard/server");
+  const listen = stringOption(context.values, "listen") ?? DEFAULT_DASHBOARD_LISTEN;
+  try {
+    parseListen(listen);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), "dashboard");
+  }
+  const apiUrl = global.urls[0] ?? DEFAULT_NAMESRV_URL;
+  const dashboard = await startDashboard({
+    apiUrl,
+    listen,
+    timeoutMillis: global.timeoutMillis,
+    ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
+  });
+  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
+  await waitForAbort(io.signal);
+  await dashboard.close();
+  io.stdout("Status page stopped\n");
+  return EXIT_OK;
+}
 
 async function runKv(context: Context): Promise<number> {
   const [action, namespace, key, value] = context.positionals;

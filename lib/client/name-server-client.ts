@@ -6,12 +6,17 @@ import * as z from "zod";
 /** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
 import type {
   BrokerData,
+  BrokerLiveTable,
   ClusterInfo,
+  DataVersion,
+  QueryDataVersionResult,
   QueueData,
   RegisterBrokerBody,
   RegisterBrokerRequest,
   RegisterBrokerResult,
+  SystemTopicList,
   TopicRouteData,
+  UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
 import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
@@ -53,6 +58,7 @@ export const topicRouteDataSchema = z.object({
   brokerDatas: z.array(brokerDataSchema),
   filterServerTable: z.record(z.string(), z.array(z.string())).default({}),
   orderTopicConf: z.string().optional(),
+  topicQueueMappingByBroker: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 }) satisfies z.ZodType<TopicRouteData, unknown>;
 
 const clusterInfoSchema = z.object({
@@ -64,6 +70,7 @@ const registerResultSchema = z.object({
   masterAddr: z.string().optional(),
   haServerAddr: z.string().optional(),
   topicConfigApplied: z.boolean().default(false),
+  orderTopicConfig: z.object({ table: z.record(z.string(), z.string()) }).optional(),
 }) satisfies z.ZodType<RegisterBrokerResult, unknown>;
 
 const memberGroupSchema = z.object({
@@ -75,6 +82,49 @@ const memberGroupSchema = z.object({
 const nextCursor = { nextCursor: z.string().optional() };
 const topicListSchema = z.object({ topicList: z.array(z.string()), ...nextCursor });
 const clusterPageSchema = clusterInfoSchema.extend(nextCursor);
+const dataVersionSchema = z.object({
+  stateVersion: z.number().default(0),
+  timestamp: z.number(),
+  counter: z.number(),
+});
+
+const brokerLiveTableSchema = z.object({
+  now: z.number(),
+  brokers: z.array(
+    z.object({
+      clusterName: z.string(),
+      brokerName: z.string(),
+      zoneName: z.string().optional(),
+      enableActingMaster: z.boolean().default(false),
+      brokerId: z.number(),
+      brokerAddr: z.string(),
+      haServerAddr: z.string().optional(),
+      lastUpdateTimestamp: z.number(),
+      heartbeatTimeoutMillis: z.number(),
+      dataVersion: dataVersionSchema,
+      preserved: z.boolean().default(false),
+    }),
+  ),
+}) satisfies z.ZodType<BrokerLiveTable, unknown>;
+
+const routesAnswerSchema = z.object({
+  routes: z.record(z.string(), topicRouteDataSchema),
+  etags: z.record(z.string(), z.string()).default({}),
+  unchanged: z.array(z.string()).default([]),
+  missing: z.array(z.string()).default([]),
+});
+/** The answer of POST /routes. */
+export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
+
+const systemTopicListSchema = z.object({
+  topicList: z.array(z.string()),
+  brokerAddr: z.string().optional(),
+}) satisfies z.ZodType<SystemTopicList, unknown>;
+const queryDataVersionSchema = z.object({
+  changed: z.boolean(),
+  dataVersion: dataVersionSchema.nullable(),
+}) satisfies z.ZodType<QueryDataVersionResult, unknown>;
+const configSchema = z.object({ config: z.record(z.string(), z.string()) });
 const writePermSchema = z.object({ affectedTopicCount: z.number() });
 const kvValueSchema = z.object({ value: z.string() });
 const kvTableSchema = z.object({ table: z.record(z.string(), z.string()), ...nextCursor });
@@ -100,6 +150,39 @@ export class NameServerClient {
       timeoutMillis,
     });
     return this.parse(registerResultSchema, response);
+  }
+
+  /** BROKER_HEARTBEAT: the member at that address is live again; a 409 when the registry lacks it. */
+  async touchBroker(
+    request: { clusterName: string; brokerName: string; brokerAddr: string },
+    timeoutMillis?: number,
+  ): Promise<void> {
+    await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/touch",
+      body: request,
+      timeoutMillis,
+    });
+  }
+
+  /** QUERY_DATA_VERSION: whether the registry holds this member with exactly this dataVersion. */
+  async queryDataVersion(
+    request: {
+      clusterName: string;
+      brokerName: string;
+      brokerId: number;
+      brokerAddr: string;
+      dataVersion: DataVersion;
+    },
+    timeoutMillis?: number,
+  ): Promise<QueryDataVersionResult> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/brokers/data-version",
+      body: request,
+      timeoutMillis,
+    });
+    return this.parse(queryDataVersionSchema, response);
   }
 
   async unregisterBroker(request: UnregisterBrokerRequest, timeoutMillis?: number): Promise<void> {
@@ -135,14 +218,34 @@ export class NameServerClient {
   ): Promise<RouteAnswer> {
     const response = await this.transport.request(this.url, {
       method: "GET",
-      path: pathOf("topics", topic, "route"),
-      query: { zone: options.zone },
+      path: "/route",
+      query: { topic, zone: options.zone },
       headers: options.etag === undefined ? {} : { "if-none-match": options.etag },
     });
     const etag = response.headers.get("etag") ?? undefined;
     if (response.status === 304) return { notModified: true, ...(etag === undefined ? {} : { etag }) };
     const route = this.parse(topicRouteDataSchema, response);
     return { notModified: false, route, ...(etag === undefined ? {} : { etag }) };
+  }
+
+  /**
+   * POST /routes: the routes of up to 1,000 topics in one call. `known` holds the ETags of the routes
+   * the caller has: those that still hold come back in `unchanged`, without a body.
+   */
+  async getRoutes(
+    topics: readonly string[],
+    options: { zone?: string; known?: Readonly<Record<string, string>> } = {},
+  ): Promise<RoutesAnswer> {
+    const response = await this.transport.request(this.url, {
+      method: "POST",
+      path: "/routes",
+      body: {
+        topics,
+        ...(options.zone === undefined ? {} : { zone: options.zone }),
+        ...(options.known === undefined ? {} : { known: options.known }),
+      },
+    });
+    return this.parse(routesAnswerSchema, response);
   }
 
   /** GET_BROKER_CLUSTER_INFO; a large answer comes in pages, which this merges. */
@@ -155,6 +258,12 @@ export class NameServerClient {
       }
     });
     return info;
+  }
+
+  /** GET /brokers: every live instance with its last heartbeat, its timeout and the registry's clock. */
+  async listBrokers(): Promise<BrokerLiveTable> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/brokers" });
+    return this.parse(brokerLiveTableSchema, response);
   }
 
   /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER, every page. */
@@ -177,13 +286,14 @@ export class NameServerClient {
     path: string,
     schema: z.ZodType<T>,
     onPage: (page: T) => void,
+    query: Record<string, string> = {},
   ): Promise<void> {
     let cursor: string | undefined;
     for (let pages = 0; pages < MAX_PAGES; pages++) {
       const response = await this.transport.request(this.url, {
         method: "GET",
         path,
-        ...(cursor === undefined ? {} : { query: { cursor } }),
+        query: cursor === undefined ? query : { ...query, cursor },
       });
       const page = this.parse(schema, response);
       onPage(page);
@@ -193,18 +303,55 @@ export class NameServerClient {
     throw new Error(`${path}: more than ${MAX_PAGES} pages`);
   }
 
+  /** REGISTER_TOPIC_IN_NAMESRV: queue data for groups that are registered (others are ignored). */
+  async registerTopic(topic: string, queueDatas: QueueData[]): Promise<void> {
+    await this.transport.request(this.url, { method: "POST", path: "/topics", body: { topic, queueDatas } });
+  }
+
+  /** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live broker address. */
+  async getSystemTopicList(): Promise<SystemTopicList> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { system: "true" },
+    });
+    return this.parse(systemTopicListSchema, response);
+  }
+
+  /** GET_UNIT_TOPIC_LIST (`unit`), GET_HAS_UNIT_SUB_TOPIC_LIST (`unit-sub`), GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST. */
+  async getUnitTopicList(kind: UnitTopicKind): Promise<string[]> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/topics",
+      query: { unit: kind },
+    });
+    return this.parse(topicListSchema, response).topicList;
+  }
+
+  /** GET_NAMESRV_CONFIG: every setting by name. */
+  async getConfig(): Promise<Record<string, string>> {
+    const response = await this.transport.request(this.url, { method: "GET", path: "/config" });
+    return this.parse(configSchema, response).config;
+  }
+
+  /** UPDATE_NAMESRV_CONFIG: in force on every instance within seconds. */
+  async updateConfig(config: Record<string, string | boolean>): Promise<void> {
+    await this.transport.request(this.url, { method: "PUT", path: "/config", body: { config } });
+  }
+
   async deleteTopic(topic: string, clusterName?: string): Promise<void> {
     await this.transport.request(this.url, {
       method: "DELETE",
-      path: pathOf("topics", topic),
-      query: { cluster: clusterName },
+      path: "/topics",
+      query: { topic, cluster: clusterName },
     });
   }
 
   async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
     await this.transport.request(this.url, {
       method: "PUT",
-      path: pathOf("kv", namespace, key),
+      path: "/kv",
+      query: { namespace, key },
       body: { value },
     });
   }
@@ -212,18 +359,19 @@ export class NameServerClient {
   async getKvConfig(namespace: string, key: string): Promise<string> {
     const response = await this.transport.request(this.url, {
       method: "GET",
-      path: pathOf("kv", namespace, key),
+      path: "/kv",
+      query: { namespace, key },
     });
     return this.parse(kvValueSchema, response).value;
   }
 
   async deleteKvConfig(namespace: string, key: string): Promise<void> {
-    await this.transport.request(this.url, { method: "DELETE", path: pathOf("kv", namespace, key) });
+    await this.transport.request(this.url, { method: "DELETE", path: "/kv", query: { namespace, key } });
   }
 
   async getKvList(namespace: string): Promise<Record<string, string>> {
     const table: Record<string, string> = {};
-    await this.eachPage(pathOf("kv", namespace), kvTableSchema, (page) => Object.assign(table, page.table));
+    await this.eachPage("/kv", kvTableSchema, (page) => Object.assign(table, page.table), { namespace });
     return table;
   }
 

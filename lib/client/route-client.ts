@@ -8,7 +8,12 @@
 import { EventEmitter } from "node:events";
 import type { TopicRouteData } from "../domain/model";
 import { type Clock, type FaultStrategyOptions, MQFaultStrategy, systemClock } from "./fault-strategy";
-import { NameServerClient, type RouteAnswer, UnexpectedResponseError } from "./name-server-client";
+import {
+  NameServerClient,
+  type RouteAnswer,
+  type RoutesAnswer,
+  UnexpectedResponseError,
+} from "./name-server-client";
 import {
   type MessageQueue,
   masterAddressOf,
@@ -24,6 +29,8 @@ import {
 } from "./transport";
 
 export const DEFAULT_POLL_NAME_SERVER_INTERVAL_MILLIS = 30_000;
+/** POST /routes takes at most this many topics per call (API.md). */
+const MAX_TOPICS_PER_BATCH = 1000;
 
 export interface RouteClientOptions {
   /** NameServer base URLs, e.g. `http://127.0.0.1:9876`. */
@@ -95,6 +102,8 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
   private lastAnswered: NameServerClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /** The NameServers answered POST /routes with 404 / 405: an older registry, asked topic by topic. */
+  private batchUnsupported = false;
 
   constructor(options: RouteClientOptions) {
     super();
@@ -179,21 +188,73 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
     return cached === undefined ? undefined : masterAddressOf(cached.route, brokerName);
   }
 
-  /** Refreshes every cached route now (what the timer does). */
+  /**
+   * Refreshes every cached route now (what the timer does): one POST /routes per 1,000 topics with the
+   * ETags held, so a poll costs one request, not one per topic. Against a registry without POST /routes
+   * (404 / 405), one request per topic, as RocketMQ's clients do.
+   */
   async refreshAll(): Promise<void> {
     if (this.polling !== undefined) return this.polling;
     this.polling = (async () => {
-      for (const topic of this.topics()) {
+      const topics = this.topics();
+      for (let start = 0; start < topics.length && !this.batchUnsupported; start += MAX_TOPICS_PER_BATCH) {
+        try {
+          await this.refreshBatch(topics.slice(start, start + MAX_TOPICS_PER_BATCH));
+        } catch {
+          // Reported through the events; a refresh never throws out of the timer.
+        }
+      }
+      if (!this.batchUnsupported) return;
+      for (const topic of topics) {
         try {
           await this.updateTopicRouteInfoFromNameServer(topic);
         } catch {
-          // Reported through the events; a refresh never throws out of the timer.
+          // As above.
         }
       }
     })().finally(() => {
       this.polling = undefined;
     });
     return this.polling;
+  }
+
+  private async refreshBatch(topics: string[]): Promise<void> {
+    const known: Record<string, string> = {};
+    for (const topic of topics) {
+      const etag = this.routes.get(topic)?.etag;
+      if (etag !== undefined) known[topic] = etag;
+    }
+    let answer: RoutesAnswer;
+    let nameServer: string;
+    try {
+      ({ answer, nameServer } = await this.askNameServers((client) =>
+        client.getRoutes(topics, { ...(this.zone === undefined ? {} : { zone: this.zone }), known }),
+      ));
+    } catch (error) {
+      if (
+        error instanceof NameServerRequestError &&
+        (error.status === 405 || (error.status === 404 && error.code === "NOT_FOUND"))
+      ) {
+        this.batchUnsupported = true;
+        return;
+      }
+      if (error instanceof AllNameServersFailedError) {
+        for (const topic of topics) {
+          const cached = this.routes.get(topic);
+          if (cached !== undefined) this.emit("routeStale", { topic, route: cached.route, error });
+        }
+      }
+      throw error;
+    }
+    for (const [topic, route] of Object.entries(answer.routes)) {
+      this.apply(topic, route, answer.etags[topic], nameServer);
+    }
+    for (const topic of answer.missing) {
+      const cached = this.routes.get(topic);
+      if (cached === undefined) continue;
+      this.routes.delete(topic);
+      this.emit("routeRemoved", { topic, previous: cached.route, nameServer });
+    }
   }
 
   /**
@@ -226,7 +287,13 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
     let answer: RouteAnswer;
     let nameServer: string;
     try {
-      ({ answer, nameServer } = await this.askNameServers(topic, cached?.etag));
+      const etag = cached?.etag;
+      ({ answer, nameServer } = await this.askNameServers((client) =>
+        client.getRouteInfoByTopic(topic, {
+          ...(this.zone === undefined ? {} : { zone: this.zone }),
+          ...(etag === undefined ? {} : { etag }),
+        }),
+      ));
     } catch (error) {
       if (error instanceof NameServerRequestError && error.code === "TOPIC_NOT_EXIST") {
         if (cached !== undefined) {
@@ -248,19 +315,30 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
         throw new UnexpectedResponseError(nameServer, `${nameServer} answered 304 to a plain GET`);
       return "unchanged";
     }
-    if (cached !== undefined && sameRoute(cached.route, answer.route)) {
-      if (answer.etag !== undefined) cached.etag = answer.etag;
+    return this.apply(topic, answer.route, answer.etag, nameServer);
+  }
+
+  /** Takes a route a NameServer answered: replaces the cached one if it changed. */
+  private apply(
+    topic: string,
+    route: TopicRouteData,
+    etag: string | undefined,
+    nameServer: string,
+  ): RouteUpdate {
+    const cached = this.routes.get(topic);
+    if (cached !== undefined && sameRoute(cached.route, route)) {
+      if (etag !== undefined) cached.etag = etag;
       return "unchanged";
     }
     const startIndex = Math.floor(this.random() * 1024);
     this.routes.set(topic, {
-      route: answer.route,
-      ...(answer.etag === undefined ? {} : { etag: answer.etag }),
-      publishInfo: topicRouteDataToPublishInfo(topic, answer.route, startIndex),
+      route,
+      ...(etag === undefined ? {} : { etag }),
+      publishInfo: topicRouteDataToPublishInfo(topic, route, startIndex),
     });
     this.emit("routeChanged", {
       topic,
-      route: answer.route,
+      route,
       ...(cached === undefined ? {} : { previous: cached.route }),
       nameServer,
     });
@@ -268,19 +346,15 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
   }
 
   /** The NameServer that answered last first, then the others in their configured order. */
-  private async askNameServers(
-    topic: string,
-    etag: string | undefined,
-  ): Promise<{ answer: RouteAnswer; nameServer: string }> {
+  private async askNameServers<T>(
+    ask: (client: NameServerClient) => Promise<T>,
+  ): Promise<{ answer: T; nameServer: string }> {
     const last = this.lastAnswered;
     const order = last === undefined ? this.clients : [last, ...this.clients.filter((c) => c !== last)];
     const errors: NameServerClientError[] = [];
     for (const client of order) {
       try {
-        const answer = await client.getRouteInfoByTopic(topic, {
-          ...(this.zone === undefined ? {} : { zone: this.zone }),
-          ...(etag === undefined ? {} : { etag }),
-        });
+        const answer = await ask(client);
         this.lastAnswered = client;
         return { answer, nameServer: client.url };
       } catch (error) {

@@ -105,12 +105,27 @@ export class CredentialsError extends NameServerClientError {}
 
 const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 
-/** The region of an API Gateway URL (`https://id.execute-api.eu-west-1.amazonaws.com/prod`). */
+const FUNCTION_URL_HOST = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
+
+/**
+ * The region of an API Gateway URL (`https://id.execute-api.eu-west-1.amazonaws.com/prod`) or of a
+ * Lambda function URL (`https://id.lambda-url.eu-west-1.on.aws`, the stack's `functionUrl`).
+ */
 export function regionFromUrl(url: string): string | undefined {
   try {
-    return EXECUTE_API_HOST.exec(new URL(url).hostname)?.[1];
+    const host = new URL(url).hostname;
+    return EXECUTE_API_HOST.exec(host)?.[1] ?? FUNCTION_URL_HOST.exec(host)?.[1];
   } catch {
     return undefined;
+  }
+}
+
+/** SigV4's service name for a URL: `lambda` for a function URL, else API Gateway's `execute-api`. */
+export function signingServiceOf(url: string): string {
+  try {
+    return FUNCTION_URL_HOST.test(new URL(url).hostname) ? "lambda" : "execute-api";
+  } catch {
+    return "execute-api";
   }
 }
 
@@ -258,7 +273,7 @@ export class Transport {
           return await signRequest(request, {
             credentials: this.credentials,
             region,
-            service: auth.service ?? "execute-api",
+            service: auth.service ?? signingServiceOf(baseUrl),
           });
         } catch (error) {
           const detail = error instanceof Error ? error.message : String(error);
@@ -285,9 +300,13 @@ async function defaultCredentials(profile: string | undefined): Promise<SigV4Cre
 function buildUrl(baseUrl: string, path: string, query: TransportRequest["query"]): URL {
   const base = new URL(baseUrl);
   const url = new URL(`${base.pathname.replace(/\/+$/, "")}${path}`, base);
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined) url.searchParams.set(key, value);
-  }
+  // encodeURIComponent rather than URLSearchParams: a space goes as %20, never `+`, which API Gateway
+  // and the local server could read differently; `%RETRY%` goes as `%25RETRY%25`, decoded once.
+  const pairs = Object.entries(query ?? {}).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
+  if (pairs.length > 0)
+    url.search = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
   return url;
 }
 

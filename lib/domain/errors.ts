@@ -68,6 +68,18 @@ export class MethodNotAllowedError extends NameServerError {
   }
 }
 
+/**
+ * A request the NameServer's settings switch off (enableAllTopicList / enableTopicList false): RocketMQ
+ * answers SYSTEM_ERROR with the remark "disable".
+ */
+export class DisabledError extends NameServerError {
+  readonly status = 403;
+  readonly code = "DISABLED";
+  constructor(setting: string) {
+    super(`disable: ${setting} is false (GET /config shows it, PUT /config changes it)`);
+  }
+}
+
 export class FullRegistrationRequiredError extends NameServerError {
   readonly status = 409;
   readonly code = "FULL_REGISTRATION_REQUIRED";

@@ -155,6 +155,18 @@ const brokerIdSchema = z
   .min(0, "must be at least 0")
   .max(LIMITS.maxBrokerId, `must be at most ${LIMITS.maxBrokerId} (limit maxBrokerId)`);
 
+/**
+ * RocketMQ's TopicQueueMappingInfo (topic, scope, totalQueues, bname, epoch, dirty, currIdMap): the
+ * registry only stores and serves it, so beyond being a small JSON object it is taken as sent.
+ */
+export const MAX_MAPPING_INFO_LENGTH = 16 * 1024;
+export const topicQueueMappingInfoSchema = z
+  .record(z.string(), z.unknown())
+  .refine((info) => JSON.stringify(info).length <= MAX_MAPPING_INFO_LENGTH, {
+    message: `must be at most ${MAX_MAPPING_INFO_LENGTH} characters of JSON`,
+  });
+export type TopicQueueMappingInfo = z.infer<typeof topicQueueMappingInfoSchema>;
+
 export const registerBrokerSchema = z.object({
   clusterName: nameSchema,
   brokerName: nameSchema,
@@ -210,6 +222,16 @@ export const registerBrokerSchema = z.object({
       message: `must be at most ${LIMITS.filterServerChars} characters of addresses in all (limit filterServerChars)`,
     })
     .optional(),
+  /**
+   * Static topics (RocketMQ's TopicConfigAndMappingSerializeWrapper): topic → TopicQueueMappingInfo,
+   * kept as the broker sent it and served as the route's topicQueueMappingByBroker.
+   */
+  topicQueueMappingInfoMap: z
+    .record(topicNameSchema, topicQueueMappingInfoSchema)
+    .refine((map) => Object.keys(map).length <= MAX_TOPICS_PER_REGISTRATION, {
+      message: `must list at most ${MAX_TOPICS_PER_REGISTRATION} topics`,
+    })
+    .optional(),
 });
 export type RegisterBrokerRequest = z.infer<typeof registerBrokerSchema>;
 /** A registration body as a broker sends it (before defaults are applied). */
@@ -227,6 +249,63 @@ export const unregisterBrokerSchema = z.object({
 });
 export type UnregisterBrokerRequest = z.infer<typeof unregisterBrokerSchema>;
 
+/** BROKER_HEARTBEAT (POST /brokers/touch): RocketMQ's header names the member by address only. */
+export const touchBrokerSchema = z.object({
+  clusterName: nameSchema,
+  brokerName: nameSchema,
+  brokerAddr: addressSchema,
+});
+export type TouchBrokerRequest = z.infer<typeof touchBrokerSchema>;
+
+/** QUERY_DATA_VERSION (POST /brokers/data-version). */
+export const queryDataVersionSchema = z.object({
+  clusterName: nameSchema,
+  brokerName: nameSchema,
+  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerAddr: addressSchema,
+  dataVersion: dataVersionSchema,
+});
+export type QueryDataVersionRequest = z.infer<typeof queryDataVersionSchema>;
+
+export interface QueryDataVersionResult {
+  changed: boolean;
+  /** The dataVersion the registry holds for this member, or null when it holds none. */
+  dataVersion: DataVersion | null;
+}
+
+/** PUT /config (UPDATE_NAMESRV_CONFIG): names and values are checked by lib/domain/config.ts. */
+export const updateConfigSchema = z.object({ config: z.record(z.string(), z.unknown()) });
+
+/** RocketMQ's TopicSysFlag bits. */
+export const TOPIC_SYS_FLAG_UNIT = 1;
+export const TOPIC_SYS_FLAG_UNIT_SUB = 2;
+
+export const queueDataSchema = z.object({
+  brokerName: nameSchema,
+  readQueueNums: queueNumsSchema,
+  writeQueueNums: queueNumsSchema,
+  perm: permSchema,
+  topicSysFlag: z.number().int("must be an integer").min(0).max(0x7fffffff).default(0),
+});
+
+export const MAX_QUEUE_DATAS_PER_TOPIC = 1000;
+/** REGISTER_TOPIC_IN_NAMESRV (POST /topics): RocketMQ's body is a TopicRouteData; only queueDatas count. */
+export const registerTopicSchema = z.object({
+  topic: topicNameSchema,
+  queueDatas: z
+    .array(queueDataSchema)
+    .max(MAX_QUEUE_DATAS_PER_TOPIC, `must list at most ${MAX_QUEUE_DATAS_PER_TOPIC} queue datas`),
+});
+export type RegisterTopicRequest = z.infer<typeof registerTopicSchema>;
+
+/** GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names, and one live broker's address. */
+export interface SystemTopicList {
+  topicList: string[];
+  brokerAddr?: string;
+}
+
+export type UnitTopicKind = "unit" | "unit-sub" | "unit-sub-ununit";
+
 export const writePermSchema = z.object({ writable: z.boolean() });
 
 export const MAX_KV_VALUE_LENGTH = 64 * 1024;
@@ -236,6 +315,32 @@ export const kvPutSchema = z.object({
     .max(MAX_KV_VALUE_LENGTH, `must be at most ${MAX_KV_VALUE_LENGTH} characters`)
     .refine(...wellFormed),
 });
+
+/** POST /routes: at most this many distinct topics per call (API.md "Version 2 additions"). */
+export const MAX_ROUTES_PER_REQUEST = 1000;
+export const getRoutesSchema = z.object({
+  topics: z
+    .array(topicNameSchema, "must be an array of topic names")
+    .min(1, "must name at least one topic")
+    .max(MAX_ROUTES_PER_REQUEST, `must name at most ${MAX_ROUTES_PER_REQUEST} topics`)
+    .superRefine((topics, ctx) => {
+      const seen = new Set<string>();
+      for (const [index, topic] of topics.entries()) {
+        if (seen.has(topic))
+          ctx.addIssue({ code: "custom", path: [index], message: `duplicate topic ${topic}` });
+        seen.add(topic);
+      }
+    }),
+  zone: nameSchema.optional(),
+  /** ETags the client holds, by topic: a topic whose route still has that ETag is only `unchanged`. */
+  known: z
+    .record(topicNameSchema, z.string("must map topic names to ETag strings").max(256))
+    .refine((known) => Object.keys(known).length <= MAX_ROUTES_PER_REQUEST, {
+      message: `must hold at most ${MAX_ROUTES_PER_REQUEST} ETags`,
+    })
+    .optional(),
+});
+export type GetRoutesRequest = z.infer<typeof getRoutesSchema>;
 
 /** RocketMQ's QueueData as it appears in a route. */
 export interface QueueData {
@@ -260,6 +365,8 @@ export interface TopicRouteData {
   brokerDatas: BrokerData[];
   filterServerTable: Record<string, string[]>;
   orderTopicConf?: string;
+  /** Static topics: brokerName → TopicQueueMappingInfo, for groups that registered one. */
+  topicQueueMappingByBroker?: Record<string, TopicQueueMappingInfo>;
 }
 
 export interface ClusterInfo {
@@ -271,6 +378,31 @@ export interface RegisterBrokerResult {
   masterAddr?: string;
   haServerAddr?: string;
   topicConfigApplied: boolean;
+  /** For a master: KV namespace ORDER_TOPIC_CONFIG (RocketMQ's REGISTER_BROKER response body). */
+  orderTopicConfig?: { table: Record<string, string> };
+}
+
+/** One live instance as GET /brokers answers it (RocketMQ's BrokerLiveInfo with its group's names). */
+export interface BrokerLiveInfo {
+  clusterName: string;
+  brokerName: string;
+  zoneName?: string;
+  enableActingMaster: boolean;
+  brokerId: number;
+  brokerAddr: string;
+  haServerAddr?: string;
+  /** Epoch ms of the last heartbeat the registry applied. */
+  lastUpdateTimestamp: number;
+  heartbeatTimeoutMillis: number;
+  dataVersion: DataVersion;
+  /** Past its timeout, but kept because the registry is in self-preservation. */
+  preserved: boolean;
+}
+
+/** GET /brokers: the live instances, and the registry's clock so that ages need no synchronized clocks. */
+export interface BrokerLiveTable {
+  now: number;
+  brokers: BrokerLiveInfo[];
 }
 
 /**
@@ -317,4 +449,6 @@ export interface BrokerGroup {
 export interface StoredQueueData extends QueueData {
   topic: string;
   epoch: string;
+  /** Static topic: the TopicQueueMappingInfo the group's broker registered for this topic. */
+  mapping?: TopicQueueMappingInfo;
 }

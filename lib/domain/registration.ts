@@ -60,6 +60,10 @@ export interface RegistrationPlan {
   removed: Array<{ brokerId: number; brokerAddr: string }>;
   /** The member as it will be stored; `digest` set only when nothing else remains to be written. */
   member: BrokerMember;
+  /** Every member address of the group once the plan is applied. */
+  memberAddrs: string[];
+  /** The address that held this id before (another one): it leaves the registry. */
+  displacedAddr?: string;
   firstRegistration: boolean;
   dataVersionChanged: boolean;
   /** This instance is the group's topic authority: its master, or its prime slave when masterless. */
@@ -75,7 +79,15 @@ export type RegistrationDecision =
    * RocketMQ 5: another live address holds this brokerId with a higher stateVersion; the registration
    * conflicts with it and is ignored.
    */
-  | { kind: "ignored"; response: RegisterBrokerResult };
+  | {
+      kind: "ignored";
+      response: RegisterBrokerResult;
+      /**
+       * The rejected address is still a member under another id: it leaves the registry (RocketMQ
+       * removes it from brokerLiveTable), with the promotion clean-up's cascade.
+       */
+      leaves: boolean;
+    };
 
 /** A group that exists but has no member left is a tombstone: its queue data is being cleaned. */
 export const isTombstone = (group: BrokerGroup): boolean => Object.keys(group.members).length === 0;
@@ -91,16 +103,22 @@ export function planRegistration(
   const id = String(request.brokerId);
   const current = members[id];
 
-  if (current !== undefined && current.brokerAddr !== request.brokerAddr && isLive(current, now)) {
-    if (current.dataVersion.stateVersion > request.dataVersion.stateVersion) {
-      return { kind: "ignored", response: { topicConfigApplied: false } };
-    }
-  }
-
-  // Promotion: the same address can hold only one id (`<1,A>` goes when `<0,A>` comes).
+  // Promotion: the same address can hold only one id (`<1,A>` goes when `<0,A>` comes). As in
+  // RocketMQ, this clean-up comes before the stateVersion check below, so it holds even when the
+  // registration itself is then rejected.
   const removed = Object.values(members)
     .filter((m) => m.brokerAddr === request.brokerAddr && m.brokerId !== request.brokerId)
     .map((m) => ({ brokerId: m.brokerId, brokerAddr: m.brokerAddr }));
+
+  if (current !== undefined && current.brokerAddr !== request.brokerAddr && isLive(current, now)) {
+    if (current.dataVersion.stateVersion > request.dataVersion.stateVersion) {
+      return {
+        kind: "ignored",
+        response: { topicConfigApplied: false },
+        leaves: removed.length > 0,
+      };
+    }
+  }
   const removedIds = new Set(removed.map((r) => r.brokerId));
   const remainingIds = Object.values(members)
     .map((m) => m.brokerId)
@@ -170,9 +188,20 @@ export function planRegistration(
     }
   }
 
+  const memberAddrs = [
+    ...Object.values(members)
+      .filter((m) => !removedIds.has(m.brokerId) && m.brokerId !== request.brokerId)
+      .map((m) => m.brokerAddr),
+    request.brokerAddr,
+  ];
+  const displacedAddr =
+    current !== undefined && current.brokerAddr !== request.brokerAddr ? current.brokerAddr : undefined;
+
   return {
     kind: "apply",
     plan: {
+      memberAddrs,
+      ...(displacedAddr !== undefined ? { displacedAddr } : {}),
       newGroup: existing === undefined,
       epoch: existing?.epoch ?? newEpoch(),
       expectedTopologyVersion,
@@ -191,7 +220,7 @@ export function planRegistration(
 
 /**
  * The queue data a registration writes: every topic ("all"), or only those the group has no queue
- * data for yet ("missing"); the prime slave's queue data has the WRITE bit cleared.
+ * data for yet ("missing"); the prime slave of an acting-master group writes with the WRITE bit cleared.
  */
 export function queueDataToWrite(
   request: RegisterBrokerRequest,
@@ -202,13 +231,20 @@ export function queueDataToWrite(
   const out: StoredQueueData[] = [];
   for (const [topic, config] of Object.entries(request.topicConfigTable)) {
     if (plan.topicSelection === "missing" && existingTopics.has(topic)) continue;
+    const mapping = request.topicQueueMappingInfoMap?.[topic];
     out.push({
       topic,
       brokerName: request.brokerName,
       epoch: plan.epoch,
+      ...(mapping !== undefined ? { mapping } : {}),
       readQueueNums: config.readQueueNums,
       writeQueueNums: config.writeQueueNums,
-      perm: plan.topicAuthority === "primeSlave" ? withoutWrite(config.perm) : config.perm,
+      // RocketMQ wipes WRITE for the prime slave only in slave-acting-master mode; a prime slave of
+      // a plain group keeps the perm its broker sent.
+      perm:
+        plan.topicAuthority === "primeSlave" && request.enableActingMaster
+          ? withoutWrite(config.perm)
+          : config.perm,
       topicSysFlag: config.topicSysFlag,
     });
   }

@@ -2,16 +2,19 @@
  * Route assembly (RocketMQ's pickupTopicRouteData, plus the zone filter of ZoneRouteRPCHook) and
  * cluster info, over live instances only.
  */
-import { type At, liveBrokerAddrs, liveMembers } from "./liveness";
+import { type At, isDead, isLive, liveBrokerAddrs, liveMembers } from "./liveness";
 import {
   type BrokerData,
   type BrokerGroup,
+  type BrokerLiveInfo,
   type ClusterInfo,
   MASTER_ID,
   type QueueData,
   type StoredQueueData,
+  type TopicQueueMappingInfo,
   type TopicRouteData,
 } from "./model";
+import { isWriteable, withoutWrite } from "./perm";
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -44,6 +47,24 @@ export interface RouteInput {
   /** Liveness: the real clock, or a view with self-preservation (see livenessView). */
   at: At;
   zone?: string;
+  /** The topic: RocketMQ never rewrites the route of its SYNC_BROKER_MEMBER topics. */
+  topic?: string;
+  /** NamesrvConfig.supportActingMaster: list the acting master of a masterless group as id 0. */
+  supportActingMaster?: boolean;
+}
+
+/** RocketMQ's TopicValidator.SYNC_BROKER_MEMBER_GROUP_PREFIX. */
+export const SYNC_BROKER_MEMBER_GROUP_PREFIX = "rmq_sys_SYNC_BROKER_MEMBER_";
+
+/**
+ * An acting-master group whose master is registered but dead (by its heartbeat time), or whose WRITE
+ * clearing is still under way: its queue data must not look writable, whenever the sweeper ran.
+ */
+function writeWithheld(group: BrokerGroup, at: At): boolean {
+  if (!group.enableActingMaster) return false;
+  const master = group.members[String(MASTER_ID)];
+  if (master !== undefined) return !isLive(master, at);
+  return group.writeClearPending === true;
 }
 
 /** The topic's route, or undefined when no live group serves it (TOPIC_NOT_EXIST). */
@@ -51,6 +72,7 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
   const queueDatas: QueueData[] = [];
   const brokerDatas: BrokerData[] = [];
   const filterServerTable: Record<string, string[]> = {};
+  const mappings: Record<string, TopicQueueMappingInfo> = {};
   const sorted = [...input.queueDatas].sort((a, b) => byName(a.brokerName, b.brokerName));
   for (const qd of sorted) {
     const group = servingGroup(qd, input.groups, input.at);
@@ -59,9 +81,10 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
       brokerName: qd.brokerName,
       readQueueNums: qd.readQueueNums,
       writeQueueNums: qd.writeQueueNums,
-      perm: qd.perm,
+      perm: writeWithheld(group, input.at) ? withoutWrite(qd.perm) : qd.perm,
       topicSysFlag: qd.topicSysFlag,
     });
+    if (qd.mapping !== undefined) mappings[qd.brokerName] = qd.mapping;
     brokerDatas.push(brokerDataOf(group, input.at));
     for (const member of liveMembers(group, input.at)) {
       if (member.filterServerList.length > 0)
@@ -70,9 +93,33 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
   }
   if (queueDatas.length === 0) return undefined;
 
-  const route: TopicRouteData = { queueDatas, brokerDatas, filterServerTable };
+  let route: TopicRouteData = { queueDatas, brokerDatas, filterServerTable };
   if (input.orderTopicConf !== undefined) route.orderTopicConf = input.orderTopicConf;
+  if (Object.keys(mappings).length > 0) route.topicQueueMappingByBroker = mappings;
+  if (input.supportActingMaster === true && !input.topic?.startsWith(SYNC_BROKER_MEMBER_GROUP_PREFIX)) {
+    route = withActingMasters(route);
+  }
   return input.zone === undefined ? route : filterByZone(route, input.zone);
+}
+
+/**
+ * RocketMQ's pickupTopicRouteData with supportActingMaster: in a masterless acting-master group whose
+ * queue data is not writable, the live slave with the lowest id is listed as id 0, so that clients
+ * that look for a master (to read from it) find one.
+ */
+export function withActingMasters(route: TopicRouteData): TopicRouteData {
+  const perms = new Map(route.queueDatas.map((qd) => [qd.brokerName, qd.perm]));
+  const brokerDatas = route.brokerDatas.map((bd) => {
+    const ids = Object.keys(bd.brokerAddrs).map(Number);
+    if (ids.length === 0 || ids.includes(MASTER_ID) || !bd.enableActingMaster) return bd;
+    const perm = perms.get(bd.brokerName);
+    if (perm === undefined || isWriteable(perm)) return bd;
+    const lowest = String(Math.min(...ids));
+    const { [lowest]: actingMaster, ...others } = bd.brokerAddrs;
+    if (actingMaster === undefined) return bd;
+    return { ...bd, brokerAddrs: { [String(MASTER_ID)]: actingMaster, ...others } };
+  });
+  return { ...route, brokerDatas };
 }
 
 /**
@@ -82,7 +129,9 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
 export function filterByZone(route: TopicRouteData, zone: string): TopicRouteData {
   const removed = new Set<string>();
   const brokerDatas = route.brokerDatas.filter((bd) => {
-    const keep = bd.brokerAddrs[String(MASTER_ID)] === undefined || bd.zoneName === zone;
+    // ZoneRouteRPCHook compares zone names ignoring case.
+    const keep =
+      bd.brokerAddrs[String(MASTER_ID)] === undefined || bd.zoneName?.toLowerCase() === zone.toLowerCase();
     if (!keep) removed.add(bd.brokerName);
     return keep;
   });
@@ -114,4 +163,35 @@ export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: At): Clus
   for (const cluster of [...clusters.keys()].sort(byName))
     clusterAddrTable[cluster] = clusters.get(cluster) ?? [];
   return { brokerAddrTable, clusterAddrTable };
+}
+
+/**
+ * RocketMQ's brokerLiveTable as the registry's reads see it: every live instance with the time of its
+ * last heartbeat and its timeout, sorted by cluster, group and brokerId. `now` is the real time, `at`
+ * the liveness clock: an instance dead by `now` but served because of self-preservation is `preserved`.
+ */
+export function brokerLiveTable(groups: Iterable<BrokerGroup>, now: number, at: At): BrokerLiveInfo[] {
+  const sorted = [...groups].sort(
+    (a, b) => byName(a.clusterName, b.clusterName) || byName(a.brokerName, b.brokerName),
+  );
+  const table: BrokerLiveInfo[] = [];
+  for (const group of sorted) {
+    for (const member of liveMembers(group, at)) {
+      const info: BrokerLiveInfo = {
+        clusterName: group.clusterName,
+        brokerName: group.brokerName,
+        enableActingMaster: group.enableActingMaster,
+        brokerId: member.brokerId,
+        brokerAddr: member.brokerAddr,
+        lastUpdateTimestamp: member.lastUpdateTimestamp,
+        heartbeatTimeoutMillis: member.heartbeatTimeoutMillis,
+        dataVersion: member.dataVersion,
+        preserved: isDead(member, now),
+      };
+      if (group.zoneName !== undefined) info.zoneName = group.zoneName;
+      if (member.haServerAddr !== undefined) info.haServerAddr = member.haServerAddr;
+      table.push(info);
+    }
+  }
+  return table;
 }

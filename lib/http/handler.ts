@@ -6,10 +6,19 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { z } from "zod";
+import { InvalidRequestError } from "../domain/errors";
 import { flushMetrics } from "../observability";
 import { header, parseJsonBody } from "./body";
+import { acceptsGzip, gzipBase64 } from "./compression";
 import { etagOf, ifNoneMatchMatches } from "./etag";
-import { pathParam, type QuerySpec, type QueryValues, queryParams } from "./params";
+import {
+  type NameValues,
+  namesAndQuery,
+  pathParam,
+  type QuerySpec,
+  type QueryValues,
+  queryParams,
+} from "./params";
 import { errorResponse, type HttpResponse, JSON_CONTENT_TYPE } from "./responses";
 import { parseWith } from "./validation";
 
@@ -21,6 +30,14 @@ export interface HttpRequest {
   path<S extends z.ZodType>(name: string, schema: S): z.output<S>;
   /** The route's query parameters; any other parameter is a 400. */
   query<S extends QuerySpec>(spec: S): QueryValues<S>;
+  /**
+   * Names from the path (path form) or required query parameters (query form), plus the optional
+   * query parameters `query`: one handler serves both forms (see params.ts `namesAndQuery`).
+   */
+  names<N extends QuerySpec, Q extends QuerySpec = Record<never, z.ZodType>>(
+    names: N,
+    query?: Q,
+  ): NameValues<N> & QueryValues<Q>;
   header(name: string): string | undefined;
 }
 
@@ -30,9 +47,11 @@ export interface Reply {
   /** Adds a strong ETag and answers `304` when If-None-Match matches it (GET only). */
   etag?: boolean;
   headers?: Record<string, string>;
+  /** gzip the body when the request's Accept-Encoding allows it. */
+  compress?: boolean;
 }
 
-export function ok(body: unknown, options: { etag?: boolean } = {}): Reply {
+export function ok(body: unknown, options: { etag?: boolean; compress?: boolean } = {}): Reply {
   return { statusCode: 200, body, ...options };
 }
 
@@ -44,6 +63,7 @@ function requestOf(event: APIGatewayProxyEventV2): HttpRequest {
     body: (schema) => parseWith(schema, parseJsonBody(event)),
     path: (name, schema) => pathParam(event, name, schema),
     query: (spec) => queryParams(event, spec),
+    names: (names, query) => namesAndQuery(event, names, query ?? ({} as never)),
     header: (name) => header(event, name),
   };
 }
@@ -59,7 +79,28 @@ function toResponse(event: APIGatewayProxyEventV2, reply: Reply): HttpResponse {
       return { statusCode: 304, headers: { ETag: etag, "Cache-Control": "no-cache" } };
     }
   }
-  return { statusCode: reply.statusCode, headers, body };
+  if (reply.compress) {
+    headers.Vary = "Accept-Encoding";
+    if (acceptsGzip(header(event, "accept-encoding"))) {
+      headers["Content-Encoding"] = "gzip";
+      return checkedSize({
+        statusCode: reply.statusCode,
+        headers,
+        body: gzipBase64(body),
+        isBase64Encoded: true,
+      });
+    }
+  }
+  return checkedSize({ statusCode: reply.statusCode, headers, body });
+}
+
+/** Lambda refuses a response over 6 MB (a 502 from API Gateway): say so as the caller's 400 instead. */
+const MAX_RESPONSE_CHARS = 5.5 * 1024 * 1024;
+function checkedSize(response: HttpResponse): HttpResponse {
+  if ((response.body?.length ?? 0) <= MAX_RESPONSE_CHARS) return response;
+  const message = `The answer would be ${Math.ceil((response.body?.length ?? 0) / 1024)} KiB, over what a Lambda may return; ask for less at once (fewer topics, or with Accept-Encoding: gzip)`;
+  // Only POST /routes can answer that much (up to 1,000 routes): its `topics` is what to shorten.
+  throw new InvalidRequestError(message, [{ field: "topics", message: "too many routes for one answer" }]);
 }
 
 export function httpHandler(handle: (request: HttpRequest) => Promise<Reply>): HttpLambdaHandler {

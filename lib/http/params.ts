@@ -42,6 +42,7 @@ export function pathParam<S extends z.ZodType>(event: ParamEvent, name: string, 
 }
 
 export type QuerySpec = Record<string, z.ZodType>;
+export type NameValues<S extends QuerySpec> = { [K in keyof S]: z.output<S[K]> };
 export type QueryValues<S extends QuerySpec> = { [K in keyof S]?: z.output<S[K]> };
 
 /**
@@ -64,4 +65,30 @@ export function queryParams<S extends QuerySpec>(event: ParamEvent, spec: S): Qu
     if (value !== undefined) values[name] = parseWith(schema, value, `query.${name}`);
   }
   return values as QueryValues<S>;
+}
+
+/**
+ * Names that a route's path form carries as `{name}` segments and its query form (API.md "Version 2
+ * additions") as query parameters: `GET /topics/{topic}/route?zone=` and `GET /route?topic=&zone=`
+ * are one handler. Each name comes from the path when the route has it there, else it is a required
+ * query parameter (a 400 naming `query.<name>` when missing); `query` lists the optional parameters
+ * both forms take. A name given both in the path and in the query is an unknown query parameter.
+ */
+export function namesAndQuery<N extends QuerySpec, Q extends QuerySpec>(
+  event: ParamEvent,
+  names: N,
+  query: Q,
+): NameValues<N> & QueryValues<Q> {
+  const fromPath: Record<string, unknown> = {};
+  const fromQuery: QuerySpec = {};
+  for (const [name, schema] of Object.entries(names)) {
+    if (event.pathParameters?.[name] !== undefined) fromPath[name] = pathParam(event, name, schema);
+    else fromQuery[name] = schema;
+  }
+  const values: Record<string, unknown> = queryParams(event, { ...fromQuery, ...query });
+  const missing = Object.keys(fromQuery).filter((name) => values[name] === undefined);
+  if (missing.length > 0) {
+    throw invalidRequest(missing.map((name) => ({ field: `query.${name}`, message: "is required" })));
+  }
+  return { ...values, ...fromPath } as NameValues<N> & QueryValues<Q>;
 }

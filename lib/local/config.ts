@@ -3,7 +3,14 @@
  * up front so that a typo gives one clear message instead of a stack trace later.
  */
 export interface LocalConfig {
+  /** HTTP API port. */
   port: number;
+  /** RocketMQ remoting port (the gateway of lib/remoting); 0 turns it off. */
+  remotingPort: number;
+  /** The gateway's route cache period (REMOTING_ROUTE_CACHE_MS); 0 turns the cache off. */
+  remotingRouteCacheMs: number;
+  /** BrokerHousekeepingService: unregister a broker whose connection closes (REMOTING_UNREGISTER_ON_CLOSE). */
+  remotingUnregisterOnClose: boolean;
   host: string;
   /** Use this DynamoDB instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
@@ -16,7 +23,10 @@ export interface LocalConfig {
 }
 
 export const LOCAL_DEFAULTS = {
-  port: 9876,
+  port: 9877,
+  remotingPort: 9876,
+  remotingRouteCacheMs: 30_000,
+  remotingUnregisterOnClose: true,
   host: "127.0.0.1",
   tableName: "namesrv",
   dataDir: ".namesrv-data",
@@ -51,6 +61,45 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
     } else {
       port = parsed;
     }
+  }
+
+  let remotingPort: number = LOCAL_DEFAULTS.remotingPort;
+  const rawRemotingPort = read(env, "REMOTING_PORT");
+  if (rawRemotingPort !== undefined) {
+    const parsed = integer(rawRemotingPort);
+    if (parsed === undefined || parsed > 65535) {
+      errors.push(
+        `REMOTING_PORT must be an integer from 0 to 65535 (0 turns remoting off), got "${rawRemotingPort}"`,
+      );
+    } else {
+      remotingPort = parsed;
+    }
+  }
+
+  let remotingRouteCacheMs: number = LOCAL_DEFAULTS.remotingRouteCacheMs;
+  const rawCache = read(env, "REMOTING_ROUTE_CACHE_MS");
+  if (rawCache !== undefined) {
+    const parsed = integer(rawCache);
+    if (parsed === undefined || parsed > MAX_SWEEP_INTERVAL_MS) {
+      errors.push(
+        `REMOTING_ROUTE_CACHE_MS must be an integer number of milliseconds from 0 (off) to ${MAX_SWEEP_INTERVAL_MS}, got "${rawCache}"`,
+      );
+    } else {
+      remotingRouteCacheMs = parsed;
+    }
+  }
+
+  let remotingUnregisterOnClose: boolean = LOCAL_DEFAULTS.remotingUnregisterOnClose;
+  const rawUnregister = read(env, "REMOTING_UNREGISTER_ON_CLOSE");
+  if (rawUnregister !== undefined) {
+    if (rawUnregister !== "true" && rawUnregister !== "false") {
+      errors.push(`REMOTING_UNREGISTER_ON_CLOSE must be true or false, got "${rawUnregister}"`);
+    } else {
+      remotingUnregisterOnClose = rawUnregister === "true";
+    }
+  }
+  if (errors.length === 0 && remotingPort !== 0 && remotingPort === port) {
+    errors.push(`REMOTING_PORT and PORT must differ (both are ${port})`);
   }
 
   const host = read(env, "HOST") ?? LOCAL_DEFAULTS.host;
@@ -106,6 +155,9 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
     ok: true,
     config: {
       port,
+      remotingPort,
+      remotingRouteCacheMs,
+      remotingUnregisterOnClose,
       host,
       tableName,
       dataDir,

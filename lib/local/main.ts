@@ -7,6 +7,10 @@ import { parseLocalConfig } from "./config";
 // The SDK warns that its 2027 releases need Node 22; Node 20 is supported here until then.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+import { NameServerClient } from "../client/name-server-client";
+import { Transport } from "../client/transport";
+import { type RemotingGateway, startRemotingGateway } from "../remoting/gateway";
+import { registryApiOf } from "../remoting/registry-api";
 import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 
@@ -39,6 +43,29 @@ async function main(): Promise<void> {
     fail(`Cannot start the local NameServer: ${reason}`);
   }
 
+  // RocketMQ's protocol on REMOTING_PORT, through the same HTTP API every other client uses.
+  let gateway: RemotingGateway | undefined;
+  if (config.remotingPort !== 0) {
+    const transport = new Transport({
+      auth: config.token === undefined ? { kind: "none" } : { kind: "bearer", token: config.token },
+    });
+    try {
+      gateway = await startRemotingGateway({
+        host: config.host,
+        port: config.remotingPort,
+        client: registryApiOf(new NameServerClient(registry.url, transport)),
+        routeCacheIntervalMs: config.remotingRouteCacheMs,
+        unregisterOnClose: config.remotingUnregisterOnClose,
+      });
+    } catch (error) {
+      await registry.stop();
+      const reason = error instanceof Error ? error.message : String(error);
+      fail(
+        `Cannot start the RocketMQ remoting gateway on ${config.host}:${config.remotingPort} (REMOTING_PORT): ${reason}`,
+      );
+    }
+  }
+
   const storage =
     registry.dataDir === undefined
       ? `DynamoDB at ${registry.dynamodbEndpoint} (DYNAMODB_ENDPOINT)`
@@ -49,6 +76,9 @@ async function main(): Promise<void> {
   console.log(
     [
       `NameServer listening on ${registry.url}`,
+      gateway === undefined
+        ? "  RocketMQ remoting off (REMOTING_PORT=0)"
+        : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}`,
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
     ].join("\n"),
@@ -64,11 +94,13 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     console.log(`${signal}: stopping`);
-    registry.stop().then(
-      () => process.exit(0),
-      (error: unknown) =>
-        fail(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    (gateway?.close() ?? Promise.resolve())
+      .then(() => registry.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) =>
+          fail(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`),
+      );
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

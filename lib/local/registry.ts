@@ -264,6 +264,8 @@ export interface SpawnLocalRegistryOptions {
   token?: string;
   host?: string;
   port?: number;
+  /** RocketMQ remoting port of the child (REMOTING_PORT); 0 (the default here) turns it off. */
+  remotingPort?: number;
   /** More environment for the child (self-preservation settings, log level, ...). */
   env?: Record<string, string>;
   /** How long to wait for the printed URL. */
@@ -272,6 +274,8 @@ export interface SpawnLocalRegistryOptions {
 
 export interface SpawnedRegistry {
   url: string;
+  /** `host:port` of its RocketMQ remoting gateway (a broker's namesrvAddr), when one was asked for. */
+  remotingAddr?: string;
   /** The child's process id. */
   pid: number;
   /** Everything the child printed so far. */
@@ -284,12 +288,14 @@ export interface SpawnedRegistry {
 
 const STOP_TIMEOUT_MS = 30_000;
 export const LISTENING_LINE = /NameServer listening on (http:\/\/\S+)/;
+export const REMOTING_LINE = /RocketMQ remoting \(namesrvAddr\) on (\S+)/;
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 export async function spawnLocalRegistry(options: SpawnLocalRegistryOptions = {}): Promise<SpawnedRegistry> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(options.port ?? 0),
+    REMOTING_PORT: String(options.remotingPort ?? 0),
     HOST: options.host ?? "127.0.0.1",
     TABLE_NAME: options.tableName ?? "namesrv",
     NAMESRV_DATA_DIR: options.dataDir ?? ":memory:",
@@ -345,8 +351,10 @@ export async function spawnLocalRegistry(options: SpawnLocalRegistryOptions = {}
     });
   });
   let stopping: Promise<number | null> | undefined;
+  const remotingAddr = REMOTING_LINE.exec(output)?.[1];
   return {
     url,
+    ...(remotingAddr === undefined ? {} : { remotingAddr }),
     pid: child.pid ?? -1,
     output: () => output,
     exited,

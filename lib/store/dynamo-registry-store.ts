@@ -10,6 +10,7 @@
  *   `<topic>`) lists a group's queue data across topics.
  * - `TOPIC#<topic>` / `ORDER`: mirror of KV `ORDER_TOPIC_CONFIG/<topic>`, so a route is one Query.
  * - `KV#<namespace>` / `KEY#<key>`: KV config.
+ * - `CONFIG` / `NAMESRV`: the NameServer's settings (PUT /config), one attribute per setting.
  */
 import {
   ConditionalCheckFailedException,
@@ -42,7 +43,14 @@ import {
 } from "../domain/model";
 import { INVALIDATED_DIGEST } from "../domain/registration";
 import type { MemberRemoval } from "../domain/removal";
-import type { MemberWrite, RegistryStore, TopicItems, TouchExpectation, TouchResult } from "./registry-store";
+import type {
+  GroupSettings,
+  MemberWrite,
+  RegistryStore,
+  TopicItems,
+  TouchExpectation,
+  TouchResult,
+} from "./registry-store";
 import { tableDefinition } from "./table-definition";
 
 /** Called after every DynamoDB request with what it consumed (benchmarks and capacity tests). */
@@ -66,6 +74,8 @@ const queueDataKey = (topic: string, brokerName: string) => ({
 const orderKey = (topic: string) => ({ pk: `TOPIC#${topic}`, sk: "ORDER" });
 const kvKey = (namespace: string, key: string) => ({ pk: `KV#${namespace}`, sk: `KEY#${key}` });
 const GRACE_SECONDS = 24 * 3600;
+/** The NameServer's settings (GET/PUT /config): one item, one attribute per setting. */
+const CONFIG_KEY = { pk: "CONFIG", sk: "NAMESRV" };
 
 // Stored member: compact names keep a group item small (see the module comment).
 const storedMemberSchema = z.object({
@@ -102,6 +112,8 @@ const queueDataItemSchema = z.object({
   writeQueueNums: z.number(),
   perm: z.number(),
   topicSysFlag: z.number(),
+  /** Static topic: TopicQueueMappingInfo as JSON text (kept exactly as the broker sent it). */
+  mapping: z.string().optional(),
 });
 
 const sweeperItemSchema = z.object({
@@ -156,10 +168,23 @@ function decodeMember(s: StoredMember): BrokerMember {
   return member;
 }
 
+/**
+ * BROKER_HEARTBEAT names a member by its address only, and an update expression cannot look a member
+ * up by address: so a touch writes `t:<brokerAddr>` at the top of the group item (checked against the
+ * `addrs` set of member addresses), and a member's last heartbeat is the later of the two.
+ */
+const touchAttr = (brokerAddr: string) => `t:${brokerAddr}`;
+
 function decodeGroup(item: Record<string, unknown>): BrokerGroup {
   const g = groupItemSchema.parse(item);
   const members: Record<string, BrokerMember> = {};
-  for (const [id, stored] of Object.entries(g.members)) members[id] = decodeMember(stored);
+  for (const [id, stored] of Object.entries(g.members)) {
+    const member = decodeMember(stored);
+    const touched = item[touchAttr(member.brokerAddr)];
+    if (typeof touched === "number" && touched > member.lastUpdateTimestamp)
+      member.lastUpdateTimestamp = touched;
+    members[id] = member;
+  }
   const group: BrokerGroup = {
     brokerName: g.brokerName,
     clusterName: g.clusterName,
@@ -193,7 +218,11 @@ function decodeSweeper(item: Record<string, unknown> | undefined): SweeperState 
   return state;
 }
 
-const decodeQueueData = (item: Record<string, unknown>): StoredQueueData => queueDataItemSchema.parse(item);
+function decodeQueueData(item: Record<string, unknown>): StoredQueueData {
+  const { mapping, ...qd } = queueDataItemSchema.parse(item);
+  return mapping === undefined ? qd : { ...qd, mapping: mappingInfoSchema.parse(JSON.parse(mapping)) };
+}
+const mappingInfoSchema = z.record(z.string(), z.unknown());
 
 function queueDataItem(qd: StoredQueueData): Record<string, unknown> {
   return {
@@ -208,6 +237,7 @@ function queueDataItem(qd: StoredQueueData): Record<string, unknown> {
     writeQueueNums: qd.writeQueueNums,
     perm: qd.perm,
     topicSysFlag: qd.topicSysFlag,
+    ...(qd.mapping !== undefined ? { mapping: JSON.stringify(qd.mapping) } : {}),
   };
 }
 
@@ -405,31 +435,91 @@ export class DynamoRegistryStore implements RegistryStore {
     brokerAddr: string,
     expectation: TouchExpectation,
     now: number,
+    settings?: GroupSettings,
   ): Promise<TouchResult> {
-    const steady = "digest" in expectation;
+    const values: Record<string, unknown> = {
+      ":now": now,
+      ":addr": brokerAddr,
+      ":exp": Math.ceil(now / 1000) + GRACE_SECONDS,
+    };
+    let operation: string;
+    let condition: string;
+    if ("digest" in expectation) {
+      operation = "SteadyHeartbeat";
+      condition = "members.#id.a = :addr AND members.#id.dg = :dg AND members.#id.tv = topologyVersion";
+      values[":dg"] = expectation.digest;
+    } else if ("dataVersion" in expectation) {
+      operation = "LightHeartbeat";
+      condition = "members.#id.a = :addr AND members.#id.dv = :dv";
+      values[":dv"] = encodeDataVersion(expectation.dataVersion);
+    } else {
+      operation = "DataVersionHeartbeat";
+      condition = "members.#id.a = :addr AND clusterName = :c";
+      values[":c"] = expectation.clusterName;
+    }
+    // The group's settings ride along: same item, same write, same capacity (RocketMQ overwrites them
+    // with every registration, so two members that disagree never leave a stale one in place).
+    let update = "SET members.#id.hb = :now, expiresAt = :exp";
+    if (operation === "DataVersionHeartbeat") {
+      // Also heals a group item written before `addrs` existed, so touches by address find the member.
+      update = `ADD addrs :addrSet ${update}`;
+      values[":addrSet"] = new Set([brokerAddr]);
+    }
+    if (settings !== undefined) {
+      update += ", clusterName = :cluster, enableActingMaster = :eam";
+      values[":cluster"] = settings.clusterName;
+      values[":eam"] = settings.enableActingMaster;
+      if (settings.zoneName !== undefined) {
+        update += ", zoneName = :zone";
+        values[":zone"] = settings.zoneName;
+      } else update += " REMOVE zoneName";
+    }
     try {
       const out = await this.send<{ Attributes?: Record<string, unknown> }>(
-        steady ? "SteadyHeartbeat" : "LightHeartbeat",
+        operation,
         new UpdateCommand({
           TableName: this.tableName,
           Key: groupKey(brokerName),
-          UpdateExpression: "SET members.#id.hb = :now, expiresAt = :exp",
-          ConditionExpression: steady
-            ? "members.#id.a = :addr AND members.#id.dg = :dg AND members.#id.tv = topologyVersion"
-            : "members.#id.a = :addr AND members.#id.dv = :dv",
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { "#id": String(brokerId) },
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+          // On a failed condition the item comes back with the error: the slow path needs no extra read.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { ok: true, group: decodeGroup(out.Attributes ?? {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return { ok: false, group: error.Item ? decodeGroup(unmarshall(error.Item)) : undefined };
+      }
+      throw error;
+    }
+  }
+
+  async touchAddress(
+    brokerName: string,
+    clusterName: string,
+    brokerAddr: string,
+    now: number,
+  ): Promise<TouchResult> {
+    try {
+      const out = await this.send<{ Attributes?: Record<string, unknown> }>(
+        "BrokerHeartbeat",
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(brokerName),
+          UpdateExpression: "SET #t = :now, expiresAt = :exp",
+          ConditionExpression: "contains(addrs, :addr) AND clusterName = :c",
+          ExpressionAttributeNames: { "#t": touchAttr(brokerAddr) },
           ExpressionAttributeValues: {
             ":now": now,
             ":addr": brokerAddr,
+            ":c": clusterName,
             ":exp": Math.ceil(now / 1000) + GRACE_SECONDS,
-            ...("digest" in expectation
-              ? { ":dg": expectation.digest }
-              : {
-                  ":dv": encodeDataVersion(expectation.dataVersion),
-                }),
           },
           ReturnValues: "ALL_NEW",
-          // On a failed condition the item comes back with the error: the slow path needs no extra read.
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
@@ -456,6 +546,7 @@ export class DynamoRegistryStore implements RegistryStore {
           epoch: write.epoch,
           topologyVersion: write.topologyVersion,
           members: { [String(write.member.brokerId)]: member },
+          addrs: new Set(write.memberAddrs),
           expiresAt: exp,
         };
         if (write.zoneName !== undefined) item.zoneName = write.zoneName;
@@ -479,6 +570,8 @@ export class DynamoRegistryStore implements RegistryStore {
       const names: Record<string, string> = { "#id": String(write.member.brokerId) };
       const sets = [
         "members.#id = :member",
+        "addrs = :addrs",
+        "clusterName = :cluster",
         "enableActingMaster = :eam",
         "topologyVersion = :tv",
         "expiresAt = :exp",
@@ -486,6 +579,8 @@ export class DynamoRegistryStore implements RegistryStore {
       const removes: string[] = [];
       const values: Record<string, unknown> = {
         ":member": member,
+        ":addrs": new Set(write.memberAddrs),
+        ":cluster": write.clusterName,
         ":eam": write.enableActingMaster,
         ":tv": write.topologyVersion,
         ":exp": exp,
@@ -500,6 +595,10 @@ export class DynamoRegistryStore implements RegistryStore {
         names[`#r${i}`] = String(id);
         removes.push(`members.#r${i}`);
       });
+      if (write.displacedAddr !== undefined) {
+        names["#t"] = touchAttr(write.displacedAddr);
+        removes.push("#t");
+      }
       await this.send(
         "WriteMember",
         new UpdateCommand({
@@ -567,14 +666,19 @@ export class DynamoRegistryStore implements RegistryStore {
     const conditions = ["epoch = :epoch"];
     removals.forEach((r, i) => {
       names[`#m${i}`] = String(r.brokerId);
+      names[`#t${i}`] = touchAttr(r.brokerAddr);
       values[`:a${i}`] = r.brokerAddr;
       conditions.push(`members.#m${i}.a = :a${i}`);
       if (r.lastUpdateTimestamp !== undefined) {
-        // The sweeper removes only what it saw dead: a heartbeat since then wins (RocketMQ #11043).
+        // The sweeper removes only what it saw dead: a heartbeat (or a touch) since then wins
+        // (RocketMQ #11043). What it saw is the later of the two times, so neither may be newer.
         values[`:hb${i}`] = r.lastUpdateTimestamp;
-        conditions.push(`members.#m${i}.hb = :hb${i}`);
+        conditions.push(
+          `members.#m${i}.hb <= :hb${i} AND (attribute_not_exists(#t${i}) OR #t${i} <= :hb${i})`,
+        );
       }
     });
+    values[":gone"] = new Set(removals.map((r) => r.brokerAddr));
     try {
       const out = await this.send<{ Attributes?: Record<string, unknown> }>(
         "RemoveMembers",
@@ -584,7 +688,8 @@ export class DynamoRegistryStore implements RegistryStore {
           // The marker goes in the same write as the removal, so no crash can lose the pending clearing.
           UpdateExpression:
             `${options.markWriteClear ? "SET writeClearPending = :pending " : ""}` +
-            `REMOVE ${removals.map((_, i) => `members.#m${i}`).join(", ")} ADD topologyVersion :one`,
+            `REMOVE ${removals.map((_, i) => `members.#m${i}, #t${i}`).join(", ")} ` +
+            "ADD topologyVersion :one DELETE addrs :gone",
           ConditionExpression: conditions.join(" AND "),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -809,6 +914,37 @@ export class DynamoRegistryStore implements RegistryStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async getConfig(): Promise<Record<string, unknown>> {
+    const out = await this.send<{ Item?: Record<string, unknown> }>(
+      "GetConfig",
+      new GetCommand({ TableName: this.tableName, Key: CONFIG_KEY, ConsistentRead: true }),
+    );
+    const { pk: _pk, sk: _sk, type: _type, ...settings } = out.Item ?? {};
+    return settings;
+  }
+
+  async putConfig(settings: Readonly<Record<string, boolean>>): Promise<void> {
+    const entries = Object.entries(settings);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = { "#type": "type" };
+    const values: Record<string, unknown> = { ":type": "config" };
+    const sets = entries.map(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      return `#s${i} = :s${i}`;
+    });
+    await this.send(
+      "PutConfig",
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: CONFIG_KEY,
+        UpdateExpression: `SET #type = :type, ${sets.join(", ")}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   async putKv(namespace: string, key: string, value: string): Promise<void> {

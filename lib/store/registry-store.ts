@@ -12,7 +12,16 @@ export type TouchExpectation =
   /** Steady heartbeat: the member last applied exactly this registration under the current topology. */
   | { digest: string }
   /** Light heartbeat: the member holds exactly this dataVersion. */
-  | { dataVersion: DataVersion };
+  | { dataVersion: DataVersion }
+  /** QUERY_DATA_VERSION: the group (of this cluster) holds this id at this address, whatever it says. */
+  | { clusterName: string };
+
+/** A group's settings that every registration overwrites, also a steady or light heartbeat. */
+export interface GroupSettings {
+  clusterName: string;
+  zoneName?: string;
+  enableActingMaster: boolean;
+}
 
 export type TouchResult =
   | { ok: true; group: BrokerGroup }
@@ -33,6 +42,10 @@ export interface MemberWrite {
   topologyVersion: number;
   member: BrokerMember;
   removeIds: number[];
+  /** Every member address of the group after this write (touchAddress checks membership with it). */
+  memberAddrs: string[];
+  /** The address this write takes the member's id from, if another: it leaves the registry. */
+  displacedAddr?: string;
 }
 
 export interface TopicItems {
@@ -57,6 +70,17 @@ export interface RegistryStore {
     brokerId: number,
     brokerAddr: string,
     expectation: TouchExpectation,
+    now: number,
+    settings?: GroupSettings,
+  ): Promise<TouchResult>;
+  /**
+   * BROKER_HEARTBEAT: the member of the group (of this cluster) at this address is live again, whatever
+   * its id; one conditional write.
+   */
+  touchAddress(
+    brokerName: string,
+    clusterName: string,
+    brokerAddr: string,
     now: number,
   ): Promise<TouchResult>;
   /** Writes a member (and the group's settings) conditionally; false when the group changed meanwhile. */
@@ -121,6 +145,11 @@ export interface RegistryStore {
   ): Promise<boolean>;
   /** Sets a queue data's perm iff it is still `expected` in that incarnation. */
   updatePerm(item: StoredQueueData, perm: number): Promise<boolean>;
+
+  /** The NameServer settings item (name → value as stored); empty when none was ever set. */
+  getConfig(): Promise<Record<string, unknown>>;
+  /** Sets some settings in one write, leaving the others as they are. */
+  putConfig(settings: Readonly<Record<string, boolean>>): Promise<void>;
 
   putKv(namespace: string, key: string, value: string): Promise<void>;
   getKv(namespace: string, key: string): Promise<string | undefined>;

@@ -8,9 +8,10 @@ import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { scalingChart } from "../../bench/chart";
-import { type CostInputs, estimateCost, FLEET } from "../../bench/cost";
+import { type CostInputs, estimateCost, FLEET, priceDeployment } from "../../bench/cost";
 import type { BenchContext, OperationFigure } from "../../bench/harness";
 import { type BenchResults, consoleReport, markdownReport } from "../../bench/report";
+import { runBatch } from "../../bench/scenarios/batch";
 import { runHttp } from "../../bench/scenarios/http";
 import { partOf, runLambda } from "../../bench/scenarios/lambda";
 import { type OperationResults, runOperations } from "../../bench/scenarios/operations";
@@ -19,6 +20,7 @@ import { readStackSettings } from "../../bench/stack-settings";
 import { judgeTargets } from "../../bench/targets";
 import { dynamodbEndpoint } from "../support/dynamodb";
 
+const usdOf = (n: number) => Math.round(n * 100) / 100;
 const ctx = (): BenchContext => ({ endpoint: dynamodbEndpoint(), log: () => undefined });
 const byId = (figures: OperationFigure[], id: string): OperationFigure => {
   const figure = figures.find((f) => f.id === id);
@@ -60,6 +62,8 @@ describe("bench scenarios, tiny", () => {
 
     expect(byId(ops, "heartbeat.steady")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     expect(byId(ops, "heartbeat.light")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
+    expect(byId(ops, "heartbeat.touch")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
+    expect(byId(ops, "heartbeat.dataVersion")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     // Failed touch, the groups limit (sweeper state), CreateGroup, stale-queue-data check, BatchWrite
     // per 25 topics, digest.
     expect(byId(ops, "registration.first.10").requests).toBe(6);
@@ -133,6 +137,27 @@ describe("bench scenarios, tiny", () => {
     expect(byId(scaling.operations, "topics.list.13").requests).toBe(5);
   });
 
+  it("POST /routes: each topic and each group read once per call; the warm cache reads only the topics", async () => {
+    const batch = await runBatch(ctx(), {
+      topicCounts: [1, 20],
+      groupsPerTopic: [1, 10],
+      runs: 1,
+      fleetCalls: 5,
+      routeGroupCacheMs: 5_000,
+    });
+    const point = (topics: number, groups: number, cache: "off" | "warm") =>
+      batch.points.find((p) => p.topics === topics && p.groupsPerTopic === groups && p.cache === cache);
+    // 20 topic Queries (0.5 RCU each) and one BatchGetItem of the 10 groups and the sweeper state.
+    expect(point(20, 10, "off")).toMatchObject({ requests: 21, rcu: 15.5, requestsPerTopic: 1.05 });
+    expect(point(20, 10, "warm")).toMatchObject({ requests: 20, rcu: 10 });
+    expect(point(1, 1, "off")).toMatchObject({ requests: 2, rcu: 1.5 });
+    const size = batch.sizes.find((z) => z.topics === 20 && z.groupsPerTopic === 10);
+    expect(size?.gzipBytes).toBeLessThan((size?.jsonBytes ?? 0) / 5);
+    expect(size?.unchangedGzipBytes).toBeLessThan(size?.gzipBytes ?? 0);
+    expect(batch.fleet.requestsPerCall).toBeGreaterThanOrEqual(20);
+    expect(batch.fleet.rcuPerCall).toBeGreaterThanOrEqual(10);
+  });
+
   it("HTTP: heartbeats, route queries and /health through the real handlers, all answered", async () => {
     const http = await runHttp(ctx(), {
       connections: 2,
@@ -177,43 +202,117 @@ describe("bench scenarios, tiny", () => {
 });
 
 describe("bench arithmetic and output", () => {
+  const route = {
+    wcu: 0,
+    memoryMb: 512,
+    requestBytes: 2_000,
+  };
   const inputs: CostInputs = {
-    steadyHeartbeat: { rcu: 0, wcu: 1, durationMs: 4, memoryMb: 512 },
-    route: { rcu: 1.5, wcu: 0, durationMs: 5, billedDurationMs: 5.5, memoryMb: 512, label: "cache on" },
-    routeUncached: { rcu: 5.5, wcu: 0, durationMs: 6, memoryMb: 512, label: "cache off" },
-    routeSensitivity: [{ rcu: 3, wcu: 0, durationMs: 5.5, memoryMb: 512, label: "100 instances" }],
+    steadyHeartbeat: {
+      rcu: 0,
+      wcu: 1,
+      durationMs: 4,
+      memoryMb: 512,
+      requestBytes: 10_000,
+      responseBytes: 300,
+    },
+    batchRoute: {
+      ...route,
+      rcu: 11,
+      durationMs: 9.2,
+      topicsPerRequest: 20,
+      changedResponseBytes: 4_000,
+      unchangedResponseBytes: 400,
+      label: "batch",
+    },
+    perTopicRoute: {
+      ...route,
+      rcu: 0.7,
+      durationMs: 5,
+      topicsPerRequest: 1,
+      changedResponseBytes: 2_500,
+      unchangedResponseBytes: 250,
+      label: "per topic",
+    },
     sweep: { rcu: 5, wcu: 1, durationMs: 14, memoryMb: 512 },
     sweepsPerRun: 2,
-    stageRateLimit: 500,
+    logs: {
+      accessLogBytes: { full: 600, minimal: 200 },
+      platformBytesPerInvocation: 400,
+      metricsLineBytes: 300,
+    },
+    stack: {
+      frontDoor: "httpApi",
+      capacity: { mode: "onDemand" },
+      accessLogs: "minimal",
+      systemLogLevel: "WARN",
+      metricsFlushIntervalMs: 60_000,
+      routeGroupCacheMs: 5_000,
+      stageRateLimit: 1_000,
+    },
   };
 
-  it("prices the fleet from the units per operation", () => {
+  it("prices every line of the bill from the units per operation", () => {
     const cost = estimateCost(inputs);
-    // 100 instances × 730 h × 3,600 s ÷ 30 s; 1,000 producers × 20 topics at the same pace.
-    expect(cost.monthly.heartbeats).toBe(8_760_000);
-    expect(cost.monthly.routeQueries).toBe(1_752_000_000);
-    expect(cost.serverless.find((l) => l.item === "DynamoDB: heartbeats")?.monthlyUsd).toBe(5.48);
-    // 1,752 M topic routes × 1.5 RRU at $0.125 per million.
-    expect(cost.serverless.find((l) => l.item === "DynamoDB: route queries")?.monthlyUsd).toBe(328.5);
-    expect(cost.classicTotalUsd).toBeGreaterThan(0);
-    expect(cost.breakEvenProducers).toBeLessThan(FLEET.producers);
-    const [off, sensitivity, batch] = cost.projections;
-    expect(off?.name).toContain("cache off");
-    expect(off?.totalUsd).toBeGreaterThan(cost.serverlessTotalUsd);
-    expect(sensitivity?.totalUsd).toBeGreaterThan(cost.serverlessTotalUsd);
-    expect(batch?.totalUsd).toBeLessThan(cost.serverlessTotalUsd);
-    // 667 route queries and 3 heartbeats a second: over a 500/s stage throttle, within the stack's default.
-    expect(cost.notes.some((n) => n.includes("stage throttle is 500/s"))).toBe(true);
-    const stack = readStackSettings();
-    expect(stack.throttlingRateLimit).toBeGreaterThan(670);
-    const atStack = estimateCost({
-      ...inputs,
-      ...(stack.throttlingRateLimit !== undefined ? { stageRateLimit: stack.throttlingRateLimit } : {}),
-      ...(stack.throttlingBurstLimit !== undefined ? { stageBurstLimit: stack.throttlingBurstLimit } : {}),
+    const [defaults, lowCost, before] = cost.deployments;
+    const line = (d: typeof defaults, item: string) => d?.lines.find((l) => l.item === item)?.monthlyUsd;
+    // 100 instances × 730 h × 3,600 s ÷ 30 s; 1,000 producers, one call of 20 topics each every 30 s.
+    expect(defaults?.monthly.heartbeats).toBe(8_760_000);
+    expect(defaults?.monthly.routeRequests).toBe(87_600_000);
+    expect(before?.monthly.routeRequests).toBe(1_752_000_000);
+    // 96.36 M requests at $1 per million.
+    expect(line(defaults, "API Gateway HTTP API")).toBe(96.36);
+    // On demand: 87.6 M calls × 11 RRU + 87,600 sweeps × 5 RRU at $0.125/M, 8.76 M + 87,600 WRU at $0.625/M.
+    expect(line(defaults, "DynamoDB")).toBe(
+      usdOf(((87.6e6 * 11 + 87_600 * 5) * 0.125 + (8.76e6 + 87_600) * 0.625) / 1e6),
+    );
+    // Minimal access log: (200 + 26) B per request; platform lines off (WARN); metrics a line a minute per instance.
+    const metricLines = (2 * FLEET.routeFunctionInstances * 730 * 3600) / 60 + 87_600;
+    expect(line(defaults, "CloudWatch Logs")).toBe(usdOf(((96.36e6 * 226 + metricLines * 326) / 1e9) * 0.5));
+    // 99 % of the answers unchanged (400 B), 1 % changed (4,000 B), heartbeats 300 B, at $0.09/GB.
+    expect(line(defaults, "Data transfer out")).toBe(
+      usdOf(((87.6e6 * (0.99 * 400 + 0.01 * 4000) + 8.76e6 * 300) / 1e9) * 0.09),
+    );
+    // The function URL has no fee; the stack before paid a request per topic and a line per invocation.
+    expect(line(lowCost, "Lambda function URL")).toBe(0);
+    expect(lowCost?.totalUsd).toBeLessThan(defaults?.totalUsd ?? 0);
+    expect(before?.totalUsd).toBeGreaterThan(10 * (defaults?.totalUsd ?? 0));
+    expect(defaults?.ofClassic).toBeCloseTo((defaults?.totalUsd ?? 0) / cost.classicTotalUsd, 2);
+    // Scale: quotas named, the classic deployment grows at 100×.
+    const [tenfold, hundredfold] = cost.scale;
+    expect(tenfold?.factor).toBe(10);
+    expect(hundredfold?.deployments[0]?.quotas.some((q) => q.startsWith("HTTP API requests/s"))).toBe(true);
+    expect(hundredfold?.deployments[0]?.quotas.some((q) => q.includes("stage throttle"))).toBe(true);
+    expect(hundredfold?.classic.totalUsd).toBeGreaterThan(cost.classicTotalUsd);
+  });
+
+  it("prices provisioned capacity from the mean use, the target utilization and the floors", () => {
+    const provisioned = priceDeployment(inputs, {
+      ...inputs.stack,
+      name: "provisioned",
+      routeRequest: "batch",
+      capacity: {
+        mode: "provisioned",
+        targetUtilization: 0.7,
+        tableMin: { read: 25, write: 10 },
+        indexMin: { read: 5, write: 10 },
+      },
     });
-    expect(atStack.notes.filter((n) => n.includes("stage throttle"))).toEqual([
-      expect.stringContaining(`within the stack's default stage throttle of ${stack.throttlingRateLimit}/s`),
-    ]);
+    const seconds = 730 * 3600;
+    const rcu = Math.ceil((87.6e6 * 11 + 87_600 * 5) / seconds / 0.7);
+    const wcu = Math.max(10, Math.ceil((8.76e6 + 87_600) / seconds / 0.7));
+    expect(provisioned.lines.find((l) => l.item === "DynamoDB")?.monthlyUsd).toBe(
+      usdOf((rcu + 5) * 0.00013 * 730 + (wcu + 10) * 0.00065 * 730),
+    );
+  });
+
+  it("the stack as deployed by default reads as the cost model prices it", () => {
+    const stack = readStackSettings();
+    expect(stack.systemLogLevel).toBe("WARN");
+    expect(stack.accessLogs).toBe("minimal");
+    expect(stack.metricsFlushIntervalMs).toBe(60_000);
+    expect(stack.capacity.mode).toBe("provisioned");
+    expect(stack.throttlingRateLimit).toBeGreaterThan(100);
   });
 
   it("sorts bundle inputs into parts", () => {

@@ -221,6 +221,31 @@ describe("namesrv write commands", () => {
     expect(missing.stderr).toContain(`QUERY_NOT_FOUND: No config item, Namespace: ${namespace} Key: key one`);
   });
 
+  it("getNamesrvConfig and updateNamesrvConfig show and change a setting; topicList --system and --unit", {
+    timeout: 120_000,
+  }, async () => {
+    const { broker } = await registerBroker();
+    const updated = await cli("updateNamesrvConfig", "-k", "supportActingMaster", "-v", "true");
+    const [shown, table, refused, system, unit] = await Promise.all([
+      cli("getNamesrvConfig", "--json"),
+      cli("getNamesrvConfig"),
+      cli("updateNamesrvConfig", "-k", "noSuchSetting", "-v", "true"),
+      cli("topicList", "--system"),
+      cli("topicList", "--unit", "unit", "--json"),
+    ]);
+    await cli("updateNamesrvConfig", "-k", "supportActingMaster", "-v", "false");
+
+    expect(updated.code).toBe(0);
+    expect(json<{ config: Record<string, string> }>(shown.stdout).config.supportActingMaster).toBe("true");
+    expect(table.stdout).toMatch(/^enableTopicList\s+= true$/m);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("config.noSuchSetting");
+    expect(system.stdout.split("\n")).toEqual(
+      expect.arrayContaining([broker.clusterName, broker.brokerName]),
+    );
+    expect(json(unit.stdout)).toEqual({ topicList: [] });
+  });
+
   it("register sends a registration file to every NameServer and exits 1 if one of them failed", async () => {
     const broker = brokerIdentity();
     const topic = unique("Topic");

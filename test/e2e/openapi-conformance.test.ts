@@ -112,6 +112,11 @@ describe("responses conform to openapi/openapi.yaml", () => {
       "/brokers/{clusterName}/{brokerName}",
       await api.get("/brokers/DefaultCluster/bk-oa"),
     );
+    const live = await api.get("/brokers");
+    expect(live.body.brokers.map((b: { brokerAddr: string }) => b.brokerAddr)).toEqual(
+      expect.arrayContaining(["10.90.0.1:10911", "10.90.0.2:10911"]),
+    );
+    expectConforms("GET", "/brokers", live);
     expectConforms(
       "PUT",
       "/brokers/{brokerName}/write-perm",
@@ -140,6 +145,77 @@ describe("responses conform to openapi/openapi.yaml", () => {
     expectConforms("GET", "/topics", await api.get("/topics"));
     expectConforms("GET", "/clusters/{clusterName}/topics", await api.get("/clusters/DefaultCluster/topics"));
     expectConforms("GET", "/health", await api.get("/health"));
+  });
+
+  it("issue 9 routes: touch, data-version, topics, system and unit lists, config, static topics", async () => {
+    const member = { clusterName: "DefaultCluster", brokerName: "bk-oa9", brokerAddr: "10.92.0.1:10911" };
+    const dataVersion = { stateVersion: 0, timestamp: 1, counter: 1 };
+    await api.put("/kv/ORDER_TOPIC_CONFIG/Oa9Topic", { value: "bk-oa9:4" });
+    const heartbeat = await api.post(
+      "/brokers/heartbeat",
+      registration({
+        ...member,
+        dataVersion,
+        topicConfigTable: { Oa9Topic: topicConfig("Oa9Topic", { topicSysFlag: 1 }) },
+        topicQueueMappingInfoMap: { Oa9Topic: { topic: "Oa9Topic", bname: "bk-oa9", totalQueues: 4 } },
+      }),
+    );
+    expect(heartbeat.body.orderTopicConfig.table.Oa9Topic).toBe("bk-oa9:4");
+    expectConforms("POST", "/brokers/heartbeat", heartbeat);
+    const route = await api.get(`${topicPath("Oa9Topic")}/route`);
+    expect(route.body.topicQueueMappingByBroker["bk-oa9"].totalQueues).toBe(4);
+    expectConforms("GET", "/topics/{topic}/route", route);
+    expectConforms("POST", "/brokers/touch", await api.post("/brokers/touch", member));
+    expectConforms(
+      "POST",
+      "/brokers/touch",
+      await api.post("/brokers/touch", { ...member, brokerName: "none" }),
+    );
+    const query = { ...member, brokerId: 0, dataVersion };
+    expectConforms("POST", "/brokers/data-version", await api.post("/brokers/data-version", query));
+    expectConforms(
+      "POST",
+      "/brokers/data-version",
+      await api.post("/brokers/data-version", { ...query, brokerAddr: "10.92.0.9:10911" }),
+    );
+    const qd = { brokerName: "bk-oa9", readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 };
+    expectConforms("POST", "/topics", await api.post("/topics", { topic: "Oa9Other", queueDatas: [qd] }));
+    expectConforms("GET", "/topics", await api.get("/topics?system=true"));
+    expectConforms("GET", "/topics", await api.get("/topics?unit=unit"));
+    expectConforms("GET", "/config", await api.get("/config"));
+    expectConforms("PUT", "/config", await api.put("/config", { config: { enableTopicList: "true" } }));
+    expectConforms("PUT", "/config", await api.put("/config", { config: { nope: "x" } }));
+    await api.put("/config", { config: { enableAllTopicList: "false" } });
+    expectConforms("GET", "/topics", await api.get("/topics"));
+    await api.put("/config", { config: { enableAllTopicList: "true" } });
+  });
+
+  it("query forms and POST /routes", async () => {
+    const route = await api.get("/route?topic=%25RETRY%25oa-group&zone=az-1");
+    expectConforms("GET", "/route", route);
+    expectConforms(
+      "GET",
+      "/route",
+      await api.get("/route?topic=%25RETRY%25oa-group&zone=az-1", {
+        headers: { "if-none-match": route.headers.get("etag") ?? "" },
+      }),
+    );
+    expectConforms("GET", "/route", await api.get("/route?topic=NoSuchOaTopic"));
+    expectConforms("GET", "/route", await api.get("/route"));
+    const routes = await api.post("/routes", { topics: ["OaTopic", "%RETRY%oa-group", "Gone"] });
+    expectConforms("POST", "/routes", routes);
+    const known = { OaTopic: routes.body.etags.OaTopic };
+    const unchanged = await api.post("/routes", { topics: ["OaTopic"], known });
+    expect(unchanged.body.unchanged).toEqual(["OaTopic"]);
+    expectConforms("POST", "/routes", unchanged);
+    expectConforms("POST", "/routes", await api.post("/routes", { topics: ["A", "A"] }));
+    expectConforms("PUT", "/kv", await api.put("/kv?namespace=oa-ns&key=a%2Fb", { value: "v" }));
+    expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns&key=a%2Fb"));
+    expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns"));
+    expectConforms("DELETE", "/kv", await api.delete("/kv?namespace=oa-ns&key=a%2Fb"));
+    expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns&key=a%2Fb"));
+    expectConforms("DELETE", "/topics", await api.delete("/topics?topic=NoSuchOaTopic&cluster=Nope"));
+    expectConforms("DELETE", "/topics", await api.delete("/topics?cluster=Nope"));
   });
 
   it("KV", async () => {

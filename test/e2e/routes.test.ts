@@ -270,7 +270,8 @@ describe("HTTP edges", () => {
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.body.error.code).toBe("METHOD_NOT_ALLOWED");
     expect(wrongMethod.headers.get("allow")).toBe("DELETE, GET, PUT");
-    expect((await api.post("/topics", {})).headers.get("allow")).toBe("GET");
+    expect((await api.post("/clusters", {})).headers.get("allow")).toBe("GET");
+    expect((await api.request("PATCH", "/topics")).headers.get("allow")).toBe("DELETE, GET, POST");
   });
 
   it("a malformed percent-escape in the path is a 400, never a 500", async () => {

@@ -17,9 +17,13 @@ import {
   kvKeySchema,
   kvPutSchema,
   nameSchema,
+  queryDataVersionSchema,
   registerBrokerSchema,
+  registerTopicSchema,
   topicNameSchema,
+  touchBrokerSchema,
   unregisterBrokerSchema,
+  updateConfigSchema,
   writePermSchema,
 } from "../../lib/domain/model";
 import { cursorSchema } from "../../lib/http/pagination";
@@ -257,6 +261,55 @@ const bodyRoutes: BodyRoute[] = [
       brokerAddr: SEED.slaveAddr,
     }),
     fields: [["clusterName"], ["brokerName"], ["brokerId"], ["brokerAddr"]],
+  },
+  {
+    label: "touch",
+    method: "POST",
+    path: "/brokers/touch",
+    schema: touchBrokerSchema,
+    base: () => ({ clusterName: SEED.clusterName, brokerName: SEED.brokerName, brokerAddr: SEED.slaveAddr }),
+    fields: [["clusterName"], ["brokerName"], ["brokerAddr"]],
+  },
+  {
+    label: "data-version",
+    method: "POST",
+    path: "/brokers/data-version",
+    schema: queryDataVersionSchema,
+    base: () => ({
+      clusterName: SEED.clusterName,
+      brokerName: SEED.brokerName,
+      brokerId: 1,
+      brokerAddr: SEED.slaveAddr,
+      dataVersion: SEED.dataVersion,
+    }),
+    fields: [["brokerId"], ["brokerAddr"], ["dataVersion"], ["dataVersion", "timestamp"]],
+  },
+  {
+    label: "register-topic",
+    method: "POST",
+    path: "/topics",
+    schema: registerTopicSchema,
+    base: () => ({
+      topic: SEED.topics[0],
+      queueDatas: [
+        { brokerName: SEED.brokerName, readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+      ],
+    }),
+    fields: [
+      ["topic"],
+      ["queueDatas"],
+      ["queueDatas", "0"],
+      ["queueDatas", "0", "perm"],
+      ["queueDatas", "0", "brokerName"],
+    ],
+  },
+  {
+    label: "config-put",
+    method: "PUT",
+    path: "/config",
+    schema: updateConfigSchema,
+    base: () => ({ config: {} }),
+    fields: [["config"]],
   },
   {
     label: "write-perm",
@@ -692,6 +745,7 @@ const pathRoutes: PathRoute[] = [
   { method: "GET", path: "/kv/{namespace}", params: { namespace: nameSchema }, query: [] },
 ];
 const queryRoutes: Array<{ method: string; path: string }> = [
+  { method: "GET", path: "/brokers" },
   { method: "GET", path: "/topics" },
   { method: "GET", path: "/clusters" },
   { method: "GET", path: "/health" },
@@ -863,6 +917,7 @@ const methodRequest: fc.Arbitrary<HostileRequest> = fc
     method: fc.constantFrom("PATCH", "OPTIONS", "PROPFIND", "MKCOL", "POST", "PUT", "DELETE", "GET"),
     target: fc.oneof(
       fc.constantFrom(
+        "/brokers",
         "/brokers/heartbeat",
         "/brokers/unregister",
         "/topics",
@@ -889,6 +944,7 @@ const methodRequest: fc.Arbitrary<HostileRequest> = fc
   .filter((r) => {
     // Keep only requests no route serves: a wrong method (405) or an unknown path (404).
     const served: Record<string, string[]> = {
+      "/brokers": ["GET"],
       "/brokers/heartbeat": ["POST"],
       "/brokers/unregister": ["POST"],
       "/topics": ["GET"],

@@ -7,12 +7,16 @@
  *
  * Exit code 1 when there is a violation. Cases run in batches; the table is dumped (Scan) before the
  * run and after every batch, so a change is pinned to one batch, whose requests are listed.
+ *
+ * Then the same for RocketMQ's protocol: `--frames` hostile frames (10,000 by default; 0 skips them)
+ * against a remoting gateway in front of the same registry (frame-fuzz.ts).
  */
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { startLocalRegistry } from "../../lib/local/registry";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import { dumpTable } from "../support/table-dump";
+import { runFrameFuzz } from "./frame-fuzz";
 import {
   describe,
   type HostileRequest,
@@ -32,18 +36,20 @@ const { values } = parseArgs({
     seed: { type: "string" },
     concurrency: { type: "string", default: "8" },
     batch: { type: "string", default: "250" },
+    frames: { type: "string", default: "10000" },
   },
 });
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const concurrency = Number(values.concurrency);
 const batchSize = Number(values.batch);
+const frames = Number(values.frames);
 if (
-  ![runs, seed, concurrency, batchSize].every((n) => Number.isInteger(n) && n >= 0) ||
+  ![runs, seed, concurrency, batchSize, frames].every((n) => Number.isInteger(n) && n >= 0) ||
   concurrency < 1 ||
   batchSize < 1
 ) {
-  console.error("usage: npm run fuzz -- [--runs N] [--seed N] [--concurrency N] [--batch N]");
+  console.error("usage: npm run fuzz -- [--runs N] [--frames N] [--seed N] [--concurrency N] [--batch N]");
   process.exit(2);
 }
 
@@ -127,7 +133,32 @@ async function main(): Promise<number> {
     console.log(`violations: ${violations.length}`);
     for (const v of violations.slice(0, 30)) console.log(`  - ${v}`);
     if (violations.length > 30) console.log(`  ... and ${violations.length - 30} more`);
-    return violations.length === 0 ? 0 : 1;
+
+    let frameViolations = 0;
+    if (frames > 0) {
+      const frameStarted = Date.now();
+      console.log(`\nfuzz: ${frames} hostile RocketMQ remoting frames, seed ${seed}`);
+      const report = await runFrameFuzz({
+        registryUrl: registry.url,
+        ddb,
+        tableName: registry.tableName,
+        runs: frames,
+        seed,
+        concurrency: Math.max(concurrency, 32),
+        batchSize: 500,
+        log: (line) => console.log(line),
+      });
+      frameViolations = report.violations.length;
+      console.log(`fuzz: ${report.cases} frames in ${((Date.now() - frameStarted) / 1000).toFixed(1)} s`);
+      console.log(
+        `outcomes: ${sorted(report.outcomes).join(", ")}; connections closed with a log line: ${report.closeLogLines}`,
+      );
+      console.log(`categories: ${sorted(report.labels).join(", ")}`);
+      console.log(`answer codes: ${sorted(report.codes).join(", ")}`);
+      console.log(`violations (crashes, bad answers, state changes): ${frameViolations}`);
+      for (const v of report.violations.slice(0, 30)) console.log(`  - ${v}`);
+    }
+    return violations.length === 0 && frameViolations === 0 ? 0 : 1;
   } finally {
     ddb.destroy();
     await registry.stop();

@@ -8,7 +8,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { describe, expect, it } from "vitest";
-import { sweepPlan } from "../../infra/name-server-stack";
+import { accessLogFields, minimalAccessLogFields, sweepPlan } from "../../infra/name-server-stack";
 import { namesrvBundling } from "../../infra/namesrv-function";
 import { type RouteDefinition, routes } from "../../lib/http/routes";
 import { tableDefinition } from "../../lib/store/table-definition";
@@ -122,7 +122,28 @@ describe("HTTP API routes", () => {
     });
     const stage = Object.values(closed.template.findResources("AWS::ApiGatewayV2::Stage"))[0];
     const format = JSON.parse(stage?.Properties.AccessLogSettings.Format as string);
-    expect(format).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
+    // The minimal line by default: who called what, how it ended, how long it took.
+    expect(format).toEqual(minimalAccessLogFields);
+    // Keys as in the full line, so that metric filters on `$.routeKey` and `$.status` read both.
+    expect(format).toMatchObject({
+      requestId: "$context.requestId",
+      caller: "$context.identity.userArn",
+      routeKey: "$context.routeKey",
+      status: "$context.status",
+    });
+  });
+
+  it("writes the full access log line, or none, when asked", () => {
+    const full = synthNameServer({ accessLogs: "full" });
+    const stage = Object.values(full.template.findResources("AWS::ApiGatewayV2::Stage"))[0];
+    expect(JSON.parse(stage?.Properties.AccessLogSettings.Format as string)).toEqual(accessLogFields);
+    const off = synthNameServer({ accessLogs: "off" });
+    off.template.hasResourceProperties("AWS::ApiGatewayV2::Stage", { AccessLogSettings: Match.absent() });
+    expect(
+      Object.keys(off.template.findResources("AWS::Logs::LogGroup")).some((id) =>
+        id.startsWith("AccessLogs"),
+      ),
+    ).toBe(false);
   });
 
   it("takes throttling limits from the props", () => {
@@ -169,6 +190,54 @@ describe("functions", () => {
     }
     const defaultRoute = functions[closed.logicalId(closed.stack.defaultRouteFunction.function)];
     expect(defaultRoute?.Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
+  });
+
+  it("log Lambda's platform lines at WARN by default, INFO when asked; the sweeper too", () => {
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.LoggingConfig.SystemLogLevel).toBe("WARN");
+    }
+    const verbose = synthNameServer({ lambdaSystemLogLevel: "INFO" });
+    for (const fn of Object.values(verbose.template.findResources("AWS::Lambda::Function"))) {
+      expect(fn.Properties.LoggingConfig.SystemLogLevel).toBe("INFO");
+    }
+  });
+
+  it("sum the route functions' metrics for a minute per instance; the sweeper publishes every sweep", () => {
+    for (const fn of closed.stack.routeFunctions.values()) {
+      const resource = functions[closed.logicalId(fn.function)];
+      expect(resource?.Properties.Environment.Variables.METRICS_FLUSH_INTERVAL_MS).toBe("60000");
+    }
+    const sweeper = functions[closed.logicalId(closed.stack.sweeper.function)];
+    expect(sweeper?.Properties.Environment.Variables.METRICS_FLUSH_INTERVAL_MS).toBeUndefined();
+    const perInvocation = synthNameServer({ metricsFlushInterval: Duration.seconds(0) });
+    const route = perInvocation.stack.routeFunctions.get("GetRoutes");
+    expect(route).toBeDefined();
+    const resource =
+      perInvocation.template.findResources("AWS::Lambda::Function")[
+        perInvocation.logicalId((route as NonNullable<typeof route>).function)
+      ];
+    expect(resource?.Properties.Environment.Variables.METRICS_FLUSH_INTERVAL_MS).toBe("0");
+  });
+
+  it("serve every route from one function behind an IAM function URL when functionUrl is set", () => {
+    expect(closed.stack.functionUrl).toBeUndefined();
+    closed.template.resourceCountIs("AWS::Lambda::Url", 0);
+    const withUrl = synthNameServer({ functionUrl: true });
+    withUrl.template.hasResourceProperties("AWS::Lambda::Url", {
+      AuthType: "AWS_IAM",
+      TargetFunctionArn: {
+        "Fn::GetAtt": [withUrl.logicalId(withUrl.stack.routerFunction?.function ?? withUrl.stack), "Arn"],
+      },
+    });
+    const router =
+      withUrl.template.findResources("AWS::Lambda::Function")[
+        withUrl.logicalId(withUrl.stack.routerFunction?.function ?? withUrl.stack)
+      ];
+    expect(router?.Properties.Environment.Variables.TABLE_NAME).toEqual({
+      Ref: withUrl.logicalId(withUrl.stack.table),
+    });
+    expect(Object.keys(withUrl.template.findOutputs("FunctionUrl"))).toHaveLength(1);
+    expect(() => synthNameServer({ functionUrl: true, openReads: true })).toThrow(/openReads/);
   });
 
   it("bundle as ESM with esbuild from node_modules, minified, with source maps", () => {
@@ -279,9 +348,55 @@ describe("table", () => {
     });
   });
 
-  it("is on-demand, with point-in-time recovery and the AWS-managed KMS key", () => {
+  it("is provisioned with auto scaling on the table and gsi1 by default, reads and writes", () => {
     closed.template.hasResourceProperties("AWS::DynamoDB::Table", {
+      BillingMode: Match.absent(),
+      ProvisionedThroughput: { ReadCapacityUnits: 25, WriteCapacityUnits: 10 },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: tableDefinition.groupIndex.name,
+          ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 10 },
+        }),
+      ],
+    });
+    const targets = Object.values(
+      closed.template.findResources("AWS::ApplicationAutoScaling::ScalableTarget"),
+    );
+    const dimensions = targets.map((t) => t.Properties.ScalableDimension).sort();
+    expect(dimensions).toEqual([
+      "dynamodb:index:ReadCapacityUnits",
+      "dynamodb:index:WriteCapacityUnits",
+      "dynamodb:table:ReadCapacityUnits",
+      "dynamodb:table:WriteCapacityUnits",
+    ]);
+    expect(targets.map((t) => [t.Properties.MinCapacity, t.Properties.MaxCapacity]).sort()).toEqual(
+      [
+        [10, 10_000],
+        [10, 10_000],
+        [25, 10_000],
+        [5, 1_000],
+      ].sort(),
+    );
+    const policies = Object.values(
+      closed.template.findResources("AWS::ApplicationAutoScaling::ScalingPolicy"),
+    );
+    expect(policies).toHaveLength(4);
+    for (const policy of policies) {
+      expect(policy.Properties.TargetTrackingScalingPolicyConfiguration.TargetValue).toBe(70);
+    }
+  });
+
+  it("is on demand, without scaling resources, when tableCapacity says so", () => {
+    const onDemand = synthNameServer({ tableCapacity: { mode: "onDemand" } });
+    onDemand.template.hasResourceProperties("AWS::DynamoDB::Table", {
       BillingMode: "PAY_PER_REQUEST",
+      ProvisionedThroughput: Match.absent(),
+    });
+    onDemand.template.resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
+  });
+
+  it("has point-in-time recovery and the AWS-managed KMS key", () => {
+    closed.template.hasResourceProperties("AWS::DynamoDB::Table", {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       // SSEEnabled without a key id or type: the AWS-managed key aws/dynamodb.
       SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },

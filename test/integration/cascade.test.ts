@@ -100,15 +100,21 @@ describe("master and slave", () => {
     }
   });
 
-  it("the prime slave adds topics the masterless group lacks, with WRITE cleared", async () => {
+  it("the prime slave of an acting-master group adds topics the masterless group lacks, with WRITE cleared", async () => {
     const { brokerName, master, slave } = names();
     await f.nameServer.registerBroker(
-      registration({ brokerName, brokerAddr: master, topicConfigTable: topics(1, brokerName) }),
+      registration({
+        brokerName,
+        brokerAddr: master,
+        enableActingMaster: true,
+        topicConfigTable: topics(1, brokerName),
+      }),
     );
     const slaveReq = registration({
       brokerName,
       brokerId: 1,
       brokerAddr: slave,
+      enableActingMaster: true,
       topicConfigTable: topics(2, brokerName),
     });
     await f.nameServer.registerBroker(slaveReq);
@@ -121,8 +127,11 @@ describe("master and slave", () => {
     const out = await f.nameServer.registerBroker(slaveReq);
     expect(out.kind).toBe("full");
     expect(out.response.topicConfigApplied).toBe(true);
-    // Topic 0 keeps the master's queue data (unchanged dataVersion); topic 1 is new, from the prime slave.
-    expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).queueDatas[0]?.perm).toBe(6);
+    // Topic 0 keeps the master's queue data (unchanged dataVersion), WRITE cleared by the master's
+    // leaving; topic 1 is new, from the prime slave.
+    expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-0`)).queueDatas[0]?.perm).toBe(
+      6 & ~PERM_WRITE,
+    );
     expect((await f.nameServer.getRouteInfoByTopic(`${brokerName}-1`)).queueDatas[0]?.perm).toBe(
       6 & ~PERM_WRITE,
     );

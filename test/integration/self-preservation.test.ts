@@ -102,6 +102,15 @@ describe("self-preservation", () => {
     const reader = f.another();
     for (let i = 0; i < 20; i++) expect(await served(reader, `sp-${i}`, `SpTopic-${i}`)).toBe(true);
     expect(await reader.getAllTopicList()).toHaveLength(20);
+    // The status page sees which instances are only kept by self-preservation.
+    const live = await reader.listBrokers();
+    expect(live.brokers).toHaveLength(20);
+    expect(live.brokers.filter((b) => b.preserved).map((b) => b.brokerName)).toEqual(
+      brokers
+        .slice(0, 15)
+        .map((b) => b.brokerName)
+        .sort(),
+    );
     expect((await reader.getBrokerMemberGroup("DefaultCluster", "sp-0")).brokerAddrs).toEqual({
       "0": "10.9.0.1:10911",
     });

@@ -98,6 +98,7 @@ export interface RegistrationInit {
   dataVersion?: { stateVersion?: number; timestamp: number; counter: number };
   topicConfigTable?: Record<string, Record<string, unknown>>;
   filterServerList?: string[];
+  topicQueueMappingInfoMap?: Record<string, Record<string, unknown>>;
 }
 
 /** A full registration with one topic, overrides win; `topicConfigTable: undefined` makes a light heartbeat. */

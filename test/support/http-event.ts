@@ -66,3 +66,42 @@ export function gzipJsonEvent(
     isBase64Encoded: true,
   });
 }
+
+/**
+ * The event API Gateway's HTTP API (payload 2.0) builds for a request target as a client sends it
+ * (`/route?topic=%25RETRY%25g`): the path percent-decoded once (`rawPath`, `requestContext.http.path`,
+ * `pathParameters`), `rawQueryString` exactly as sent (still encoded), `queryStringParameters` decoded
+ * exactly once, repeated names joined with commas. See lib/http/params.ts for the captures this follows.
+ */
+export function apiGatewayEvent(init: {
+  method: string;
+  /** As sent on the wire: path and query percent-encoded. */
+  target: string;
+  /** The route key API Gateway matched, e.g. `GET /route`. */
+  routeKey: string;
+  /** Decoded, as API Gateway hands them over. */
+  pathParameters?: Record<string, string>;
+  headers?: Record<string, string>;
+  json?: unknown;
+}): APIGatewayProxyEventV2 {
+  const question = init.target.indexOf("?");
+  const encodedPath = question < 0 ? init.target : init.target.slice(0, question);
+  const rawQueryString = question < 0 ? "" : init.target.slice(question + 1);
+  const query: Record<string, string> = {};
+  for (const pair of rawQueryString === "" ? [] : rawQueryString.split("&")) {
+    const equals = pair.indexOf("=");
+    const name = decodeURIComponent(equals < 0 ? pair : pair.slice(0, equals));
+    const value = equals < 0 ? "" : decodeURIComponent(pair.slice(equals + 1));
+    query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  }
+  const event = httpEvent({
+    method: init.method,
+    path: decodeURIComponent(encodedPath),
+    routeKey: init.routeKey,
+    ...(init.headers === undefined ? {} : { headers: init.headers }),
+    ...(init.pathParameters === undefined ? {} : { pathParameters: init.pathParameters }),
+    ...(rawQueryString === "" ? {} : { query }),
+    ...(init.json === undefined ? {} : { json: init.json }),
+  });
+  return { ...event, rawQueryString };
+}

@@ -65,6 +65,7 @@ export class ReferenceModel {
         return { ok: false, code: "FULL_REGISTRATION_REQUIRED" };
       }
       self.lastUpdateTimestamp = now;
+      if (group !== undefined) this.applySettings(group, request);
       return { ok: true, response: { topicConfigApplied: false, ...this.masterOf(group, id, now) } };
     }
 
@@ -75,6 +76,9 @@ export class ReferenceModel {
       !isDead(current, now) &&
       current.dataVersion.stateVersion > request.dataVersion.stateVersion
     ) {
+      // The promotion clean-up comes first: the rejected address leaves the registry.
+      if (group !== undefined)
+        this.unregister({ brokerName: group.brokerName, brokerAddr: request.brokerAddr });
       return { ok: true, response: { topicConfigApplied: false } };
     }
 
@@ -87,9 +91,7 @@ export class ReferenceModel {
       };
       this.groups.set(request.brokerName, group);
     }
-    group.enableActingMaster = request.enableActingMaster;
-    if (request.zoneName === undefined) delete group.zoneName;
-    else group.zoneName = request.zoneName;
+    this.applySettings(group, request);
 
     const previous = [...group.members.values()].find((m) => m.brokerAddr === request.brokerAddr);
     const firstRegistration = current === undefined;
@@ -124,7 +126,7 @@ export class ReferenceModel {
             brokerName: request.brokerName,
             readQueueNums: config.readQueueNums,
             writeQueueNums: config.writeQueueNums,
-            perm: isPrimeSlave ? config.perm & ~WRITE : config.perm,
+            perm: isPrimeSlave && request.enableActingMaster ? config.perm & ~WRITE : config.perm,
             topicSysFlag: config.topicSysFlag,
           });
         }
@@ -132,6 +134,14 @@ export class ReferenceModel {
       }
     }
     return { ok: true, response };
+  }
+
+  /** What every registration overwrites, also a light heartbeat. */
+  private applySettings(group: ModelGroup, request: RegisterBrokerRequest): void {
+    group.clusterName = request.clusterName;
+    group.enableActingMaster = request.enableActingMaster;
+    if (request.zoneName === undefined) delete group.zoneName;
+    else group.zoneName = request.zoneName;
   }
 
   /** UNREGISTER_BROKER: every entry of the group with that address goes, then the cascade. */
@@ -217,7 +227,10 @@ export class ReferenceModel {
       const group = this.serving(brokerName, now);
       const qd = perTopic.get(brokerName);
       if (group === undefined || qd === undefined) continue;
-      route.queueDatas.push({ ...qd });
+      const master = group.members.get(0);
+      // An acting-master group with a dead master is never shown writable.
+      const withheld = group.enableActingMaster && master !== undefined && isDead(master, now);
+      route.queueDatas.push({ ...qd, perm: withheld ? qd.perm & ~WRITE : qd.perm });
       route.brokerDatas.push(this.brokerData(group, now));
       for (const m of group.members.values()) {
         if (!isDead(m, now) && m.filterServerList.length > 0)

@@ -51,7 +51,7 @@ describe("parseCommandLine", () => {
   });
 
   it("defaults to the local registry", () => {
-    expect(parsed(parseCommandLine(["clusterList"], {})).global.urls).toEqual(["http://127.0.0.1:9876"]);
+    expect(parsed(parseCommandLine(["clusterList"], {})).global.urls).toEqual(["http://127.0.0.1:9877"]);
   });
 
   it("uses --token, else NAMESRV_TOKEN, as a bearer token", () => {

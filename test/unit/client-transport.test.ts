@@ -6,6 +6,7 @@ import {
   parseRetryAfter,
   pathOf,
   regionFromUrl,
+  signingServiceOf,
   signRequest,
   Transport,
 } from "../../lib/client/transport";
@@ -223,6 +224,12 @@ describe("transport helpers", () => {
     expect(regionFromUrl("https://abc.execute-api.cn-north-1.amazonaws.com.cn/prod")).toBe("cn-north-1");
     expect(regionFromUrl("http://127.0.0.1:9876")).toBeUndefined();
     expect(regionFromUrl("not a url")).toBeUndefined();
+  });
+
+  it("signs for a Lambda function URL (the stack's functionUrl) as service lambda in its region", () => {
+    expect(regionFromUrl("https://abcdefghij.lambda-url.eu-west-1.on.aws")).toBe("eu-west-1");
+    expect(signingServiceOf("https://abcdefghij.lambda-url.eu-west-1.on.aws/")).toBe("lambda");
+    expect(signingServiceOf("https://abc.execute-api.eu-west-1.amazonaws.com")).toBe("execute-api");
   });
 
   it("parses Retry-After as seconds or as a date", () => {

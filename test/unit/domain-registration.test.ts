@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { PERM_WRITE } from "../../lib/domain/perm";
 import {
   planRegistration,
   queueDataToWrite,
@@ -83,14 +82,26 @@ describe("planRegistration (RocketMQ registerBroker)", () => {
     expect(p.response.masterAddr).toBeUndefined();
   });
 
-  it("the prime slave (lowest id, no master) writes queue data with WRITE cleared", () => {
+  it("the prime slave of a plain group (no enableActingMaster) keeps the perm its broker sent", () => {
     const g = group([member({ brokerId: 2, brokerAddr: "10.0.0.3:10911" })]);
     const req = request({ brokerId: 1, brokerAddr: "10.0.0.2:10911" });
-    const p = plan(g, req, T0, newEpoch);
-    expect(p.topicAuthority).toBe("primeSlave");
-    const written = queueDataToWrite(req, p, new Set());
-    expect(written).toHaveLength(2);
-    for (const qd of written) expect(qd.perm & PERM_WRITE).toBe(0);
+    const written = queueDataToWrite(req, plan(g, req, T0, newEpoch), new Set());
+    expect(written.map((qd) => qd.perm)).toEqual([6, 6]);
+  });
+
+  it("the prime slave of an acting-master group writes with WRITE cleared", () => {
+    const g = group([member({ brokerId: 2, brokerAddr: "10.0.0.3:10911" })], { enableActingMaster: true });
+    const req = request({ brokerId: 1, brokerAddr: "10.0.0.2:10911", enableActingMaster: true });
+    const written = queueDataToWrite(req, plan(g, req, T0, newEpoch), new Set());
+    expect(written.map((qd) => qd.perm)).toEqual([4, 4]);
+  });
+
+  it("keeps a static topic's TopicQueueMappingInfo with its queue data", () => {
+    const info = { topic: "TopicA", bname: "broker-a", totalQueues: 8, epoch: 1, currIdMap: { "0": 0 } };
+    const req = request({ topicQueueMappingInfoMap: { TopicA: info } });
+    const written = queueDataToWrite(req, plan(undefined, req, T0, newEpoch), new Set());
+    expect(written.find((qd) => qd.topic === "TopicA")?.mapping).toEqual(info);
+    expect(written.find((qd) => qd.topic === "TopicB")?.mapping).toBeUndefined();
   });
 
   it("a slave that is not the lowest id is no topic authority", () => {
@@ -126,7 +137,22 @@ describe("planRegistration (RocketMQ registerBroker)", () => {
       T0,
       newEpoch,
     );
-    expect(decision).toEqual({ kind: "ignored", response: { topicConfigApplied: false } });
+    expect(decision).toEqual({ kind: "ignored", response: { topicConfigApplied: false }, leaves: false });
+  });
+
+  it("a rejected registration whose address holds another id: that address leaves the registry", () => {
+    // 10.0.0.2 was slave 1 and now claims id 0, held by a live master with a higher stateVersion.
+    const g = group([
+      member({ dataVersion: { stateVersion: 5, timestamp: 1, counter: 1 } }),
+      member({ brokerId: 1, brokerAddr: "10.0.0.2:10911", topicAuthority: false }),
+    ]);
+    const decision = planRegistration(
+      g,
+      request({ brokerAddr: "10.0.0.2:10911", dataVersion: { stateVersion: 4, timestamp: 1, counter: 1 } }),
+      T0,
+      newEpoch,
+    );
+    expect(decision).toEqual({ kind: "ignored", response: { topicConfigApplied: false }, leaves: true });
   });
 
   it("a new address at an id replaces the old one when the old holder is dead", () => {

@@ -16,14 +16,23 @@ const nameServer = vi.hoisted(
   () =>
     ({
       registerBroker: vi.fn(),
+      touchBroker: vi.fn(),
+      queryDataVersion: vi.fn(),
       unregisterBroker: vi.fn(),
       getBrokerMemberGroup: vi.fn(),
       setWritePerm: vi.fn(),
       getRouteInfoByTopic: vi.fn(),
+      getRoutes: vi.fn(),
       getBrokerClusterInfo: vi.fn(),
+      listBrokers: vi.fn(),
       getAllTopicList: vi.fn(),
       getTopicsByCluster: vi.fn(),
       deleteTopic: vi.fn(),
+      registerTopic: vi.fn(),
+      getSystemTopicList: vi.fn(),
+      getUnitTopicList: vi.fn(),
+      getConfig: vi.fn(),
+      updateConfig: vi.fn(),
       putKvConfig: vi.fn(),
       getKvConfig: vi.fn(),
       deleteKvConfig: vi.fn(),
@@ -212,6 +221,7 @@ describe("listings, member group, write perm", async () => {
   const allTopics = (await import("../../functions/get-all-topic-list")).handler;
   const byCluster = (await import("../../functions/get-topics-by-cluster")).handler;
   const clusters = (await import("../../functions/get-broker-cluster-info")).handler;
+  const listBrokers = (await import("../../functions/list-brokers")).handler;
   const memberGroup = (await import("../../functions/get-broker-member-group")).handler;
   const writePerm = (await import("../../functions/set-write-perm")).handler;
 
@@ -234,6 +244,9 @@ describe("listings, member group, write perm", async () => {
     expect(
       bodyOf(await memberGroup(httpEvent({ pathParameters: { clusterName: "C", brokerName: "b" } }))),
     ).toEqual(group);
+    const live = { now: 5, brokers: [] };
+    nameServer.listBrokers.mockResolvedValue(live);
+    expect(bodyOf(await listBrokers(httpEvent()))).toEqual(live);
   });
 
   it("sets the write perm from {writable}", async () => {
@@ -346,5 +359,92 @@ describe("health, $default, sweeper", async () => {
     const metricsOf = new Map(addMetric.mock.calls.map((call) => [call[0], call[2]]));
     expect(metricsOf.get("SelfPreservationTimeouts")).toBe(1);
     expect(metricsOf.get("SelfPreservationActive")).toBe(0);
+  });
+});
+
+describe("issue 9 routes: touch, data-version, topics, config", async () => {
+  const { handler: touch } = await import("../../functions/touch-broker");
+  const { handler: dataVersion } = await import("../../functions/query-data-version");
+  const { handler: registerTopic } = await import("../../functions/register-topic");
+  const { handler: topicList } = await import("../../functions/get-all-topic-list");
+  const { handler: getConfig } = await import("../../functions/get-namesrv-config");
+  const { handler: updateConfig } = await import("../../functions/update-namesrv-config");
+  const member = { clusterName: "DefaultCluster", brokerName: "broker-a", brokerAddr: "10.0.0.1:10911" };
+
+  it("POST /brokers/touch touches by address and answers {}; an unknown member is 409", async () => {
+    const response = await touch(httpEvent({ method: "POST", path: "/brokers/touch", json: member }));
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual({});
+    expect(nameServer.touchBroker).toHaveBeenCalledWith(member);
+    expect(metricNames()).toEqual(["BrokerTouches"]);
+    nameServer.touchBroker.mockRejectedValue(new FullRegistrationRequiredError("no member"));
+    const unknown = await touch(httpEvent({ method: "POST", path: "/brokers/touch", json: member }));
+    expect(unknown.statusCode).toBe(409);
+  });
+
+  it("POST /brokers/touch without brokerAddr is a 400 naming it", async () => {
+    const { brokerAddr: _omitted, ...body } = member;
+    const response = await touch(httpEvent({ method: "POST", path: "/brokers/touch", json: body }));
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).error.details.map((d: { field: string }) => d.field)).toEqual(["brokerAddr"]);
+    expect(nameServer.touchBroker).not.toHaveBeenCalled();
+  });
+
+  it("POST /brokers/data-version answers changed and the stored dataVersion", async () => {
+    const stored = { stateVersion: 0, timestamp: 1, counter: 2 };
+    nameServer.queryDataVersion.mockResolvedValue({ changed: true, dataVersion: stored });
+    const json = { ...member, brokerId: 0, dataVersion: { stateVersion: 0, timestamp: 1, counter: 1 } };
+    const response = await dataVersion(httpEvent({ method: "POST", path: "/brokers/data-version", json }));
+    expect(bodyOf(response)).toEqual({ changed: true, dataVersion: stored });
+    expect(nameServer.queryDataVersion).toHaveBeenCalledWith(json);
+  });
+
+  it("POST /topics validates its queue datas", async () => {
+    const qd = { brokerName: "broker-a", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 };
+    const ok = await registerTopic(
+      httpEvent({ method: "POST", path: "/topics", json: { topic: "T", queueDatas: [qd] } }),
+    );
+    expect(ok.statusCode).toBe(200);
+    expect(nameServer.registerTopic).toHaveBeenCalledWith({ topic: "T", queueDatas: [qd] });
+    const bad = await registerTopic(
+      httpEvent({ method: "POST", path: "/topics", json: { topic: "T", queueDatas: [{ ...qd, perm: 9 }] } }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bodyOf(bad).error.details[0].field).toBe("queueDatas.0.perm");
+  });
+
+  it("GET /topics?system=true and ?unit= call their lists; a bad value is a 400", async () => {
+    nameServer.getSystemTopicList.mockResolvedValue({ topicList: ["C", "b"], brokerAddr: "10.0.0.1:10911" });
+    nameServer.getUnitTopicList.mockResolvedValue(["U"]);
+    const system = await topicList(httpEvent({ path: "/topics", query: { system: "true" } }));
+    expect(bodyOf(system)).toEqual({ topicList: ["C", "b"], brokerAddr: "10.0.0.1:10911" });
+    const unit = await topicList(httpEvent({ path: "/topics", query: { unit: "unit-sub" } }));
+    expect(bodyOf(unit)).toEqual({ topicList: ["U"] });
+    expect(nameServer.getUnitTopicList).toHaveBeenCalledWith("unit-sub");
+    const bad: Array<Record<string, string>> = [
+      { unit: "units" },
+      { system: "false" },
+      { system: "true", unit: "unit" },
+    ];
+    for (const query of bad) {
+      expect((await topicList(httpEvent({ path: "/topics", query }))).statusCode).toBe(400);
+    }
+    expect(nameServer.getAllTopicList).not.toHaveBeenCalled();
+  });
+
+  it("GET /config wraps the settings; PUT /config passes them on", async () => {
+    nameServer.getConfig.mockResolvedValue({ enableTopicList: "true" });
+    expect(bodyOf(await getConfig(httpEvent({ path: "/config" })))).toEqual({
+      config: { enableTopicList: "true" },
+    });
+    const response = await updateConfig(
+      httpEvent({ method: "PUT", path: "/config", json: { config: { enableTopicList: "false" } } }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(nameServer.updateConfig).toHaveBeenCalledWith({ enableTopicList: "false" });
+    const bad = await updateConfig(
+      httpEvent({ method: "PUT", path: "/config", json: { enableTopicList: false } }),
+    );
+    expect(bad.statusCode).toBe(400);
   });
 });

@@ -61,10 +61,10 @@ describe("the $default route: 404 and 405", () => {
   });
 
   it("405 METHOD_NOT_ALLOWED with Allow for a known path", () => {
-    const error = defaultRouteError("POST", "/topics");
+    const error = defaultRouteError("PATCH", "/topics");
     expect(error).toBeInstanceOf(MethodNotAllowedError);
     expect(error.status).toBe(405);
-    expect(error.headers).toEqual({ Allow: "GET" });
+    expect(error.headers).toEqual({ Allow: "DELETE, GET, POST" });
   });
 
   it("routes the path without a named stage's prefix", () => {

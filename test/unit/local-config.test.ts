@@ -6,7 +6,10 @@ describe("parseLocalConfig (the local runner's environment)", () => {
     expect(parseLocalConfig({})).toEqual({
       ok: true,
       config: {
-        port: 9876,
+        port: 9877,
+        remotingPort: 9876,
+        remotingRouteCacheMs: 30_000,
+        remotingUnregisterOnClose: true,
         host: "127.0.0.1",
         tableName: "namesrv",
         dataDir: ".namesrv-data",
@@ -18,6 +21,9 @@ describe("parseLocalConfig (the local runner's environment)", () => {
   it("reads every variable", () => {
     const result = parseLocalConfig({
       PORT: "0",
+      REMOTING_PORT: "0",
+      REMOTING_ROUTE_CACHE_MS: "0",
+      REMOTING_UNREGISTER_ON_CLOSE: "false",
       HOST: "0.0.0.0",
       DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
       TABLE_NAME: "my-table",
@@ -29,6 +35,9 @@ describe("parseLocalConfig (the local runner's environment)", () => {
       ok: true,
       config: {
         port: 0,
+        remotingPort: 0,
+        remotingRouteCacheMs: 0,
+        remotingUnregisterOnClose: false,
         host: "0.0.0.0",
         dynamodbEndpoint: "http://127.0.0.1:8000",
         tableName: "my-table",
@@ -43,6 +52,10 @@ describe("parseLocalConfig (the local runner's environment)", () => {
     [{ PORT: "abc" }, /PORT/],
     [{ PORT: "70000" }, /PORT/],
     [{ PORT: "-1" }, /PORT/],
+    [{ REMOTING_PORT: "x" }, /REMOTING_PORT/],
+    [{ PORT: "9000", REMOTING_PORT: "9000" }, /REMOTING_PORT and PORT must differ/],
+    [{ REMOTING_ROUTE_CACHE_MS: "-5" }, /REMOTING_ROUTE_CACHE_MS/],
+    [{ REMOTING_UNREGISTER_ON_CLOSE: "yes" }, /REMOTING_UNREGISTER_ON_CLOSE/],
     [{ DYNAMODB_ENDPOINT: "localhost:8000" }, /DYNAMODB_ENDPOINT/],
     [{ TABLE_NAME: "a b" }, /TABLE_NAME/],
     [{ TABLE_NAME: "ab" }, /TABLE_NAME/],

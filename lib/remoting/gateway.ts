@@ -1,0 +1,135 @@
+/**
+ * The RocketMQ protocol gateway: the remoting server, the processor table and the route cache in
+ * front of one registry, reached only through its typed HTTP client. `npm start` runs it beside the
+ * local HTTP API; `namesrv gateway` runs it alone in front of any deployment (runGateway).
+ *
+ * BrokerHousekeepingService: RocketMQ's NameServer unregisters a broker as soon as the TCP
+ * connection it registered on closes. The gateway does the same for brokers registered through it
+ * (the latest connection a broker registered on is the one that counts); `unregisterOnClose: false`
+ * turns it off, e.g. for several gateways in front of one registry where a broker's connection to
+ * one of them may drop while it still registers through another.
+ */
+import type { Socket } from "node:net";
+import type { BrokerIdentity, ConnectionContext } from "./processors";
+import { createProcessorTable } from "./processors";
+import type { RegistryApi } from "./registry-api";
+import { RouteCache } from "./route-cache";
+import { type RemotingServer, startRemotingServer } from "./server";
+
+export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+export interface RemotingGatewayOptions {
+  host?: string;
+  port: number;
+  /** The registry: a NameServerClient (lib/client/name-server-client.ts). */
+  client: RegistryApi;
+  /** Route cache refresh period; 0 turns the cache off. Default 30 s. */
+  routeCacheIntervalMs?: number;
+  /** The registry client's request timeout: bounds how old a cached route may be (interval + one request). */
+  requestTimeoutMs?: number;
+  /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
+  unregisterOnClose?: boolean;
+  /** See RemotingServerOptions. */
+  maxInFlight?: number;
+  maxQueued?: number;
+  idleTimeoutMs?: number;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface RemotingGateway {
+  readonly port: number;
+  readonly routes: RouteCache;
+  readonly server: RemotingServer;
+  close(): Promise<void>;
+}
+
+function brokerKey(broker: BrokerIdentity): string {
+  return `${broker.clusterName}\u0000${broker.brokerAddr}`;
+}
+
+interface TrackedConnection extends ConnectionContext {
+  readonly brokers: Map<string, BrokerIdentity>;
+}
+
+export async function startRemotingGateway(options: RemotingGatewayOptions): Promise<RemotingGateway> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const intervalMs = options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS;
+  const routes = new RouteCache({
+    api: options.client,
+    intervalMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const processors = createProcessorTable({ api: options.client, routes });
+  const unregisterOnClose = options.unregisterOnClose ?? true;
+  /** broker (cluster, addr) → the connection it last registered on. */
+  const latest = new Map<string, TrackedConnection>();
+
+  const connectionContext = (socket: Socket): TrackedConnection => {
+    const brokers = new Map<string, BrokerIdentity>();
+    const context: TrackedConnection = {
+      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      brokers,
+      brokerRegistered(broker) {
+        brokers.set(brokerKey(broker), broker);
+        latest.set(brokerKey(broker), context);
+      },
+      brokerUnregistered(broker) {
+        brokers.delete(brokerKey(broker));
+        if (latest.get(brokerKey(broker)) === context) latest.delete(brokerKey(broker));
+      },
+    };
+    return context;
+  };
+
+  const onConnectionClosed = (closed: ConnectionContext) => {
+    const connection = closed as TrackedConnection;
+    for (const [key, broker] of connection.brokers) {
+      if (latest.get(key) !== connection) continue;
+      latest.delete(key);
+      if (!unregisterOnClose) continue;
+      log(
+        `remoting: connection of broker ${broker.brokerName} (${broker.brokerAddr}, id ${broker.brokerId}) closed: unregistering it`,
+      );
+      options.client.unregisterBroker(broker).then(
+        () => routes.invalidateBroker(broker.brokerName),
+        (error: unknown) =>
+          log(
+            `remoting: could not unregister broker ${broker.brokerName} (${broker.brokerAddr}): ${String(error)}`,
+          ),
+      );
+    }
+  };
+
+  const server = await startRemotingServer({
+    port: options.port,
+    processors,
+    connectionContext,
+    onConnectionClosed,
+    log,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+    ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+  });
+
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          routes.refresh().catch(() => {});
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+
+  return {
+    port: server.port,
+    routes,
+    server,
+    close: async () => {
+      if (timer !== undefined) clearInterval(timer);
+      await server.close();
+    },
+  };
+}

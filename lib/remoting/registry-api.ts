@@ -1,0 +1,66 @@
+/**
+ * What the translations need of the registry: the methods of the typed HTTP client
+ * (lib/client/name-server-client.ts, one method per route of API.md). The gateway only ever talks
+ * to the registry through this, so `npm start` and `namesrv gateway` run one code path, and tests
+ * can stand a fake in.
+ */
+import type {
+  BrokerMemberGroup,
+  NameServerClient,
+  RouteAnswer,
+  RoutesAnswer,
+} from "../client/name-server-client";
+import type {
+  ClusterInfo,
+  DataVersion,
+  QueueData,
+  RegisterBrokerBody,
+  RegisterBrokerResult,
+  UnitTopicKind,
+  UnregisterBrokerRequest,
+} from "../domain/model";
+
+export type { RoutesAnswer, UnitTopicKind };
+
+export interface BrokerAddress {
+  clusterName: string;
+  brokerName: string;
+  brokerAddr: string;
+}
+
+export interface RegistryApi {
+  registerBroker(
+    request: RegisterBrokerBody,
+    timeoutMillis?: number,
+  ): Promise<RegisterBrokerResult & { orderTopicConfig?: { table: Record<string, string> } }>;
+  unregisterBroker(request: UnregisterBrokerRequest, timeoutMillis?: number): Promise<void>;
+  touchBroker(request: BrokerAddress): Promise<unknown>;
+  queryDataVersion(
+    request: BrokerAddress & { brokerId: number; dataVersion: DataVersion },
+  ): Promise<{ changed: boolean; dataVersion?: DataVersion | null }>;
+  getBrokerMemberGroup(clusterName: string, brokerName: string): Promise<BrokerMemberGroup>;
+  setWritePerm(brokerName: string, writable: boolean): Promise<{ affectedTopicCount: number }>;
+  getRouteInfoByTopic(topic: string, options?: { zone?: string; etag?: string }): Promise<RouteAnswer>;
+  getRoutes(
+    topics: readonly string[],
+    options?: { zone?: string; known?: Readonly<Record<string, string>> },
+  ): Promise<RoutesAnswer>;
+  getBrokerClusterInfo(): Promise<ClusterInfo>;
+  getAllTopicList(): Promise<string[]>;
+  getTopicsByCluster(clusterName: string): Promise<string[]>;
+  deleteTopic(topic: string, clusterName?: string): Promise<void>;
+  registerTopic(topic: string, queueDatas: QueueData[]): Promise<unknown>;
+  getSystemTopicList(): Promise<{ topicList: string[]; brokerAddr?: string }>;
+  getUnitTopicList(kind: UnitTopicKind): Promise<string[]>;
+  putKvConfig(namespace: string, key: string, value: string): Promise<void>;
+  getKvConfig(namespace: string, key: string): Promise<string>;
+  deleteKvConfig(namespace: string, key: string): Promise<void>;
+  getKvList(namespace: string): Promise<Record<string, string>>;
+  getConfig(): Promise<Record<string, string>>;
+  updateConfig(config: Record<string, string>): Promise<unknown>;
+}
+
+/** The typed HTTP client is the RegistryApi; this names the fact where a gateway is wired. */
+export function registryApiOf(client: NameServerClient): RegistryApi {
+  return client;
+}

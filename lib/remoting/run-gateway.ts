@@ -1,0 +1,80 @@
+/**
+ * `namesrv gateway --listen HOST:PORT --url <API URL>`: the RocketMQ protocol in front of any
+ * deployment of the registry, for a broker or client host (a sidecar). It signs with the default
+ * AWS credential chain (SigV4) or a bearer token, through the same typed client as everything else.
+ */
+import { NameServerClient } from "../client/name-server-client";
+import { type Auth, regionFromUrl, Transport } from "../client/transport";
+import { DEFAULT_ROUTE_CACHE_INTERVAL_MS, type RemotingGateway, startRemotingGateway } from "./gateway";
+import { registryApiOf } from "./registry-api";
+import { parseAddress } from "./remoting-client";
+
+export interface GatewayCommandOptions {
+  /** `HOST:PORT` to listen on (`0.0.0.0:9876` for every interface). */
+  listen: string;
+  /** The registry's HTTP API. */
+  url: string;
+  auth: Auth;
+  timeoutMillis?: number;
+  routeCacheIntervalMs?: number;
+  unregisterOnClose?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function runGateway(options: GatewayCommandOptions): Promise<RemotingGateway> {
+  const { host, port } = parseListen(options.listen);
+  const timeoutMillis = options.timeoutMillis ?? 5000;
+  const transport = new Transport({ auth: defaultAuth(options.auth, options.url), timeoutMillis });
+  const client = new NameServerClient(options.url.replace(/\/+$/, ""), transport);
+  const gateway = await startRemotingGateway({
+    host,
+    port,
+    client: registryApiOf(client),
+    requestTimeoutMs: timeoutMillis,
+    routeCacheIntervalMs: options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS,
+    ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  return gateway;
+}
+
+/**
+ * In front of API Gateway (an execute-api URL) the gateway signs with the machine's AWS credentials
+ * (the default chain: environment, profile, ECS task role, EC2 instance role) unless told otherwise.
+ */
+export function defaultAuth(auth: Auth, url: string): Auth {
+  if (auth.kind !== "none") return auth;
+  return regionFromUrl(url) === undefined ? auth : { kind: "sigv4" };
+}
+
+/** `HOST:PORT`, or `:PORT` / `PORT` for 127.0.0.1; port 0 picks a free one. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const trimmed = listen.trim();
+  if (/^:?\d{1,5}$/.test(trimmed)) {
+    const port = Number(trimmed.replace(":", ""));
+    if (port > 65535) throw new Error(`--listen: port out of range in "${listen}"`);
+    return { host: "127.0.0.1", port };
+  }
+  if (/:0$/.test(trimmed)) return { host: parseAddress(trimmed.replace(/:0$/, ":1")).host, port: 0 };
+  return parseAddress(trimmed);
+}
+
+/** The CLI's `gateway` command: start, say where, serve until the signal, stop. Returns the exit code. */
+export async function runGatewayCommand(
+  options: GatewayCommandOptions & { signal?: AbortSignal; stdout: (text: string) => void },
+): Promise<number> {
+  const gateway = await runGateway(options);
+  const { host } = parseListen(options.listen);
+  options.stdout(
+    `RocketMQ remoting gateway listening on ${host}:${gateway.port}, registry ${options.url}` +
+      ` (route cache ${options.routeCacheIntervalMs === 0 ? "off" : `every ${options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS} ms`}` +
+      `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (options.signal === undefined) return;
+    if (options.signal.aborted) resolve();
+    else options.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await gateway.close();
+  return 0;
+}

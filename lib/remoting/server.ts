@@ -1,0 +1,228 @@
+/**
+ * The remoting TCP server (`NettyRemotingServer` + `NettyRemotingAbstract#processRequestCommand`):
+ * frames in, a processor per request code, responses out carrying the request's opaque. Requests
+ * on one connection run concurrently and answer in whatever order they finish, as RocketMQ's
+ * executor pools do; oneway requests are processed and get no answer. A frame that cannot be
+ * decoded closes that connection only, with one log line, as `NettyDecoder` does.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { encode, FrameDecoder, isOneway, isResponse, type RemotingCommand } from "./codec";
+import type { ConnectionContext, Processor, Reply } from "./processors";
+import { replyForError } from "./processors";
+import { MQVersion, ResponseCode, RPC_TYPE_RESPONSE, SerializeType } from "./protocol";
+
+export interface RemotingConnection extends ConnectionContext {
+  readonly id: number;
+  readonly socket: Socket;
+}
+
+export interface RemotingServerOptions {
+  host?: string;
+  port: number;
+  processors: ReadonlyMap<number, Processor>;
+  /** The connection's context for processors; a plain one (no broker tracking) by default. */
+  connectionContext?: (socket: Socket, id: number) => ConnectionContext;
+  onConnectionClosed?: (connection: ConnectionContext) => void;
+  /** Header type of responses (`rocketmq.serialize.type`); JSON by default, as RocketMQ's. */
+  serializeType?: SerializeType;
+  /** `version` of responses: NamesrvStartup sets `rocketmq.remoting.version` to its own (V5_3_3). */
+  version?: number;
+  /**
+   * Requests processed at once over all connections (RocketMQ's executor threads), and how many more
+   * may wait (its queue): beyond both, SYSTEM_BUSY `[OVERLOAD]…`, as a rejected execution in RocketMQ.
+   */
+  maxInFlight?: number;
+  maxQueued?: number;
+  /** A connection with no traffic for this long is closed (`serverChannelMaxIdleTimeSeconds`, 120 s). */
+  idleTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export const OVERLOAD_REMARK = "[OVERLOAD]system busy, start flow control for a while";
+
+/** A counting semaphore with a bounded queue: `acquire` is false when both are full. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(
+    private readonly max: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  acquire(): Promise<void> | false {
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve();
+    }
+    if (this.waiting.length >= this.maxQueued) return false;
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.active--;
+  }
+}
+
+export interface RemotingServer {
+  readonly port: number;
+  readonly connectionCount: number;
+  close(): Promise<void>;
+}
+
+function remoteOf(socket: Socket): string {
+  return socket.remoteAddress === undefined ? "unknown" : `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+export function toResponse(request: RemotingCommand, reply: Reply, version: number): RemotingCommand {
+  const response: RemotingCommand = {
+    code: reply.code,
+    language: "JAVA",
+    version,
+    opaque: request.opaque,
+    flag: RPC_TYPE_RESPONSE,
+    extFields: reply.extFields ?? {},
+  };
+  if (reply.remark !== undefined) response.remark = reply.remark;
+  if (reply.body !== undefined && reply.body.length > 0) response.body = reply.body;
+  return response;
+}
+
+/** Answers one request: the processor of its code, or REQUEST_CODE_NOT_SUPPORTED; never throws. */
+export async function dispatch(
+  processors: ReadonlyMap<number, Processor>,
+  request: RemotingCommand,
+  connection: ConnectionContext,
+): Promise<Reply> {
+  const processor = processors.get(request.code);
+  if (processor === undefined) {
+    return {
+      code: ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+      remark: ` request type ${request.code} not supported`,
+    };
+  }
+  try {
+    return await processor(request, connection);
+  } catch (error) {
+    return replyForError(error);
+  }
+}
+
+export async function startRemotingServer(options: RemotingServerOptions): Promise<RemotingServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const serializeType = options.serializeType ?? SerializeType.JSON;
+  const version = options.version ?? MQVersion.V5_3_3;
+  const sockets = new Set<Socket>();
+  const limiter = new Limiter(options.maxInFlight ?? 512, options.maxQueued ?? 10_000);
+  const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
+  let nextId = 1;
+  // Connections closed by the gateway's own shutdown are not brokers going away.
+  let closing = false;
+
+  const plainContext = (socket: Socket): ConnectionContext => ({
+    remoteAddress: remoteOf(socket),
+    brokerRegistered() {},
+    brokerUnregistered() {},
+  });
+
+  const server: Server = createServer((socket) => {
+    const id = nextId++;
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    if (idleTimeoutMs > 0) {
+      socket.setTimeout(idleTimeoutMs, () => {
+        log(`remoting: connection from ${remoteOf(socket)} idle for ${idleTimeoutMs} ms, closing it`);
+        socket.destroy();
+      });
+    }
+    const context = (options.connectionContext ?? plainContext)(socket, id);
+    const decoder = new FrameDecoder();
+    let open = true;
+
+    const run = async (request: RemotingCommand): Promise<Reply> => {
+      const slot = limiter.acquire();
+      if (slot === false) return { code: ResponseCode.SYSTEM_BUSY, remark: OVERLOAD_REMARK };
+      await slot;
+      try {
+        return await dispatch(options.processors, request, context);
+      } finally {
+        limiter.release();
+      }
+    };
+
+    const answer = (request: RemotingCommand) => {
+      run(request).then(
+        (reply) => {
+          if (isOneway(request) || !open || socket.destroyed) return;
+          let frame: Buffer;
+          try {
+            // A reply that names extFields (even none) is one with a response header class.
+            frame = encode(toResponse(request, reply, version), serializeType, {
+              writeEmptyExtFields: reply.extFields !== undefined,
+            });
+          } catch (error) {
+            frame = encode(toResponse(request, replyForError(error), version), serializeType);
+          }
+          // A peer that sends faster than it reads: stop reading until its answers drain (Netty's
+          // write-buffer high-water mark), so unread answers cannot grow without bound.
+          if (!socket.write(frame) && !socket.isPaused()) {
+            socket.pause();
+            socket.once("drain", () => socket.resume());
+          }
+        },
+        (error: unknown) =>
+          log(`remoting: request ${request.code} from ${context.remoteAddress} failed: ${String(error)}`),
+      );
+    };
+
+    socket.on("data", (chunk: Buffer) => {
+      if (!open) return;
+      let commands: RemotingCommand[];
+      try {
+        commands = decoder.push(chunk);
+      } catch (error) {
+        open = false;
+        log(
+          `remoting: decode error from ${context.remoteAddress}, closing the connection: ${(error as Error).message}`,
+        );
+        socket.destroy();
+        return;
+      }
+      // Responses to requests this server never sends are dropped, as NettyRemotingAbstract does.
+      for (const command of commands) if (!isResponse(command)) answer(command);
+    });
+    socket.on("error", () => {
+      // A reset by the peer: "close" follows, which is where the connection ends.
+    });
+    socket.on("close", () => {
+      open = false;
+      sockets.delete(socket);
+      if (!closing) options.onConnectionClosed?.(context);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      server.removeListener("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+
+  return {
+    port,
+    get connectionCount() {
+      return sockets.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
