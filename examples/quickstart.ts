@@ -5,7 +5,7 @@
  */
 import { BrokerAgent, RouteClient, type TransportOptions } from "../lib/client";
 
-const nameServers = (process.env.NAMESRV_URL ?? "http://127.0.0.1:9876").split(";");
+const nameServers = (process.env.NAMESRV_URL ?? "http://127.0.0.1:9877").split(";");
 const token = process.env.NAMESRV_TOKEN;
 const transport: TransportOptions = token ? { auth: { kind: "bearer", token } } : {};
 const topic = "QuickstartTopic";

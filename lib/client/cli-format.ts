@@ -103,9 +103,14 @@ export function renderBrokerMembers(group: BrokerMemberGroup): string {
   );
 }
 
+/** A `host:port` address (RocketMQ's protocol) rather than an HTTP URL. */
+function isHostPort(address: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(address);
+}
+
 function isLocal(url: string): boolean {
   try {
-    const host = new URL(url).hostname;
+    const host = new URL(isHostPort(url) ? `tcp://${url}` : url).hostname;
     return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host === "0.0.0.0";
   } catch {
     return false;
@@ -138,6 +143,9 @@ export function describeError(error: unknown, timeoutMillis?: number): string {
     if (error.reason === "timeout") {
       const after = timeoutMillis === undefined ? "" : ` within ${timeoutMillis} ms`;
       return `no answer from ${error.url}${after}: is it overloaded or far away? Retry, or raise --timeout`;
+    }
+    if (isHostPort(error.url)) {
+      return `cannot reach ${error.url} (RocketMQ protocol): check the address (-n or NAMESRV_ADDR) and that a NameServer listens there`;
     }
     return isLocal(error.url)
       ? `cannot reach ${error.url}: is \`npm start\` running?`

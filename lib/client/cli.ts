@@ -1,13 +1,25 @@
 /**
- * The `namesrv` CLI (bin/namesrv.ts): mqadmin-like commands over the registry's HTTP API, plus a demo
- * broker and a route watcher. Parsing is node:util parseArgs; every command prints a readable table by
- * default and JSON with `--json`. Exit codes: 0 done, 1 a request failed, 2 usage error.
+ * The `namesrv` CLI (bin/namesrv.ts), built with commander: mqadmin's NameServer commands with
+ * mqadmin's names and short flags (`topicRoute -t T -n 127.0.0.1:9876`), plus a demo broker, a route
+ * watcher and the dashboard. `-n` / `NAMESRV_ADDR` take what mqadmin takes: `;`-separated `host:port`
+ * addresses, spoken to in RocketMQ's remoting protocol (so the same command works against RocketMQ's
+ * own NameServer); an `http(s)://` address there, `--url` and `NAMESRV_URL` mean the registry's HTTP
+ * API. Every command prints a readable table by default and JSON with `--json`.
+ * Exit codes: 0 done (also after a clean Ctrl-C), 1 a request failed, 2 usage error.
  */
 import { readFile } from "node:fs/promises";
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import { registerBrokerSchema, type UnitTopicKind } from "../domain/model";
-import { runGatewayCommand } from "../remoting/run-gateway";
+import { Command, CommanderError, Option } from "commander";
+import { registerBrokerSchema, type TopicRouteData } from "../domain/model";
+import { LOCAL_DEFAULTS } from "../local/config";
 import { BrokerAgent, checkRegisterPeriod, type TopicConfigTable } from "./broker-agent";
+import {
+  type AdminEndpoint,
+  clustersOfRoute,
+  type Endpoint,
+  HttpAdminEndpoint,
+  queueBrokersOfCluster,
+  type UnitTopicKind,
+} from "./cli-admin";
 import {
   describeError,
   describeRouteChange,
@@ -16,6 +28,7 @@ import {
   renderRoute,
   renderTable,
 } from "./cli-format";
+import { connectRemoting } from "./cli-remoting";
 import { NameServerClient } from "./name-server-client";
 import { AllNameServersFailedError, RouteClient } from "./route-client";
 import {
@@ -27,50 +40,25 @@ import {
   Transport,
 } from "./transport";
 
-export const DEFAULT_NAMESRV_URL = "http://127.0.0.1:9877";
+export const DEFAULT_NAMESRV_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.port}`;
 
 export const EXIT_OK = 0;
 export const EXIT_REQUEST_FAILED = 1;
 export const EXIT_USAGE = 2;
 
+/** RocketMQ's KV namespace of order topic configs (`NamesrvUtil.NAMESPACE_ORDER_TOPIC_CONFIG`). */
+export const ORDER_TOPIC_CONFIG = "ORDER_TOPIC_CONFIG";
+
 /** A command line that cannot be run as given; exits 2. */
 export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly command?: string,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = "UsageError";
   }
 }
 
-type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
-type OptionValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
-
-const GLOBAL_OPTIONS = {
-  url: { type: "string", multiple: true },
-  json: { type: "boolean" },
-  token: { type: "string" },
-  profile: { type: "string" },
-  region: { type: "string" },
-  sigv4: { type: "boolean" },
-  timeout: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const satisfies OptionsConfig;
-
-const GLOBAL_HELP = `Options for every command:
-  --url <url>          a NameServer; repeat for several (default: NAMESRV_URL, ';'-separated,
-                       or ${DEFAULT_NAMESRV_URL}). Reads fail over in order; writes go to all.
-  --json               print JSON instead of tables
-  --token <token>      bearer token of a local registry started with NAMESRV_TOKEN (default: NAMESRV_TOKEN)
-  --profile <name>     sign with SigV4 using this AWS profile
-  --region <region>    sign with SigV4 for this region (default: from an execute-api URL, or AWS_REGION)
-  --sigv4              sign with SigV4 using the default AWS credential chain
-  --timeout <ms>       per-request timeout (default ${DEFAULT_TIMEOUT_MILLIS})
-  -h, --help           help for the command`;
-
 export interface GlobalOptions {
-  urls: string[];
+  endpoints: Endpoint[];
   json: boolean;
   auth: Auth;
   timeoutMillis: number;
@@ -80,110 +68,25 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Aborted on Ctrl-C / SIGTERM: ends `demo-broker` (which then unregisters) and `watch`. */
+  /** Aborted on Ctrl-C / SIGTERM: ends `demo-broker` (which then unregisters), `watch` and `dashboard`. */
   signal?: AbortSignal;
+  /** For tests: how an endpoint is reached (default: HTTP, or remoting for `host:port`). */
+  connect?: (endpoint: Endpoint, transport: Transport, timeoutMillis: number) => AdminEndpoint;
 }
 
 interface Context {
   global: GlobalOptions;
-  values: OptionValues;
-  positionals: string[];
   io: CliIo;
   transport: Transport;
-}
-
-interface CommandSpec {
-  name: string;
-  usage: string;
-  summary: string;
-  details?: string;
-  options: OptionsConfig;
-  positionals: { min: number; max: number };
-  run(context: Context): Promise<number>;
+  endpoints: AdminEndpoint[];
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Parsing
+// Addresses and global options
 
-export interface ParsedCommandLine {
-  command: CommandSpec;
-  values: OptionValues;
-  positionals: string[];
-  global: GlobalOptions;
-}
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/;
 
-export type ParseResult =
-  | { kind: "run"; parsed: ParsedCommandLine }
-  | { kind: "help"; text: string }
-  | { kind: "usage"; error: UsageError };
-
-const GLOBAL_VALUE_OPTIONS = new Set(["--url", "--token", "--profile", "--region", "--timeout"]);
-
-/** Splits the command name from the rest: global options may come before it. */
-function findCommand(argv: readonly string[]): { name?: string; rest: string[] } {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--") break;
-    if (arg.startsWith("-")) {
-      if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
-      continue;
-    }
-    return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
-  }
-  return { rest: [...argv] };
-}
-
-export function parseCommandLine(argv: readonly string[], env: CliIo["env"]): ParseResult {
-  const { name, rest } = findCommand(argv);
-  if (name === undefined) {
-    if (rest.includes("--help") || rest.includes("-h")) return { kind: "help", text: generalHelp() };
-    return {
-      kind: "usage",
-      error: new UsageError("a command is needed. Run `namesrv --help` for the list."),
-    };
-  }
-  if (name === "help") {
-    const topic = rest.find((a) => !a.startsWith("-"));
-    const spec = topic === undefined ? undefined : COMMANDS.get(topic);
-    return { kind: "help", text: spec === undefined ? generalHelp() : commandHelp(spec) };
-  }
-  const command = COMMANDS.get(name);
-  if (command === undefined) {
-    return {
-      kind: "usage",
-      error: new UsageError(`unknown command '${name}'. Run \`namesrv --help\` for the list.`),
-    };
-  }
-  try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...GLOBAL_OPTIONS, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help === true) return { kind: "help", text: commandHelp(command) };
-    if (positionals.length < command.positionals.min || positionals.length > command.positionals.max) {
-      throw new UsageError(`expected: namesrv ${command.usage}`, command.name);
-    }
-    const global = resolveGlobalOptions(values, env);
-    return { kind: "run", parsed: { command, values, positionals, global } };
-  } catch (error) {
-    return { kind: "usage", error: new UsageError(parseErrorMessage(error), command.name) };
-  }
-}
-
-/** node:util's parse errors, shortened to what the user needs. */
-function parseErrorMessage(error: unknown): string {
-  if (error instanceof UsageError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /^Unknown option '([^']+)'/.exec(message);
-  if (unknown !== null) return `unknown option '${unknown[1]}'`;
-  const missing = /^Option '([^']+)' argument missing/.exec(message);
-  if (missing !== null) return `option '${missing[1]?.split(",").pop()?.trim()}' needs a value`;
-  return message.split(". ")[0] ?? message;
-}
-
-/** `host:port` as RocketMQ's namesrvAddr writes it is taken as `http://host:port`. */
+/** An http(s) URL, without trailing slashes; `host:port` is taken as `http://host:port`. */
 export function normalizeUrl(raw: string): string {
   const trimmed = raw.trim();
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
@@ -199,16 +102,67 @@ export function normalizeUrl(raw: string): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-export function resolveGlobalOptions(values: OptionValues, env: CliIo["env"]): GlobalOptions {
-  const fromFlags = Array.isArray(values.url) ? values.url.map(String) : [];
-  const fromEnv = (env.NAMESRV_URL ?? "").split(";").filter((u) => u.trim() !== "");
-  const raw = fromFlags.length > 0 ? fromFlags : fromEnv.length > 0 ? fromEnv : [DEFAULT_NAMESRV_URL];
-  const urls = [...new Set(raw.map(normalizeUrl))];
+/**
+ * One address of a `;`-separated list. `bare` says what a `host:port` without a scheme means:
+ * RocketMQ's protocol for `-n` / NAMESRV_ADDR (mqadmin's meaning), HTTP for `--url` / NAMESRV_URL.
+ */
+export function parseAddress(raw: string, bare: Endpoint["kind"]): Endpoint {
+  const text = raw.trim();
+  if (/^https?:\/\//i.test(text) || bare === "http") return { kind: "http", url: normalizeUrl(text) };
+  const match = HOST_PORT.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || port < 1 || port > 65535) {
+    throw new UsageError(
+      `'${raw}' is neither host:port (RocketMQ protocol, e.g. 127.0.0.1:9876) nor an http(s):// URL`,
+    );
+  }
+  return { kind: "remoting", address: text };
+}
 
-  const token = typeof values.token === "string" ? values.token : undefined;
-  const profile = typeof values.profile === "string" ? values.profile : undefined;
-  const region = typeof values.region === "string" ? values.region : undefined;
-  const sigv4 = values.sigv4 === true || profile !== undefined || region !== undefined;
+function splitList(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(";")).filter((v) => v.trim() !== "");
+}
+
+export interface GlobalFlags {
+  namesrvAddr?: string[];
+  url?: string[];
+  json?: boolean;
+  token?: string;
+  profile?: string;
+  region?: string;
+  sigv4?: boolean;
+  timeout?: string;
+}
+
+function endpointKey(e: Endpoint): string {
+  return e.kind === "http" ? e.url : e.address;
+}
+
+export function resolveGlobalOptions(flags: GlobalFlags, env: CliIo["env"]): GlobalOptions {
+  const fromFlags = [
+    ...splitList(flags.namesrvAddr ?? []).map((a) => parseAddress(a, "remoting")),
+    ...splitList(flags.url ?? []).map((a) => parseAddress(a, "http")),
+  ];
+  const fromUrlEnv = splitList([env.NAMESRV_URL ?? ""]).map((a) => parseAddress(a, "http"));
+  const fromAddrEnv = splitList([env.NAMESRV_ADDR ?? ""]).map((a) => parseAddress(a, "remoting"));
+  const chosen =
+    fromFlags.length > 0
+      ? fromFlags
+      : fromUrlEnv.length > 0
+        ? fromUrlEnv
+        : fromAddrEnv.length > 0
+          ? fromAddrEnv
+          : [parseAddress(DEFAULT_NAMESRV_URL, "http")];
+  const seen = new Set<string>();
+  const endpoints = chosen.filter((e) => {
+    const key = endpointKey(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+
+  const { token, profile, region } = flags;
+  const sigv4 = flags.sigv4 === true || profile !== undefined || region !== undefined;
   if (sigv4 && token !== undefined) {
     throw new UsageError("--token and SigV4 (--profile/--region/--sigv4) exclude each other: pick one");
   }
@@ -225,10 +179,10 @@ export function resolveGlobalOptions(values: OptionValues, env: CliIo["env"]): G
     if (bearer !== undefined && bearer !== "") auth = { kind: "bearer", token: bearer };
   }
   const timeoutMillis =
-    values.timeout === undefined
+    flags.timeout === undefined
       ? DEFAULT_TIMEOUT_MILLIS
-      : integerOption("timeout", values.timeout, 1, 600_000);
-  return { urls, json: values.json === true, auth, timeoutMillis };
+      : integerOption("timeout", flags.timeout, 1, 600_000);
+  return { endpoints, json: flags.json === true, auth, timeoutMillis };
 }
 
 function integerOption(name: string, value: unknown, min: number, max: number): number {
@@ -249,80 +203,44 @@ function numberOption(name: string, value: unknown, min: number, max: number): n
   return number;
 }
 
-function stringOption(values: OptionValues, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === "string" ? value : undefined;
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
-function generalHelp(): string {
-  const width = Math.max(...[...COMMANDS.values()].map((c) => c.usage.length));
-  const lines = [...COMMANDS.values()].map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
-  return `Usage: namesrv <command> [options]
-
-Administer and watch a serverless RocketMQ NameServer (API.md), like mqadmin.
-
-Commands:
-${lines.join("\n")}
-
-${GLOBAL_HELP}
-
-Exit codes: 0 done, 1 a request failed, 2 usage error.
-Run \`namesrv <command> --help\` for a command's options.`;
+/** A value given as an option (mqadmin's `-t T`) or as the positional argument (`topicRoute T`). */
+function either(name: string, flag: string | undefined, positional: string | undefined): string {
+  if (flag !== undefined && positional !== undefined && flag !== positional) {
+    throw new UsageError(`${name} given twice ('${flag}' and '${positional}'): give it once`);
+  }
+  const value = flag ?? positional;
+  if (value === undefined || value === "") throw new UsageError(`${name} is required`);
+  return value;
 }
 
-function commandHelp(spec: CommandSpec): string {
-  const optionHelp = spec.details === undefined ? "" : `\n${spec.details}\n`;
-  return `Usage: namesrv ${spec.usage} [options]
-
-${spec.summary}
-${optionHelp}
-${GLOBAL_HELP}`;
+function required(name: string, value: string | undefined): string {
+  if (value === undefined || value === "") throw new UsageError(`${name} is required`);
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Running
+// Reads and writes over every NameServer
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const result = parseCommandLine(argv, io.env);
-  if (result.kind === "help") {
-    io.stdout(`${result.text}\n`);
-    return EXIT_OK;
-  }
-  if (result.kind === "usage") {
-    const hint =
-      result.error.command === undefined ? "" : ` (see \`namesrv ${result.error.command} --help\`)`;
-    const prefix = result.error.command === undefined ? "namesrv" : `namesrv ${result.error.command}`;
-    io.stderr(`${prefix}: ${result.error.message}${hint}\n`);
-    return EXIT_USAGE;
-  }
-  const { command, values, positionals, global } = result.parsed;
-  const transport = new Transport({ auth: global.auth, timeoutMillis: global.timeoutMillis });
-  try {
-    return await command.run({ global, values, positionals, io, transport });
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`namesrv ${command.name}: ${error.message} (see \`namesrv ${command.name} --help\`)\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`namesrv ${command.name}: ${describeError(error, global.timeoutMillis)}\n`);
-    return EXIT_REQUEST_FAILED;
-  }
+function defaultConnect(endpoint: Endpoint, transport: Transport, timeoutMillis: number): AdminEndpoint {
+  return endpoint.kind === "http"
+    ? new HttpAdminEndpoint(endpoint.url, transport)
+    : connectRemoting(endpoint.address, timeoutMillis);
 }
 
 function printJson(io: CliIo, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function clientsOf(context: Context): NameServerClient[] {
-  return context.global.urls.map((url) => new NameServerClient(url, context.transport));
-}
-
 /** A read: the NameServers in order until one answers (unreachable, timeout and 5xx fail over). */
-async function read<T>(context: Context, call: (client: NameServerClient) => Promise<T>): Promise<T> {
+async function read<T>(context: Context, call: (endpoint: AdminEndpoint) => Promise<T>): Promise<T> {
   const errors: NameServerClientError[] = [];
-  for (const client of clientsOf(context)) {
+  for (const endpoint of context.endpoints) {
     try {
-      return await call(client);
+      return await call(endpoint);
     } catch (error) {
       const failover =
         error instanceof NameServerUnreachableError ||
@@ -334,23 +252,23 @@ async function read<T>(context: Context, call: (client: NameServerClient) => Pro
   throw new AllNameServersFailedError(errors);
 }
 
-type WriteOutcome<T> =
-  | { nameServer: string; ok: true; result: T }
-  | { nameServer: string; ok: false; error: unknown };
+/** What a write did on one NameServer: a line for people and fields for --json. */
+interface WriteReport {
+  text: string;
+  json?: Record<string, unknown>;
+}
 
 /** A write: every NameServer, as mqadmin does (each one is a registry of its own). */
-async function writeAll<T>(
+async function writeAll(
   context: Context,
-  call: (client: NameServerClient) => Promise<T>,
-  describe: (result: T) => string,
-  toJson: (result: T) => Record<string, unknown> = () => ({}),
+  call: (endpoint: AdminEndpoint) => Promise<WriteReport>,
 ): Promise<number> {
-  const outcomes: WriteOutcome<T>[] = await Promise.all(
-    clientsOf(context).map(async (client) => {
+  const outcomes = await Promise.all(
+    context.endpoints.map(async (endpoint) => {
       try {
-        return { nameServer: client.url, ok: true as const, result: await call(client) };
+        return { nameServer: endpoint.address, ok: true as const, report: await call(endpoint) };
       } catch (error) {
-        return { nameServer: client.url, ok: false as const, error };
+        return { nameServer: endpoint.address, ok: false as const, error };
       }
     }),
   );
@@ -360,14 +278,14 @@ async function writeAll<T>(
       io,
       outcomes.map((o) =>
         o.ok
-          ? { nameServer: o.nameServer, ok: true, ...toJson(o.result) }
+          ? { nameServer: o.nameServer, ok: true, result: o.report.text, ...o.report.json }
           : { nameServer: o.nameServer, ok: false, error: jsonError(o.error, global.timeoutMillis) },
       ),
     );
   }
   for (const outcome of outcomes) {
     if (outcome.ok) {
-      if (!global.json) io.stdout(`${outcome.nameServer}: ${describe(outcome.result)}\n`);
+      if (!global.json) io.stdout(`${outcome.nameServer}: ${outcome.report.text}\n`);
     } else {
       io.stderr(`namesrv: ${describeError(outcome.error, global.timeoutMillis)}\n`);
     }
@@ -387,10 +305,8 @@ function jsonError(error: unknown, timeoutMillis: number): { code: string; messa
   return { code, message: describeError(error, timeoutMillis) };
 }
 
-function arg(context: Context, index: number): string {
-  const value = context.positionals[index];
-  if (value === undefined) throw new UsageError("missing argument");
-  return value;
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof NameServerRequestError && error.code === code;
 }
 
 function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
@@ -403,338 +319,644 @@ function timestamp(): string {
   return new Date().toISOString().slice(11, 19);
 }
 
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => (line === "" ? line : `  ${line}`))
+    .join("\n");
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Commands
 
-/** wipeWritePerm / addWritePerm: one command, but for the bit it sets. */
-function writePermCommand(name: "wipeWritePerm" | "addWritePerm", writable: boolean): CommandSpec {
+async function deleteTopicOn(endpoint: AdminEndpoint, topic: string, cluster?: string): Promise<WriteReport> {
+  let route: TopicRouteData | undefined;
+  try {
+    route = await endpoint.route(topic);
+  } catch (error) {
+    if (!isCode(error, "TOPIC_NOT_EXIST")) throw error;
+  }
+  // Sent even without a live route: it clears what brokers that died may have left.
+  await endpoint.deleteTopic(topic, cluster);
+  if (route === undefined) {
+    return { text: `topic ${topic} has no route: nothing deleted`, json: { deleted: false } };
+  }
+  if (cluster === undefined) {
+    const brokers = route.queueDatas.map((q) => q.brokerName).sort();
+    return {
+      text: `deleted topic ${topic} (queue data of ${brokers.length} broker group(s): ${brokers.join(", ") || "-"})`,
+      json: { deleted: true, brokers },
+    };
+  }
+  const brokers = queueBrokersOfCluster(route, cluster);
+  if (brokers.length === 0) {
+    return {
+      text: `topic ${topic} has no queue data on cluster ${cluster}: nothing deleted`,
+      json: { deleted: false },
+    };
+  }
+  const left = route.queueDatas.length - brokers.length;
   return {
-    name,
-    usage: `${name} <broker>`,
-    summary: `${writable ? "Set" : "Clear"} the WRITE perm of a broker group on every topic, on every NameServer.`,
-    options: {},
-    positionals: { min: 1, max: 1 },
-    run(context) {
-      const broker = arg(context, 0);
-      return writeAll(
-        context,
-        (c) => c.setWritePerm(broker, writable),
-        (r) => `${writable ? "added" : "wiped"} write perm of ${broker}: ${r.affectedTopicCount} topic(s)`,
-        (r) => ({ affectedTopicCount: r.affectedTopicCount }),
-      );
-    },
+    text: `deleted the queue data of topic ${topic} on cluster ${cluster} (${brokers.join(", ")}); ${
+      left === 0 ? "the topic is gone" : `${left} broker group(s) of other clusters keep it`
+    }`,
+    json: { deleted: true, brokers },
   };
 }
 
-const commandList: CommandSpec[] = [
-  {
-    name: "gateway",
-    usage: "gateway --listen HOST:PORT",
-    summary:
-      "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
-    details: [
-      "  --listen <host:port>       where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876",
-      "  --cache-interval <ms>      route cache refresh period, one POST /routes per period (default 30000; 0 = off)",
-      "  --keep-brokers-on-close    do not unregister a broker when its connection closes",
-    ].join("\n"),
-    options: {
-      listen: { type: "string" },
-      "cache-interval": { type: "string" },
-      "keep-brokers-on-close": { type: "boolean" },
-    },
-    positionals: { min: 0, max: 0 },
-    async run(context) {
-      const listen = stringOption(context.values, "listen");
-      if (listen === undefined) throw new UsageError("--listen HOST:PORT is required", "gateway");
-      const interval = context.values["cache-interval"];
-      return runGatewayCommand({
-        listen,
-        url: context.global.urls[0] ?? DEFAULT_NAMESRV_URL,
-        auth: context.global.auth,
-        timeoutMillis: context.global.timeoutMillis,
-        routeCacheIntervalMs:
-          interval === undefined ? undefined : integerOption("cache-interval", interval, 0, 3_600_000),
-        unregisterOnClose: context.values["keep-brokers-on-close"] !== true,
-        stdout: context.io.stdout,
-        ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
-      });
-    },
-  },
-  {
-    name: "clusterList",
-    usage: "clusterList",
-    summary: "List the clusters and their live brokers (GET /clusters).",
-    options: {},
-    positionals: { min: 0, max: 0 },
-    async run(context) {
-      const info = await read(context, (c) => c.getBrokerClusterInfo());
-      if (context.global.json) printJson(context.io, info);
-      else context.io.stdout(`${renderClusterList(info)}\n`);
-      return EXIT_OK;
-    },
-  },
-  {
-    name: "topicList",
-    usage: "topicList [--cluster C | --system | --unit unit|unit-sub|unit-sub-ununit]",
-    summary: "List all topics, or those with queues on a cluster's brokers.",
-    details: `  --cluster <name>     only the topics of this cluster
-  --system             the system topic list (cluster and broker names)
-  --unit <kind>        topics with the unit / unit-sub flag (unit, unit-sub, unit-sub-ununit)`,
-    options: { cluster: { type: "string" }, system: { type: "boolean" }, unit: { type: "string" } },
-    positionals: { min: 0, max: 0 },
-    async run(context) {
-      const cluster = stringOption(context.values, "cluster");
-      const unit = stringOption(context.values, "unit");
-      if (unit !== undefined && !["unit", "unit-sub", "unit-sub-ununit"].includes(unit)) {
-        throw new UsageError("--unit must be unit, unit-sub or unit-sub-ununit");
-      }
-      const topicList = await read(context, async (c) => {
-        if (context.values.system === true) return (await c.getSystemTopicList()).topicList;
-        if (unit !== undefined) return c.getUnitTopicList(unit as UnitTopicKind);
-        return cluster === undefined ? c.getAllTopicList() : c.getTopicsByCluster(cluster);
-      });
-      if (context.global.json) printJson(context.io, { topicList });
-      else context.io.stdout(topicList.length === 0 ? "(no topics)\n" : `${topicList.join("\n")}\n`);
-      return EXIT_OK;
-    },
-  },
-  {
-    name: "topicRoute",
-    usage: "topicRoute <topic> [--zone Z]",
-    summary: "Show a topic's route: queue data and brokers (GET /route?topic=).",
-    details: "  --zone <zone>        only brokers of this zone",
-    options: { zone: { type: "string" } },
-    positionals: { min: 1, max: 1 },
-    async run(context) {
-      const topic = arg(context, 0);
-      const zone = stringOption(context.values, "zone");
-      const answer = await read(context, (c) =>
-        c.getRouteInfoByTopic(topic, zone === undefined ? {} : { zone }),
-      );
-      if (answer.notModified) throw new Error("unexpected 304 without If-None-Match");
-      if (context.global.json) printJson(context.io, answer.route);
-      else context.io.stdout(`${renderRoute(topic, answer.route)}\n`);
-      return EXIT_OK;
-    },
-  },
-  {
-    name: "brokerMembers",
-    usage: "brokerMembers <cluster> <broker>",
-    summary: "Show the live members of a broker group (GET /brokers/{cluster}/{broker}).",
-    options: {},
-    positionals: { min: 2, max: 2 },
-    async run(context) {
-      const group = await read(context, (c) => c.getBrokerMemberGroup(arg(context, 0), arg(context, 1)));
-      if (context.global.json) printJson(context.io, group);
-      else context.io.stdout(`${renderBrokerMembers(group)}\n`);
-      return EXIT_OK;
-    },
-  },
-  writePermCommand("wipeWritePerm", false),
-  writePermCommand("addWritePerm", true),
-  {
-    name: "getNamesrvConfig",
-    usage: "getNamesrvConfig",
-    summary: "Show the NameServer's settings (GET /config).",
-    options: {},
-    positionals: { min: 0, max: 0 },
-    async run(context) {
-      const config = await read(context, (c) => c.getConfig());
-      if (context.global.json) printJson(context.io, { config });
-      else {
-        const lines = Object.entries(config).map(([name, value]) => `${name.padEnd(36)}= ${value}`);
-        context.io.stdout(`${lines.join("\n")}\n`);
-      }
-      return EXIT_OK;
-    },
-  },
-  {
-    name: "updateNamesrvConfig",
-    usage: "updateNamesrvConfig -k <name> -v <value>",
-    summary: "Change one NameServer setting (PUT /config), on every NameServer.",
-    details:
-      "  -k, --key <name>     the setting (see getNamesrvConfig)\n  -v, --value <value>  its new value",
-    options: { key: { type: "string", short: "k" }, value: { type: "string", short: "v" } },
-    positionals: { min: 0, max: 0 },
-    run(context) {
-      const key = stringOption(context.values, "key");
-      const value = stringOption(context.values, "value");
-      if (key === undefined || value === undefined)
-        throw new UsageError("-k <name> and -v <value> are required");
-      return writeAll(
-        context,
-        (c) => c.updateConfig({ [key]: value }),
-        () => `set ${key}=${value}`,
-      );
-    },
-  },
-  {
-    name: "deleteTopic",
-    usage: "deleteTopic <topic> [--cluster C]",
-    summary: "Delete a topic's route (or only a cluster's queue data) on every NameServer.",
-    details: "  --cluster <name>     only remove the queue data of this cluster's brokers",
-    options: { cluster: { type: "string" } },
-    positionals: { min: 1, max: 1 },
-    run(context) {
-      const topic = arg(context, 0);
-      const cluster = stringOption(context.values, "cluster");
-      return writeAll(
-        context,
-        (c) => c.deleteTopic(topic, cluster),
-        () => `deleted topic ${topic}${cluster === undefined ? "" : ` from cluster ${cluster}`}`,
-      );
-    },
-  },
-  {
-    name: "kv",
-    usage: "kv get|put|delete|list <ns> [key] [value]",
-    summary: "Read and write KV config (e.g. ORDER_TOPIC_CONFIG); writes go to every NameServer.",
-    details: `  kv get <ns> <key>          print a value
-  kv put <ns> <key> <value>  set a value
-  kv delete <ns> <key>       delete a key
-  kv list <ns>               list a namespace`,
-    options: {},
-    positionals: { min: 2, max: 4 },
-    run: runKv,
-  },
-  {
-    name: "register",
-    usage: "register <file.json>",
-    summary: "Send one registration (POST /brokers/heartbeat) read from a JSON file ('-' for stdin).",
-    options: {},
-    positionals: { min: 1, max: 1 },
-    run: runRegister,
-  },
-  {
-    name: "demo-broker",
-    usage: "demo-broker [--name B] [--id N] [--addr A] ...",
-    summary: "Run a simulated broker: registers its topics and heartbeats until Ctrl-C, then unregisters.",
-    details: `  --cluster <name>        cluster (default DefaultCluster)
-  --name <broker>         broker group name (default broker-a)
-  --id <n>                broker id: 0 master, 1.. slave (default 0)
-  --addr <host:port>      broker address (default 127.0.0.1:10911, +10 per id)
-  --ha-addr <host:port>   HA address (default: the address's port + 1)
-  --zone <zone>           zone name
-  --acting-master         enableActingMaster
-  --topics <n>            number of topics (default 2)
-  --topic-prefix <p>      topic names: <p>-0, <p>-1, ... (default TopicTest)
-  --queues <n>            read and write queues per topic (default 4)
-  --period <seconds>      heartbeat period, 10 to 60 (default 10)
-  --heartbeat-timeout <s> heartbeatTimeoutMillis in seconds (default 120)`,
-    options: {
-      cluster: { type: "string" },
-      name: { type: "string" },
-      id: { type: "string" },
-      addr: { type: "string" },
-      "ha-addr": { type: "string" },
-      zone: { type: "string" },
-      "acting-master": { type: "boolean" },
-      topics: { type: "string" },
-      "topic-prefix": { type: "string" },
-      queues: { type: "string" },
-      period: { type: "string" },
-      "heartbeat-timeout": { type: "string" },
-    },
-    positionals: { min: 0, max: 0 },
-    run: runDemoBroker,
-  },
-  {
-    name: "dashboard",
-    usage: "dashboard [--listen host:port]",
-    summary: "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) until Ctrl-C.",
-    details: `  --listen <host:port>    where to serve the page (default 127.0.0.1:8088)
-The page shows the first --url. An execute-api URL is signed with SigV4 (AWS credential chain).`,
-    options: { listen: { type: "string" } },
-    positionals: { min: 0, max: 0 },
-    run: runDashboard,
-  },
-  {
-    name: "watch",
-    usage: "watch <topic> [--interval S]",
-    summary: "Poll a topic's route and print every change, until Ctrl-C.",
-    details: `  --interval <seconds>    polling period (default 5)
-  --zone <zone>           only brokers of this zone`,
-    options: { interval: { type: "string" }, zone: { type: "string" } },
-    positionals: { min: 1, max: 1 },
-    run: runWatch,
-  },
-];
-
-const COMMANDS = new Map(commandList.map((c) => [c.name, c]));
-
-/** The command names, for completion and tests. */
-export const commandNames: readonly string[] = commandList.map((c) => c.name);
-
-async function runDashboard(context: Context): Promise<number> {
-  const { io, global } = context;
-  const { DEFAULT_DASHBOARD_LISTEN, parseListen, startDashboard } = await import("../dashboard/server");
-  const listen = stringOption(context.values, "listen") ?? DEFAULT_DASHBOARD_LISTEN;
+async function deleteKvOn(endpoint: AdminEndpoint, namespace: string, key: string): Promise<WriteReport> {
   try {
-    parseListen(listen);
+    await endpoint.getKv(namespace, key);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), "dashboard");
+    if (isCode(error, "QUERY_NOT_FOUND")) {
+      return { text: `no key ${key} in namespace ${namespace}: nothing deleted`, json: { deleted: false } };
+    }
+    throw error;
   }
-  const apiUrl = global.urls[0] ?? DEFAULT_NAMESRV_URL;
-  const dashboard = await startDashboard({
-    apiUrl,
-    listen,
-    timeoutMillis: global.timeoutMillis,
-    ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
-  });
-  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
-  await waitForAbort(io.signal);
-  await dashboard.close();
-  io.stdout("Status page stopped\n");
+  await endpoint.deleteKv(namespace, key);
+  return { text: `deleted ${namespace} ${key}`, json: { deleted: true } };
+}
+
+async function putKvOn(
+  endpoint: AdminEndpoint,
+  namespace: string,
+  key: string,
+  value: string,
+): Promise<WriteReport> {
+  let before: string | undefined;
+  try {
+    before = await endpoint.getKv(namespace, key);
+  } catch (error) {
+    if (!isCode(error, "QUERY_NOT_FOUND")) throw error;
+  }
+  await endpoint.putKv(namespace, key, value);
+  const what =
+    before === undefined
+      ? `created ${namespace} ${key} = ${value}`
+      : before === value
+        ? `${namespace} ${key} = ${value} (unchanged)`
+        : `updated ${namespace} ${key} = ${value} (was ${before})`;
+  return { text: what, json: { previous: before ?? null } };
+}
+
+function renderProperties(config: Record<string, string>): string {
+  return Object.keys(config)
+    .sort()
+    .map((k) => `${k} = ${config[k]}`)
+    .join("\n");
+}
+
+/** The program: a fresh commander instance per run (commander keeps parse state in it). */
+function buildProgram(io: CliIo, run: (action: (context: Context) => Promise<number>) => Promise<void>) {
+  const program = new Command("namesrv");
+  program
+    .description(
+      "Administer and watch a RocketMQ NameServer like mqadmin: this registry over its HTTP API, or any NameServer (RocketMQ's own too) over RocketMQ's protocol.",
+    )
+    .addOption(
+      new Option(
+        "-n, --namesrvAddr <addresses>",
+        "NameServer addresses, ';'-separated, as mqadmin takes them: host:port speaks RocketMQ's protocol, " +
+          "http(s)://… the HTTP API (default: NAMESRV_ADDR)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        "--url <url>",
+        `HTTP API URL of a NameServer; repeat for several (default: NAMESRV_URL, ';'-separated, or ${DEFAULT_NAMESRV_URL})`,
+      ).argParser(collect),
+    )
+    .option("--json", "print JSON instead of tables")
+    .option(
+      "--token <token>",
+      "bearer token of a local registry started with NAMESRV_TOKEN (default: NAMESRV_TOKEN)",
+    )
+    .option("--profile <name>", "sign HTTP requests with SigV4 using this AWS profile")
+    .option(
+      "--region <region>",
+      "sign with SigV4 for this region (default: from an execute-api URL, or AWS_REGION)",
+    )
+    .option("--sigv4", "sign with SigV4 using the default AWS credential chain")
+    .option("--timeout <ms>", `per-request timeout (default ${DEFAULT_TIMEOUT_MILLIS})`)
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("(run `namesrv --help` for the commands, `namesrv <command> --help` for one)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(text.replace(/^error: /, "namesrv: ")),
+    })
+    .addHelpText(
+      "after",
+      "\nReads ask the NameServers in order until one answers; writes go to all of them.\n" +
+        "Exit codes: 0 done, 1 a request failed, 2 usage error.",
+    );
+
+  const cmd = (name: string, summary: string) =>
+    program
+      .command(name)
+      .description(summary)
+      .showSuggestionAfterError(true)
+      .exitOverride()
+      .configureOutput({
+        writeOut: (text) => io.stdout(text),
+        writeErr: (text) => io.stderr(text),
+        outputError: (text, write) => write(text.replace(/^error: /, `namesrv ${name}: `)),
+      });
+
+  cmd("clusterList", "List the clusters and their live brokers (GET_BROKER_CLUSTER_INFO).")
+    .option("-c, --clusterName <cluster>", "only this cluster")
+    .action((opts: { clusterName?: string }) =>
+      run(async (context) => {
+        const info = await read(context, (e) => e.clusterInfo());
+        if (opts.clusterName !== undefined) {
+          const names = info.clusterAddrTable[opts.clusterName] ?? [];
+          info.clusterAddrTable = { [opts.clusterName]: names };
+          info.brokerAddrTable = Object.fromEntries(
+            Object.entries(info.brokerAddrTable).filter(([name]) => names.includes(name)),
+          );
+        }
+        if (context.global.json) printJson(context.io, info);
+        else context.io.stdout(`${renderClusterList(info)}\n`);
+        return EXIT_OK;
+      }),
+    );
+
+  cmd(
+    "topicList",
+    "List all topics, or a cluster's (GET_ALL_TOPIC_LIST_FROM_NAMESERVER, GET_TOPICS_BY_CLUSTER).",
+  )
+    .option(
+      "-c, --clusterName [cluster]",
+      "with a cluster: only its topics; alone: print each topic's clusters",
+    )
+    .option("--system", "the system topic list: cluster and broker names (GET_SYSTEM_TOPIC_LIST_FROM_NS)")
+    .addOption(
+      new Option("--unit <kind>", "topics with a unit flag (GET_UNIT_TOPIC_LIST and kin)").choices([
+        "unit",
+        "unit-sub",
+        "unit-sub-ununit",
+      ]),
+    )
+    .action((opts: { clusterName?: string | true; system?: boolean; unit?: UnitTopicKind }) =>
+      run(async (context) => {
+        const { io, global } = context;
+        if (opts.system === true) {
+          const list = await read(context, (e) => e.systemTopicList());
+          if (global.json) printJson(io, list);
+          else
+            io.stdout(
+              `${list.topicList.join("\n")}${list.brokerAddr === undefined ? "" : `\n(brokerAddr ${list.brokerAddr})`}\n`,
+            );
+          return EXIT_OK;
+        }
+        if (opts.unit !== undefined) {
+          const kind = opts.unit;
+          const topicList = await read(context, (e) => e.unitTopicList(kind));
+          if (global.json) printJson(io, { topicList });
+          else io.stdout(topicList.length === 0 ? "(no topics)\n" : `${topicList.join("\n")}\n`);
+          return EXIT_OK;
+        }
+        if (opts.clusterName === true) {
+          // mqadmin's `topicList -c`: each topic with the clusters its route reaches.
+          const topics = await read(context, (e) => e.topicList());
+          const rows: string[][] = [];
+          for (const topic of topics) {
+            let clusters: string[] = [];
+            try {
+              clusters = clustersOfRoute(await read(context, (e) => e.route(topic)));
+            } catch (error) {
+              if (!isCode(error, "TOPIC_NOT_EXIST")) throw error;
+            }
+            rows.push([clusters.join(",") || "", topic]);
+          }
+          if (global.json)
+            printJson(
+              io,
+              rows.map(([clusters, topic]) => ({ topic, clusters: clusters?.split(",").filter(Boolean) })),
+            );
+          else
+            io.stdout(rows.length === 0 ? "(no topics)\n" : `${renderTable(["CLUSTER", "TOPIC"], rows)}\n`);
+          return EXIT_OK;
+        }
+        const cluster = opts.clusterName;
+        const topicList = await read(context, (e) =>
+          cluster === undefined ? e.topicList() : e.topicsByCluster(cluster),
+        );
+        if (global.json) printJson(io, { topicList });
+        else io.stdout(topicList.length === 0 ? "(no topics)\n" : `${topicList.join("\n")}\n`);
+        return EXIT_OK;
+      }),
+    );
+
+  cmd("topicRoute", "Show a topic's route: queue data and brokers (GET_ROUTEINFO_BY_TOPIC).")
+    .argument("[topic]", "the topic (or -t)")
+    .option("-t, --topic <topic>", "the topic")
+    .option("--zone <zone>", "only brokers of this zone")
+    .action((positional: string | undefined, opts: { topic?: string; zone?: string }) =>
+      run(async (context) => {
+        const topic = either("topic (-t)", opts.topic, positional);
+        const route = await read(context, (e) => e.route(topic, opts.zone));
+        if (context.global.json) printJson(context.io, route);
+        else context.io.stdout(`${renderRoute(topic, route)}\n`);
+        return EXIT_OK;
+      }),
+    );
+
+  cmd("topicClusterList", "List the clusters a topic's route reaches (mqadmin topicClusterList).")
+    .argument("[topic]", "the topic (or -t)")
+    .option("-t, --topic <topic>", "the topic")
+    .action((positional: string | undefined, opts: { topic?: string }) =>
+      run(async (context) => {
+        const topic = either("topic (-t)", opts.topic, positional);
+        const clusters = clustersOfRoute(await read(context, (e) => e.route(topic)));
+        if (context.global.json) printJson(context.io, { clusterList: clusters });
+        else context.io.stdout(`${clusters.join("\n")}\n`);
+        return EXIT_OK;
+      }),
+    );
+
+  cmd("brokerMembers", "Show the live members of a broker group (GET_BROKER_MEMBER_GROUP).")
+    .argument("[cluster]", "the cluster (or -c)")
+    .argument("[broker]", "the broker group (or -b)")
+    .option("-c, --clusterName <cluster>", "the cluster")
+    .option("-b, --brokerName <broker>", "the broker group")
+    .action(
+      (c: string | undefined, b: string | undefined, opts: { clusterName?: string; brokerName?: string }) =>
+        run(async (context) => {
+          const cluster = either("cluster (-c)", opts.clusterName, c);
+          const broker = either("broker (-b)", opts.brokerName, b);
+          const group = await read(context, (e) => e.brokerMemberGroup(cluster, broker));
+          if (context.global.json) printJson(context.io, group);
+          else context.io.stdout(`${renderBrokerMembers(group)}\n`);
+          return EXIT_OK;
+        }),
+    );
+
+  for (const [name, writable] of [
+    ["wipeWritePerm", false],
+    ["addWritePerm", true],
+  ] as const) {
+    cmd(
+      name,
+      `${writable ? "Set" : "Clear"} the WRITE perm of a broker group on every topic, on every NameServer (${
+        writable ? "ADD" : "WIPE"
+      }_WRITE_PERM_OF_BROKER).`,
+    )
+      .argument("[broker]", "the broker group (or -b)")
+      .option("-b, --brokerName <broker>", "the broker group")
+      .action((positional: string | undefined, opts: { brokerName?: string }) =>
+        run(async (context) => {
+          const broker = either("broker (-b)", opts.brokerName, positional);
+          return writeAll(context, async (e) => {
+            const count = await e.setWritePerm(broker, writable);
+            return {
+              text:
+                count === 0
+                  ? `${writable ? "added" : "wiped"} write perm of ${broker}: no topic changed (none of its topics ${
+                      writable ? "lacked" : "had"
+                    } WRITE, or it has no topics here)`
+                  : `${writable ? "added" : "wiped"} write perm of ${broker}: ${count} topic(s) changed`,
+              json: { affectedTopicCount: count },
+            };
+          });
+        }),
+      );
+  }
+
+  cmd(
+    "deleteTopic",
+    "Delete a topic's route, or only a cluster's queue data, on every NameServer (DELETE_TOPIC_IN_NAMESRV).",
+  )
+    .argument("[topic]", "the topic (or -t)")
+    .option("-t, --topic <topic>", "the topic")
+    .option("-c, --clusterName <cluster>", "only remove the queue data of this cluster's brokers")
+    .action((positional: string | undefined, opts: { topic?: string; clusterName?: string }) =>
+      run(async (context) => {
+        const topic = either("topic (-t)", opts.topic, positional);
+        return writeAll(context, (e) => deleteTopicOn(e, topic, opts.clusterName));
+      }),
+    );
+
+  cmd("updateKvConfig", "Create or update a KV config item on every NameServer (PUT_KV_CONFIG).")
+    .option("-s, --namespace <namespace>", "the namespace, e.g. ORDER_TOPIC_CONFIG")
+    .option("-k, --key <key>", "the key")
+    .option("-v, --value <value>", "the value")
+    .action((opts: { namespace?: string; key?: string; value?: string }) =>
+      run(async (context) => {
+        const namespace = required("namespace (-s)", opts.namespace);
+        const key = required("key (-k)", opts.key);
+        const value = required("value (-v)", opts.value);
+        return writeAll(context, (e) => putKvOn(e, namespace, key, value));
+      }),
+    );
+
+  cmd("deleteKvConfig", "Delete a KV config item on every NameServer (DELETE_KV_CONFIG).")
+    .option("-s, --namespace <namespace>", "the namespace")
+    .option("-k, --key <key>", "the key")
+    .action((opts: { namespace?: string; key?: string }) =>
+      run(async (context) => {
+        const namespace = required("namespace (-s)", opts.namespace);
+        const key = required("key (-k)", opts.key);
+        return writeAll(context, (e) => deleteKvOn(e, namespace, key));
+      }),
+    );
+
+  cmd("getKVConfig", "Print a KV config item (GET_KV_CONFIG).")
+    .option("-s, --namespace <namespace>", "the namespace")
+    .option("-k, --key <key>", "the key")
+    .action((opts: { namespace?: string; key?: string }) =>
+      run(async (context) => {
+        const namespace = required("namespace (-s)", opts.namespace);
+        const key = required("key (-k)", opts.key);
+        const value = await read(context, (e) => e.getKv(namespace, key));
+        if (context.global.json) printJson(context.io, { value });
+        else context.io.stdout(`${value}\n`);
+        return EXIT_OK;
+      }),
+    );
+
+  cmd("getKVListByNamespace", "List a KV namespace (GET_KVLIST_BY_NAMESPACE).")
+    .option("-s, --namespace <namespace>", "the namespace")
+    .action((opts: { namespace?: string }) =>
+      run(async (context) => {
+        const namespace = required("namespace (-s)", opts.namespace);
+        return printKvList(context, namespace);
+      }),
+    );
+
+  cmd("updateOrderConf", "Get, put or delete a topic's order config (KV namespace ORDER_TOPIC_CONFIG).")
+    .option("-t, --topic <topic>", "the topic")
+    .addOption(new Option("-m, --method <method>", "what to do").choices(["get", "put", "delete"]))
+    .option("-v, --orderConf <conf>", "for put: brokerName:queueNum;… e.g. broker-a:4;broker-b:4")
+    .action((opts: { topic?: string; method?: string; orderConf?: string }) =>
+      run(async (context) => {
+        const topic = required("topic (-t)", opts.topic);
+        const method = required("method (-m get|put|delete)", opts.method);
+        if (method === "get") {
+          const value = await read(context, (e) => e.getKv(ORDER_TOPIC_CONFIG, topic));
+          if (context.global.json) printJson(context.io, { topic, orderConf: value });
+          else context.io.stdout(`${value}\n`);
+          return EXIT_OK;
+        }
+        if (method === "delete") return writeAll(context, (e) => deleteKvOn(e, ORDER_TOPIC_CONFIG, topic));
+        const conf = required("order config (-v)", opts.orderConf);
+        if (!/^[^:;\s]+:\d+(;[^:;\s]+:\d+)*;?$/.test(conf)) {
+          throw new UsageError(`order config (-v) must be brokerName:queueNum;…, got '${conf}'`);
+        }
+        return writeAll(context, (e) => putKvOn(e, ORDER_TOPIC_CONFIG, topic, conf));
+      }),
+    );
+
+  cmd("getNamesrvConfig", "Print each NameServer's configuration (GET_NAMESRV_CONFIG).").action(() =>
+    run(async (context) => {
+      const { io, global } = context;
+      const answers = await Promise.all(
+        context.endpoints.map(async (e) => {
+          try {
+            return { nameServer: e.address, ok: true as const, config: await e.getConfig() };
+          } catch (error) {
+            return { nameServer: e.address, ok: false as const, error };
+          }
+        }),
+      );
+      if (global.json) {
+        printJson(
+          io,
+          answers.map((a) =>
+            a.ok
+              ? a
+              : { nameServer: a.nameServer, ok: false, error: jsonError(a.error, global.timeoutMillis) },
+          ),
+        );
+      }
+      for (const a of answers) {
+        if (!a.ok) io.stderr(`namesrv: ${describeError(a.error, global.timeoutMillis)}\n`);
+        else if (!global.json)
+          io.stdout(`============${a.nameServer}============\n${renderProperties(a.config)}\n`);
+      }
+      return answers.every((a) => a.ok) ? EXIT_OK : EXIT_REQUEST_FAILED;
+    }),
+  );
+
+  cmd("updateNamesrvConfig", "Change a NameServer setting on every NameServer (UPDATE_NAMESRV_CONFIG).")
+    .option("-k, --key <key>", "the setting's name")
+    .option("-v, --value <value>", "its new value")
+    .action((opts: { key?: string; value?: string }) =>
+      run(async (context) => {
+        const key = required("key (-k)", opts.key);
+        const value = required("value (-v)", opts.value);
+        return writeAll(context, async (e) => {
+          const before = (await e.getConfig())[key];
+          await e.updateConfig({ [key]: value });
+          return {
+            text:
+              before === value
+                ? `${key} = ${value} (unchanged)`
+                : `${key} = ${value} (was ${before ?? "unset"})`,
+            json: { key, value, previous: before ?? null },
+          };
+        });
+      }),
+    );
+
+  cmd("kv", "Shorthand for the KV commands: kv get|put|delete|list <namespace> [key] [value].")
+    .argument("<action>", "get, put, delete or list")
+    .argument("<namespace>", "the namespace")
+    .argument("[key]", "the key")
+    .argument("[value]", "the value (put)")
+    .action((action: string, namespace: string, key: string | undefined, value: string | undefined) =>
+      run(async (context) => {
+        const count = [key, value].filter((v) => v !== undefined).length;
+        const expect = (n: number, usage: string) => {
+          if (count !== n) throw new UsageError(`expected kv ${usage}`);
+        };
+        switch (action) {
+          case "get": {
+            expect(1, "get <namespace> <key>");
+            const found = await read(context, (e) => e.getKv(namespace, key ?? ""));
+            if (context.global.json) printJson(context.io, { value: found });
+            else context.io.stdout(`${found}\n`);
+            return EXIT_OK;
+          }
+          case "list":
+            expect(0, "list <namespace>");
+            return printKvList(context, namespace);
+          case "put":
+            expect(2, "put <namespace> <key> <value>");
+            return writeAll(context, (e) => putKvOn(e, namespace, key ?? "", value ?? ""));
+          case "delete":
+            expect(1, "delete <namespace> <key>");
+            return writeAll(context, (e) => deleteKvOn(e, namespace, key ?? ""));
+          default:
+            throw new UsageError(`unknown kv action '${action}': expected get, put, delete or list`);
+        }
+      }),
+    );
+
+  cmd("register", "Send one registration (POST /brokers/heartbeat) read from a JSON file ('-' for stdin).")
+    .argument("<file>", "the registration, as API.md's POST /brokers/heartbeat body")
+    .action((file: string) => run((context) => runRegister(context, file)));
+
+  cmd(
+    "demo-broker",
+    "Run a simulated broker: registers its topics and heartbeats until Ctrl-C, then unregisters.",
+  )
+    .option("-c, --cluster <name>", "cluster", "DefaultCluster")
+    .option("-b, --name <broker>", "broker group name", "broker-a")
+    .option("-i, --id <n>", "broker id: 0 master, 1.. slave", "0")
+    .option("-a, --addr <host:port>", "broker address (default 127.0.0.1:10911, +10 per id)")
+    .option("--ha-addr <host:port>", "HA address (default: the address's port + 1)")
+    .option("--zone <zone>", "zone name")
+    .option("--acting-master", "enableActingMaster")
+    .option("--topics <n>", "number of topics", "2")
+    .option("--topic-prefix <p>", "topic names: <p>-0, <p>-1, ...", "TopicTest")
+    .option("--queues <n>", "read and write queues per topic", "4")
+    .option("--period <seconds>", "heartbeat period, 10 to 60", "10")
+    .option("--heartbeat-timeout <seconds>", "heartbeatTimeoutMillis in seconds", "120")
+    .action((opts: DemoBrokerOptions) => run((context) => runDemoBroker(context, opts)));
+
+  cmd("watch", "Poll a topic's route and print every change, until Ctrl-C.")
+    .argument("[topic]", "the topic (or -t)")
+    .option("-t, --topic <topic>", "the topic")
+    .option("-i, --interval <seconds>", "polling period", "5")
+    .option("--zone <zone>", "only brokers of this zone")
+    .action((positional: string | undefined, opts: { topic?: string; interval: string; zone?: string }) =>
+      run((context) => runWatch(context, either("topic (-t)", opts.topic, positional), opts)),
+    );
+
+  cmd(
+    "gateway",
+    "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
+  )
+    .requiredOption(
+      "--listen <host:port>",
+      "where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876",
+    )
+    .option(
+      "--cache-interval <ms>",
+      "route cache refresh period, one POST /routes per period (0 = off)",
+      "30000",
+    )
+    .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
+    .action((opts: { listen: string; cacheInterval: string; keepBrokersOnClose?: boolean }) =>
+      run(async (context) => {
+        const [url] = httpUrls(context, "gateway");
+        const { runGatewayCommand } = await import("../remoting/run-gateway");
+        return runGatewayCommand({
+          listen: opts.listen,
+          url: url ?? DEFAULT_NAMESRV_URL,
+          auth: context.global.auth,
+          timeoutMillis: context.global.timeoutMillis,
+          routeCacheIntervalMs: integerOption("cache-interval", opts.cacheInterval, 0, 3_600_000),
+          unregisterOnClose: opts.keepBrokersOnClose !== true,
+          stdout: context.io.stdout,
+          ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
+        });
+      }),
+    );
+
+  cmd(
+    "dashboard",
+    "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) of the first --url, until Ctrl-C.",
+  )
+    .option("--listen <host:port>", "where to serve the page", "127.0.0.1:8088")
+    .addHelpText("after", "\nAn execute-api URL is signed with SigV4 (AWS credential chain).")
+    .action((opts: { listen: string }) => run((context) => runDashboard(context, opts.listen)));
+
+  return program;
+}
+
+async function printKvList(context: Context, namespace: string): Promise<number> {
+  const table = await read(context, (e) => e.kvList(namespace));
+  if (context.global.json) printJson(context.io, { table });
+  else {
+    const rows = Object.keys(table)
+      .sort()
+      .map((k) => [k, table[k] ?? ""]);
+    context.io.stdout(`${renderTable(["KEY", "VALUE"], rows)}\n`);
+  }
   return EXIT_OK;
 }
 
-async function runKv(context: Context): Promise<number> {
-  const [action, namespace, key, value] = context.positionals;
-  const expect = (count: number, usage: string) => {
-    if (context.positionals.length !== count) throw new UsageError(`expected kv ${usage}`);
-  };
-  const { io, global } = context;
-  switch (action) {
-    case "get": {
-      expect(3, "get <ns> <key>");
-      const found = await read(context, (c) => c.getKvConfig(namespace ?? "", key ?? ""));
-      if (global.json) printJson(io, { value: found });
-      else io.stdout(`${found}\n`);
-      return EXIT_OK;
-    }
-    case "list": {
-      expect(2, "list <ns>");
-      const table = await read(context, (c) => c.getKvList(namespace ?? ""));
-      if (global.json) printJson(io, { table });
-      else {
-        const rows = Object.keys(table)
-          .sort()
-          .map((k) => [k, table[k] ?? ""]);
-        io.stdout(`${renderTable(["KEY", "VALUE"], rows)}\n`);
-      }
-      return EXIT_OK;
-    }
-    case "put":
-      expect(4, "put <ns> <key> <value>");
-      return writeAll(
-        context,
-        (c) => c.putKvConfig(namespace ?? "", key ?? "", value ?? ""),
-        () => `put ${namespace} ${key}`,
-      );
-    case "delete":
-      expect(3, "delete <ns> <key>");
-      return writeAll(
-        context,
-        (c) => c.deleteKvConfig(namespace ?? "", key ?? ""),
-        () => `deleted ${namespace} ${key}`,
-      );
-    default:
-      throw new UsageError(`unknown kv action '${action}': expected get, put, delete or list`);
-  }
+/** The command names, for completion and tests. */
+export function commandNames(): string[] {
+  return buildProgram({ env: {}, stdout: () => {}, stderr: () => {} }, async () => {}).commands.map((c) =>
+    c.name(),
+  );
 }
 
-async function runRegister(context: Context): Promise<number> {
-  const file = arg(context, 0);
+// ---------------------------------------------------------------------------------------------------
+// Running
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT_OK;
+  let usedCommand: string | undefined;
+  const program = buildProgram(io, async (action) => {
+    const command = program.args[0] ?? "namesrv";
+    usedCommand = command;
+    let global: GlobalOptions;
+    try {
+      global = resolveGlobalOptions(program.opts<GlobalFlags>(), io.env);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      io.stderr(`namesrv ${command}: ${error.message} (see \`namesrv ${command} --help\`)\n`);
+      exitCode = EXIT_USAGE;
+      return;
+    }
+    const transport = new Transport({ auth: global.auth, timeoutMillis: global.timeoutMillis });
+    const connect = io.connect ?? defaultConnect;
+    const endpoints: AdminEndpoint[] = [];
+    try {
+      for (const e of global.endpoints) endpoints.push(connect(e, transport, global.timeoutMillis));
+      exitCode = await action({ global, io, transport, endpoints });
+    } catch (error) {
+      if (error instanceof UsageError) {
+        io.stderr(`namesrv ${command}: ${error.message} (see \`namesrv ${command} --help\`)\n`);
+        exitCode = EXIT_USAGE;
+      } else {
+        io.stderr(`namesrv ${command}: ${describeError(error, global.timeoutMillis)}\n`);
+        exitCode = EXIT_REQUEST_FAILED;
+      }
+    } finally {
+      for (const e of endpoints) e.close();
+    }
+  });
+  if (argv.length === 0) {
+    io.stderr("namesrv: a command is needed. Run `namesrv --help` for the list.\n");
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT_OK;
+      if (error.code === "commander.help") return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  void usedCommand;
+  return exitCode;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// register, demo-broker, watch, dashboard (HTTP API only)
+
+function httpUrls(context: Context, command: string): string[] {
+  const remoting = context.global.endpoints.filter((e) => e.kind === "remoting");
+  if (remoting.length > 0) {
+    throw new UsageError(
+      `${command} speaks the HTTP API only: give http(s):// addresses (not ${remoting
+        .map((e) => endpointKey(e))
+        .join(", ")})`,
+    );
+  }
+  return context.global.endpoints.map(endpointKey);
+}
+
+async function runRegister(context: Context, file: string): Promise<number> {
+  const urls = httpUrls(context, "register");
   let text: string;
   try {
     text = file === "-" ? await readStdin() : await readFile(file, "utf8");
@@ -756,18 +978,16 @@ async function runRegister(context: Context): Promise<number> {
     throw new UsageError(`${file} is not a valid registration: ${problems}`);
   }
   const request = parsed.data;
-  return writeAll(
-    context,
-    (c) => c.registerBroker(request),
-    (r) => {
-      const who = `${request.brokerName} (id ${request.brokerId}, ${request.brokerAddr})`;
-      const kind = request.topicConfigTable === undefined ? "heartbeat for" : "registered";
-      const master =
-        r.masterAddr === undefined ? "" : `; master ${r.masterAddr} (HA ${r.haServerAddr ?? "-"})`;
-      return `${kind} ${who}; topicConfigApplied=${r.topicConfigApplied}${master}`;
-    },
-    (r) => ({ ...r }),
-  );
+  const clients = new Map(urls.map((url) => [url, new NameServerClient(url, context.transport)]));
+  return writeAll(context, async (e) => {
+    const client = clients.get(e.address);
+    if (client === undefined) throw new Error(`no client for ${e.address}`);
+    const r = await client.registerBroker(request);
+    const who = `${request.brokerName} (id ${request.brokerId}, ${request.brokerAddr})`;
+    const kind = request.topicConfigTable === undefined ? "heartbeat for" : "registered";
+    const master = r.masterAddr === undefined ? "" : `; master ${r.masterAddr} (HA ${r.haServerAddr ?? "-"})`;
+    return { text: `${kind} ${who}; topicConfigApplied=${r.topicConfigApplied}${master}`, json: { ...r } };
+  });
 }
 
 async function readStdin(): Promise<string> {
@@ -776,25 +996,42 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function runDemoBroker(context: Context): Promise<number> {
-  const { values, io, global } = context;
-  const brokerId = values.id === undefined ? 0 : integerOption("id", values.id, 0, 1_000_000);
-  const brokerAddr = stringOption(values, "addr") ?? `127.0.0.1:${10911 + 10 * Math.min(brokerId, 5000)}`;
+interface DemoBrokerOptions {
+  cluster: string;
+  name: string;
+  id: string;
+  addr?: string;
+  haAddr?: string;
+  zone?: string;
+  actingMaster?: boolean;
+  topics: string;
+  topicPrefix: string;
+  queues: string;
+  period: string;
+  heartbeatTimeout: string;
+}
+
+async function runDemoBroker(context: Context, options: DemoBrokerOptions): Promise<number> {
+  const { io, global } = context;
+  const urls = httpUrls(context, "demo-broker");
+  const brokerId = integerOption("id", options.id, 0, 1_000_000);
+  const brokerAddr = options.addr ?? `127.0.0.1:${10911 + 10 * Math.min(brokerId, 5000)}`;
   const port = Number(brokerAddr.slice(brokerAddr.lastIndexOf(":") + 1));
   const haServerAddr =
-    stringOption(values, "ha-addr") ??
+    options.haAddr ??
     (Number.isInteger(port) && port < 65535
       ? `${brokerAddr.slice(0, brokerAddr.lastIndexOf(":"))}:${port + 1}`
       : undefined);
-  const topicCount = values.topics === undefined ? 2 : integerOption("topics", values.topics, 0, 10_000);
-  const queues = values.queues === undefined ? 4 : integerOption("queues", values.queues, 1, 1024);
-  const prefix = stringOption(values, "topic-prefix") ?? "TopicTest";
-  const periodSeconds = values.period === undefined ? 10 : integerOption("period", values.period, 10, 60);
-  const timeoutSeconds =
-    values["heartbeat-timeout"] === undefined
-      ? 120
-      : integerOption("heartbeat-timeout", values["heartbeat-timeout"], periodSeconds + 1, 3600);
-  const zoneName = stringOption(values, "zone");
+  const topicCount = integerOption("topics", options.topics, 0, 10_000);
+  const queues = integerOption("queues", options.queues, 1, 1024);
+  const prefix = options.topicPrefix;
+  const periodSeconds = integerOption("period", options.period, 10, 60);
+  const timeoutSeconds = integerOption(
+    "heartbeat-timeout",
+    options.heartbeatTimeout,
+    periodSeconds + 1,
+    3600,
+  );
 
   const topicConfigTable: TopicConfigTable = {};
   for (let i = 0; i < topicCount; i++) {
@@ -807,16 +1044,16 @@ async function runDemoBroker(context: Context): Promise<number> {
   try {
     agent = new BrokerAgent({
       broker: {
-        clusterName: stringOption(values, "cluster") ?? "DefaultCluster",
-        brokerName: stringOption(values, "name") ?? "broker-a",
+        clusterName: options.cluster,
+        brokerName: options.name,
         brokerId,
         brokerAddr,
         ...(haServerAddr === undefined ? {} : { haServerAddr }),
-        ...(zoneName === undefined ? {} : { zoneName }),
-        enableActingMaster: values["acting-master"] === true,
+        ...(options.zone === undefined ? {} : { zoneName: options.zone }),
+        enableActingMaster: options.actingMaster === true,
         heartbeatTimeoutMillis: timeoutSeconds * 1000,
       },
-      nameServers: global.urls,
+      nameServers: urls,
       topicState: () => ({ topicConfigTable, dataVersion }),
       registerNameServerPeriodMillis: checkRegisterPeriod(periodSeconds * 1000),
       transport: context.transport,
@@ -856,32 +1093,41 @@ async function runDemoBroker(context: Context): Promise<number> {
   agent.on("backoff", (e) =>
     print("backoff", { ...e }, `${e.nameServer}: retrying in ${(e.delayMillis / 1000).toFixed(1)} s`),
   );
-  agent.on("unregistered", (e) => print("unregistered", { ...e }, `${e.nameServer}: unregistered`));
+  let unregistered = 0;
+  agent.on("unregistered", (e) => {
+    unregistered += 1;
+    print("unregistered", { ...e }, `${e.nameServer}: unregistered`);
+  });
 
-  const name = stringOption(values, "name") ?? "broker-a";
   if (!global.json) {
     io.stdout(
-      `demo broker ${name} id ${brokerId} (pid ${process.pid}) at ${brokerAddr}: ${topicCount} topic(s) (${prefix}-0..), ` +
-        `heartbeat every ${periodSeconds} s to ${global.urls.join(", ")}. Ctrl-C unregisters and exits.\n`,
+      `demo broker ${options.name} id ${brokerId} (pid ${process.pid}) at ${brokerAddr}: ${topicCount} topic(s) (${prefix}-0..), ` +
+        `heartbeat every ${periodSeconds} s to ${urls.join(", ")}. Ctrl-C unregisters and exits.\n`,
     );
   }
   await agent.start();
   await waitForAbort(io.signal);
-  if (!global.json)
-    io.stdout(`${timestamp()} stopping: unregistering from ${global.urls.length} NameServer(s)\n`);
+  print("stopping", { nameServers: urls }, `stopping: unregistering from ${urls.length} NameServer(s)`);
   await agent.stop();
-  const failed = agent.states().filter((s) => s.consecutiveFailures > 0).length;
-  return failed === global.urls.length ? EXIT_REQUEST_FAILED : EXIT_OK;
+  const stopped =
+    unregistered === urls.length
+      ? `stopped: unregistered from every NameServer`
+      : `stopped: unregistered from ${unregistered} of ${urls.length} NameServer(s); the others drop it after ${timeoutSeconds} s`;
+  print("stopped", { unregistered, nameServers: urls.length }, stopped);
+  return unregistered === 0 && urls.length > 0 ? EXIT_REQUEST_FAILED : EXIT_OK;
 }
 
-async function runWatch(context: Context): Promise<number> {
-  const { values, io, global } = context;
-  const topic = arg(context, 0);
-  const intervalSeconds =
-    values.interval === undefined ? 5 : numberOption("interval", values.interval, 0.1, 3600);
-  const zone = stringOption(values, "zone");
+async function runWatch(
+  context: Context,
+  topic: string,
+  options: { interval: string; zone?: string },
+): Promise<number> {
+  const { io, global } = context;
+  const urls = httpUrls(context, "watch");
+  const intervalSeconds = numberOption("interval", options.interval, 0.1, 3600);
+  const zone = options.zone;
   const client = new RouteClient({
-    nameServers: global.urls,
+    nameServers: urls,
     transport: context.transport,
     pollNameServerIntervalMillis: Math.round(intervalSeconds * 1000),
     ...(zone === undefined ? {} : { zone }),
@@ -891,7 +1137,10 @@ async function runWatch(context: Context): Promise<number> {
       io.stdout(`${JSON.stringify({ time: new Date().toISOString(), event, topic, ...fields })}\n`);
     else io.stdout(`${timestamp()} ${text}\n`);
   };
-  client.on("routeChanged", (e) =>
+  // What was last said about the topic, so that each state is reported once.
+  let lastSaid: string | undefined;
+  client.on("routeChanged", (e) => {
+    lastSaid = "route";
     print(
       "routeChanged",
       { nameServer: e.nameServer, route: e.route },
@@ -902,38 +1151,35 @@ async function runWatch(context: Context): Promise<number> {
           : describeRouteChange(e.previous, e.route).map((line) => `  ${line}`)),
         indent(renderRoute(topic, e.route)),
       ].join("\n"),
-    ),
-  );
-  client.on("routeRemoved", (e) =>
-    print("routeRemoved", { nameServer: e.nameServer }, `${topic}: no route any more (TOPIC_NOT_EXIST)`),
-  );
-  client.on("routeStale", (e) =>
-    print(
-      "routeStale",
-      { message: describeError(e.error, global.timeoutMillis) },
-      `${topic}: ${describeError(e.error, global.timeoutMillis)}; keeping the last route`,
-    ),
-  );
+    );
+  });
+  client.on("routeRemoved", (e) => {
+    lastSaid = "TOPIC_NOT_EXIST";
+    print("routeRemoved", { nameServer: e.nameServer }, `${topic}: no route any more (TOPIC_NOT_EXIST)`);
+  });
+  client.on("routeStale", (e) => {
+    const message = describeError(e.error, global.timeoutMillis);
+    if (lastSaid === message) return;
+    lastSaid = message;
+    print("routeStale", { message }, `${topic}: ${message}; keeping the last route`);
+  });
 
-  let lastProblem: string | undefined;
   const poll = async () => {
     try {
       await client.updateTopicRouteInfoFromNameServer(topic);
-      lastProblem = undefined;
     } catch (error) {
-      // No cached route yet: say so once per kind of problem, and keep polling.
-      const notExist = error instanceof NameServerRequestError && error.code === "TOPIC_NOT_EXIST";
-      const problem = notExist
-        ? "no route yet (TOPIC_NOT_EXIST)"
-        : describeError(error, global.timeoutMillis);
-      if (problem !== lastProblem) {
-        print(notExist ? "noRoute" : "error", { message: problem }, `${topic}: ${problem}`);
-        lastProblem = problem;
+      // No cached route: say so once per kind of problem, and keep polling.
+      const notExist = isCode(error, "TOPIC_NOT_EXIST");
+      const said = notExist ? "TOPIC_NOT_EXIST" : describeError(error, global.timeoutMillis);
+      if (said !== lastSaid) {
+        const text = notExist ? "no route yet (TOPIC_NOT_EXIST)" : said;
+        print(notExist ? "noRoute" : "error", { message: text }, `${topic}: ${text}`);
+        lastSaid = said;
       }
     }
   };
   if (!global.json)
-    io.stdout(`watching ${topic} every ${intervalSeconds} s on ${global.urls.join(", ")}; Ctrl-C to stop\n`);
+    io.stdout(`watching ${topic} every ${intervalSeconds} s on ${urls.join(", ")}; Ctrl-C to stop\n`);
   await poll();
   let polling: Promise<void> | undefined;
   const timer = setInterval(() => {
@@ -944,12 +1190,29 @@ async function runWatch(context: Context): Promise<number> {
   await waitForAbort(io.signal);
   clearInterval(timer);
   await polling;
+  print("stopped", {}, `stopped watching ${topic}`);
   return EXIT_OK;
 }
 
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => (line === "" ? line : `  ${line}`))
-    .join("\n");
+async function runDashboard(context: Context, listen: string): Promise<number> {
+  const { io, global } = context;
+  const [apiUrl = DEFAULT_NAMESRV_URL] = httpUrls(context, "dashboard");
+  const { parseListen, startDashboard } = await import("../dashboard/server");
+  try {
+    parseListen(listen);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const dashboard = await startDashboard({
+    apiUrl,
+    listen,
+    timeoutMillis: global.timeoutMillis,
+    env: io.env,
+    ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
+  });
+  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
+  await waitForAbort(io.signal);
+  await dashboard.close();
+  io.stdout("Status page stopped\n");
+  return EXIT_OK;
 }

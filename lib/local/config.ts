@@ -20,6 +20,8 @@ export interface LocalConfig {
   sweepIntervalMs: number;
   /** Token mode: protected routes need `Authorization: Bearer <token>`. */
   token?: string;
+  /** LOG_FORMAT: one readable line per request (`human`), or JSON lines (`json`). */
+  logFormat: "human" | "json";
 }
 
 export const LOCAL_DEFAULTS = {
@@ -31,6 +33,7 @@ export const LOCAL_DEFAULTS = {
   tableName: "namesrv",
   dataDir: ".namesrv-data",
   sweepIntervalMs: 30_000,
+  logFormat: "human",
 } as const;
 
 export type ConfigResult = { ok: true; config: LocalConfig } | { ok: false; errors: string[] };
@@ -150,7 +153,11 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
     );
   }
 
-  if (errors.length > 0) return { ok: false, errors };
+  const rawFormat = read(env, "LOG_FORMAT") ?? LOCAL_DEFAULTS.logFormat;
+  const logFormat = rawFormat === "json" || rawFormat === "human" ? rawFormat : undefined;
+  if (logFormat === undefined) errors.push(`LOG_FORMAT must be human or json, got "${rawFormat}"`);
+
+  if (errors.length > 0 || logFormat === undefined) return { ok: false, errors };
   return {
     ok: true,
     config: {
@@ -162,6 +169,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
       tableName,
       dataDir,
       sweepIntervalMs,
+      logFormat,
       ...(dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint }),
       ...(token === undefined ? {} : { token }),
     },

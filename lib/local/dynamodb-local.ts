@@ -28,7 +28,12 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** How long to wait for DynamoDB Local to answer. */
   startTimeoutMs?: number;
+  /** Progress while the JVM starts: when it is launched, every few seconds while waiting, when ready. */
+  onProgress?: (message: string) => void;
 }
+
+/** How often a slow start says it is still waiting. */
+const PROGRESS_EVERY_MS = 5000;
 
 export class JavaMissingError extends Error {
   constructor(detail: string) {
@@ -102,7 +107,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const startedAt = Date.now();
+  const deadline = startedAt + (options.startTimeoutMs ?? 30_000);
+  const progress = options.onProgress;
+  progress?.(`Starting DynamoDB Local (Java) on ${endpoint}, ${inMemory ? "in memory" : `data in ${path}`}…`);
+  let nextProgressAt = startedAt + PROGRESS_EVERY_MS;
   try {
     for (;;) {
       if (child.exitCode !== null) {
@@ -110,10 +119,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
+        progress?.(`DynamoDB Local ready after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
         return { endpoint, port, pid: child.pid ?? -1, exited, output: () => output, stop };
       } catch {
         if (Date.now() > deadline)
           throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);
+        if (progress !== undefined && Date.now() >= nextProgressAt) {
+          progress(`  still waiting for DynamoDB Local (${Math.round((Date.now() - startedAt) / 1000)} s)…`);
+          nextProgressAt += PROGRESS_EVERY_MS;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -11,6 +11,7 @@ import { errorResponse, type HttpResponse } from "../http/responses";
 import { matchRoute, routeKeyOf } from "../http/route-match";
 import { defaultRouteHandler } from "../http/routes";
 import { decodePath, type IncomingRequest, splitTarget, toApiGatewayEvent, writeResult } from "./event";
+import { type RequestLogEntry, subjectOfHttp } from "./request-log";
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 
@@ -23,6 +24,15 @@ export interface LocalHttpServerOptions {
   maxRequestBytes?: number;
   /** Connection and header timeouts; see LOCAL_HTTP_TIMEOUTS. */
   timeouts?: Partial<LocalHttpTimeouts>;
+  /** Called once per request when its response is sent (`npm start` prints a line per request). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** What the request log needs to know of a request, filled in while it is handled. */
+interface RequestMeta {
+  path?: string;
+  pathParameters?: Record<string, string>;
+  body?: Buffer;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -79,12 +89,14 @@ function closing(response: HttpResponse): HttpResponse {
 async function handle(
   options: LocalHttpServerOptions,
   request: IncomingMessage,
+  meta: RequestMeta,
 ): Promise<APIGatewayProxyResultV2> {
   const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const method = request.method ?? "GET";
   const target = request.url ?? "/";
   const path = decodePath(splitTarget(target).encodedPath);
-  const match = matchRoute(method, path);
+  // HEAD /health (load balancers, `curl -I`) is GET /health without the body; Node drops the body.
+  const match = matchRoute(method === "HEAD" && path === "/health" ? "GET" : method, path);
   // The token is checked before a byte of the body is read: an unauthenticated client cannot make
   // the server buffer (or gunzip) anything.
   if (match.kind === "route") {
@@ -116,11 +128,14 @@ async function handle(
     sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
     protocol: `HTTP/${request.httpVersion}`,
   };
+  meta.body = body;
+  meta.path = path;
   if (match.kind !== "route") {
     const notFound = options.handlers[defaultRouteHandler];
     if (notFound === undefined) throw new Error(`no ${defaultRouteHandler} handler loaded`);
     return notFound(toApiGatewayEvent(incoming, path, { routeKey: "$default" }));
   }
+  meta.pathParameters = match.pathParameters;
   const handler = options.handlers[match.route.handler];
   if (handler === undefined) throw new Error(`no handler module loaded for ${match.route.handler}`);
   const event = toApiGatewayEvent(incoming, path, {
@@ -149,7 +164,25 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
     connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersMs / 2)),
   };
   const server = createServer(serverOptions, (request: IncomingMessage, response: ServerResponse) => {
-    handle(options, request)
+    const meta: RequestMeta = {};
+    const { onRequest } = options;
+    if (onRequest !== undefined) {
+      const time = Date.now();
+      const started = performance.now();
+      response.once("close", () => {
+        const { encodedPath, rawQueryString } = splitTarget(request.url ?? "/");
+        onRequest({
+          time,
+          protocol: "http",
+          method: request.method ?? "GET",
+          path: meta.path ?? encodedPath,
+          status: response.writableFinished ? response.statusCode : "aborted",
+          durationMs: performance.now() - started,
+          ...subjectOfHttp(meta.pathParameters ?? {}, new URLSearchParams(rawQueryString), meta.body),
+        });
+      });
+    }
+    handle(options, request, meta)
       .then(
         (result) => writeResult(response, result),
         (error: unknown) => {

@@ -7,22 +7,69 @@ import { parseLocalConfig } from "./config";
 // The SDK warns that its 2027 releases need Node 22; Node 20 is supported here until then.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+import { createServer } from "node:net";
 import { NameServerClient } from "../client/name-server-client";
 import { Transport } from "../client/transport";
 import { type RemotingGateway, startRemotingGateway } from "../remoting/gateway";
+import { requestCodeName, responseCodeName } from "../remoting/protocol";
 import { registryApiOf } from "../remoting/registry-api";
 import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
+import { requestLogger, subjectOfRemoting } from "./request-log";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
+/** Binds the port for a moment: in use → why, before anything (DynamoDB Local's JVM) is started. */
+function portProblem(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      resolvePort(
+        error.code === "EADDRINUSE" ? "is in use" : `cannot be bound (${error.code ?? error.message})`,
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolvePort(undefined)));
+  });
+}
+
+async function checkPorts(host: string, ports: ReadonlyArray<[string, number]>): Promise<void> {
+  const problems: string[] = [];
+  for (const [name, port] of ports) {
+    if (port === 0) continue;
+    const problem = await portProblem(host, port);
+    if (problem !== undefined) problems.push(`${host}:${port} (${name}) ${problem}`);
+  }
+  if (problems.length > 0) {
+    fail(
+      `Cannot start the local NameServer: ${problems.join("; ")}.\n` +
+        "  Is another `npm start` running? Stop it, or pick free ports, e.g. PORT=19877 REMOTING_PORT=19876 npm start",
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const parsed = parseLocalConfig(process.env);
   if (!parsed.ok) fail(`Cannot start the local NameServer:\n  ${parsed.errors.join("\n  ")}`);
   const { config } = parsed;
+  await checkPorts(config.host, [
+    ["PORT", config.port],
+    ["REMOTING_PORT", config.remotingPort],
+  ]);
+
+  const json = config.logFormat === "json";
+  const logRequest = requestLogger(config.logFormat, (line) => process.stdout.write(`${line}\n`));
+  const progress = (message: string) =>
+    process.stdout.write(
+      json
+        ? `${JSON.stringify({ time: new Date().toISOString(), level: "INFO", message })}\n`
+        : `${message}\n`,
+    );
+  // A person reads the request lines; the handlers' own INFO logs (JSON, as on Lambda) would bury them.
+  const quiet =
+    !json && process.env.POWERTOOLS_LOG_LEVEL === undefined && process.env.LOG_LEVEL === undefined;
 
   let registry: LocalRegistry;
   try {
@@ -32,6 +79,9 @@ async function main(): Promise<void> {
       tableName: config.tableName,
       dataDir: config.dataDir,
       sweepIntervalMs: config.sweepIntervalMs,
+      onRequest: logRequest,
+      onProgress: progress,
+      ...(quiet ? { logLevel: "WARN" as const } : {}),
       ...(config.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: config.dynamodbEndpoint }),
       ...(config.token === undefined ? {} : { token: config.token }),
       // Never serve 503 forever: a DynamoDB Local that died and cannot come back ends the process.
@@ -56,6 +106,15 @@ async function main(): Promise<void> {
         client: registryApiOf(new NameServerClient(registry.url, transport)),
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
+        onRequest: (e) =>
+          logRequest({
+            time: e.time,
+            protocol: "remoting",
+            method: requestCodeName(e.code) ?? `code ${e.code}`,
+            status: responseCodeName(e.responseCode) ?? `code ${e.responseCode}`,
+            durationMs: e.durationMs,
+            ...subjectOfRemoting(e.extFields),
+          }),
       });
     } catch (error) {
       await registry.stop();
@@ -81,6 +140,9 @@ async function main(): Promise<void> {
         : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}`,
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
+      ...(json
+        ? []
+        : ["  one line per request below (time, request, status, duration, broker/topic); Ctrl-C stops"]),
     ].join("\n"),
   );
 

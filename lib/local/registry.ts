@@ -19,6 +19,7 @@ import { defaultRouteHandler, routes, sweeperHandler } from "../http/routes";
 import { logger } from "../observability";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
 import { createLocalHttpServer, type LambdaHttpHandler } from "./http-server";
+import type { RequestLogEntry } from "./request-log";
 import { type SweeperTimer, startSweeperTimer } from "./sweeper-timer";
 import { ensureTable } from "./table";
 
@@ -46,6 +47,10 @@ export interface LocalRegistryOptions {
    * `npm start` exits non-zero. By default the error is logged.
    */
   onFatal?: (error: Error) => void;
+  /** Called once per HTTP request, when it is answered (`npm start`'s request lines). */
+  onRequest?: (entry: RequestLogEntry) => void;
+  /** Progress while starting (DynamoDB Local can take seconds), one message at a time. */
+  onProgress?: (message: string) => void;
 }
 
 /** Restarts of DynamoDB Local within a minute before the registry gives up. */
@@ -163,7 +168,11 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
   const dataDir = options.dataDir ?? ":memory:";
   if (dynamodbEndpoint === undefined) {
     // A JVM on a busy machine can take long to answer: a slow start is not a failed one.
-    dynamoDbLocal = await startDynamoDbLocal({ dataDir, startTimeoutMs: 120_000 });
+    dynamoDbLocal = await startDynamoDbLocal({
+      dataDir,
+      startTimeoutMs: 120_000,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
     dynamodbEndpoint = dynamoDbLocal.endpoint;
   }
   const endpoint = dynamodbEndpoint;
@@ -176,6 +185,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
     const server = createLocalHttpServer({
       handlers: handlers.http,
       ...(options.token ? { token: options.token } : {}),
+      ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     });
     await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
     const sweeper: SweeperTimer = startSweeperTimer(

@@ -10,8 +10,8 @@
  * one of them may drop while it still registers through another.
  */
 import type { Socket } from "node:net";
-import type { BrokerIdentity, ConnectionContext } from "./processors";
-import { createProcessorTable } from "./processors";
+import type { BrokerIdentity, ConnectionContext, Processor } from "./processors";
+import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
 import { type RemotingServer, startRemotingServer } from "./server";
@@ -36,6 +36,17 @@ export interface RemotingGatewayOptions {
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   now?: () => number;
+  /** Called once per answered request (`npm start`'s request lines): code, response code, duration. */
+  onRequest?: (entry: RemotingRequestLogEntry) => void;
+}
+
+export interface RemotingRequestLogEntry {
+  /** When the request arrived (ms since the epoch). */
+  time: number;
+  code: number;
+  responseCode: number;
+  durationMs: number;
+  extFields: Readonly<Record<string, string>>;
 }
 
 export interface RemotingGateway {
@@ -62,7 +73,31 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const processors = createProcessorTable({ api: options.client, routes });
+  const table = createProcessorTable({ api: options.client, routes });
+  const { onRequest } = options;
+  const processors =
+    onRequest === undefined
+      ? table
+      : new Map(
+          [...table].map(([code, processor]): [number, Processor] => [
+            code,
+            async (request, connection) => {
+              const time = Date.now();
+              const started = performance.now();
+              const reply = await processor(request, connection).catch((error: unknown) =>
+                replyForError(error),
+              );
+              onRequest({
+                time,
+                code,
+                responseCode: reply.code,
+                durationMs: performance.now() - started,
+                extFields: request.extFields,
+              });
+              return reply;
+            },
+          ]),
+        );
   const unregisterOnClose = options.unregisterOnClose ?? true;
   /** broker (cluster, addr) → the connection it last registered on. */
   const latest = new Map<string, TrackedConnection>();

@@ -118,6 +118,7 @@ function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
   delete base.NAMESRV_URL;
+  delete base.NAMESRV_ADDR;
   delete base.NAMESRV_TOKEN;
   return { ...base, ...env };
 }

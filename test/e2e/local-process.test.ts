@@ -5,10 +5,14 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../lib/local/dynamodb-local";
 import { type SpawnedRegistry, spawnLocalRegistry } from "../../lib/local/registry";
+import { RequestCode } from "../../lib/remoting/protocol";
+import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { client, dynamodbEndpoint, registration, uniqueTableName } from "../support/e2e";
 
 /** Process ids of running DynamoDB Local JVMs listening on `port`. */
@@ -34,6 +38,13 @@ describe("the local runner as a process", () => {
       expect(port, registry.output()).toBeDefined();
       expect(javaProcessesOnPort(port ?? "")).toHaveLength(1);
       expect(registry.output()).toMatch(/in memory/);
+      // Progress while the JVM starts, before the banner.
+      expect(registry.output()).toMatch(
+        /^Starting DynamoDB Local \(Java\) on http:\/\/127\.0\.0\.1:\d+, in memory…\n/,
+      );
+      expect(registry.output()).toMatch(
+        /DynamoDB Local ready after \d+\.\d s\n[\s\S]*NameServer listening on/,
+      );
 
       const api = client(registry.url);
       expect((await api.get("/health")).status).toBe(200);
@@ -84,4 +95,94 @@ describe("the local runner as a process", () => {
     expect(error?.message).toMatch(/SWEEP_INTERVAL_MS/);
     expect(error?.message).not.toMatch(/^\s+at /m);
   }, 120_000);
+
+  it("checks its ports first: a busy one fails at once, naming it, without starting DynamoDB Local", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const error = await spawnLocalRegistry({ port }).then(
+        stopUnexpected,
+        (failure: unknown) => failure as Error,
+      );
+      expect(error?.message).toMatch(/exited with code 1/);
+      expect(error?.message).toContain(`127.0.0.1:${port} (PORT) is in use`);
+      expect(error?.message).toMatch(/another `npm start`/);
+      expect(error?.message).not.toMatch(/DynamoDB Local/);
+      // No JVM was started: that alone takes many seconds here.
+      expect(Date.now() - started).toBeLessThan(30_000);
+
+      const remoting = await spawnLocalRegistry({
+        dynamodbEndpoint: dynamodbEndpoint(),
+        remotingPort: port,
+      }).then(stopUnexpected, (failure: unknown) => failure as Error);
+      expect(remoting?.message).toContain(`127.0.0.1:${port} (REMOTING_PORT) is in use`);
+    } finally {
+      busy.close();
+    }
+  }, 120_000);
+
+  it("prints one line per HTTP and remoting request, answers HEAD /health, and JSON lines with LOG_FORMAT=json", async () => {
+    const endpoint = dynamodbEndpoint();
+    const [human, json] = await Promise.all([
+      spawnLocalRegistry({
+        dynamodbEndpoint: endpoint,
+        tableName: uniqueTableName("log-h"),
+        remotingPort: await freePort(),
+      }),
+      spawnLocalRegistry({
+        dynamodbEndpoint: endpoint,
+        tableName: uniqueTableName("log-j"),
+        env: { LOG_FORMAT: "json" },
+      }),
+    ]);
+    const remoting = new RemotingClient(human.remotingAddr ?? "", { timeoutMs: 20_000 });
+    try {
+      const head = await fetch(`${human.url}/health`, { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe("");
+      expect((await client(human.url).post("/brokers/heartbeat", registration())).status).toBe(200);
+      expect((await client(human.url).get("/topics/NoSuchTopic/route")).status).toBe(404);
+      const answer = await remoting.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest" });
+      expect(answer.code).toBe(0);
+      expect((await client(json.url).get("/topics/TopicTest/route")).status).toBe(404);
+
+      await expect.poll(() => human.output(), { timeout: 20_000 }).toMatch(/remoting GET_ROUTEINFO_BY_TOPIC/);
+      const lines = human.output().split("\n");
+      const time = "\\d\\d:\\d\\d:\\d\\d\\.\\d{3}";
+      for (const pattern of [
+        `^${time} HEAD /health 200 \\d+ ms$`,
+        `^${time} POST /brokers/heartbeat 200 \\d+ ms broker=broker-a$`,
+        `^${time} GET /topics/NoSuchTopic/route 404 \\d+ ms topic=NoSuchTopic$`,
+        `^${time} remoting GET_ROUTEINFO_BY_TOPIC SUCCESS \\d+ ms topic=TopicTest$`,
+      ]) {
+        expect(
+          lines.some((line) => new RegExp(pattern).test(line)),
+          `${pattern} in\n${human.output()}`,
+        ).toBe(true);
+      }
+      // The handlers' INFO logs (JSON, as on Lambda) stay out of a person's way.
+      expect(lines.filter((line) => line.startsWith("{"))).toEqual([]);
+
+      await expect.poll(() => json.output(), { timeout: 20_000 }).toMatch(/"message":"request"/);
+      const request = json
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((entry) => entry.message === "request");
+      expect(request).toMatchObject({
+        protocol: "http",
+        method: "GET",
+        path: "/topics/TopicTest/route",
+        status: 404,
+        topic: "TopicTest",
+      });
+    } finally {
+      remoting.close();
+      expect(await human.stop()).toBe(0);
+      expect(await json.stop()).toBe(0);
+    }
+  }, 240_000);
 });

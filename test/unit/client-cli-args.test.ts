@@ -1,180 +1,326 @@
 import { describe, expect, it } from "vitest";
-import { commandNames, normalizeUrl, type ParseResult, parseCommandLine, runCli } from "../../lib/client/cli";
+import { type CliIo, commandNames, normalizeUrl, resolveGlobalOptions, runCli } from "../../lib/client/cli";
+import type { AdminEndpoint, Endpoint } from "../../lib/client/cli-admin";
 import { describeError, describeRouteChange, permToString, renderTable } from "../../lib/client/cli-format";
 import { AllNameServersFailedError } from "../../lib/client/route-client";
 import { NameServerRequestError, NameServerUnreachableError } from "../../lib/client/transport";
 import type { TopicRouteData } from "../../lib/domain/model";
 
-function parsed(result: ParseResult) {
-  if (result.kind !== "run") throw new Error(`expected a runnable command line, got ${result.kind}`);
-  return result.parsed;
+const ROUTE: TopicRouteData = {
+  queueDatas: [
+    { brokerName: "broker-a", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+    { brokerName: "broker-b", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+  ],
+  brokerDatas: [
+    {
+      cluster: "C1",
+      brokerName: "broker-a",
+      brokerAddrs: { "0": "10.0.0.1:10911" },
+      enableActingMaster: false,
+    },
+    {
+      cluster: "C2",
+      brokerName: "broker-b",
+      brokerAddrs: { "0": "10.0.0.2:10911" },
+      enableActingMaster: false,
+    },
+  ],
+  filterServerTable: {},
+};
+
+const notFound = (address: string, code: string) => new NameServerRequestError(address, 404, code, code);
+
+/** A NameServer in memory that records every call: what each command line asks of it. */
+function fakeRegistry(
+  state: { topics?: Record<string, TopicRouteData>; kv?: Record<string, Record<string, string>> } = {},
+) {
+  const calls: string[] = [];
+  const topics = { ...(state.topics ?? {}) };
+  const kv: Record<string, Record<string, string>> = structuredClone(state.kv ?? {});
+  const connected: Endpoint[] = [];
+  const connect = (endpoint: Endpoint): AdminEndpoint => {
+    connected.push(endpoint);
+    const address = endpoint.kind === "http" ? endpoint.url : endpoint.address;
+    const log = (call: string) => calls.push(`${address} ${call}`);
+    return {
+      address,
+      protocol: endpoint.kind,
+      async clusterInfo() {
+        log("clusterInfo");
+        return { brokerAddrTable: {}, clusterAddrTable: {} };
+      },
+      async topicList() {
+        log("topicList");
+        return Object.keys(topics).sort();
+      },
+      async topicsByCluster(cluster) {
+        log(`topicsByCluster ${cluster}`);
+        return [];
+      },
+      async route(topic, zone) {
+        log(`route ${topic}${zone === undefined ? "" : ` zone=${zone}`}`);
+        const route = topics[topic];
+        if (route === undefined) throw notFound(address, "TOPIC_NOT_EXIST");
+        return route;
+      },
+      async brokerMemberGroup(cluster, broker) {
+        log(`brokerMemberGroup ${cluster} ${broker}`);
+        return { cluster, brokerName: broker, brokerAddrs: { "0": "10.0.0.1:10911" } };
+      },
+      async setWritePerm(broker, writable) {
+        log(`setWritePerm ${broker} ${writable}`);
+        return 0;
+      },
+      async deleteTopic(topic, cluster) {
+        log(`deleteTopic ${topic}${cluster === undefined ? "" : ` cluster=${cluster}`}`);
+        delete topics[topic];
+      },
+      async getKv(namespace, key) {
+        log(`getKv ${namespace} ${key}`);
+        const value = kv[namespace]?.[key];
+        if (value === undefined) throw notFound(address, "QUERY_NOT_FOUND");
+        return value;
+      },
+      async putKv(namespace, key, value) {
+        log(`putKv ${namespace} ${key} ${value}`);
+        kv[namespace] = { ...kv[namespace], [key]: value };
+      },
+      async deleteKv(namespace, key) {
+        log(`deleteKv ${namespace} ${key}`);
+        delete kv[namespace]?.[key];
+      },
+      async kvList(namespace) {
+        log(`kvList ${namespace}`);
+        const table = kv[namespace];
+        if (table === undefined) throw notFound(address, "QUERY_NOT_FOUND");
+        return table;
+      },
+      async getConfig() {
+        log("getConfig");
+        return { orderMessageEnable: "false" };
+      },
+      async updateConfig(config) {
+        log(`updateConfig ${JSON.stringify(config)}`);
+      },
+      async systemTopicList() {
+        log("systemTopicList");
+        return { topicList: ["C1"] };
+      },
+      async unitTopicList(kind) {
+        log(`unitTopicList ${kind}`);
+        return [];
+      },
+      close() {},
+    };
+  };
+  return { calls, connected, connect, kv };
 }
 
-function usageMessage(result: ParseResult): string {
-  if (result.kind !== "usage") throw new Error(`expected a usage error, got ${result.kind}`);
-  return result.error.message;
+async function run(
+  argv: string[],
+  options: { env?: CliIo["env"]; registry?: ReturnType<typeof fakeRegistry> } = {},
+) {
+  const registry = options.registry ?? fakeRegistry();
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    env: options.env ?? {},
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    connect: registry.connect,
+  });
+  return {
+    code,
+    stdout: out.join(""),
+    stderr: err.join(""),
+    calls: registry.calls,
+    connected: registry.connected,
+  };
 }
 
-describe("parseCommandLine", () => {
-  it("finds the command after global options and keeps its arguments", () => {
-    const line = parsed(
-      parseCommandLine(["--url", "http://a:1", "topicRoute", "TopicTest", "--zone", "az-1", "--json"], {}),
-    );
+describe("global options", () => {
+  it("takes -n like mqadmin: ';'-separated host:port addresses speak RocketMQ's protocol, URLs the HTTP API", () => {
+    const options = resolveGlobalOptions({ namesrvAddr: ["10.0.0.1:9876;https://api.example.com/;"] }, {});
 
-    expect(line.command.name).toBe("topicRoute");
-    expect(line.positionals).toEqual(["TopicTest"]);
-    expect(line.values.zone).toBe("az-1");
-    expect(line.global).toMatchObject({
-      urls: ["http://a:1"],
-      json: true,
-      auth: { kind: "none" },
-      timeoutMillis: 5000,
-    });
+    expect(options.endpoints).toEqual([
+      { kind: "remoting", address: "10.0.0.1:9876" },
+      { kind: "http", url: "https://api.example.com" },
+    ]);
   });
 
-  it("takes repeated --url in order, over NAMESRV_URL", () => {
-    const line = parsed(
-      parseCommandLine(["clusterList", "--url", "http://a:1", "--url=http://b:2"], {
-        NAMESRV_URL: "http://c:3",
-      }),
-    );
-
-    expect(line.global.urls).toEqual(["http://a:1", "http://b:2"]);
-  });
-
-  it("splits NAMESRV_URL on ';' like RocketMQ's namesrvAddr and accepts host:port", () => {
-    const line = parsed(
-      parseCommandLine(["clusterList"], { NAMESRV_URL: "10.0.0.1:9876;http://10.0.0.2:9876/;" }),
-    );
-
-    expect(line.global.urls).toEqual(["http://10.0.0.1:9876", "http://10.0.0.2:9876"]);
+  it("reads NAMESRV_ADDR as RocketMQ's tools do, and NAMESRV_URL (HTTP) before it", () => {
+    expect(resolveGlobalOptions({}, { NAMESRV_ADDR: "10.0.0.1:9876;10.0.0.2:9876" }).endpoints).toEqual([
+      { kind: "remoting", address: "10.0.0.1:9876" },
+      { kind: "remoting", address: "10.0.0.2:9876" },
+    ]);
+    expect(
+      resolveGlobalOptions({}, { NAMESRV_ADDR: "10.0.0.1:9876", NAMESRV_URL: "10.0.0.3:9876" }).endpoints,
+    ).toEqual([{ kind: "http", url: "http://10.0.0.3:9876" }]);
+    expect(
+      resolveGlobalOptions({ url: ["http://a:1"] }, { NAMESRV_ADDR: "10.0.0.1:9876" }).endpoints,
+    ).toEqual([{ kind: "http", url: "http://a:1" }]);
   });
 
   it("defaults to the local registry", () => {
-    expect(parsed(parseCommandLine(["clusterList"], {})).global.urls).toEqual(["http://127.0.0.1:9877"]);
+    expect(resolveGlobalOptions({}, {}).endpoints).toEqual([{ kind: "http", url: "http://127.0.0.1:9877" }]);
   });
 
-  it("uses --token, else NAMESRV_TOKEN, as a bearer token", () => {
-    expect(
-      parsed(parseCommandLine(["clusterList", "--token", "t1"], { NAMESRV_TOKEN: "t2" })).global.auth,
-    ).toEqual({
+  it("uses --token, else NAMESRV_TOKEN, as a bearer token, and SigV4 with a profile or a region", () => {
+    expect(resolveGlobalOptions({ token: "t1" }, { NAMESRV_TOKEN: "t2" }).auth).toEqual({
       kind: "bearer",
       token: "t1",
     });
-    expect(parsed(parseCommandLine(["clusterList"], { NAMESRV_TOKEN: "t2" })).global.auth).toEqual({
-      kind: "bearer",
-      token: "t2",
-    });
-  });
-
-  it("signs with SigV4 when given a profile or a region, with AWS_REGION as the fallback region", () => {
-    expect(
-      parsed(parseCommandLine(["clusterList", "--profile", "dev"], { AWS_REGION: "eu-west-1" })).global.auth,
-    ).toEqual({
+    expect(resolveGlobalOptions({}, { NAMESRV_TOKEN: "t2" }).auth).toEqual({ kind: "bearer", token: "t2" });
+    expect(resolveGlobalOptions({ profile: "dev" }, { AWS_REGION: "eu-west-1" }).auth).toEqual({
       kind: "sigv4",
       profile: "dev",
       region: "eu-west-1",
     });
-    expect(parsed(parseCommandLine(["clusterList", "--region", "us-east-2"], {})).global.auth).toEqual({
-      kind: "sigv4",
-      region: "us-east-2",
+    expect(() => resolveGlobalOptions({ token: "t", profile: "p" }, {})).toThrow(/pick one/);
+  });
+});
+
+describe("mqadmin's command lines", () => {
+  it.each([
+    [["topicRoute", "-t", "T", "-n", "10.0.0.1:9876"], "10.0.0.1:9876 route T"],
+    [["-n", "10.0.0.1:9876", "topicRoute", "T"], "10.0.0.1:9876 route T"],
+    [["topicRoute", "--topic", "T", "--zone", "az-1", "--url", "http://a:1"], "http://a:1 route T zone=az-1"],
+    [["topicClusterList", "-t", "T", "-n", "h:1"], "h:1 route T"],
+    [["clusterList", "-n", "h:1"], "h:1 clusterInfo"],
+    [["topicList", "-n", "h:1"], "h:1 topicList"],
+    [["topicList", "-c", "C1", "-n", "h:1"], "h:1 topicsByCluster C1"],
+    [["topicList", "--system", "-n", "h:1"], "h:1 systemTopicList"],
+    [["brokerMembers", "-c", "C1", "-b", "broker-a", "-n", "h:1"], "h:1 brokerMemberGroup C1 broker-a"],
+    [["wipeWritePerm", "-b", "broker-a", "-n", "h:1"], "h:1 setWritePerm broker-a false"],
+    [["addWritePerm", "-b", "broker-a", "-n", "h:1"], "h:1 setWritePerm broker-a true"],
+    [["updateKvConfig", "-s", "NS", "-k", "K", "-v", "V", "-n", "h:1"], "h:1 putKv NS K V"],
+    [["getKVListByNamespace", "-s", "NS", "-n", "h:1"], "h:1 kvList NS"],
+    [
+      ["updateOrderConf", "-t", "T", "-m", "put", "-v", "broker-a:4", "-n", "h:1"],
+      "h:1 putKv ORDER_TOPIC_CONFIG T broker-a:4",
+    ],
+    [["getNamesrvConfig", "-n", "h:1"], "h:1 getConfig"],
+    [
+      ["updateNamesrvConfig", "-k", "orderMessageEnable", "-v", "true", "-n", "h:1"],
+      'h:1 updateConfig {"orderMessageEnable":"true"}',
+    ],
+  ])("%j", async (argv, call) => {
+    const result = await run(argv, {
+      registry: fakeRegistry({ topics: { T: ROUTE }, kv: { NS: { K: "V" } } }),
     });
-    expect(
-      parsed(parseCommandLine(["clusterList", "--sigv4"], { NAMESRV_TOKEN: "ignored" })).global.auth,
-    ).toEqual({
-      kind: "sigv4",
-    });
+
+    expect(result.stderr).toBe("");
+    expect(result.calls).toContain(call);
   });
 
-  it("refuses a token together with SigV4", () => {
-    expect(usageMessage(parseCommandLine(["clusterList", "--token", "t", "--profile", "p"], {}))).toMatch(
-      /pick one/,
+  it("sends writes to every NameServer of the ';'-separated list", async () => {
+    const result = await run(["updateKvConfig", "-s", "NS", "-k", "K", "-v", "V", "-n", "h:1;h:2"]);
+
+    expect(result.code).toBe(0);
+    expect(result.calls).toEqual(expect.arrayContaining(["h:1 putKv NS K V", "h:2 putKv NS K V"]));
+    expect(result.stdout).toContain("h:1: created NS K = V");
+    expect(result.stdout).toContain("h:2: created NS K = V");
+  });
+
+  it("says what really happened: deleteTopic of an unknown topic deletes nothing", async () => {
+    const missing = await run(["deleteTopic", "-t", "NoSuchTopic", "-n", "h:1"]);
+    expect(missing.code).toBe(0);
+    expect(missing.stdout).toBe("h:1: topic NoSuchTopic has no route: nothing deleted\n");
+    expect(missing.stdout).not.toMatch(/deleted topic/);
+
+    const otherCluster = await run(["deleteTopic", "-t", "T", "-c", "C3", "-n", "h:1"], {
+      registry: fakeRegistry({ topics: { T: ROUTE } }),
+    });
+    expect(otherCluster.stdout).toBe("h:1: topic T has no queue data on cluster C3: nothing deleted\n");
+
+    const oneCluster = await run(["deleteTopic", "-t", "T", "-c", "C1", "-n", "h:1"], {
+      registry: fakeRegistry({ topics: { T: ROUTE } }),
+    });
+    expect(oneCluster.calls).toContain("h:1 deleteTopic T cluster=C1");
+    expect(oneCluster.stdout).toMatch(
+      /deleted the queue data of topic T on cluster C1 \(broker-a\); 1 broker group/,
     );
+
+    const whole = await run(["deleteTopic", "-t", "T", "-n", "h:1"], {
+      registry: fakeRegistry({ topics: { T: ROUTE } }),
+    });
+    expect(whole.stdout).toBe("h:1: deleted topic T (queue data of 2 broker group(s): broker-a, broker-b)\n");
+  });
+
+  it("says whether a KV item was created, updated or absent", async () => {
+    const registry = fakeRegistry({ kv: { NS: { K: "old" } } });
+
+    expect(
+      (await run(["updateKvConfig", "-s", "NS", "-k", "K", "-v", "new", "-n", "h:1"], { registry })).stdout,
+    ).toBe("h:1: updated NS K = new (was old)\n");
+    expect((await run(["deleteKvConfig", "-s", "NS", "-k", "K", "-n", "h:1"], { registry })).stdout).toBe(
+      "h:1: deleted NS K\n",
+    );
+    const again = await run(["deleteKvConfig", "-s", "NS", "-k", "K", "-n", "h:1"], { registry });
+    expect(again.stdout).toBe("h:1: no key K in namespace NS: nothing deleted\n");
+    expect(again.calls.filter((c) => c.includes("deleteKv"))).toHaveLength(1);
   });
 
   it.each([
     [[], /a command is needed/],
-    [["nope"], /unknown command 'nope'/],
-    [["topicRoute"], /expected: namesrv topicRoute <topic>/],
-    [["topicRoute", "a", "b"], /expected/],
-    [["topicRoute", "a", "--bogus"], /unknown option '--bogus'/],
-    [["topicRoute", "a", "--zone"], /needs a value/],
+    [["topicRout", "-t", "T"], /unknown command 'topicRout'\n\(Did you mean topicRoute\?\)/],
+    [["topicRoute", "-t", "T", "--topc", "x"], /unknown option '--topc'\n\(Did you mean --topic\?\)/],
+    [["topicRoute"], /topic \(-t\) is required/],
+    [["topicRoute", "-t", "a", "b"], /given twice/],
+    [["topicRoute", "a", "b"], /too many arguments/],
+    [["topicRoute", "-t"], /argument missing/],
+    [["updateKvConfig", "-s", "NS", "-k", "K"], /value \(-v\) is required/],
+    [["updateOrderConf", "-t", "T", "-m", "frob"], /Allowed choices are get, put, delete/],
+    [["updateOrderConf", "-t", "T", "-m", "put", "-v", "nonsense"], /brokerName:queueNum/],
     [["clusterList", "--timeout", "0"], /--timeout must be an integer/],
     [["clusterList", "--url", "ftp://x"], /not an http\(s\) URL/],
-  ])("rejects %j", (argv, message) => {
-    expect(usageMessage(parseCommandLine(argv, {}))).toMatch(message);
+    [["clusterList", "-n", "nohost"], /neither host:port/],
+    [["kv", "get", "ns"], /expected kv get/],
+    [["kv", "frob", "ns"], /unknown kv action 'frob'/],
+    [["demo-broker", "--period", "5"], /--period must be an integer from 10 to 60/],
+    [["demo-broker", "--name", "bad name!"], /brokerName/],
+    [["watch", "-t", "T", "-n", "h:1"], /speaks the HTTP API only/],
+    [["register", "/nonexistent/file.json"], /cannot read \/nonexistent\/file.json: ENOENT/],
+  ])("exits 2 on %j, saying why", async (argv, message) => {
+    const result = await run(argv);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.calls).toEqual([]);
   });
 
-  it("gives each command its own help, and a general help", () => {
-    for (const name of commandNames) {
-      const result = parseCommandLine([name, "--help"], {});
-      expect(result.kind).toBe("help");
-      if (result.kind === "help") expect(result.text).toContain(`Usage: namesrv ${name}`);
+  it("gives each command its own help, and a general help, with exit 0", async () => {
+    for (const name of commandNames()) {
+      const result = await run([name, "--help"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: namesrv ${name}`);
     }
-    const general = parseCommandLine(["--help"], {});
-    expect(general.kind === "help" && general.text).toContain("Commands:");
-    const viaHelp = parseCommandLine(["help", "watch"], {});
-    expect(viaHelp.kind === "help" && viaHelp.text).toContain("Usage: namesrv watch");
+    const general = await run(["--help"]);
+    expect(general.code).toBe(0);
+    expect(general.stdout).toContain("Commands:");
+    expect((await run(["help", "watch"])).stdout).toContain("Usage: namesrv watch");
   });
 
-  it("parses the demo broker's options", () => {
-    const line = parsed(
-      parseCommandLine(["demo-broker", "--name", "broker-b", "--id", "1", "--topics", "3"], {}),
+  it("offers every NameServer command of mqadmin", () => {
+    expect(commandNames()).toEqual(
+      expect.arrayContaining([
+        "topicRoute",
+        "clusterList",
+        "topicList",
+        "topicClusterList",
+        "getNamesrvConfig",
+        "updateNamesrvConfig",
+        "updateKvConfig",
+        "deleteKvConfig",
+        "getKVConfig",
+        "getKVListByNamespace",
+        "updateOrderConf",
+        "wipeWritePerm",
+        "addWritePerm",
+        "deleteTopic",
+        "brokerMembers",
+      ]),
     );
-
-    expect(line.values).toMatchObject({ name: "broker-b", id: "1", topics: "3" });
-  });
-});
-
-describe("runCli", () => {
-  function capture() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      io: { env: {}, stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-      out,
-      err,
-    };
-  }
-
-  it("exits 2 with a one-line hint on a usage error", async () => {
-    const { io, err } = capture();
-
-    const code = await runCli(["topicRoute"], io);
-
-    expect(code).toBe(2);
-    expect(err.join("")).toMatch(/^namesrv topicRoute: .*see `namesrv topicRoute --help`.*\n$/);
-  });
-
-  it("exits 2 on invalid demo-broker values before sending anything", async () => {
-    const { io, err } = capture();
-
-    expect(await runCli(["demo-broker", "--period", "5"], io)).toBe(2);
-    expect(err.join("")).toMatch(/--period must be an integer from 10 to 60/);
-    expect(await runCli(["demo-broker", "--name", "bad name!"], io)).toBe(2);
-    expect(err.join("")).toMatch(/brokerName/);
-  });
-
-  it("exits 2 when kv is given the wrong arguments", async () => {
-    const { io, err } = capture();
-
-    expect(await runCli(["kv", "get", "ns"], io)).toBe(2);
-    expect(await runCli(["kv", "frob", "ns"], io)).toBe(2);
-    expect(err.join("")).toMatch(/unknown kv action 'frob'/);
-  });
-
-  it("exits 2 when the registration file is missing or invalid", async () => {
-    const { io, err } = capture();
-
-    expect(await runCli(["register", "/nonexistent/file.json"], io)).toBe(2);
-    expect(err.join("")).toMatch(/cannot read \/nonexistent\/file.json: ENOENT/);
-  });
-
-  it("prints the general help with exit 0", async () => {
-    const { io, out } = capture();
-
-    expect(await runCli(["--help"], io)).toBe(0);
-    expect(out.join("")).toContain("Usage: namesrv <command>");
   });
 });
 

@@ -27,7 +27,6 @@ const nameServer = vi.hoisted(
       getRouteInfoByTopic: vi.fn(),
       getRoutes: vi.fn(),
       getBrokerClusterInfo: vi.fn(),
-      listBrokers: vi.fn(),
       getAllTopicList: vi.fn(),
       getTopicsByCluster: vi.fn(),
       deleteTopic: vi.fn(),
@@ -37,6 +36,7 @@ const nameServer = vi.hoisted(
       getKvList: vi.fn(),
       sweep: vi.fn(),
       health: vi.fn(),
+      listBrokers: vi.fn(),
     }) satisfies Record<keyof NameServer, unknown>,
 );
 vi.mock("../../lib/app/container", () => ({ nameServer }));

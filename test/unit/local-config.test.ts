@@ -14,6 +14,7 @@ describe("parseLocalConfig (the local runner's environment)", () => {
         tableName: "namesrv",
         dataDir: ".namesrv-data",
         sweepIntervalMs: 30_000,
+        logFormat: "human",
       },
     });
   });
@@ -43,6 +44,7 @@ describe("parseLocalConfig (the local runner's environment)", () => {
         tableName: "my-table",
         dataDir: ":memory:",
         sweepIntervalMs: 500,
+        logFormat: "human",
         token: "t0k3n",
       },
     });
