@@ -10,7 +10,7 @@ import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamod
 import type { NameServer } from "../lib/app/name-server";
 import { createNameServer } from "../lib/app/name-server-service";
 import { type RegisterBrokerRequest, registerBrokerSchema } from "../lib/domain/model";
-import type { SelfPreservationConfig } from "../lib/domain/self-preservation";
+import { DEFAULT_SELF_PRESERVATION, type SelfPreservationConfig } from "../lib/domain/self-preservation";
 import {
   CapacityLog,
   type CapacityTotals as OperationCount,
@@ -72,7 +72,7 @@ export interface BenchRegistry {
 }
 
 /** Self-preservation off unless asked: a sweep benchmark measures the expiry itself. */
-const NO_SELF_PRESERVATION: SelfPreservationConfig = { enabled: false, expiryRatio: 1, minExpired: 0 };
+const NO_SELF_PRESERVATION: SelfPreservationConfig = { ...DEFAULT_SELF_PRESERVATION, enabled: false };
 
 /**
  * The scenarios' default bound for the route group cache (direct callers such as the smoke test).

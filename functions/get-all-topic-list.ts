@@ -1,27 +1,35 @@
 /**
- * GET /topics (GET_ALL_TOPIC_LIST_FROM_NAMESERVER), sorted; `?system=true` (GET_SYSTEM_TOPIC_LIST_FROM_NS)
- * and `?unit=unit|unit-sub|unit-sub-ununit` (GET_UNIT_TOPIC_LIST and its two siblings).
+ * GET /topics (GET_ALL_TOPIC_LIST_FROM_NAMESERVER), sorted, in pages when large (lib/http/pagination.ts);
+ * `?system=true` (GET_SYSTEM_TOPIC_LIST_FROM_NS) and `?unit=unit|unit-sub|unit-sub-ununit`
+ * (GET_UNIT_TOPIC_LIST and its two siblings).
  */
 import * as z from "zod";
 import { nameServer } from "../lib/app/container";
 import { InvalidRequestError } from "../lib/domain/errors";
 import { httpHandler, ok } from "../lib/http/handler";
+import { cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
 
 const query = {
   system: z.literal("true", { error: 'must be "true"' }),
   unit: z.enum(["unit", "unit-sub", "unit-sub-ununit"], {
     error: "must be unit, unit-sub or unit-sub-ununit",
   }),
+  cursor: cursorSchema,
 };
 
 export const handler = httpHandler(async (request) => {
-  const { system, unit } = request.query(query);
+  const { system, unit, cursor } = request.query(query);
   if (system !== undefined && unit !== undefined) {
     throw new InvalidRequestError("system and unit cannot be asked at once", [
       { field: "query.unit", message: "cannot be combined with system" },
     ]);
   }
   if (system !== undefined) return ok(await nameServer.getSystemTopicList());
-  if (unit !== undefined) return ok({ topicList: await nameServer.getUnitTopicList(unit) });
-  return ok({ topicList: await nameServer.getAllTopicList() });
+  const topics =
+    unit !== undefined ? await nameServer.getUnitTopicList(unit) : await nameServer.getAllTopicList();
+  const page = pageOf(topics, String, jsonSize, cursor);
+  return ok({
+    topicList: page.items,
+    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+  });
 });

@@ -112,8 +112,10 @@ export interface NameServerStackProps extends StackProps {
   readonly functionMemorySize?: number;
   /**
    * Self-preservation of the sweeper (README "Self-preservation"): passed to the sweeper as
-   * SELF_PRESERVATION, SELF_PRESERVATION_EXPIRY_RATIO and SELF_PRESERVATION_MIN_EXPIRED.
-   * @default - on, expiry ratio 0.5, minimum 5 instances (DEFAULT_SELF_PRESERVATION)
+   * SELF_PRESERVATION, SELF_PRESERVATION_EXPIRY_RATIO, SELF_PRESERVATION_MIN_EXPIRED,
+   * SELF_PRESERVATION_MAX_DURATION_MS and SELF_PRESERVATION_RECOVERY_GRACE_MS (the sweep period comes
+   * from `sweepInterval`).
+   * @default - on, expiry ratio 0.5, minimum 5 instances, at most 15 minutes (DEFAULT_SELF_PRESERVATION)
    */
   readonly selfPreservation?: Partial<SelfPreservationConfig>;
   /**
@@ -246,6 +248,11 @@ export function selfPreservationEnvironment(
   if (config.enabled !== undefined) env.SELF_PRESERVATION = config.enabled ? "on" : "off";
   if (config.expiryRatio !== undefined) env.SELF_PRESERVATION_EXPIRY_RATIO = String(config.expiryRatio);
   if (config.minExpired !== undefined) env.SELF_PRESERVATION_MIN_EXPIRED = String(config.minExpired);
+  if (config.maxDurationMs !== undefined)
+    env.SELF_PRESERVATION_MAX_DURATION_MS = String(config.maxDurationMs);
+  if (config.recoveryGraceMs !== undefined)
+    env.SELF_PRESERVATION_RECOVERY_GRACE_MS = String(config.recoveryGraceMs);
+  if (config.sweepIntervalMs !== undefined) env.SWEEP_INTERVAL_MS = String(config.sweepIntervalMs);
   selfPreservationConfigFromEnv(env);
   return env;
 }
@@ -493,7 +500,11 @@ export class NameServerStack extends Stack {
       handlerModule: routeTable.sweeperHandler,
       description: "NameServer sweeper (scanNotActiveBroker)",
       table: { table: this.table, access: "declared" },
-      environment: selfPreservationEnvironment(props.selfPreservation),
+      // The sweep period tells self-preservation when its last healthy sweep is too old to trust.
+      environment: selfPreservationEnvironment({
+        ...props.selfPreservation,
+        sweepIntervalMs: sweepInterval.toMilliseconds(),
+      }),
       timeout: Duration.seconds(Math.min(25, Math.max(5, sweepInterval.toSeconds() - 5))),
     });
     this.sweepStateMachine = this.sweepWorkflow(plan.sweepsPerRun, sweepInterval, logRetention);

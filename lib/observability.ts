@@ -32,6 +32,12 @@ export const MetricName = {
   SweepDurationMs: "SweepDurationMs",
   SweepCount: "SweepCount",
   SelfPreservation: "SelfPreservation",
+  /** 1 when a sweep ends in self-preservation, 0 otherwise: one datapoint per sweep (the alarm's metric). */
+  SelfPreservationActive: "SelfPreservationActive",
+  /** Self-preservation reached its maximum duration and expiry resumed. */
+  SelfPreservationTimeouts: "SelfPreservationTimeouts",
+  /** Instances a sweep kept although dead by the clock (self-preservation). */
+  PreservedInstances: "PreservedInstances",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -15,13 +15,15 @@ import {
 import {
   DisabledError,
   FullRegistrationRequiredError,
+  InvalidRequestError,
   QueryNotFoundError,
   ServiceUnavailableError,
   TopicNotExistError,
 } from "../domain/errors";
-import { isLive, liveBrokerAddrs, liveMembers, livenessClock } from "../domain/liveness";
+import { isDead, isLive, liveBrokerAddrs, liveMembers, livenessView } from "../domain/liveness";
 import {
   type BrokerGroup,
+  LIMITS,
   MASTER_ID,
   ORDER_TOPIC_CONFIG_NAMESPACE,
   type QueryDataVersionRequest,
@@ -191,6 +193,7 @@ class NameServerService implements NameServer {
 
     const config = await this.config.get();
     let group = touch.group;
+    let groupLimitChecked = false;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) group = await this.store.getGroup(brokerName);
       const decision = planRegistration(group, request, now, this.newEpoch);
@@ -200,6 +203,10 @@ class NameServerService implements NameServer {
         return { kind: "full", response: await this.withOrderTopicConfig(brokerId, decision.response) };
       }
       const plan = decision.plan;
+      if (plan.newGroup && !groupLimitChecked) {
+        await this.checkGroupLimit(brokerName);
+        groupLimitChecked = true;
+      }
       const table = request.topicConfigTable;
       // deleteTopicWithBrokerRegistration: topics the authority stopped listing leave its group.
       // As in RocketMQ, never for a broker with static topics.
@@ -314,6 +321,19 @@ class NameServerService implements NameServer {
     await this.store.bumpTopology(brokerName, { brokerId: member.brokerId });
   }
 
+  /**
+   * A new broker group is refused once the registry holds LIMITS.groups of them (as the last sweep
+   * counted them: one GetItem, only when a group is created).
+   */
+  private async checkGroupLimit(brokerName: string): Promise<void> {
+    const { groupCount = 0 } = await this.store.getSweeperState();
+    if (groupCount < LIMITS.groups) return;
+    throw new InvalidRequestError(
+      `The registry holds ${groupCount} broker groups: at most ${LIMITS.groups} (limit groups); ${brokerName} is not added`,
+      [{ field: "brokerName", message: `no new broker group (limit groups: ${LIMITS.groups})` }],
+    );
+  }
+
   /** Response of a hot-path heartbeat, from the group as the write left it. */
   private heartbeatResponse(
     group: BrokerGroup,
@@ -424,7 +444,7 @@ class NameServerService implements NameServer {
     const group = groups.get(brokerName);
     const brokerAddrs =
       group !== undefined && group.clusterName === clusterName
-        ? liveBrokerAddrs(group, livenessClock(this.now(), sweeper))
+        ? liveBrokerAddrs(group, livenessView(this.now(), sweeper))
         : {};
     return { cluster: clusterName, brokerName, brokerAddrs };
   }
@@ -452,7 +472,7 @@ class NameServerService implements NameServer {
     const route = assembleRoute({
       queueDatas,
       groups,
-      at: livenessClock(this.now(), sweeper),
+      at: livenessView(this.now(), sweeper),
       topic,
       supportActingMaster: config.supportActingMaster,
       ...(orderTopicConf !== undefined && config.orderMessageEnable ? { orderTopicConf } : {}),
@@ -474,7 +494,7 @@ class NameServerService implements NameServer {
     const missing: string[] = [];
     if (queueDatas.length === 0) return { routes, missing: [...topics] };
     const { groups, sweeper } = await this.groupsOfRoute(queueDatas);
-    const at = livenessClock(this.now(), sweeper);
+    const at = livenessView(this.now(), sweeper);
     for (const [index, topic] of topics.entries()) {
       const { queueDatas: topicQueueDatas, orderTopicConf } = items[index] ?? { queueDatas: [] };
       const route =
@@ -516,13 +536,13 @@ class NameServerService implements NameServer {
 
   async getBrokerClusterInfo() {
     const { groups, sweeper } = await this.store.listGroups();
-    return assembleClusterInfo(groups, livenessClock(this.now(), sweeper));
+    return assembleClusterInfo(groups, livenessView(this.now(), sweeper));
   }
 
   async listBrokers() {
     const { groups, sweeper } = await this.store.listGroups();
     const now = this.now();
-    return { now, brokers: brokerLiveTable(groups, now, livenessClock(now, sweeper)) };
+    return { now, brokers: brokerLiveTable(groups, now, livenessView(now, sweeper)) };
   }
 
   async getAllTopicList(): Promise<string[]> {
@@ -558,7 +578,7 @@ class NameServerService implements NameServer {
 
   async getSystemTopicList(): Promise<SystemTopicList> {
     const { groups, sweeper } = await this.store.listGroups();
-    const at = livenessClock(this.now(), sweeper);
+    const at = livenessView(this.now(), sweeper);
     const live = groups
       .filter((g) => liveMembers(g, at).length > 0)
       .sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0));
@@ -624,7 +644,7 @@ class NameServerService implements NameServer {
   /** Queue data (current incarnation) of the live groups that match. */
   private async queueDataOf(matches: (group: BrokerGroup) => boolean): Promise<StoredQueueData[]> {
     const { groups, sweeper } = await this.store.listGroups();
-    const at = livenessClock(this.now(), sweeper);
+    const at = livenessView(this.now(), sweeper);
     const serving = groups.filter((g) => matches(g) && liveMembers(g, at).length > 0);
     const perGroup = await mapLimit(serving, this.concurrency, async (group) =>
       (await this.store.getGroupQueueData(group.brokerName)).filter((qd) => qd.epoch === group.epoch),
@@ -673,11 +693,15 @@ class NameServerService implements NameServer {
     const started = this.now();
     const { groups, sweeper } = await this.store.listGroups();
     const now = this.now();
-    const plans = groups.map((group) => ({ group, plan: planExpiry(group, now) }));
-    const instances = groups.reduce((n, g) => n + Object.keys(g.members).length, 0);
-    const dead = plans.reduce((n, p) => n + p.plan.removals.length, 0);
-    const decision = decideSweep(sweeper, { instances, dead }, now, this.selfPreservation);
-    await this.store.putSweeperState(decision.next);
+    const members = groups.flatMap((g) => Object.values(g.members));
+    const decision = decideSweep(sweeper, members, now, this.selfPreservation);
+    const groupCount = groups.filter((g) => !isTombstone(g)).length;
+    await this.store.putSweeperState({ ...decision.next, groupCount });
+    // Expires everyone dead, except those self-preservation keeps (live at its `since`, silent since).
+    const view = livenessView(now, decision.next);
+    const plans = groups.map((group) => ({ group, plan: planExpiry(group, view) }));
+    const dead = members.filter((m) => isDead(m, now)).length;
+    const expiring = plans.reduce((n, p) => n + p.plan.removals.length, 0);
 
     let expiredInstances = 0;
     let removedGroups = 0;
@@ -693,7 +717,7 @@ class NameServerService implements NameServer {
         // would ever resume it. (Found by the fault tests.) The marker keeps this to unfinished ones.
         await this.clearWritePerm(group.brokerName, group.epoch);
       }
-      if (!decision.expire || plan.removals.length === 0) return;
+      if (plan.removals.length === 0) return;
       const removed = await this.expire(group, plan);
       expiredInstances += removed.expired;
       if (removed.groupRemoved) removedGroups++;
@@ -701,11 +725,12 @@ class NameServerService implements NameServer {
 
     return {
       groups: groups.length,
-      liveInstances: instances - dead,
+      liveInstances: members.length - dead,
       expiredInstances,
       removedGroups,
-      preservedInstances: decision.expire ? 0 : dead,
+      preservedInstances: dead - expiring,
       selfPreservation: decision.next.selfPreservation,
+      ...(decision.event !== undefined ? { selfPreservationEvent: decision.event } : {}),
       durationMs: this.now() - started,
     };
   }
@@ -731,6 +756,10 @@ class NameServerService implements NameServer {
       selfPreservation: {
         active: state.selfPreservation,
         ...(state.selfPreservation && state.since !== undefined ? { since: state.since } : {}),
+        ...(state.selfPreservation && state.enteredAt !== undefined ? { enteredAt: state.enteredAt } : {}),
+        ...(state.selfPreservation && state.protectUntil !== undefined
+          ? { protectUntil: state.protectUntil }
+          : {}),
       },
     };
   }

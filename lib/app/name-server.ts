@@ -16,6 +16,7 @@ import type {
   UnitTopicKind,
   UnregisterBrokerRequest,
 } from "../domain/model";
+import type { SelfPreservationEvent } from "../domain/self-preservation";
 
 /** How a registration was handled: drives the registrations / light-heartbeat / 409 metrics. */
 export type RegistrationKind =
@@ -55,6 +56,8 @@ export interface SweepReport {
   /** Instances this sweep would have expired but kept because of self-preservation. */
   preservedInstances: number;
   selfPreservation: boolean;
+  /** What this sweep changed about self-preservation (entered, timed out, ...), when anything. */
+  selfPreservationEvent?: SelfPreservationEvent;
   durationMs: number;
 }
 
@@ -62,8 +65,12 @@ export interface HealthReport {
   status: "ok";
   selfPreservation: {
     active: boolean;
-    /** When the registry entered self-preservation (epoch ms), while active. */
+    /** While active: the last healthy sweep; only instances live then and silent since are kept. */
     since?: number;
+    /** While active: when the registry entered self-preservation (epoch ms). */
+    enteredAt?: number;
+    /** While active: reads keep nobody after this time, unless a sweep extends it (never past the maximum). */
+    protectUntil?: number;
   };
 }
 

@@ -68,6 +68,11 @@ export interface BrokerAgentOptions {
   /** A shared transport, or options for one of its own (auth, timeout, gzip threshold). */
   transport?: Transport | TransportOptions;
   backoff?: BackoffOptions;
+  /**
+   * Uniform in [0, 1): the jitter of every retry delay (tests pass a seeded one).
+   * @default Math.random
+   */
+  random?: () => number;
 }
 
 /** Why a registration carried the full topic table. */
@@ -110,15 +115,21 @@ export interface NameServerState {
   haServerAddr?: string;
 }
 
-/** Exponential backoff, capped; a 503's Retry-After is honoured when it asks for longer. */
+/**
+ * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): a
+ * delay drawn uniformly from [0, min(cap, initial × 2^(failures-1))), so that a fleet whose NameServer
+ * came back does not return in lockstep. A 503's Retry-After is a floor: the draw is added to it.
+ */
 export function computeBackoffMillis(
   consecutiveFailures: number,
   options: Required<BackoffOptions>,
   retryAfterMillis?: number,
+  random: () => number = Math.random,
 ): number {
   const exponent = Math.max(0, consecutiveFailures - 1);
-  const exponential = Math.min(options.maxMillis, options.initialMillis * 2 ** Math.min(exponent, 30));
-  return retryAfterMillis === undefined ? exponential : Math.max(exponential, retryAfterMillis);
+  const ceiling = Math.min(options.maxMillis, options.initialMillis * 2 ** Math.min(exponent, 30));
+  const jittered = Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+  return retryAfterMillis === undefined ? jittered : retryAfterMillis + jittered;
 }
 
 /** Checks `registerNameServerPeriodMillis` the way RocketMQ bounds `registerNameServerPeriod`. */
@@ -149,6 +160,7 @@ export class BrokerAgent extends EventEmitter<BrokerAgentEvents> {
   private readonly broker: BrokerIdentity;
   private readonly topicState: BrokerAgentOptions["topicState"];
   private readonly backoff: Required<BackoffOptions>;
+  private readonly random: () => number;
   private readonly nameServers: PerNameServer[];
   private started = false;
   private stopping: Promise<void> | undefined;
@@ -167,6 +179,7 @@ export class BrokerAgent extends EventEmitter<BrokerAgentEvents> {
       );
     }
     this.topicState = options.topicState;
+    this.random = options.random ?? Math.random;
     this.backoff = {
       initialMillis: options.backoff?.initialMillis ?? 1000,
       maxMillis: options.backoff?.maxMillis ?? this.registerNameServerPeriodMillis,
@@ -263,7 +276,7 @@ export class BrokerAgent extends EventEmitter<BrokerAgentEvents> {
       ns.state.lastError = messageOf(error);
       const retryAfter =
         error instanceof NameServerRequestError && error.status === 503 ? error.retryAfterMillis : undefined;
-      delay = computeBackoffMillis(ns.state.consecutiveFailures, this.backoff, retryAfter);
+      delay = computeBackoffMillis(ns.state.consecutiveFailures, this.backoff, retryAfter, this.random);
       this.reportError(ns, error, "register");
       this.emit("backoff", {
         nameServer: ns.client.url,

@@ -102,6 +102,9 @@ const memberGroupSchema = z.object({
   brokerAddrs: z.record(z.string(), z.string()),
 }) satisfies z.ZodType<BrokerMemberGroup, unknown>;
 
+const nextCursor = { nextCursor: z.string().optional() };
+const topicListSchema = z.object({ topicList: z.array(z.string()), ...nextCursor });
+const clusterPageSchema = clusterInfoSchema.extend(nextCursor);
 const dataVersionSchema = z.object({
   stateVersion: z.number().default(0),
   timestamp: z.number(),
@@ -136,7 +139,6 @@ const routesAnswerSchema = z.object({
 /** The answer of POST /routes. */
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
 
-const topicListSchema = z.object({ topicList: z.array(z.string()) });
 const systemTopicListSchema = z.object({
   topicList: z.array(z.string()),
   brokerAddr: z.string().optional(),
@@ -148,7 +150,9 @@ const queryDataVersionSchema = z.object({
 const configSchema = z.object({ config: z.record(z.string(), z.string()) });
 const writePermSchema = z.object({ affectedTopicCount: z.number() });
 const kvValueSchema = z.object({ value: z.string() });
-const kvTableSchema = z.object({ table: z.record(z.string(), z.string()) });
+const kvTableSchema = z.object({ table: z.record(z.string(), z.string()), ...nextCursor });
+/** Pages a listing may take before the client gives up (a server that never stops paging). */
+const MAX_PAGES = 10_000;
 const healthSchema = z.looseObject({ status: z.string() });
 
 export class NameServerClient {
@@ -267,9 +271,16 @@ export class NameServerClient {
     return this.parse(routesAnswerSchema, response);
   }
 
+  /** GET_BROKER_CLUSTER_INFO; a large answer comes in pages, which this merges. */
   async getBrokerClusterInfo(): Promise<ClusterInfo> {
-    const response = await this.transport.request(this.url, { method: "GET", path: "/clusters" });
-    return this.parse(clusterInfoSchema, response);
+    const info: ClusterInfo = { brokerAddrTable: {}, clusterAddrTable: {} };
+    await this.eachPage("/clusters", clusterPageSchema, (page) => {
+      Object.assign(info.brokerAddrTable, page.brokerAddrTable);
+      for (const [cluster, names] of Object.entries(page.clusterAddrTable)) {
+        info.clusterAddrTable[cluster] = [...(info.clusterAddrTable[cluster] ?? []), ...names];
+      }
+    });
+    return info;
   }
 
   /** GET /brokers: every live instance with its last heartbeat, its timeout and the registry's clock. */
@@ -278,17 +289,41 @@ export class NameServerClient {
     return this.parse(brokerLiveTableSchema, response);
   }
 
+  /** GET_ALL_TOPIC_LIST_FROM_NAMESERVER, every page. */
   async getAllTopicList(): Promise<string[]> {
-    const response = await this.transport.request(this.url, { method: "GET", path: "/topics" });
-    return this.parse(topicListSchema, response).topicList;
+    const topics: string[] = [];
+    await this.eachPage("/topics", topicListSchema, (page) => topics.push(...page.topicList));
+    return topics;
   }
 
   async getTopicsByCluster(clusterName: string): Promise<string[]> {
-    const response = await this.transport.request(this.url, {
-      method: "GET",
-      path: pathOf("clusters", clusterName, "topics"),
-    });
-    return this.parse(topicListSchema, response).topicList;
+    const topics: string[] = [];
+    await this.eachPage(pathOf("clusters", clusterName, "topics"), topicListSchema, (page) =>
+      topics.push(...page.topicList),
+    );
+    return topics;
+  }
+
+  /** Follows a listing's `nextCursor` (lib/http/pagination.ts) until the last page. */
+  private async eachPage<T extends { nextCursor?: string | undefined }>(
+    path: string,
+    schema: z.ZodType<T>,
+    onPage: (page: T) => void,
+    query: Record<string, string> = {},
+  ): Promise<void> {
+    let cursor: string | undefined;
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const response = await this.transport.request(this.url, {
+        method: "GET",
+        path,
+        query: cursor === undefined ? query : { ...query, cursor },
+      });
+      const page = this.parse(schema, response);
+      onPage(page);
+      if (page.nextCursor === undefined) return;
+      cursor = page.nextCursor;
+    }
+    throw new Error(`${path}: more than ${MAX_PAGES} pages`);
   }
 
   /** REGISTER_TOPIC_IN_NAMESRV: queue data for groups that are registered (others are ignored). */
@@ -364,12 +399,9 @@ export class NameServerClient {
   }
 
   async getKvList(namespace: string): Promise<Record<string, string>> {
-    const response = await this.transport.request(this.url, {
-      method: "GET",
-      path: "/kv",
-      query: { namespace },
-    });
-    return this.parse(kvTableSchema, response).table;
+    const table: Record<string, string> = {};
+    await this.eachPage("/kv", kvTableSchema, (page) => Object.assign(table, page.table), { namespace });
+    return table;
   }
 
   async health(): Promise<{ status: string }> {

@@ -7,7 +7,7 @@
  */
 import { InvalidRequestError } from "./errors";
 import { DEFAULT_HEARTBEAT_TIMEOUT_MILLIS } from "./model";
-import type { SelfPreservationConfig } from "./self-preservation";
+import { DEFAULT_SELF_PRESERVATION, type SelfPreservationConfig } from "./self-preservation";
 
 /** The switches RocketMQ's NameServer has, which this registry honours. */
 export interface NamesrvConfig {
@@ -62,7 +62,7 @@ export function readOnlySettings(deployment: DeploymentSettings): Record<string,
 }
 const READ_ONLY_NAMES = Object.keys(
   readOnlySettings({
-    selfPreservation: { enabled: true, expiryRatio: 0, minExpired: 0 },
+    selfPreservation: { ...DEFAULT_SELF_PRESERVATION, expiryRatio: 0, minExpired: 0 },
     routeGroupCacheMs: 0,
     configCacheMs: 0,
   }),

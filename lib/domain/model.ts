@@ -71,7 +71,30 @@ export const kvKeySchema = z
 const HOSTNAME =
   /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6_BRACKETED = /^\[[0-9a-fA-F:.]{2,45}\]$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/**
+ * An IPv6 address as RFC 4291 writes it (eight hex groups, one `::` for a run of zero groups, an
+ * optional dotted IPv4 tail); no zone id. `:::`, `1::2::3` and nine groups are refused.
+ */
+export function isIpv6(text: string): boolean {
+  if (text.length < 2 || text.length > 45) return false;
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groupsOf = (half: string) => (half === "" ? [] : half.split(":"));
+  const head = groupsOf(halves[0] ?? "");
+  const tail = halves.length === 2 ? groupsOf(halves[1] ?? "") : [];
+  const all = [...head, ...tail];
+  let width = all.length;
+  const last = all.at(-1);
+  if (last?.includes(".")) {
+    if (!IPV4.test(last)) return false;
+    all.pop();
+    width += 1; // an IPv4 tail fills two groups
+  }
+  if (!all.every((group) => HEX_GROUP.test(group))) return false;
+  return halves.length === 2 ? width <= 7 : width === 8;
+}
 
 /** `host:port` with an IPv4 address, a bracketed IPv6 address or a DNS name; port 1..65535. */
 export function isValidAddress(addr: string): boolean {
@@ -82,7 +105,7 @@ export function isValidAddress(addr: string): boolean {
   if (!/^\d{1,5}$/.test(port)) return false;
   const portNumber = Number(port);
   if (portNumber < 1 || portNumber > 65535) return false;
-  if (IPV6_BRACKETED.test(host)) return host.slice(1, -1).includes(":");
+  if (host.startsWith("[")) return host.endsWith("]") && isIpv6(host.slice(1, -1));
   return IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host));
 }
 
@@ -111,12 +134,43 @@ export const topicConfigSchema = z.object({
   order: z.boolean().default(false),
 });
 
-export const MAX_FILTER_SERVERS = 64;
+/**
+ * The registry's limits (README "Security"). A broker group is one DynamoDB item that every heartbeat
+ * rewrites: its size is what a heartbeat costs (1 WCU per KB) and it must stay under DynamoDB's 400 KB
+ * item limit. A member at its largest (300-character addresses, filter servers at their total) is
+ * under 3 KB, so a group at MAX_MEMBERS_PER_GROUP stays under 50 KB: a steady heartbeat costs at most
+ * ~50 WCU, and the item is 8 times under DynamoDB's limit.
+ */
+export const LIMITS = {
+  /** Members (master and slaves) of one broker group. RocketMQ runs 1 to 3. */
+  membersPerGroup: 16,
+  /** Filter servers one member lists. */
+  filterServersPerMember: 64,
+  /** Characters of one member's filter server addresses, all together. */
+  filterServerChars: 2048,
+  /** Highest brokerId (Java's Integer.MAX_VALUE; RocketMQ's ids are small: 0 the master, 1.. slaves). */
+  maxBrokerId: 2_147_483_647,
+  /**
+   * Broker groups in all: a new group is refused beyond this (counted by the last sweep). Every
+   * sweep and GET /clusters reads every group, so this bounds their cost.
+   */
+  groups: 10_000,
+  /** Topics one registration carries. */
+  topicsPerRegistration: 20_000,
+} as const;
+
+export const MAX_FILTER_SERVERS = LIMITS.filterServersPerMember;
 /**
  * Topics one registration may carry: bounds the work (and the bill) of one request, and keeps a first
  * registration well inside API Gateway's 30 s (10,000 topics take a few seconds).
  */
-export const MAX_TOPICS_PER_REGISTRATION = 20_000;
+export const MAX_TOPICS_PER_REGISTRATION = LIMITS.topicsPerRegistration;
+
+const brokerIdSchema = z
+  .number()
+  .int("must be an integer")
+  .min(0, "must be at least 0")
+  .max(LIMITS.maxBrokerId, `must be at most ${LIMITS.maxBrokerId} (limit maxBrokerId)`);
 
 /**
  * RocketMQ's TopicQueueMappingInfo (topic, scope, totalQueues, bname, epoch, dirty, currIdMap): the
@@ -133,7 +187,7 @@ export type TopicQueueMappingInfo = z.infer<typeof topicQueueMappingInfoSchema>;
 export const registerBrokerSchema = z.object({
   clusterName: plainNameSchema,
   brokerName: plainNameSchema,
-  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerId: brokerIdSchema,
   brokerAddr: addressSchema,
   haServerAddr: addressSchema.optional(),
   zoneName: nameSchema.optional(),
@@ -177,7 +231,13 @@ export const registerBrokerSchema = z.object({
     .optional(),
   filterServerList: z
     .array(addressSchema)
-    .max(MAX_FILTER_SERVERS, `must list at most ${MAX_FILTER_SERVERS} filter servers`)
+    .max(
+      MAX_FILTER_SERVERS,
+      `must list at most ${MAX_FILTER_SERVERS} filter servers (limit filterServersPerMember)`,
+    )
+    .refine((list) => list.reduce((n, addr) => n + addr.length, 0) <= LIMITS.filterServerChars, {
+      message: `must be at most ${LIMITS.filterServerChars} characters of addresses in all (limit filterServerChars)`,
+    })
     .optional(),
   /**
    * Static topics (RocketMQ's TopicConfigAndMappingSerializeWrapper): topic → TopicQueueMappingInfo,
@@ -201,7 +261,7 @@ export type TopicConfig = z.infer<typeof topicConfigSchema>;
 export const unregisterBrokerSchema = z.object({
   clusterName: plainNameSchema,
   brokerName: plainNameSchema,
-  brokerId: z.number().int("must be an integer").min(0).max(Number.MAX_SAFE_INTEGER),
+  brokerId: brokerIdSchema,
   brokerAddr: addressSchema,
 });
 export type UnregisterBrokerRequest = z.infer<typeof unregisterBrokerSchema>;

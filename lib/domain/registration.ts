@@ -3,11 +3,13 @@
  * change. The use case (lib/app) carries the plan out against the store with conditional writes.
  */
 import { createHash } from "node:crypto";
+import { InvalidRequestError } from "./errors";
 import { isLive } from "./liveness";
 import {
   type BrokerGroup,
   type BrokerMember,
   type DataVersion,
+  LIMITS,
   MASTER_ID,
   type RegisterBrokerRequest,
   type RegisterBrokerResult,
@@ -121,6 +123,18 @@ export function planRegistration(
   const remainingIds = Object.values(members)
     .map((m) => m.brokerId)
     .filter((memberId) => !removedIds.has(memberId) && memberId !== request.brokerId);
+
+  if (current === undefined && remainingIds.length + 1 > LIMITS.membersPerGroup) {
+    throw new InvalidRequestError(
+      `Broker group ${request.brokerName} already has ${remainingIds.length} members: at most ${LIMITS.membersPerGroup} (limit membersPerGroup)`,
+      [
+        {
+          field: "brokerId",
+          message: `the group is full (limit membersPerGroup: ${LIMITS.membersPerGroup})`,
+        },
+      ],
+    );
+  }
 
   const firstRegistration = current === undefined;
   // RocketMQ keys live info by address: a new address at an id has no stored dataVersion.

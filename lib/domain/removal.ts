@@ -2,7 +2,7 @@
  * RocketMQ's unregister cascade, shared by UNREGISTER_BROKER and the sweeper's expiry
  * (scanNotActiveBroker → onChannelDestroy), as a pure plan.
  */
-import { isDead } from "./liveness";
+import { type At, isLive } from "./liveness";
 import { type BrokerGroup, type BrokerMember, MASTER_ID } from "./model";
 
 export interface MemberRemoval {
@@ -46,7 +46,7 @@ export function planUnregister(group: BrokerGroup, brokerAddr: string): RemovalP
 }
 
 /** Expiry: every dead member goes, conditional on the heartbeat time read. */
-export function planExpiry(group: BrokerGroup, now: number): RemovalPlan {
-  const removed = Object.values(group.members).filter((m) => isDead(m, now));
+export function planExpiry(group: BrokerGroup, at: At): RemovalPlan {
+  const removed = Object.values(group.members).filter((m) => !isLive(m, at));
   return plan(group, removed, true);
 }

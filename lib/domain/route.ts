@@ -2,7 +2,7 @@
  * Route assembly (RocketMQ's pickupTopicRouteData, plus the zone filter of ZoneRouteRPCHook) and
  * cluster info, over live instances only.
  */
-import { isDead, isLive, liveBrokerAddrs, liveMembers } from "./liveness";
+import { type At, isDead, isLive, liveBrokerAddrs, liveMembers } from "./liveness";
 import {
   type BrokerData,
   type BrokerGroup,
@@ -18,7 +18,7 @@ import { isWriteable, withoutWrite } from "./perm";
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export function brokerDataOf(group: BrokerGroup, at: number): BrokerData {
+export function brokerDataOf(group: BrokerGroup, at: At): BrokerData {
   const data: BrokerData = {
     cluster: group.clusterName,
     brokerName: group.brokerName,
@@ -33,7 +33,7 @@ export function brokerDataOf(group: BrokerGroup, at: number): BrokerData {
 export function servingGroup(
   queueData: StoredQueueData,
   groups: ReadonlyMap<string, BrokerGroup>,
-  at: number,
+  at: At,
 ): BrokerGroup | undefined {
   const group = groups.get(queueData.brokerName);
   if (group === undefined || group.epoch !== queueData.epoch) return undefined;
@@ -44,8 +44,8 @@ export interface RouteInput {
   queueDatas: StoredQueueData[];
   groups: ReadonlyMap<string, BrokerGroup>;
   orderTopicConf?: string;
-  /** Liveness clock (see livenessClock). */
-  at: number;
+  /** Liveness: the real clock, or a view with self-preservation (see livenessView). */
+  at: At;
   zone?: string;
   /** The topic: RocketMQ never rewrites the route of its SYNC_BROKER_MEMBER topics. */
   topic?: string;
@@ -60,7 +60,7 @@ export const SYNC_BROKER_MEMBER_GROUP_PREFIX = "rmq_sys_SYNC_BROKER_MEMBER_";
  * An acting-master group whose master is registered but dead (by its heartbeat time), or whose WRITE
  * clearing is still under way: its queue data must not look writable, whenever the sweeper ran.
  */
-function writeWithheld(group: BrokerGroup, at: number): boolean {
+function writeWithheld(group: BrokerGroup, at: At): boolean {
   if (!group.enableActingMaster) return false;
   const master = group.members[String(MASTER_ID)];
   if (master !== undefined) return !isLive(master, at);
@@ -148,7 +148,7 @@ export function filterByZone(route: TopicRouteData, zone: string): TopicRouteDat
   };
 }
 
-export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: number): ClusterInfo {
+export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: At): ClusterInfo {
   const brokerAddrTable: Record<string, BrokerData> = {};
   const clusters = new Map<string, string[]>();
   const sorted = [...groups].sort((a, b) => byName(a.brokerName, b.brokerName));
@@ -170,7 +170,7 @@ export function assembleClusterInfo(groups: Iterable<BrokerGroup>, at: number): 
  * last heartbeat and its timeout, sorted by cluster, group and brokerId. `now` is the real time, `at`
  * the liveness clock: an instance dead by `now` but served because of self-preservation is `preserved`.
  */
-export function brokerLiveTable(groups: Iterable<BrokerGroup>, now: number, at: number): BrokerLiveInfo[] {
+export function brokerLiveTable(groups: Iterable<BrokerGroup>, now: number, at: At): BrokerLiveInfo[] {
   const sorted = [...groups].sort(
     (a, b) => byName(a.clusterName, b.clusterName) || byName(a.brokerName, b.brokerName),
   );

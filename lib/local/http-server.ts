@@ -22,6 +22,8 @@ export interface LocalHttpServerOptions {
   token?: string;
   /** Bytes a request body may have on the wire (API Gateway HTTP APIs accept 10 MB). */
   maxRequestBytes?: number;
+  /** Connection and header timeouts; see LOCAL_HTTP_TIMEOUTS. */
+  timeouts?: Partial<LocalHttpTimeouts>;
   /** Called once per request when its response is sent (`npm start` prints a line per request). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -35,7 +37,27 @@ interface RequestMeta {
 
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
+export interface LocalHttpTimeouts {
+  /** The whole header block must arrive within this (slowloris). */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this (API Gateway's 30 s). */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** A socket with no traffic at all is closed after this. */
+  idleMs: number;
+}
+
+export const LOCAL_HTTP_TIMEOUTS: LocalHttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  idleMs: 60_000,
+};
+
 class BodyTooLarge extends Error {}
+/** The client went away (or a timeout cut it off) before its body arrived: nobody to answer. */
+class ClientGone extends Error {}
 
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -48,7 +70,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
       if (!tooLarge) chunks.push(chunk);
     });
     request.on("end", () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
-    request.on("error", reject);
+    request.on("error", () => reject(new ClientGone()));
   });
 }
 
@@ -58,12 +80,37 @@ function unauthorized(error: UnauthorizedError): HttpResponse {
   return response;
 }
 
+/** An answer given before the body was read: the connection closes, so the unread body goes with it. */
+function closing(response: HttpResponse): HttpResponse {
+  response.headers.Connection = "close";
+  return response;
+}
+
 async function handle(
   options: LocalHttpServerOptions,
   request: IncomingMessage,
   meta: RequestMeta,
 ): Promise<APIGatewayProxyResultV2> {
   const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const method = request.method ?? "GET";
+  const target = request.url ?? "/";
+  const path = decodePath(splitTarget(target).encodedPath);
+  // HEAD /health (load balancers, `curl -I`) is GET /health without the body; Node drops the body.
+  const match = matchRoute(method === "HEAD" && path === "/health" ? "GET" : method, path);
+  // The token is checked before a byte of the body is read: an unauthenticated client cannot make
+  // the server buffer (or gunzip) anything.
+  if (match.kind === "route") {
+    try {
+      checkBearerToken(match.route.access, joinedHeader(request, "authorization"), options.token);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return closing(unauthorized(error));
+      throw error;
+    }
+  }
+  const declared = Number(request.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    return closing(errorResponse(new PayloadTooLargeError(`Request body exceeds ${limit} bytes`)));
+  }
   let body: Buffer;
   try {
     body = await readBody(request, limit);
@@ -74,18 +121,15 @@ async function handle(
     throw error;
   }
   const incoming: IncomingRequest = {
-    method: request.method ?? "GET",
-    target: request.url ?? "/",
+    method,
+    target,
     rawHeaders: request.rawHeaders,
     body,
     sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
     protocol: `HTTP/${request.httpVersion}`,
   };
   meta.body = body;
-  const path = decodePath(splitTarget(incoming.target).encodedPath);
   meta.path = path;
-  // HEAD /health (load balancers, `curl -I`) is GET /health without the body; Node drops the body.
-  const match = matchRoute(incoming.method === "HEAD" && path === "/health" ? "GET" : incoming.method, path);
   if (match.kind !== "route") {
     const notFound = options.handlers[defaultRouteHandler];
     if (notFound === undefined) throw new Error(`no ${defaultRouteHandler} handler loaded`);
@@ -98,17 +142,28 @@ async function handle(
     routeKey: routeKeyOf(match.route),
     pathParameters: match.pathParameters,
   });
-  try {
-    checkBearerToken(match.route.access, event.headers.authorization, options.token);
-  } catch (error) {
-    if (error instanceof UnauthorizedError) return unauthorized(error);
-    throw error;
-  }
   return handler(event);
 }
 
+/** A header as the handler's event sees it: repeated ones joined with "," (as API Gateway does). */
+function joinedHeader(request: IncomingMessage, name: string): string | undefined {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    if (request.rawHeaders[i]?.toLowerCase() === name) values.push(request.rawHeaders[i + 1] ?? "");
+  }
+  return values.length === 0 ? undefined : values.join(",");
+}
+
 export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const timeouts = { ...LOCAL_HTTP_TIMEOUTS, ...options.timeouts };
+  const serverOptions = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // How often Node looks for connections past headersTimeout / requestTimeout (default 30 s).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersMs / 2)),
+  };
+  const server = createServer(serverOptions, (request: IncomingMessage, response: ServerResponse) => {
     const meta: RequestMeta = {};
     const { onRequest } = options;
     if (onRequest !== undefined) {
@@ -128,8 +183,16 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
       });
     }
     handle(options, request, meta)
-      .catch((error: unknown) => errorResponse(error, { routeKey: `${request.method} ${request.url}` }))
-      .then((result) => writeResult(response, result))
+      .then(
+        (result) => writeResult(response, result),
+        (error: unknown) => {
+          if (error instanceof ClientGone) return response.destroy();
+          return writeResult(
+            response,
+            errorResponse(error, { routeKey: `${request.method} ${request.url}` }),
+          );
+        },
+      )
       .catch(() => response.destroy());
   });
   // Requests Node refuses before any handler runs (an unknown method, oversized headers) still get
@@ -149,5 +212,6 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
         `Connection: close\r\n\r\n${body}`,
     );
   });
+  server.setTimeout(timeouts.idleMs, (socket) => socket.destroy());
   return server;
 }

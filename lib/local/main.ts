@@ -84,6 +84,8 @@ async function main(): Promise<void> {
       ...(quiet ? { logLevel: "WARN" as const } : {}),
       ...(config.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: config.dynamodbEndpoint }),
       ...(config.token === undefined ? {} : { token: config.token }),
+      // Never serve 503 forever: a DynamoDB Local that died and cannot come back ends the process.
+      onFatal: (error) => fail(`The local NameServer stopped: ${error.message}`),
     });
   } catch (error) {
     if (error instanceof JavaMissingError) fail(error.message);

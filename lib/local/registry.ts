@@ -40,11 +40,21 @@ export interface LocalRegistryOptions {
   env?: Record<string, string>;
   /** Log level of the shared logger (tests keep it at WARN). */
   logLevel?: LogLevel;
+  /**
+   * Called when the registry cannot go on: the DynamoDB Local it started exited and could not be
+   * restarted (in memory there is nothing to restart from; with a data directory it is restarted on
+   * the same port up to MAX_DYNAMODB_RESTARTS times a minute). The registry has stopped by then.
+   * `npm start` exits non-zero. By default the error is logged.
+   */
+  onFatal?: (error: Error) => void;
   /** Called once per HTTP request, when it is answered (`npm start`'s request lines). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** Progress while starting (DynamoDB Local can take seconds), one message at a time. */
   onProgress?: (message: string) => void;
 }
+
+/** Restarts of DynamoDB Local within a minute before the registry gives up. */
+export const MAX_DYNAMODB_RESTARTS = 3;
 
 export interface LocalRegistry {
   url: string;
@@ -52,6 +62,8 @@ export interface LocalRegistry {
   tableName: string;
   /** Where the DynamoDB Local this started keeps its data (absent when an endpoint was given). */
   dataDir?: string;
+  /** The process id of the DynamoDB Local this runs now (absent when an endpoint was given). */
+  dynamodbLocalPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -100,6 +112,21 @@ function loadHandlers(
   });
   return handlers;
 }
+
+async function ensureTableAt(endpoint: string, tableName: string): Promise<void> {
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  try {
+    await ensureTable(admin, tableName);
+  } finally {
+    admin.destroy();
+  }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolveListen, reject) => {
@@ -150,17 +177,11 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
   }
   const endpoint = dynamodbEndpoint;
   try {
-    const admin = new DynamoDBClient({
-      endpoint,
-      region: "local",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    await ensureTableAt(endpoint, tableName);
+    const handlers = await loadHandlers(tableName, endpoint, {
+      SWEEP_INTERVAL_MS: String(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS),
+      ...options.env,
     });
-    try {
-      await ensureTable(admin, tableName);
-    } finally {
-      admin.destroy();
-    }
-    const handlers = await loadHandlers(tableName, endpoint, options.env ?? {});
     const server = createLocalHttpServer({
       handlers: handlers.http,
       ...(options.token ? { token: options.token } : {}),
@@ -174,20 +195,68 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       () => undefined,
     );
     let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        await Promise.all([closeGracefully(server), sweeper.stop()]);
+        await dynamoDbLocal?.stop();
+      })();
+      return stopping;
+    };
+    if (dynamoDbLocal !== undefined) {
+      // If DynamoDB Local dies under us, every request would answer 503 forever: restart it from its
+      // data directory on the same port (the handlers hold the endpoint), or stop and say so.
+      const restarts: number[] = [];
+      const fatal = (error: Error) => {
+        void stop().then(() => {
+          if (options.onFatal !== undefined) options.onFatal(error);
+          else logger.error("The local registry stopped", { error });
+        });
+      };
+      const supervise = (db: DynamoDbLocal) => {
+        void db.exited.then(async (code) => {
+          if (stopping !== undefined) return;
+          const now = Date.now();
+          restarts.push(now);
+          while (restarts.length > 0 && now - (restarts[0] ?? now) > 60_000) restarts.shift();
+          if (dataDir === ":memory:") {
+            return fatal(
+              new Error(
+                `DynamoDB Local exited (code ${code}); it kept its data in memory, so nothing is left to serve`,
+              ),
+            );
+          }
+          if (restarts.length > MAX_DYNAMODB_RESTARTS) {
+            return fatal(
+              new Error(`DynamoDB Local exited (code ${code}) ${restarts.length} times within a minute`),
+            );
+          }
+          logger.warn("DynamoDB Local exited; restarting it from its data directory", { code, dataDir });
+          try {
+            const next = await startDynamoDbLocal({ dataDir, port: db.port, startTimeoutMs: 120_000 });
+            if (stopping !== undefined) return void (await next.stop());
+            dynamoDbLocal = next;
+            await ensureTableAt(next.endpoint, tableName);
+            supervise(next);
+          } catch (error) {
+            fatal(
+              new Error(
+                `DynamoDB Local exited (code ${code}) and could not be restarted: ${messageOf(error)}`,
+              ),
+            );
+          }
+        });
+      };
+      supervise(dynamoDbLocal);
+    }
     return {
       url: urlOf(server),
+      dynamodbLocalPid: () => dynamoDbLocal?.pid,
       dynamodbEndpoint: endpoint,
       tableName,
       ...(dynamoDbLocal !== undefined
         ? { dataDir: dataDir === ":memory:" ? dataDir : resolve(dataDir) }
         : {}),
-      stop() {
-        stopping ??= (async () => {
-          await Promise.all([closeGracefully(server), sweeper.stop()]);
-          await dynamoDbLocal?.stop();
-        })();
-        return stopping;
-      },
+      stop,
     };
   } catch (error) {
     await dynamoDbLocal?.stop();
@@ -221,6 +290,8 @@ export interface SpawnedRegistry {
   pid: number;
   /** Everything the child printed so far. */
   output(): string;
+  /** Resolves with the child's exit code when it exits, on its own or after stop(). */
+  exited: Promise<number | null>;
   /** SIGTERM, then wait for the child to exit (its whole process group is SIGKILLed after 30 s); resolves to its exit code. */
   stop(): Promise<number | null>;
 }
@@ -296,6 +367,7 @@ export async function spawnLocalRegistry(options: SpawnLocalRegistryOptions = {}
     ...(remotingAddr === undefined ? {} : { remotingAddr }),
     pid: child.pid ?? -1,
     output: () => output,
+    exited,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

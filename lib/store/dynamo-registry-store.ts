@@ -119,7 +119,13 @@ const queueDataItemSchema = z.object({
 const sweeperItemSchema = z.object({
   selfPreservation: z.boolean(),
   since: z.number().optional(),
+  enteredAt: z.number().optional(),
+  protectUntil: z.number().optional(),
+  renewedBaseline: z.number().optional(),
+  recoveringSince: z.number().optional(),
   lastHealthySweepAt: z.number().optional(),
+  lastSweepAt: z.number().optional(),
+  groupCount: z.number().optional(),
 });
 
 const kvItemSchema = z.object({ key: z.string(), value: z.string() });
@@ -196,8 +202,19 @@ function decodeSweeper(item: Record<string, unknown> | undefined): SweeperState 
   if (item === undefined) return NO_SWEEPER_STATE;
   const s = sweeperItemSchema.parse(item);
   const state: SweeperState = { selfPreservation: s.selfPreservation };
-  if (s.since !== undefined) state.since = s.since;
-  if (s.lastHealthySweepAt !== undefined) state.lastHealthySweepAt = s.lastHealthySweepAt;
+  for (const field of [
+    "since",
+    "enteredAt",
+    "protectUntil",
+    "renewedBaseline",
+    "recoveringSince",
+    "lastHealthySweepAt",
+    "lastSweepAt",
+    "groupCount",
+  ] as const) {
+    const value = s[field];
+    if (value !== undefined) state[field] = value;
+  }
   return state;
 }
 

@@ -64,9 +64,11 @@ describe("bench scenarios, tiny", () => {
     expect(byId(ops, "heartbeat.light")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     expect(byId(ops, "heartbeat.touch")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     expect(byId(ops, "heartbeat.dataVersion")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
-    // Failed touch, CreateGroup, stale-queue-data check, BatchWrite per 25 topics, digest.
-    expect(byId(ops, "registration.first.10").requests).toBe(5);
-    expect(byId(ops, "registration.first.30").requests).toBe(6);
+    // Failed touch, the groups limit (sweeper state), CreateGroup, stale-queue-data check, BatchWrite
+    // per 25 topics, digest.
+    expect(byId(ops, "registration.first.10").requests).toBe(6);
+    expect(byId(ops, "registration.first.30").requests).toBe(7);
+    expect(byId(ops, "registration.first.10").byOperation.GetSweeperState?.requests).toBe(1);
     // Every topic is written twice: the item and its gsi1 entry.
     expect(byId(ops, "registration.first.30").wcu).toBeGreaterThanOrEqual(60);
     expect(byId(ops, "registration.changed.30").byOperation.PutQueueData?.requests).toBe(2);

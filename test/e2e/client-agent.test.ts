@@ -193,7 +193,9 @@ describe("BrokerAgent against the local registry", () => {
 
     expect(successes.map((s) => s.nameServer)).toEqual([registry.url, registry.url]);
     expect(backoffs.map((b) => b.nameServer)).not.toContain(registry.url);
-    expect(backoffs.slice(0, 2).map((b) => b.delayMillis)).toEqual([1000, 2000]);
+    const [first, second] = backoffs.map((b) => b.delayMillis);
+    expect(first).toBeLessThan(1000);
+    expect(second).toBeLessThan(2000);
     const [dead, live] = agent.states();
     expect(dead).toMatchObject({ nameServer: deadUrl, status: "backoff" });
     expect(dead?.consecutiveFailures).toBeGreaterThanOrEqual(2);

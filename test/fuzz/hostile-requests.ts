@@ -27,6 +27,7 @@ import {
   updateConfigSchema,
   writePermSchema,
 } from "../../lib/domain/model";
+import { cursorSchema } from "../../lib/http/pagination";
 
 export const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
 
@@ -171,6 +172,18 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.integer({ min: 20, max: 3000 }).map((depth) => nested(depth, 1)),
   fc.constant("z".repeat(70_000)),
+  // Over the limits (README "Security"): each one a 400 naming the limit, never a 500.
+  fc.constantFrom<unknown>(
+    "[:::]:1",
+    "[::::]:10911",
+    "[1::2::3]:1",
+    2 ** 31,
+    Array.from(
+      { length: 40 },
+      (_, i) => `filter-${String(i).padStart(2, "0")}.${"f".repeat(48)}.example:30000`,
+    ),
+    Array.from({ length: 65 }, (_, i) => `10.1.0.${i}:30000`),
+  ),
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -869,6 +882,11 @@ const queryRequest: fc.Arbitrary<HostileRequest> = fc
         "&&&",
         "a[b]=c",
         "zone[]=a",
+        "cursor=garbage",
+        "cursor=c1.",
+        "cursor=c1.%2B%2F",
+        "cursor=c1.YQ&cursor=c1.Yg",
+        `cursor=c1.${"Q".repeat(3000)}`,
       ),
       fc
         .string({ minLength: 1, maxLength: 12 })
@@ -882,16 +900,16 @@ const queryRequest: fc.Arbitrary<HostileRequest> = fc
       ? ["zone"]
       : route.method === "DELETE" && route.path.startsWith("/topics/")
         ? ["cluster"]
-        : [];
+        : route.method === "GET" && /^\/(topics|clusters|kv\/[^/]+)$/.test(route.path)
+          ? ["cursor"]
+          : [];
     const given = new URLSearchParams(query);
     const names = [...given.keys()];
     if (names.length === 0) return false;
-    return (
-      names.some((n) => !known.includes(n)) ||
-      names.some(
-        (n) => !(n === "cluster" ? plainNameSchema : nameSchema).safeParse(given.getAll(n).join(",")).success,
-      )
-    );
+    const schemaOf = (n: string) =>
+      n === "cursor" ? cursorSchema : n === "cluster" ? plainNameSchema : nameSchema;
+    const valid = (n: string) => schemaOf(n).safeParse(given.getAll(n).join(",")).success;
+    return names.some((n) => !known.includes(n)) || names.some((n) => !valid(n));
   })
   .map(({ route, query }) => ({
     label: `query ${route.method} ${route.path.split("/")[1]}`,

@@ -547,6 +547,21 @@ describe("self-preservation settings", () => {
     });
   });
 
+  it("tell the sweeper its period, so that a stale last healthy sweep never protects anyone", () => {
+    const sweeperEnv = (synth: typeof closed) =>
+      synth.template.findResources("AWS::Lambda::Function")[synth.logicalId(synth.stack.sweeper.function)]
+        ?.Properties?.Environment?.Variables ?? {};
+    expect(sweeperEnv(closed).SWEEP_INTERVAL_MS).toBe("30000");
+    const slow = synthNameServer({
+      sweepInterval: Duration.minutes(2),
+      selfPreservation: { maxDurationMs: 600_000 },
+    });
+    expect(sweeperEnv(slow)).toMatchObject({
+      SWEEP_INTERVAL_MS: "120000",
+      SELF_PRESERVATION_MAX_DURATION_MS: "600000",
+    });
+  });
+
   it("refuses an expiry ratio outside 0..1 at synth time", () => {
     expect(() => synthNameServer({ selfPreservation: { expiryRatio: 2 } })).toThrow(
       /SELF_PRESERVATION_EXPIRY_RATIO/,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNameServer } from "../../lib/app/name-server-service";
+import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import {
   createRegistryFixture,
   type RegistryFixture,
@@ -165,7 +166,7 @@ describe("POST /routes cost: each topic's items and each group read at most once
       store: f.store,
       now: f.clock.now,
       routeGroupCacheMs: 5000,
-      selfPreservation: { enabled: false, expiryRatio: 1, minExpired: 0 },
+      selfPreservation: { ...DEFAULT_SELF_PRESERVATION, enabled: false },
     });
     await cached.getRoutes(batchTopics.slice(0, 20));
     const warm = await measure("POST /routes, 20 topics on 10 groups, cache warm", () =>

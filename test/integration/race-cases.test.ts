@@ -9,6 +9,7 @@ import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { ServiceUnavailableError, TopicNotExistError } from "../../lib/domain/errors";
 import type { RegisterBrokerRequest, TopicRouteData } from "../../lib/domain/model";
+import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import type { RegistryStore } from "../../lib/store/registry-store";
@@ -25,7 +26,7 @@ let f: RegistryFixture;
 let secondClient: ReturnType<typeof createDocumentClient>;
 /** A second Lambda: its own client and store over the same table. */
 let other: NameServer;
-const NO_SELF_PRESERVATION = { enabled: false, expiryRatio: 1, minExpired: 0 };
+const NO_SELF_PRESERVATION = { ...DEFAULT_SELF_PRESERVATION, enabled: false };
 
 // A table per test: sweeps see only the test's own groups.
 beforeEach(async () => {

@@ -24,6 +24,7 @@ import {
   registerBrokerSchema,
   type TopicConfig,
 } from "../../lib/domain/model";
+import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import { createTestTable, type TestTable } from "../support/dynamodb";
@@ -485,7 +486,7 @@ describe(`races against the reference model (seed ${SEED}: RACE_SEED=${SEED} rep
     // can keep DynamoDB Local (on shared cores) busy for seconds: these clients wait for it.
     clients = [0, 1].map(() => createDocumentClient({ endpoint: table.endpoint, requestTimeoutMs: 30_000 }));
     stores = clients.map((client) => new DynamoRegistryStore({ client, tableName: table.tableName }));
-    const selfPreservation = { enabled: false, expiryRatio: 1, minExpired: 0 };
+    const selfPreservation = { ...DEFAULT_SELF_PRESERVATION, enabled: false };
     nameServers = stores.map((store) => createNameServer({ store, now: clock.now, selfPreservation }));
   });
 

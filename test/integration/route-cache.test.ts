@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { TopicNotExistError } from "../../lib/domain/errors";
+import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { createRegistryFixture, type RegistryFixture, registration } from "../support/registry-fixture";
 
 let f: RegistryFixture;
@@ -19,7 +20,7 @@ const cached = () =>
     store: f.store,
     now: f.clock.now,
     routeGroupCacheMs: 5000,
-    selfPreservation: { enabled: false, expiryRatio: 1, minExpired: 0 },
+    selfPreservation: { ...DEFAULT_SELF_PRESERVATION, enabled: false },
   });
 
 describe("route group cache", () => {

@@ -5,11 +5,13 @@
  * the synthesized policy of every function whose handler calls that use case. A store method or use
  * case that starts touching something new fails here until its declaration (and so its grant) says so.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NamesrvFunction } from "../../infra/namesrv-function";
 import type { NameServer } from "../../lib/app/name-server";
 import { handlerUseCases } from "../../lib/app/store-use";
 import { ORDER_TOPIC_CONFIG_NAMESPACE } from "../../lib/domain/model";
+import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { routes } from "../../lib/http/routes";
 import { synthNameServer } from "../infra/synth";
 import { isAllowed, type Request, resolveIntrinsics, type Statement } from "../support/iam-evaluate";
@@ -97,7 +99,9 @@ function iamRequestsOf(command: {
 }
 
 beforeAll(async () => {
-  f = await createRegistryFixture({ selfPreservation: { enabled: false, expiryRatio: 1, minExpired: 0 } });
+  f = await createRegistryFixture({
+    selfPreservation: { ...DEFAULT_SELF_PRESERVATION, enabled: false, expiryRatio: 1, minExpired: 0 },
+  });
   synth = synthNameServer();
   tableArn = `${synth.logicalId(synth.stack.table)}.Arn`;
   const send = f.table.client.send.bind(f.table.client);

@@ -5,7 +5,7 @@
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { type RegisterBrokerRequest, registerBrokerSchema } from "../../lib/domain/model";
-import type { SelfPreservationConfig } from "../../lib/domain/self-preservation";
+import { DEFAULT_SELF_PRESERVATION, type SelfPreservationConfig } from "../../lib/domain/self-preservation";
 import { CapacityLog } from "../../lib/store/capacity-log";
 import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createTestTable, type TestTable } from "./dynamodb";
@@ -41,7 +41,7 @@ export async function createRegistryFixture(
     tableName: table.tableName,
     recorder: capacity.record,
   });
-  const selfPreservation = options.selfPreservation ?? { enabled: false, expiryRatio: 1, minExpired: 0 };
+  const selfPreservation = options.selfPreservation ?? { ...DEFAULT_SELF_PRESERVATION, enabled: false };
   const make = () => createNameServer({ store, now: clock.now, selfPreservation });
   return { table, store, nameServer: make(), clock, capacity, another: make };
 }

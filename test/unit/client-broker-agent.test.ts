@@ -1,6 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { BrokerAgent, checkRegisterPeriod, computeBackoffMillis } from "../../lib/client/broker-agent";
+import { createPrng } from "../support/prng";
 
 const identity = {
   clusterName: "DefaultCluster",
@@ -24,18 +25,35 @@ describe("checkRegisterPeriod", () => {
   );
 });
 
-describe("computeBackoffMillis", () => {
+describe("computeBackoffMillis (full jitter)", () => {
   const options = { initialMillis: 1000, maxMillis: 30_000 };
+  const almostOne = () => 1 - Number.EPSILON;
 
-  it("doubles from the initial delay and stops at the cap", () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 100].map((failures) => computeBackoffMillis(failures, options))).toEqual([
-      1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000,
-    ]);
+  it("draws from [0, ceiling) where the ceiling doubles from the initial delay and stops at the cap", () => {
+    expect(
+      [1, 2, 3, 4, 5, 6, 7, 100].map((n) => computeBackoffMillis(n, options, undefined, almostOne)),
+    ).toEqual([999, 1999, 3999, 7999, 15_999, 29_999, 29_999, 29_999]);
+    expect(computeBackoffMillis(5, options, undefined, () => 0)).toBe(0);
+    expect(computeBackoffMillis(3, options, undefined, () => 0.5)).toBe(2000);
   });
 
-  it("waits as long as Retry-After asks when that is longer", () => {
-    expect(computeBackoffMillis(1, options, 5000)).toBe(5000);
-    expect(computeBackoffMillis(4, options, 5000)).toBe(8000);
+  it("waits at least as long as Retry-After asks, plus the jitter", () => {
+    expect(computeBackoffMillis(1, options, 5000, () => 0)).toBe(5000);
+    expect(computeBackoffMillis(4, options, 5000, () => 0.5)).toBe(9000);
+  });
+
+  it("spreads a fleet that failed together over the whole window instead of retrying in lockstep", () => {
+    const prng = createPrng(20261201);
+    const fleet = Array.from({ length: 1000 }, () => computeBackoffMillis(4, options, undefined, prng.next));
+    // 1000 brokers, 8 s window: no two-second slice holds more than a third of them, none outside.
+    const buckets = [0, 0, 0, 0];
+    for (const delay of fleet) {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(8000);
+      buckets[Math.floor(delay / 2000)] = (buckets[Math.floor(delay / 2000)] ?? 0) + 1;
+    }
+    for (const count of buckets) expect(count).toBeLessThan(333);
+    expect(new Set(fleet).size).toBeGreaterThan(800);
   });
 });
 
@@ -118,14 +136,33 @@ describe("BrokerAgent registrations", () => {
   function agentWith(
     fetchImpl: typeof fetch,
     state = { topicConfigTable: table, dataVersion: { timestamp: 1, counter: 1 } },
+    random?: () => number,
   ) {
     return new BrokerAgent({
       broker: identity,
       nameServers: ["http://127.0.0.1:9876"],
       topicState: () => state,
       transport: { fetch: fetchImpl },
+      ...(random !== undefined ? { random } : {}),
     });
   }
+
+  it("draws each retry delay from its random source (full jitter), so two brokers retry apart", async () => {
+    const delays: number[][] = [];
+    for (const seed of [1, 2]) {
+      const nameServer = scriptedNameServer([failure(503, "SERVICE_UNAVAILABLE"), ok()]);
+      const agent = agentWith(nameServer.fetch, undefined, createPrng(seed).next);
+      const backoffs: number[] = [];
+      agent.on("backoff", (e) => backoffs.push(e.delayMillis));
+      await agent.start();
+      await agent.stop({ unregister: false });
+      delays.push(backoffs);
+    }
+    const [a, b] = delays.map((d) => d[0] ?? -1);
+    expect(a).toBe(Math.floor(createPrng(1).next() * 1000));
+    expect(b).toBe(Math.floor(createPrng(2).next() * 1000));
+    expect(a).not.toBe(b);
+  });
 
   it("sends the full table on first contact and light heartbeats after", async () => {
     const nameServer = scriptedNameServer([ok(), ok(), ok({ topicConfigApplied: false })]);
@@ -193,7 +230,8 @@ describe("BrokerAgent registrations", () => {
     await agent.start();
     await agent.stop({ unregister: false });
 
-    expect(backoffs).toEqual([7000]);
+    expect(backoffs[0]).toBeGreaterThanOrEqual(7000);
+    expect(backoffs[0]).toBeLessThan(8000);
     expect(errors).toEqual(["SERVICE_UNAVAILABLE"]);
     expect(agent.states()[0]).toMatchObject({ status: "stopped", consecutiveFailures: 1 });
   });

@@ -7,9 +7,10 @@ import {
   parseConfigUpdate,
 } from "../../lib/domain/config";
 import { InvalidRequestError } from "../../lib/domain/errors";
+import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 
 const deployment = {
-  selfPreservation: { enabled: true, expiryRatio: 0.5, minExpired: 5 },
+  selfPreservation: { ...DEFAULT_SELF_PRESERVATION, expiryRatio: 0.5, minExpired: 5 },
   routeGroupCacheMs: 5000,
   configCacheMs: 3000,
 };

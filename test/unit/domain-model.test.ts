@@ -51,6 +51,21 @@ describe("addresses (host:port)", () => {
     ["::1:10911", false],
     ["host name:10911", false],
     ["10.0.0.1:10911x", false],
+    ["[::]:1", true],
+    ["[1:2:3:4:5:6:7:8]:1", true],
+    ["[::ffff:10.0.0.1]:10911", true],
+    ["[fe80::1:2]:10911", true],
+    ["[:::]:1", false],
+    ["[::::]:1", false],
+    ["[1::2::3]:1", false],
+    ["[1:2:3:4:5:6:7:8:9]:1", false],
+    ["[1:2:3:4:5:6:7]:1", false],
+    ["[12345::1]:1", false],
+    ["[::g]:1", false],
+    ["[::1.2.3]:1", false],
+    ["[.]:1", false],
+    ["[::1:10911", false],
+    ["[fe80::1%eth0]:1", false],
   ])("%s → %s", (addr, valid) => {
     expect(isValidAddress(addr)).toBe(valid);
     expect(addressSchema.safeParse(addr).success).toBe(valid);

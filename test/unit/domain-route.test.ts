@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { livenessClock } from "../../lib/domain/liveness";
+import { livenessView } from "../../lib/domain/liveness";
 import type { TopicRouteData } from "../../lib/domain/model";
 import {
   assembleClusterInfo,
@@ -138,10 +138,16 @@ describe("assembleClusterInfo (GET_BROKER_CLUSTER_INFO)", () => {
   });
 });
 
-describe("livenessClock", () => {
-  it("is now outside self-preservation and the last healthy sweep inside it", () => {
-    expect(livenessClock(T0, { selfPreservation: false, since: T0 - 5 })).toBe(T0);
-    expect(livenessClock(T0, { selfPreservation: true, since: T0 - 5 })).toBe(T0 - 5);
+describe("livenessView", () => {
+  it("is the real clock outside self-preservation, and keeps those live at `since` inside it until protectUntil", () => {
+    expect(livenessView(T0, { selfPreservation: false, since: T0 - 5 })).toEqual({ now: T0 });
+    expect(livenessView(T0, { selfPreservation: true, since: T0 - 5, protectUntil: T0 })).toEqual({
+      now: T0,
+      preservedSince: T0 - 5,
+    });
+    expect(livenessView(T0 + 1, { selfPreservation: true, since: T0 - 5, protectUntil: T0 })).toEqual({
+      now: T0 + 1,
+    });
   });
 });
 
@@ -248,7 +254,7 @@ describe("brokerLiveTable (GET /brokers)", () => {
     const preserved = brokerLiveTable(
       groups,
       T0,
-      livenessClock(T0, { selfPreservation: true, since: T0 - 150_000 }),
+      livenessView(T0, { selfPreservation: true, since: T0 - 150_000, protectUntil: T0 }),
     );
     expect(preserved.map((b) => [b.brokerId, b.preserved])).toEqual([
       [0, false],

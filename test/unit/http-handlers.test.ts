@@ -337,7 +337,28 @@ describe("health, $default, sweeper", async () => {
       ["SweepCount", 1],
       ["Evictions", 1],
       ["SelfPreservation", 0],
+      ["SelfPreservationActive", 0],
+      ["PreservedInstances", 0],
+      ["SelfPreservationTimeouts", 0],
     ]);
+  });
+
+  it("a sweep that ends self-preservation at its maximum duration says so in a metric", async () => {
+    nameServer.sweep.mockResolvedValue({
+      groups: 10,
+      liveInstances: 4,
+      expiredInstances: 6,
+      removedGroups: 6,
+      preservedInstances: 0,
+      selfPreservation: false,
+      selfPreservationEvent: "timedOut",
+      durationMs: 7,
+    });
+    addMetric.mockClear();
+    await sweeper();
+    const metricsOf = new Map(addMetric.mock.calls.map((call) => [call[0], call[2]]));
+    expect(metricsOf.get("SelfPreservationTimeouts")).toBe(1);
+    expect(metricsOf.get("SelfPreservationActive")).toBe(0);
   });
 });
 
