@@ -108,6 +108,33 @@ describe("POST /brokers/touch on a group item written before member addresses we
     await f.nameServer.touchBroker({ clusterName: cluster, brokerName, brokerAddr: addr(1) });
     expect(f.capacity.totals.requests).toBe(1);
   });
+
+  it("removals and registrations still work on such an item", async () => {
+    const brokerName = uniqueName();
+    await f.nameServer.registerBroker(registration({ brokerName, brokerAddr: addr(1) }));
+    await f.nameServer.registerBroker(registration({ brokerName, brokerId: 1, brokerAddr: addr(2) }));
+    await f.table.client.send(
+      new UpdateCommand({
+        TableName: f.table.tableName,
+        Key: { pk: "GROUPS", sk: `GROUP#${brokerName}` },
+        UpdateExpression: "REMOVE addrs",
+      }),
+    );
+    await f.nameServer.unregisterBroker({
+      clusterName: cluster,
+      brokerName,
+      brokerId: 1,
+      brokerAddr: addr(2),
+    });
+    expect((await f.nameServer.getBrokerMemberGroup(cluster, brokerName)).brokerAddrs).toEqual({
+      "0": addr(1),
+    });
+    await f.nameServer.registerBroker(registration({ brokerName, brokerId: 1, brokerAddr: addr(3) }));
+    await f.nameServer.touchBroker({ clusterName: cluster, brokerName, brokerAddr: addr(3) });
+    f.clock.advance(200_000);
+    expect((await f.nameServer.sweep()).expiredInstances).toBeGreaterThanOrEqual(2);
+    expect((await f.nameServer.getBrokerMemberGroup(cluster, brokerName)).brokerAddrs).toEqual({});
+  });
 });
 
 describe("POST /brokers/data-version (QUERY_DATA_VERSION)", () => {
