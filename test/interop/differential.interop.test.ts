@@ -258,6 +258,40 @@ describe("every read answers as RocketMQ's NameServer does", () => {
         expect.soft(actual[i], `${label} from ${t.name}`).toEqual(expected[i]);
     }
   });
+
+  it("the project's own CLI (namesrv -n host:port) reads the same from RocketMQ's NameServer and the registry", async () => {
+    const repo = join(import.meta.dirname, "..", "..");
+    const cli = (addr: string, args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ["--import", "tsx", join(repo, "bin", "namesrv.ts"), "-n", addr, ...args],
+          { cwd: repo, timeout: 60_000 },
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`${args.join(" ")}: ${stderr}`)) : resolve(stdout),
+        ),
+      );
+    const commands = [
+      ["clusterList"],
+      ["topicList"],
+      ["topicRoute", "-t", TOPIC],
+      ["topicClusterList", "-t", TOPIC],
+      ["brokerMembers", "-c", CLUSTER, "-b", BROKER],
+    ];
+    const run = async (addr: string) => {
+      const outputs: string[][] = [];
+      for (const command of commands) outputs.push(sortedLines(await cli(addr, command)));
+      return outputs;
+    };
+    const expected = await run(oracle.addr);
+    expect(expected[0]?.join("\n")).toContain(BROKER);
+    expect(expected[2]?.join("\n")).toContain(broker.addr);
+    for (const t of targets().slice(1)) {
+      const actual = await run(t.addr);
+      for (const [i, command] of commands.entries())
+        expect.soft(actual[i], `namesrv ${command.join(" ")} from ${t.name}`).toEqual(expected[i]);
+    }
+  });
 });
 
 describe("every write has the same effect on both", () => {
