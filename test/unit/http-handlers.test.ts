@@ -3,7 +3,6 @@
  * tier): what each route parses, which one call it makes, what it answers and which metrics it emits.
  */
 import { beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import type { NameServer } from "../../lib/app/name-server";
 import {
   FullRegistrationRequiredError,
   QueryNotFoundError,
@@ -12,35 +11,10 @@ import {
 import { logger, metrics } from "../../lib/observability";
 import { gzipJsonEvent, httpEvent } from "../support/http-event";
 
-const nameServer = vi.hoisted(
-  () =>
-    ({
-      registerBroker: vi.fn(),
-      touchBroker: vi.fn(),
-      queryDataVersion: vi.fn(),
-      unregisterBroker: vi.fn(),
-      getBrokerMemberGroup: vi.fn(),
-      setWritePerm: vi.fn(),
-      getRouteInfoByTopic: vi.fn(),
-      getRoutes: vi.fn(),
-      getBrokerClusterInfo: vi.fn(),
-      listBrokers: vi.fn(),
-      getAllTopicList: vi.fn(),
-      getTopicsByCluster: vi.fn(),
-      deleteTopic: vi.fn(),
-      registerTopic: vi.fn(),
-      getSystemTopicList: vi.fn(),
-      getUnitTopicList: vi.fn(),
-      getConfig: vi.fn(),
-      updateConfig: vi.fn(),
-      putKvConfig: vi.fn(),
-      getKvConfig: vi.fn(),
-      deleteKvConfig: vi.fn(),
-      getKvList: vi.fn(),
-      sweep: vi.fn(),
-      health: vi.fn(),
-    }) satisfies Record<keyof NameServer, unknown>,
-);
+const { nameServer } = await vi.hoisted(async () => {
+  const { mockNameServer } = await import("../support/name-server-mock");
+  return { nameServer: mockNameServer() };
+});
 vi.mock("../../lib/app/container", () => ({ nameServer, healthProbe: { get: () => nameServer.health() } }));
 
 const registration = {

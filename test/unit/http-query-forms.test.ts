@@ -6,39 +6,13 @@
  */
 import { gunzipSync } from "node:zlib";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { NameServer } from "../../lib/app/name-server";
 import type { TopicRouteData } from "../../lib/domain/model";
 import { apiGatewayEvent, httpEvent } from "../support/http-event";
 
-const nameServer = vi.hoisted(
-  () =>
-    ({
-      registerBroker: vi.fn(),
-      touchBroker: vi.fn(),
-      queryDataVersion: vi.fn(),
-      registerTopic: vi.fn(),
-      getSystemTopicList: vi.fn(),
-      getUnitTopicList: vi.fn(),
-      getConfig: vi.fn(),
-      updateConfig: vi.fn(),
-      unregisterBroker: vi.fn(),
-      getBrokerMemberGroup: vi.fn(),
-      setWritePerm: vi.fn(),
-      getRouteInfoByTopic: vi.fn(),
-      getRoutes: vi.fn(),
-      getBrokerClusterInfo: vi.fn(),
-      getAllTopicList: vi.fn(),
-      getTopicsByCluster: vi.fn(),
-      deleteTopic: vi.fn(),
-      putKvConfig: vi.fn(),
-      getKvConfig: vi.fn(),
-      deleteKvConfig: vi.fn(),
-      getKvList: vi.fn(),
-      sweep: vi.fn(),
-      health: vi.fn(),
-      listBrokers: vi.fn(),
-    }) satisfies Record<keyof NameServer, unknown>,
-);
+const { nameServer } = await vi.hoisted(async () => {
+  const { mockNameServer } = await import("../support/name-server-mock");
+  return { nameServer: mockNameServer() };
+});
 vi.mock("../../lib/app/container", () => ({ nameServer }));
 
 const getRoute = (await import("../../functions/get-route-info-by-topic")).handler;

@@ -3,39 +3,13 @@
  * route table with the route's own handler, routed as API Gateway would route it.
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { NameServer } from "../../lib/app/name-server";
 import { routes } from "../../lib/http/routes";
 import { apiGatewayEvent } from "../support/http-event";
 
-const nameServer = vi.hoisted(
-  () =>
-    ({
-      registerBroker: vi.fn(),
-      touchBroker: vi.fn(),
-      queryDataVersion: vi.fn(),
-      registerTopic: vi.fn(),
-      getSystemTopicList: vi.fn(),
-      getUnitTopicList: vi.fn(),
-      getConfig: vi.fn(),
-      updateConfig: vi.fn(),
-      unregisterBroker: vi.fn(),
-      getBrokerMemberGroup: vi.fn(),
-      setWritePerm: vi.fn(),
-      getRouteInfoByTopic: vi.fn(),
-      getRoutes: vi.fn(),
-      getBrokerClusterInfo: vi.fn(),
-      listBrokers: vi.fn(),
-      getAllTopicList: vi.fn(),
-      getTopicsByCluster: vi.fn(),
-      deleteTopic: vi.fn(),
-      putKvConfig: vi.fn(),
-      getKvConfig: vi.fn(),
-      deleteKvConfig: vi.fn(),
-      getKvList: vi.fn(),
-      sweep: vi.fn(),
-      health: vi.fn(),
-    }) satisfies Record<keyof NameServer, unknown>,
-);
+const { nameServer } = await vi.hoisted(async () => {
+  const { mockNameServer } = await import("../support/name-server-mock");
+  return { nameServer: mockNameServer() };
+});
 vi.mock("../../lib/app/container", () => ({ nameServer }));
 const router = await import("../../functions/router");
 
