@@ -10,11 +10,11 @@ import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RemotingAccessControl } from "../../lib/remoting/acl/access";
-import { parseAclConfig } from "../../lib/remoting/acl/acl-config";
+import { RemotingAccessControl } from "../../lib/gateway/acl/access";
+import { parseAclConfig } from "../../lib/gateway/acl/acl-config";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
 import { signatureMatches } from "../../lib/remoting/acl/signature";
 import { FrameDecoder, type RemotingCommand } from "../../lib/remoting/codec";
-import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
 import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { fakeRegistryApi } from "../support/fake-registry-api";
 

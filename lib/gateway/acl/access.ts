@@ -15,11 +15,12 @@
  * Anything else is refused with NO_PERMISSION (16) and a remark naming the reason; a refused
  * request reaches no processor, so it changes nothing.
  */
-import type { RemotingCommand } from "../codec";
-import { parseLenientJson } from "../fastjson";
-import { RequestCode, requestCodeName } from "../protocol";
+
+import { ACCESS_KEY, SIGNATURE, signatureMatches } from "../../remoting/acl/signature";
+import type { RemotingCommand } from "../../remoting/codec";
+import { parseLenientJson } from "../../remoting/fastjson";
+import { RequestCode, requestCodeName } from "../../remoting/protocol";
 import type { AclAccount, AclConfig, AclRole } from "./acl-config";
-import { ACCESS_KEY, SIGNATURE, signatureMatches } from "./signature";
 
 /** Codes that only read (what `client` accounts and anonymous `read` may send). */
 export const READ_CODES: ReadonlySet<number> = new Set([

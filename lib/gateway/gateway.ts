@@ -10,14 +10,14 @@
  * one of them may drop while it still registers through another.
  */
 import type { Socket } from "node:net";
+import { isOneway } from "../remoting/codec";
+import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
+import { ResponseCode, requestCodeName } from "../remoting/protocol";
+import { type RemotingServer, startRemotingServer } from "../remoting/server";
 import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
-import { isOneway } from "./codec";
-import type { BrokerIdentity, ConnectionContext, Processor } from "./processors";
 import { createProcessorTable, replyForError } from "./processors";
-import { ResponseCode, requestCodeName } from "./protocol";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
-import { type RemotingServer, startRemotingServer } from "./server";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -194,6 +194,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   const server = await startRemotingServer({
     port: options.port,
     processors,
+    replyForError,
     connectionContext,
     onConnectionClosed,
     log,

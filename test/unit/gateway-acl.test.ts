@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RemotingAccessControl } from "../../lib/remoting/acl/access";
-import { AclConfigError, loadAclFile, parseAclConfig } from "../../lib/remoting/acl/acl-config";
-import { loadAclFromEnvironment } from "../../lib/remoting/acl/acl-source";
+import { RemotingAccessControl } from "../../lib/gateway/acl/access";
+import { AclConfigError, loadAclFile, parseAclConfig } from "../../lib/gateway/acl/acl-config";
+import { loadAclFromEnvironment } from "../../lib/gateway/acl/acl-source";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
 import {
   calSignature,
   SIGNATURE,
@@ -18,7 +19,6 @@ import {
   signExtFields,
 } from "../../lib/remoting/acl/signature";
 import type { RemotingCommand } from "../../lib/remoting/codec";
-import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
 import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { fakeRegistryApi } from "../support/fake-registry-api";
