@@ -20,6 +20,19 @@ import {
   ServiceUnavailableError,
   TopicNotExistError,
 } from "../domain/errors";
+import {
+  DEFAULT_HISTORY_RETENTION_DAYS,
+  type HistoryAction,
+  type HistoryChange,
+  type HistoryEntry,
+  type HistoryTarget,
+  historyDays,
+  historyEntry,
+  historyExpiry,
+  historyHorizon,
+  historyId,
+  matchesHistoryFilter,
+} from "../domain/history";
 import { isDead, isLive, liveBrokerAddrs, liveMembers, livenessView } from "../domain/liveness";
 import {
   type BrokerGroup,
@@ -56,10 +69,13 @@ import {
   type SelfPreservationConfig,
 } from "../domain/self-preservation";
 import type { GroupSettings, RegistryStore } from "../store/registry-store";
+import { currentCaller, runAsCaller, SWEEPER_CALLER } from "./caller-context";
 import { GroupCache } from "./group-cache";
 import type {
   BrokerMemberGroup,
   HealthReport,
+  HistoryPage,
+  HistoryQuery,
   NameServer,
   RegisterBrokerOutcome,
   RoutesAnswer,
@@ -89,9 +105,27 @@ export interface NameServerDependencies {
    * @default 3000
    */
   configCacheMs?: number;
+  /**
+   * How long the history of changes is kept (HISTORY_RETENTION_DAYS): DynamoDB's TTL deletes older
+   * entries on AWS, and the sweeper deletes what TTL has not yet (DynamoDB Local never expires).
+   * @default 30
+   */
+  historyRetentionDays?: number;
 }
 
 export const DEFAULT_CONFIG_CACHE_MS = 3000;
+
+const queueView = (qd: {
+  perm: number;
+  readQueueNums: number;
+  writeQueueNums: number;
+  topicSysFlag: number;
+}) => ({
+  perm: qd.perm,
+  readQueueNums: qd.readQueueNums,
+  writeQueueNums: qd.writeQueueNums,
+  topicSysFlag: qd.topicSysFlag,
+});
 
 /** What every registration overwrites on its group (RocketMQ's registerBroker sets them each time). */
 const groupSettingsOf = (request: RegisterBrokerRequest): GroupSettings => ({
@@ -119,6 +153,8 @@ class NameServerService implements NameServer {
   private readonly config: TtlCache<NamesrvConfig>;
   private readonly orderTopicTable: TtlCache<Record<string, string>>;
   private readonly deployment: DeploymentSettings;
+  private readonly historyRetentionDays: number;
+  private historySequence = 0;
 
   constructor(deps: NameServerDependencies) {
     this.store = deps.store;
@@ -137,11 +173,38 @@ class NameServerService implements NameServer {
     this.orderTopicTable = new TtlCache(configCacheMs, this.now, () =>
       this.store.listKv(ORDER_TOPIC_CONFIG_NAMESPACE),
     );
+    this.historyRetentionDays = deps.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS;
     this.deployment = {
       selfPreservation: this.selfPreservation,
       routeGroupCacheMs: deps.routeGroupCacheMs ?? 0,
       configCacheMs,
     };
+  }
+
+  /** Appends a history entry for a change, as the current caller; nothing when nothing changed. */
+  private async record(
+    action: HistoryAction,
+    target: HistoryTarget,
+    changes: HistoryChange[],
+    always = false,
+  ): Promise<void> {
+    const time = this.now();
+    const entry = historyEntry({
+      // This instance's entries of one millisecond keep their order; instances differ by the random half.
+      id: historyId(
+        time,
+        `${(this.historySequence++ & 0xffff).toString(16).padStart(4, "0")}${randomUUID().slice(0, 4)}`,
+      ),
+      time,
+      action,
+      caller: currentCaller(),
+      target,
+      changes,
+      always,
+    });
+    if (entry !== undefined) {
+      await this.store.appendHistory(entry, historyExpiry(time, this.historyRetentionDays));
+    }
   }
 
   /**
@@ -224,6 +287,11 @@ class NameServerService implements NameServer {
         existingTopics = new Set(current.map((qd) => qd.topic));
       }
       const toWrite = queueDataToWrite(request, plan, existingTopics);
+      // The history says what the topics were before: read them when no one has (not the hot path:
+      // only a registration that writes topics of an existing group gets here).
+      if (toWrite.length > 0 && !plan.newGroup && !(plan.topicSelection === "missing" || pruneTopics)) {
+        current = (await this.store.getGroupQueueData(brokerName)).filter((qd) => qd.epoch === plan.epoch);
+      }
       // Crash safety: the digest that enables the hot path is stored only once every topic is written.
       if (toWrite.length === 0) plan.member.digest = plan.digest;
 
@@ -259,9 +327,56 @@ class NameServerService implements NameServer {
           await this.reconcileLateWrites(brokerName, plan, toWrite);
         }
       }
+      await this.recordRegistration(request, group, plan, toWrite, current, pruneTopics);
       return { kind: "full", response: await this.withOrderTopicConfig(brokerId, plan.response) };
     }
     throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${brokerName}; retry`);
+  }
+
+  /** What a full registration changed: a member joined or moved, members it displaced, topics. */
+  private async recordRegistration(
+    request: RegisterBrokerRequest,
+    before: BrokerGroup | undefined,
+    plan: RegistrationPlan,
+    written: readonly StoredQueueData[],
+    current: readonly StoredQueueData[],
+    pruned: boolean,
+  ): Promise<void> {
+    const previous =
+      before !== undefined && !isTombstone(before) && !plan.newGroup
+        ? before.members[String(request.brokerId)]
+        : undefined;
+    const changes: HistoryChange[] = [
+      {
+        field: `members.${request.brokerId}`,
+        ...(previous === undefined ? {} : { before: previous.brokerAddr }),
+        after: request.brokerAddr,
+      },
+    ];
+    for (const removed of plan.removed) {
+      changes.push({ field: `members.${removed.brokerId}`, before: removed.brokerAddr });
+    }
+    const was = new Map(current.map((qd) => [qd.topic, qd]));
+    for (const qd of written) {
+      const old = was.get(qd.topic);
+      changes.push({
+        field: `topics.${qd.topic}`,
+        ...(old === undefined ? {} : { before: queueView(old) }),
+        after: queueView(qd),
+      });
+    }
+    if (pruned && request.topicConfigTable !== undefined) {
+      for (const qd of current) {
+        if (!Object.hasOwn(request.topicConfigTable, qd.topic)) {
+          changes.push({ field: `topics.${qd.topic}`, before: queueView(qd) });
+        }
+      }
+    }
+    await this.record(
+      "broker.registered",
+      { cluster: request.clusterName, broker: request.brokerName },
+      changes,
+    );
   }
 
   async touchBroker(request: TouchBrokerRequest): Promise<void> {
@@ -378,6 +493,14 @@ class NameServerService implements NameServer {
         markWriteClear: plan.clearWritePerm,
       });
       if (after === "conflict") continue;
+      await this.record(
+        "broker.unregistered",
+        { cluster: group.clusterName, broker: request.brokerName },
+        plan.removals.map((r) => ({
+          field: `members.${r.brokerId}`,
+          before: group.members[String(r.brokerId)]?.brokerAddr ?? request.brokerAddr,
+        })),
+      );
       await this.afterRemoval(request.brokerName, group.epoch, after);
       return;
     }
@@ -455,10 +578,19 @@ class NameServerService implements NameServer {
     const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
       (qd) => qd.epoch === group.epoch,
     );
+    const changes: HistoryChange[] = [];
     await mapLimit(queueData, this.concurrency, async (qd) => {
       const perm = writable ? withWrite(qd.perm) : withoutWrite(qd.perm);
-      if (perm !== qd.perm) await this.store.updatePerm(qd, perm);
+      if (perm === qd.perm) return;
+      await this.store.updatePerm(qd, perm);
+      changes.push({ field: `topics.${qd.topic}.perm`, before: qd.perm, after: perm });
     });
+    changes.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    await this.record(
+      writable ? "writePerm.added" : "writePerm.wiped",
+      { cluster: group.clusterName, broker: brokerName },
+      changes,
+    );
     return { affectedTopicCount: queueData.length };
   }
 
@@ -617,7 +749,20 @@ class NameServerService implements NameServer {
         ...(mapping !== undefined ? { mapping } : {}),
       });
     }
-    if (items.length > 0) await this.store.putQueueData(items);
+    if (items.length === 0) return;
+    await this.store.putQueueData(items);
+    await this.record(
+      "topic.registered",
+      { topic: request.topic },
+      items.map((qd) => {
+        const old = existing.queueDatas.find((s) => s.brokerName === qd.brokerName && s.epoch === qd.epoch);
+        return {
+          field: `topics.${request.topic}.${qd.brokerName}`,
+          ...(old === undefined ? {} : { before: queueView(old) }),
+          after: queueView(qd),
+        };
+      }),
+    );
   }
 
   async getConfig(): Promise<Record<string, string>> {
@@ -629,6 +774,12 @@ class NameServerService implements NameServer {
     const before = await this.config.reload();
     await this.store.putConfig(update);
     this.config.invalidate();
+    const previous = before as unknown as Record<string, unknown>;
+    await this.record(
+      "config.updated",
+      {},
+      Object.entries(update).map(([field, after]) => ({ field, before: previous[field], after })),
+    );
     if (update.deleteTopicWithBrokerRegistration === true && !before.deleteTopicWithBrokerRegistration) {
       // A steady heartbeat writes no topic: make every member's next heartbeat a full registration,
       // so the switch removes unlisted topics within one heartbeat period, as RocketMQ's does.
@@ -659,7 +810,13 @@ class NameServerService implements NameServer {
       const { groups } = await this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
       queueDatas = queueDatas.filter((qd) => groups.get(qd.brokerName)?.clusterName === clusterName);
     }
+    if (queueDatas.length === 0) return;
     await this.store.deleteQueueData(queueDatas);
+    await this.record(
+      "topic.deleted",
+      { topic, ...(clusterName === undefined ? {} : { cluster: clusterName }) },
+      queueDatas.map((qd) => ({ field: `topics.${topic}.${qd.brokerName}`, before: queueView(qd) })),
+    );
     // As in RocketMQ, a broker that still lists the topic registers it again: its members' next
     // heartbeat must be a full one, which finds the queue data missing and writes it.
     await mapLimit(sortedUnique(queueDatas.map((qd) => qd.brokerName)), this.concurrency, (name) =>
@@ -668,7 +825,11 @@ class NameServerService implements NameServer {
   }
 
   async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
+    const before = await this.store.getKv(namespace, key);
     await this.store.putKv(namespace, key, value);
+    await this.record("kv.put", { namespace, key }, [
+      { field: "value", ...(before === undefined ? {} : { before }), after: value },
+    ]);
     if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) this.orderTopicTable.invalidate();
   }
 
@@ -679,7 +840,10 @@ class NameServerService implements NameServer {
   }
 
   async deleteKvConfig(namespace: string, key: string): Promise<void> {
+    const before = await this.store.getKv(namespace, key);
     await this.store.deleteKv(namespace, key);
+    if (before !== undefined)
+      await this.record("kv.deleted", { namespace, key }, [{ field: "value", before }]);
     if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) this.orderTopicTable.invalidate();
   }
 
@@ -690,6 +854,10 @@ class NameServerService implements NameServer {
   }
 
   async sweep(): Promise<SweepReport> {
+    return runAsCaller(SWEEPER_CALLER, () => this.sweepAsSweeper());
+  }
+
+  private async sweepAsSweeper(): Promise<SweepReport> {
     const started = this.now();
     const { groups, sweeper } = await this.store.listGroups();
     const now = this.now();
@@ -723,6 +891,12 @@ class NameServerService implements NameServer {
       if (removed.groupRemoved) removedGroups++;
     });
 
+    // Once an hour (the first sweep of each hour): a steady sweep stays two requests.
+    const hour = (t: number) => Math.floor(t / 3_600_000);
+    if (sweeper.lastSweepAt === undefined || hour(sweeper.lastSweepAt) !== hour(now)) {
+      await this.cleanHistory(now);
+    }
+
     return {
       groups: groups.length,
       liveInstances: members.length - dead,
@@ -745,8 +919,62 @@ class NameServerService implements NameServer {
     // A conflict means a member heartbeated (or the group changed) since the sweep read it: never
     // expire on stale information; the next sweep looks again.
     if (after === "conflict") return { expired: 0, groupRemoved: false };
+    await this.record(
+      "broker.expired",
+      { cluster: group.clusterName, broker: group.brokerName },
+      plan.removals.map((r) => ({
+        field: `members.${r.brokerId}`,
+        before: group.members[String(r.brokerId)]?.brokerAddr,
+      })),
+    );
     await this.afterRemoval(group.brokerName, group.epoch, after);
     return { expired: plan.removals.length, groupRemoved: after === undefined || isTombstone(after) };
+  }
+
+  async getHistory(query: HistoryQuery): Promise<HistoryPage> {
+    const now = this.now();
+    const horizon = historyHorizon(now, this.historyRetentionDays);
+    const since = Math.max(query.since ?? horizon, horizon);
+    const fromCursor = query.cursor === undefined ? undefined : Number(query.cursor.slice(0, 13));
+    const start = fromCursor === undefined ? since : Math.max(since, fromCursor);
+    const entries: HistoryEntry[] = [];
+    let afterId = query.cursor;
+    const fromId = historyId(since, "");
+    for (const day of historyDays(start, now)) {
+      for (;;) {
+        const batch = await this.store.queryHistoryDay(day, {
+          ...(afterId !== undefined && afterId >= fromId ? { afterId } : { fromId }),
+          limit: query.limit,
+        });
+        for (const entry of batch) {
+          if (entries.length < query.limit && matchesHistoryFilter(entry, query)) entries.push(entry);
+        }
+        const last = batch[batch.length - 1];
+        if (last !== undefined) afterId = last.id;
+        if (entries.length >= query.limit) {
+          return {
+            entries,
+            nextCursor: entries[entries.length - 1]?.id as string,
+            retentionDays: this.historyRetentionDays,
+          };
+        }
+        if (batch.length < query.limit) break;
+      }
+    }
+    return { entries, retentionDays: this.historyRetentionDays };
+  }
+
+  /**
+   * Deletes history past its retention that DynamoDB's TTL has not deleted yet (it may take days on
+   * AWS, and DynamoDB Local never does): the horizon's day and the day before, up to 25 each, on the
+   * first sweep of each hour.
+   */
+  private async cleanHistory(now: number): Promise<void> {
+    const horizon = historyHorizon(now, this.historyRetentionDays);
+    const beforeId = historyId(horizon, "");
+    for (const day of historyDays(horizon - 86_400_000, horizon)) {
+      await this.store.deleteHistoryBefore(day, beforeId, 25);
+    }
   }
 
   async health(): Promise<HealthReport> {

@@ -11,6 +11,7 @@ import { type AclConfig, describeAclConfig } from "./acl/acl-config";
 import { loadAclFromEnvironment } from "./acl/acl-source";
 import { DEFAULT_ROUTE_CACHE_INTERVAL_MS, type RemotingGateway, startRemotingGateway } from "./gateway";
 import { registryApiOf } from "./registry-api";
+import { remotingCallerHeaders } from "./remoting-caller";
 
 export interface GatewayCommandOptions {
   /** `HOST:PORT` to listen on (`0.0.0.0:9876` for every interface). */
@@ -34,7 +35,11 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Remoti
   const { host, port } = parseListen(options.listen);
   const acl = options.acl ?? (await loadAclFromEnvironment(options.env ?? process.env));
   const timeoutMillis = options.timeoutMillis ?? 5000;
-  const transport = new Transport({ auth: defaultAuth(options.auth, options.url), timeoutMillis });
+  const transport = new Transport({
+    auth: defaultAuth(options.auth, options.url),
+    timeoutMillis,
+    contextHeaders: remotingCallerHeaders,
+  });
   const client = new NameServerClient(options.url.replace(/\/+$/, ""), transport);
   const gateway = await startRemotingGateway({
     host,

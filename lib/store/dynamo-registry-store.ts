@@ -11,6 +11,8 @@
  * - `TOPIC#<topic>` / `ORDER`: mirror of KV `ORDER_TOPIC_CONFIG/<topic>`, so a route is one Query.
  * - `KV#<namespace>` / `KEY#<key>`: KV config.
  * - `CONFIG` / `NAMESRV`: the NameServer's settings (PUT /config), one attribute per setting.
+ * - `HISTORY#<YYYY-MM-DD>` / `<entry id>`: the history of changes of that UTC day (the entry as JSON
+ *   text in `e`), with `expiresAt` for DynamoDB's TTL; the sweeper deletes what TTL has not yet.
  */
 import {
   ConditionalCheckFailedException,
@@ -33,6 +35,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod";
 import { mapLimit } from "../concurrency";
 import { ServiceUnavailableError } from "../domain/errors";
+import { type HistoryEntry, historyDay } from "../domain/history";
 import { NO_SWEEPER_STATE, type SweeperState } from "../domain/liveness";
 import {
   type BrokerGroup,
@@ -115,6 +118,8 @@ const queueDataItemSchema = z.object({
   /** Static topic: TopicQueueMappingInfo as JSON text (kept exactly as the broker sent it). */
   mapping: z.string().optional(),
 });
+
+const historyItemSchema = z.object({ sk: z.string(), e: z.string() });
 
 const sweeperItemSchema = z.object({
   selfPreservation: z.boolean(),
@@ -1004,6 +1009,82 @@ export class DynamoRegistryStore implements RegistryStore {
       table[kv.key] = kv.value;
     }
     return table;
+  }
+
+  async appendHistory(entry: HistoryEntry, expiresAt: number): Promise<void> {
+    await this.send(
+      "AppendHistory",
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `HISTORY#${historyDay(entry.time)}`,
+          sk: entry.id,
+          type: "history",
+          e: JSON.stringify(entry),
+          [tableDefinition.ttlAttribute]: expiresAt,
+        },
+      }),
+    );
+  }
+
+  async queryHistoryDay(
+    day: string,
+    range: { afterId?: string; fromId?: string; untilId?: string; limit: number },
+  ): Promise<HistoryEntry[]> {
+    const lower = range.afterId ?? range.fromId;
+    const conditions = ["pk = :pk"];
+    const values: Record<string, unknown> = { ":pk": `HISTORY#${day}` };
+    if (lower !== undefined && range.untilId !== undefined) {
+      conditions.push("sk BETWEEN :lo AND :hi");
+      values[":lo"] = lower;
+      values[":hi"] = range.untilId;
+    } else if (lower !== undefined) {
+      conditions.push("sk >= :lo");
+      values[":lo"] = lower;
+    } else if (range.untilId !== undefined) {
+      conditions.push("sk <= :hi");
+      values[":hi"] = range.untilId;
+    }
+    const entries: HistoryEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send<{
+        Items?: Record<string, unknown>[];
+        LastEvaluatedKey?: Record<string, unknown>;
+      }>(
+        "QueryHistory",
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeValues: values,
+          Limit: range.limit + 1,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const parsed = historyItemSchema.parse(item);
+        if (parsed.sk === range.afterId) continue;
+        entries.push(JSON.parse(parsed.e) as HistoryEntry);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && entries.length < range.limit);
+    return entries.slice(0, range.limit);
+  }
+
+  async deleteHistoryBefore(day: string, beforeId: string, limit: number): Promise<number> {
+    const out = await this.send<{ Items?: Record<string, unknown>[] }>(
+      "QueryHistory",
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND sk < :before",
+        ExpressionAttributeValues: { ":pk": `HISTORY#${day}`, ":before": beforeId },
+        ProjectionExpression: "pk, sk",
+        Limit: limit,
+      }),
+    );
+    const keys = (out.Items ?? []).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+    if (keys.length > 0) await this.batchWrite("DeleteHistory", keys);
+    return keys.length;
   }
 
   /** BatchWriteItem in chunks of 25, several in flight, UnprocessedItems retried with backoff. */

@@ -218,6 +218,7 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
     await as("deleteKvConfig", () => ns.deleteKvConfig("ns-a", "k"));
     await as("deleteKvConfig", () => ns.deleteKvConfig(ORDER_TOPIC_CONFIG_NAMESPACE, "AccessA0"));
     await as("health", () => ns.health());
+    await as("getHistory", () => ns.getHistory({ limit: 10 }));
     // The master leaves an acting-master group: WRITE is cleared; then the slave leaves: the group goes.
     await as("unregisterBroker", () =>
       ns.unregisterBroker({
