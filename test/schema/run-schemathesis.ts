@@ -10,10 +10,11 @@
  * Schemathesis comes from `.venv-schemathesis` (what .ci/run installs:
  * `python3 -m venv .venv-schemathesis && .venv-schemathesis/bin/pip install -r test/schema/requirements.txt`)
  * or from SCHEMATHESIS=<path to st>. Knobs: SCHEMA_MAX_EXAMPLES (per operation, default 50),
- * SCHEMA_SEED (replay), SCHEMA_MAX_TIME (seconds for the whole run).
+ * SCHEMA_SEED (replay), SCHEMA_MAX_TIME (seconds for the whole run), SCHEMA_REPORT_DIR (where the
+ * JUnit report goes; .ci/run reads it for its summary line; default a new temporary folder).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,7 +99,8 @@ async function main(): Promise<number> {
     sweepIntervalMs: 5_000,
     logLevel: "CRITICAL",
   });
-  const reportDir = mkdtempSync(join(tmpdir(), "namesrv-schemathesis-"));
+  const reportDir = process.env.SCHEMA_REPORT_DIR ?? mkdtempSync(join(tmpdir(), "namesrv-schemathesis-"));
+  mkdirSync(reportDir, { recursive: true });
   try {
     console.log(`Schemathesis ${ST} against ${registry.url}, report in ${reportDir}`);
     const args = [
