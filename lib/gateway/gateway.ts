@@ -10,11 +10,11 @@
  * one of them may drop while it still registers through another.
  */
 import type { Socket } from "node:net";
-import type { BrokerIdentity, ConnectionContext, Processor } from "./processors";
+import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
+import { type RemotingServer, startRemotingServer } from "../remoting/server";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
-import { type RemotingServer, startRemotingServer } from "./server";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -141,6 +141,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   const server = await startRemotingServer({
     port: options.port,
     processors,
+    replyForError,
     connectionContext,
     onConnectionClosed,
     log,
