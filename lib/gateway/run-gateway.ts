@@ -10,6 +10,9 @@
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
 import { parseAddress } from "../remoting/remoting-client";
+import { RemotingAccessControl } from "./acl/access";
+import { type AclConfig, describeAclConfig } from "./acl/acl-config";
+import { loadAclFromEnvironment } from "./acl/acl-source";
 import {
   DEFAULT_COUNTERS_INTERVAL_MS,
   DEFAULT_ROUTE_CACHE_INTERVAL_MS,
@@ -34,6 +37,12 @@ export interface GatewayCommandOptions {
   drainMs?: number;
   /** The counters line's period; 0 off. Default 60 s. */
   countersIntervalMs?: number;
+  /**
+   * Remoting accounts; when absent they are read from the environment (NAMESRV_ACL_FILE or
+   * NAMESRV_ACL_SECRET_ARN, see acl/acl-source.ts), and with neither every request is let through.
+   */
+  acl?: AclConfig;
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -48,6 +57,7 @@ export interface RunningGateway {
 
 export async function runGateway(options: GatewayCommandOptions): Promise<RunningGateway> {
   const { host, port } = parseListen(options.listen);
+  const acl = options.acl ?? (await loadAclFromEnvironment(options.env ?? process.env));
   const timeoutMillis = options.timeoutMillis ?? 5000;
   const transport = new Transport({ auth: defaultAuth(options.auth, options.url), timeoutMillis });
   const client = new NameServerClient(options.url.replace(/\/+$/, ""), transport);
@@ -59,6 +69,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Runnin
     routeCacheIntervalMs: options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS,
     ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
     countersIntervalMs: options.countersIntervalMs ?? DEFAULT_COUNTERS_INTERVAL_MS,
+    ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   let health: HealthServer | undefined;
@@ -114,12 +125,14 @@ export async function runGatewayCommand(
 ): Promise<number> {
   const running = await runGateway(options);
   const { gateway, health } = running;
+  const acl = gateway.acl;
   const { host } = parseListen(options.listen);
   options.stdout(
     `RocketMQ remoting gateway listening on ${host}:${gateway.port}, registry ${options.url}` +
       ` (route cache ${options.routeCacheIntervalMs === 0 ? "off" : `every ${options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS} ms`}` +
       `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""}` +
-      `${health === undefined ? "" : `; GET /health on ${host}:${health.port}`})\n`,
+      `${health === undefined ? "" : `; GET /health on ${host}:${health.port}`}` +
+      `${acl === undefined ? "" : `; signed requests only: ${describeAclConfig(acl.config)}`})\n`,
   );
   await new Promise<void>((resolve) => {
     if (options.signal === undefined) return;
