@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { testSeed } from "../support/prng";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -128,7 +129,8 @@ async function main(): Promise<number> {
       "junit",
       "--report-dir",
       reportDir,
-      ...(process.env.SCHEMA_SEED ? ["--seed", process.env.SCHEMA_SEED] : []),
+      "--seed",
+      String(testSeed("SCHEMA_SEED", "schemathesis")),
       ...(process.env.SCHEMA_MAX_TIME ? ["--max-time", process.env.SCHEMA_MAX_TIME] : []),
     ];
     return await run(ST, args);
