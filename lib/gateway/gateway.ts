@@ -10,11 +10,14 @@
  * one of them may drop while it still registers through another.
  */
 import type { Socket } from "node:net";
-import type { BrokerIdentity, ConnectionContext, Processor } from "./processors";
+import { isOneway } from "../remoting/codec";
+import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
+import { ResponseCode, requestCodeName } from "../remoting/protocol";
+import { type RemotingServer, startRemotingServer } from "../remoting/server";
+import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
-import { type RemotingServer, startRemotingServer } from "./server";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -36,6 +39,17 @@ export interface RemotingGatewayOptions {
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   now?: () => number;
+  /**
+   * Accounts and request signatures (lib/remoting/acl): when given, every request is checked before
+   * its processor runs and a refused one is answered NO_PERMISSION without reaching the registry.
+   * Without it, every request is let through (RocketMQ's NameServer's own behaviour).
+   */
+  acl?: RemotingAccessControl;
+  /**
+   * Runs each let-through request's processing with its caller (for the registry's history: who
+   * sent it, from where). Default: just runs it.
+   */
+  withCaller?: <T>(caller: RemotingCaller & { remoteAddress: string }, run: () => Promise<T>) => Promise<T>;
   /** Called once per answered request (`npm start`'s request lines): code, response code, duration. */
   onRequest?: (entry: RemotingRequestLogEntry) => void;
 }
@@ -53,6 +67,8 @@ export interface RemotingGateway {
   readonly port: number;
   readonly routes: RouteCache;
   readonly server: RemotingServer;
+  /** The access control in force, if accounts are configured. */
+  readonly acl?: RemotingAccessControl;
   close(): Promise<void>;
 }
 
@@ -64,6 +80,43 @@ interface TrackedConnection extends ConnectionContext {
   readonly brokers: Map<string, BrokerIdentity>;
 }
 
+/**
+ * Puts the access check (when accounts are configured) and the caller context in front of every
+ * processor. A refusal is logged once (never a secret: the key, the code, the reason) and answered
+ * NO_PERMISSION; for a oneway request (BROKER_HEARTBEAT) there is no answer to send.
+ */
+function guard(
+  table: Map<number, Processor>,
+  options: Pick<RemotingGatewayOptions, "acl" | "withCaller">,
+  log: (line: string) => void,
+): Map<number, Processor> {
+  const { acl, withCaller } = options;
+  if (acl === undefined && withCaller === undefined) return table;
+  return new Map(
+    [...table].map(([code, processor]): [number, Processor] => [
+      code,
+      async (request, connection) => {
+        let caller: RemotingCaller = { role: "anonymous" };
+        if (acl !== undefined) {
+          const decision = acl.check(request);
+          if (!decision.allowed) {
+            const name = requestCodeName(code) ?? `code ${code}`;
+            log(
+              `remoting: refused ${name} from ${connection.remoteAddress}${isOneway(request) ? " (oneway)" : ""}: ${decision.reason}`,
+            );
+            return { code: ResponseCode.NO_PERMISSION, remark: `[NO_PERMISSION] ${decision.reason}` };
+          }
+          caller = decision.caller;
+        }
+        if (withCaller === undefined) return processor(request, connection);
+        return withCaller({ ...caller, remoteAddress: connection.remoteAddress }, () =>
+          processor(request, connection),
+        );
+      },
+    ]),
+  );
+}
+
 export async function startRemotingGateway(options: RemotingGatewayOptions): Promise<RemotingGateway> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const intervalMs = options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS;
@@ -73,7 +126,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const table = createProcessorTable({ api: options.client, routes });
+  const table = guard(createProcessorTable({ api: options.client, routes }), options, log);
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -141,6 +194,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   const server = await startRemotingServer({
     port: options.port,
     processors,
+    replyForError,
     connectionContext,
     onConnectionClosed,
     log,
@@ -162,6 +216,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     port: server.port,
     routes,
     server,
+    ...(options.acl === undefined ? {} : { acl: options.acl }),
     close: async () => {
       if (timer !== undefined) clearInterval(timer);
       await server.close();
