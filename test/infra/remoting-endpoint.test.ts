@@ -246,7 +246,7 @@ describe("the image the endpoint builds", () => {
     expect(dockerfile).toMatch(new RegExp(`NAMESRV_GATEWAY_HEALTH_PORT=${GATEWAY_HEALTH_PORT}\\b`));
     expect(dockerfile).toMatch(new RegExp(`NAMESRV_GATEWAY_LISTEN=0\\.0\\.0\\.0:${REMOTING_PORT}\\b`));
     expect(dockerfile).toMatch(new RegExp(`NAMESRV_GATEWAY_DRAIN_MS=${GATEWAY_DRAIN_SECONDS * 1000}\\b`));
-    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
   });
 
   it("`cdk synth -c remotingEndpoint=true` (the app, cdk-nag on) synthesizes without Docker or AWS", {
