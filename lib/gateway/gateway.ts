@@ -11,6 +11,7 @@
  */
 import type { Socket } from "node:net";
 import { isOneway } from "../remoting/codec";
+import type { FrameBudgetLimits } from "../remoting/frame-budget";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
 import { ResponseCode, requestCodeName } from "../remoting/protocol";
 import { type RemotingServer, startRemotingServer } from "../remoting/server";
@@ -37,6 +38,8 @@ export interface RemotingGatewayOptions {
   maxInFlight?: number;
   maxQueued?: number;
   idleTimeoutMs?: number;
+  /** The budget of unfinished frames over all connections (lib/remoting/frame-budget.ts). */
+  frameBudget?: Partial<FrameBudgetLimits>;
   log?: (line: string) => void;
   now?: () => number;
   /**
@@ -202,6 +205,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
     ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
   });
 
   const timer =
