@@ -15,6 +15,7 @@ import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
 import { type RemotingServer, startRemotingServer } from "./server";
+import { SteadyRegistrations } from "./steady-registration";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -30,6 +31,12 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /**
+   * The steady-registration lever: a REGISTER_BROKER identical to the last accepted one goes as a
+   * light heartbeat, the full body at least every this many registrations (1: always in full).
+   * Default 10 (lib/remoting/steady-registration.ts).
+   */
+  fullRegistrationEvery?: number;
   /** See RemotingServerOptions. */
   maxInFlight?: number;
   maxQueued?: number;
@@ -52,6 +59,7 @@ export interface RemotingRequestLogEntry {
 export interface RemotingGateway {
   readonly port: number;
   readonly routes: RouteCache;
+  readonly steady: SteadyRegistrations;
   readonly server: RemotingServer;
   close(): Promise<void>;
 }
@@ -73,7 +81,8 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const table = createProcessorTable({ api: options.client, routes });
+  const steady = new SteadyRegistrations(options.fullRegistrationEvery);
+  const table = createProcessorTable({ api: options.client, routes, steady });
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -124,6 +133,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     for (const [key, broker] of connection.brokers) {
       if (latest.get(key) !== connection) continue;
       latest.delete(key);
+      steady.forget(key);
       if (!unregisterOnClose) continue;
       log(
         `remoting: connection of broker ${broker.brokerName} (${broker.brokerAddr}, id ${broker.brokerId}) closed: unregistering it`,
@@ -161,6 +171,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   return {
     port: server.port,
     routes,
+    steady,
     server,
     close: async () => {
       if (timer !== undefined) clearInterval(timer);

@@ -10,7 +10,12 @@ import {
   NameServerRequestError,
   NameServerUnreachableError,
 } from "../client/transport";
-import { ORDER_TOPIC_CONFIG_NAMESPACE, type QueueData, type TopicRouteData } from "../domain/model";
+import {
+  type DataVersion,
+  ORDER_TOPIC_CONFIG_NAMESPACE,
+  type QueueData,
+  type TopicRouteData,
+} from "../domain/model";
 import type { RemotingCommand } from "./codec";
 import { intKeyed, parseLenientJson, stringifyFastjson, stringifyStandard } from "./fastjson";
 import {
@@ -34,6 +39,7 @@ import {
 import { bodyCrc32, decodeRegisterBrokerBody, RegisterBodyError } from "./register-broker-body";
 import type { RegistryApi, UnitTopicKind } from "./registry-api";
 import type { RouteCache } from "./route-cache";
+import { SteadyRegistrations } from "./steady-registration";
 
 /** What a processor answers; the server adds opaque, flag, language and version. */
 export interface Reply {
@@ -65,6 +71,8 @@ export interface ProcessorDeps {
    * and the broker waits `registerBrokerTimeoutMills` (24 s) for the answer. Default 20 s.
    */
   registerTimeoutMs?: number;
+  /** The steady-registration lever (lib/remoting/steady-registration.ts); a default one when absent. */
+  steady?: SteadyRegistrations;
 }
 
 export type Processor = (request: RemotingCommand, connection: ConnectionContext) => Promise<Reply>;
@@ -179,6 +187,7 @@ function dataVersionOf(
 
 export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor> {
   const { api, routes } = deps;
+  const steady = deps.steady ?? new SteadyRegistrations();
   const table = new Map<number, Processor>();
   const on = (code: number, processor: Processor) => table.set(code, processor);
 
@@ -236,12 +245,46 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     if (crc !== 0 && bodyCrc32(request.body) !== crc) {
       return { code: ResponseCode.SYSTEM_ERROR, remark: "crc32 not match" };
     }
+    const zoneName = optionalString(ext, ZONE_NAME);
+    const settings = {
+      ...broker,
+      ...(haServerAddr === "" ? {} : { haServerAddr }),
+      ...(zoneName === undefined ? {} : { zoneName }),
+      ...(enableActingMaster === undefined ? {} : { enableActingMaster }),
+      ...(heartbeatTimeoutMillis === undefined ? {} : { heartbeatTimeoutMillis }),
+    };
+    const key = `${broker.clusterName}\u0000${broker.brokerAddr}`;
+    const fingerprint = SteadyRegistrations.fingerprint(request.version, ext, request.body);
+    const registered = (result: Awaited<ReturnType<typeof api.registerBroker>>): Reply => {
+      connection.brokerRegistered(broker);
+      routes.invalidateBroker(broker.brokerName);
+      const extFields: Record<string, string> = {};
+      if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
+      if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
+      return ok({
+        extFields,
+        ...(result.orderTopicConfig === undefined
+          ? {}
+          : { body: json(stringifyFastjson({ table: result.orderTopicConfig.table })) }),
+      });
+    };
+    // The same registration as the last one the registry accepted: renew liveness only.
+    const dataVersion = steady.lightFor(key, fingerprint);
+    if (dataVersion !== undefined) {
+      try {
+        const result = await api.registerBroker({ ...settings, dataVersion } as never);
+        steady.lightAccepted(key);
+        return registered(result);
+      } catch (error) {
+        if (!isStatus(error, 409)) throw error;
+        steady.lightRefused(key);
+      }
+    }
     const body = decodeRegisterBrokerBody(
       request.body,
       optionalBoolean(ext, "compressed") ?? false,
       request.version,
     );
-    const zoneName = optionalString(ext, ZONE_NAME);
     const topicConfigTable: Record<string, unknown> = {};
     for (const [name, t] of Object.entries(body.topicConfigTable)) {
       topicConfigTable[name] = {
@@ -253,13 +296,10 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
         order: t.order,
       };
     }
+    steady.forget(key);
     const result = await api.registerBroker(
       {
-        ...broker,
-        ...(haServerAddr === "" ? {} : { haServerAddr }),
-        ...(zoneName === undefined ? {} : { zoneName }),
-        ...(enableActingMaster === undefined ? {} : { enableActingMaster }),
-        ...(heartbeatTimeoutMillis === undefined ? {} : { heartbeatTimeoutMillis }),
+        ...settings,
         dataVersion: body.dataVersion as never,
         topicConfigTable: topicConfigTable as never,
         filterServerList: body.filterServerList,
@@ -269,22 +309,14 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       } as never,
       deps.registerTimeoutMs ?? 20_000,
     );
-    connection.brokerRegistered(broker);
-    routes.invalidateBroker(broker.brokerName);
+    steady.fullAccepted(key, fingerprint, body.dataVersion as DataVersion);
     for (const topic of Object.keys(topicConfigTable)) routes.invalidateTopic(topic);
-    const extFields: Record<string, string> = {};
-    if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
-    if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
-    return ok({
-      extFields,
-      ...(result.orderTopicConfig === undefined
-        ? {}
-        : { body: json(stringifyFastjson({ table: result.orderTopicConfig.table })) }),
-    });
+    return registered(result);
   });
 
   on(RequestCode.UNREGISTER_BROKER, async ({ extFields: ext }, connection) => {
     const broker = brokerIdentity(ext);
+    steady.forget(`${broker.clusterName}\u0000${broker.brokerAddr}`);
     await api.unregisterBroker(broker);
     connection.brokerUnregistered(broker);
     routes.invalidateBroker(broker.brokerName);
