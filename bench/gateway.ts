@@ -14,11 +14,11 @@ import "./env";
 import { performance } from "node:perf_hooks";
 import { NameServerClient } from "../lib/client/name-server-client";
 import { Transport } from "../lib/client/transport";
+import { startRemotingGateway } from "../lib/gateway/gateway";
+import { registryApiOf } from "../lib/gateway/registry-api";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local";
 import { startLocalRegistry } from "../lib/local/registry";
-import { startRemotingGateway } from "../lib/remoting/gateway";
 import { RequestCode } from "../lib/remoting/protocol";
-import { registryApiOf } from "../lib/remoting/registry-api";
 import { RemotingClient } from "../lib/remoting/remoting-client";
 import { DEFAULT_GATEWAY_COST_INPUTS, estimateGatewayCost, gatewayCostTable } from "./gateway-cost";
 

@@ -842,7 +842,7 @@ function buildProgram(io: CliIo, run: (action: (context: Context) => Promise<num
     .action((opts: { listen: string; cacheInterval: string; keepBrokersOnClose?: boolean }) =>
       run(async (context) => {
         const [url] = httpUrls(context, "gateway");
-        const { runGatewayCommand } = await import("../remoting/run-gateway");
+        const { runGatewayCommand } = await import("../gateway/run-gateway");
         return runGatewayCommand({
           listen: opts.listen,
           url: url ?? DEFAULT_NAMESRV_URL,

@@ -3,7 +3,7 @@
  * on exactly the routes that need IAM on AWS (`read` and `write` access); `/health` (public) never.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { UnauthorizedError } from "../domain/errors";
+import { UnauthorizedError } from "./errors";
 import type { RouteAccess } from "./routes";
 
 export const BEARER_CHALLENGE = 'Bearer realm="namesrv"';

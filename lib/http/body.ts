@@ -7,7 +7,8 @@
  */
 import { gunzipSync } from "node:zlib";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../domain/errors";
+import { InvalidRequestError } from "../domain/errors";
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors";
 
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
 

@@ -3,7 +3,8 @@
  * otherwise. Decided from the route table, so it can never disagree with the routes actually served.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { MethodNotAllowedError, type NameServerError, NotFoundError } from "../domain/errors";
+import type { NameServerError } from "../domain/errors";
+import { MethodNotAllowedError, NotFoundError } from "./errors";
 import { matchRoute } from "./route-match";
 
 /** The request path as routed: `rawPath` without the stage prefix a named stage adds. */

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type ErrorDetail, NameServerError } from "../domain/errors";
 import { logger } from "../observability";
+import { headersOf, statusOf } from "./errors";
 
 export interface HttpResponse extends APIGatewayProxyStructuredResultV2 {
   statusCode: number;
@@ -39,18 +40,19 @@ export interface RequestInfo {
 const INTERNAL_ERROR_MESSAGE = "The registry failed to handle the request; it has been logged";
 
 /**
- * The one place that turns an error into an HTTP response. A NameServerError carries its own status,
- * code, message, details and headers (4xx/503 are meant for the caller). Anything else is a bug: it is
+ * The one place that turns an error into an HTTP response. A NameServerError gives its code, message
+ * and details; its status and headers come from `errors.ts` (4xx/503 are meant for the caller). Anything else is a bug: it is
  * logged with its stack and the client gets a generic 500 that reveals nothing.
  */
 export function errorResponse(error: unknown, request: RequestInfo = {}): HttpResponse {
   if (error instanceof NameServerError) {
-    if (error.status >= 500) {
+    const status = statusOf(error);
+    if (status >= 500) {
       logger.warn("Request failed: the table is unavailable", { ...request, code: error.code, error });
     }
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined && error.details.length > 0) body.error.details = error.details;
-    return jsonResponse(error.status, body, error.headers ?? {});
+    return jsonResponse(status, body, headersOf(error));
   }
   logger.error("Unexpected error while handling a request", { ...request, error: toLoggable(error) });
   const body: ErrorBody = { error: { code: "INTERNAL_ERROR", message: INTERNAL_ERROR_MESSAGE } };

@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
-import { PayloadTooLargeError, UnauthorizedError } from "../domain/errors";
 import { BEARER_CHALLENGE, checkBearerToken } from "../http/bearer-token";
+import { PayloadTooLargeError, UnauthorizedError } from "../http/errors";
 import { errorResponse, type HttpResponse } from "../http/responses";
 import { matchRoute, routeKeyOf } from "../http/route-match";
 import { defaultRouteHandler } from "../http/routes";

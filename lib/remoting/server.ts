@@ -7,8 +7,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { encode, FrameDecoder, isOneway, isResponse, type RemotingCommand } from "./codec";
-import type { ConnectionContext, Processor, Reply } from "./processors";
-import { replyForError } from "./processors";
+import type { ConnectionContext, ErrorReply, Processor, Reply } from "./processor";
 import { MQVersion, ResponseCode, RPC_TYPE_RESPONSE, SerializeType } from "./protocol";
 
 export interface RemotingConnection extends ConnectionContext {
@@ -20,6 +19,8 @@ export interface RemotingServerOptions {
   host?: string;
   port: number;
   processors: ReadonlyMap<number, Processor>;
+  /** The reply for what a processor threw; SYSTEM_ERROR with the error's text by default. */
+  replyForError?: ErrorReply;
   /** The connection's context for processors; a plain one (no broker tracking) by default. */
   connectionContext?: (socket: Socket, id: number) => ConnectionContext;
   onConnectionClosed?: (connection: ConnectionContext) => void;
@@ -89,11 +90,18 @@ export function toResponse(request: RemotingCommand, reply: Reply, version: numb
   return response;
 }
 
+/** RocketMQ's answer to an unexpected exception: SYSTEM_ERROR with `UtilAll.exceptionSimpleDesc(e)`. */
+export const defaultReplyForError: ErrorReply = (error) => ({
+  code: ResponseCode.SYSTEM_ERROR,
+  remark: String(error),
+});
+
 /** Answers one request: the processor of its code, or REQUEST_CODE_NOT_SUPPORTED; never throws. */
 export async function dispatch(
   processors: ReadonlyMap<number, Processor>,
   request: RemotingCommand,
   connection: ConnectionContext,
+  replyForError: ErrorReply = defaultReplyForError,
 ): Promise<Reply> {
   const processor = processors.get(request.code);
   if (processor === undefined) {
@@ -113,6 +121,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const serializeType = options.serializeType ?? SerializeType.JSON;
   const version = options.version ?? MQVersion.V5_3_3;
+  const replyForError = options.replyForError ?? defaultReplyForError;
   const sockets = new Set<Socket>();
   const limiter = new Limiter(options.maxInFlight ?? 512, options.maxQueued ?? 10_000);
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
@@ -146,7 +155,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       if (slot === false) return { code: ResponseCode.SYSTEM_BUSY, remark: OVERLOAD_REMARK };
       await slot;
       try {
-        return await dispatch(options.processors, request, context);
+        return await dispatch(options.processors, request, context, replyForError);
       } finally {
         limiter.release();
       }

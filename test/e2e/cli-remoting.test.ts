@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerAgent } from "../../lib/client/broker-agent";
 import { NameServerClient } from "../../lib/client/name-server-client";
 import { Transport } from "../../lib/client/transport";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
+import { registryApiOf } from "../../lib/gateway/registry-api";
 import type { LocalRegistry } from "../../lib/local/registry";
-import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
-import { registryApiOf } from "../../lib/remoting/registry-api";
 import { brokerIdentity, runCli, startRegistry, topicStateOf, topicTable, unique } from "./client-helpers";
 
 let registry: LocalRegistry;

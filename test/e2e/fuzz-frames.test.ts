@@ -11,9 +11,10 @@ import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import { runFrameFuzz } from "../fuzz/frame-fuzz";
 import { SEED, seedRegistration } from "../fuzz/hostile-requests";
 import { client, startE2eRegistry } from "../support/e2e";
+import { testSeed } from "../support/prng";
 
 const RUNS = Number(process.env.FUZZ_FRAME_RUNS ?? 300);
-const SEED_VALUE = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
+const SEED_VALUE = testSeed("FUZZ_SEED", "fuzz-frames");
 
 let registry: LocalRegistry;
 let ddb: DynamoDBDocumentClient;

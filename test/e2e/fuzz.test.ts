@@ -21,10 +21,11 @@ import {
   violationsOf,
 } from "../fuzz/hostile-requests";
 import { client, startE2eRegistry } from "../support/e2e";
+import { testSeed } from "../support/prng";
 import { dumpTable, type TableItem } from "../support/table-dump";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const SEED_VALUE = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+const SEED_VALUE = testSeed("FUZZ_SEED", "fuzz (HTTP)");
 
 let registry: LocalRegistry;
 let ddb: DynamoDBDocumentClient;
@@ -73,7 +74,7 @@ describe("hostile input over HTTP", () => {
         const status = await expectRefused(r);
         statuses[status] = (statuses[status] ?? 0) + 1;
       }),
-      { numRuns: RUNS, ...(SEED_VALUE !== undefined ? { seed: SEED_VALUE } : {}) },
+      { numRuns: RUNS, seed: SEED_VALUE },
     );
     console.info(`fuzz statuses: ${JSON.stringify(statuses)}`);
   }, 300_000);

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NameServerClient } from "../../lib/client/name-server-client";
 import { Transport } from "../../lib/client/transport";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
+import { registryApiOf } from "../../lib/gateway/registry-api";
 import type { LocalRegistry } from "../../lib/local/registry";
-import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
 import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { encodeRegisterBrokerBody } from "../../lib/remoting/register-broker-body";
-import { registryApiOf } from "../../lib/remoting/registry-api";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { client as httpClient, startE2eRegistry } from "../support/e2e";
 

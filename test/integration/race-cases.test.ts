@@ -13,6 +13,7 @@ import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import type { RegistryStore } from "../../lib/store/registry-store";
+import { createPrng, testSeed } from "../support/prng";
 import {
   createRegistryFixture,
   type RegistryFixture,
@@ -47,7 +48,9 @@ const hooked = (hooks: StoreHooks) => nameServerOver(hookStore(f.store, hooks));
 let n = 0;
 const uniqueName = () => `race-${++n}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const jitter = () => sleep(Math.floor(Math.random() * 6));
+// Which operation starts first is drawn from a printed seed; the DynamoDB Local's own timing still varies.
+const rng = createPrng(testSeed("RACE_CASES_SEED", "race-cases jitter"));
+const jitter = () => sleep(rng.int(0, 5));
 
 function master(brokerName: string, overrides: Record<string, unknown> = {}): RegisterBrokerRequest {
   return registration({

@@ -28,12 +28,12 @@ import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import { createTestTable, type TestTable } from "../support/dynamodb";
-import { createPrng, type Prng, seedFromEnv } from "../support/prng";
+import { createPrng, type Prng, testSeed } from "../support/prng";
 import { type ModelMember, ReferenceModel } from "../support/reference-model";
 import { FakeClock } from "../support/registry-fixture";
 import { dumpTable } from "../support/table-dump";
 
-const SEED = seedFromEnv("RACE_SEED");
+const SEED = testSeed("RACE_SEED", "race-model");
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 8);
 const INSTANCES = Number(process.env.RACE_INSTANCES ?? 200);
 const GROUPS = Number(process.env.RACE_GROUPS ?? 70);
@@ -478,9 +478,7 @@ describe(`races against the reference model (seed ${SEED}: RACE_SEED=${SEED} rep
   const clock = new FakeClock();
 
   beforeAll(async () => {
-    console.log(
-      `race-model seed ${SEED} (replay: RACE_SEED=${SEED}); ${INSTANCES} instances, ${GROUPS} groups, ${ROUNDS} rounds`,
-    );
+    console.log(`race-model: ${INSTANCES} instances, ${GROUPS} groups, ${ROUNDS} rounds (seed ${SEED})`);
     table = await createTestTable("race");
     // Two Lambdas: two clients, two stores, two NameServers over one table. The bursts of a round
     // can keep DynamoDB Local (on shared cores) busy for seconds: these clients wait for it.

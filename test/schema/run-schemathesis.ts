@@ -10,14 +10,16 @@
  * Schemathesis comes from `.venv-schemathesis` (what .ci/run installs:
  * `python3 -m venv .venv-schemathesis && .venv-schemathesis/bin/pip install -r test/schema/requirements.txt`)
  * or from SCHEMATHESIS=<path to st>. Knobs: SCHEMA_MAX_EXAMPLES (per operation, default 50),
- * SCHEMA_SEED (replay), SCHEMA_MAX_TIME (seconds for the whole run).
+ * SCHEMA_SEED (replay), SCHEMA_MAX_TIME (seconds for the whole run), SCHEMA_REPORT_DIR (where the
+ * JUnit report goes; .ci/run reads it for its summary line; default a new temporary folder).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { testSeed } from "../support/prng";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -98,7 +100,8 @@ async function main(): Promise<number> {
     sweepIntervalMs: 5_000,
     logLevel: "CRITICAL",
   });
-  const reportDir = mkdtempSync(join(tmpdir(), "namesrv-schemathesis-"));
+  const reportDir = process.env.SCHEMA_REPORT_DIR ?? mkdtempSync(join(tmpdir(), "namesrv-schemathesis-"));
+  mkdirSync(reportDir, { recursive: true });
   try {
     console.log(`Schemathesis ${ST} against ${registry.url}, report in ${reportDir}`);
     const args = [
@@ -126,7 +129,8 @@ async function main(): Promise<number> {
       "junit",
       "--report-dir",
       reportDir,
-      ...(process.env.SCHEMA_SEED ? ["--seed", process.env.SCHEMA_SEED] : []),
+      "--seed",
+      String(testSeed("SCHEMA_SEED", "schemathesis")),
       ...(process.env.SCHEMA_MAX_TIME ? ["--max-time", process.env.SCHEMA_MAX_TIME] : []),
     ];
     return await run(ST, args);

@@ -5,7 +5,7 @@
  */
 import { NameServerRequestError } from "../../lib/client/transport";
 import type { TopicRouteData } from "../../lib/domain/model";
-import type { RegistryApi } from "../../lib/remoting/registry-api";
+import type { RegistryApi } from "../../lib/gateway/registry-api";
 
 export type Call = { method: keyof RegistryApi; args: unknown[] };
 

@@ -1,6 +1,7 @@
 /**
  * A small seeded PRNG (mulberry32) for randomized tests: the same seed generates the same operations,
- * so a failure can be replayed (`RACE_SEED=<seed> npx vitest run ...`).
+ * so a failure can be replayed (`RACE_SEED=<seed> npx vitest run ...`). Every random test takes its
+ * seed from `testSeed`, which prints it with the variable that replays it.
  */
 export interface Prng {
   readonly seed: number;
@@ -22,6 +23,16 @@ export function seedFromEnv(name: string): number {
     return seed;
   }
   return Math.floor(Math.random() * 2 ** 32);
+}
+
+/**
+ * The seed of a random test: the environment variable `name` replays one, otherwise a fresh one is
+ * drawn. Printed either way (`<what>: seed N (replay: NAME=N)`), so a failure in CI can be replayed.
+ */
+export function testSeed(name: string, what: string): number {
+  const seed = seedFromEnv(name);
+  console.info(`${what}: seed ${seed} (replay: ${name}=${seed})`);
+  return seed;
 }
 
 export function createPrng(seed: number): Prng {

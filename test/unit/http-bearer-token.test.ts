@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UnauthorizedError } from "../../lib/domain/errors";
 import { checkBearerToken, tokenMatches } from "../../lib/http/bearer-token";
+import { statusOf, UnauthorizedError } from "../../lib/http/errors";
 
 describe("local bearer-token check", () => {
   const token = "s3cret-token";
@@ -27,7 +27,7 @@ describe("local bearer-token check", () => {
       checkBearerToken("write", "Bearer nope", token);
       expect.unreachable();
     } catch (error) {
-      expect((error as UnauthorizedError).status).toBe(401);
+      expect(statusOf(error as UnauthorizedError)).toBe(401);
       expect((error as UnauthorizedError).code).toBe("UNAUTHORIZED");
     }
   });

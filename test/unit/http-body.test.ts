@@ -1,16 +1,13 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import {
-  InvalidRequestError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-} from "../../lib/domain/errors";
+import { InvalidRequestError } from "../../lib/domain/errors";
 import {
   DEFAULT_MAX_BODY_BYTES,
   maxBodyBytesFromEnv,
   parseJsonBody,
   readBodyBytes,
 } from "../../lib/http/body";
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../../lib/http/errors";
 import { httpEvent } from "../support/http-event";
 
 const post = (headers: Record<string, string>, body: string, isBase64Encoded = false) =>

@@ -3,12 +3,12 @@ import * as z from "zod";
 import {
   FullRegistrationRequiredError,
   InvalidRequestError,
-  MethodNotAllowedError,
   QueryNotFoundError,
   ServiceUnavailableError,
   TopicNotExistError,
 } from "../../lib/domain/errors";
 import { registerBrokerSchema } from "../../lib/domain/model";
+import { MethodNotAllowedError } from "../../lib/http/errors";
 import { errorResponse } from "../../lib/http/responses";
 import { parseWith } from "../../lib/http/validation";
 import { logger } from "../../lib/observability";

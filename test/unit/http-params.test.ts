@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidRequestError } from "../../lib/domain/errors";
 import { kvKeySchema, nameSchema, topicNameSchema } from "../../lib/domain/model";
+import { statusOf } from "../../lib/http/errors";
 import { pathParam, queryParams } from "../../lib/http/params";
 import { decodePath, splitTarget } from "../../lib/local/event";
 import { httpEvent } from "../support/http-event";
@@ -75,7 +76,7 @@ describe("query parameters", () => {
 
   it("refuses an unknown parameter, naming query.<name>: ?clustr= never deletes a whole topic", () => {
     const error = caught(() => queryParams(httpEvent({ query: { clustr: "C" } }), { cluster: nameSchema }));
-    expect(error.status).toBe(400);
+    expect(statusOf(error)).toBe(400);
     expect(error.details).toEqual([{ field: "query.clustr", message: expect.stringContaining("unknown") }]);
     expect(error.message).toContain("query.clustr");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MethodNotAllowedError, NotFoundError } from "../../lib/domain/errors";
 import { defaultRouteError, routedPath } from "../../lib/http/default-route";
+import { headersOf, MethodNotAllowedError, NotFoundError, statusOf } from "../../lib/http/errors";
 import { matchRoute, routeKeyOf } from "../../lib/http/route-match";
 import { routes } from "../../lib/http/routes";
 import { httpEvent } from "../support/http-event";
@@ -56,15 +56,15 @@ describe("the $default route: 404 and 405", () => {
   it("404 NOT_FOUND for an unknown path", () => {
     const error = defaultRouteError("GET", "/nope");
     expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.status).toBe(404);
+    expect(statusOf(error)).toBe(404);
     expect(error.code).toBe("NOT_FOUND");
   });
 
   it("405 METHOD_NOT_ALLOWED with Allow for a known path", () => {
     const error = defaultRouteError("PATCH", "/topics");
     expect(error).toBeInstanceOf(MethodNotAllowedError);
-    expect(error.status).toBe(405);
-    expect(error.headers).toEqual({ Allow: "DELETE, GET, POST" });
+    expect(statusOf(error)).toBe(405);
+    expect(headersOf(error)).toEqual({ Allow: "DELETE, GET, POST" });
   });
 
   it("routes the path without a named stage's prefix", () => {

@@ -133,7 +133,7 @@ describe("RemotingClient", () => {
 
 describe("namesrv gateway options", () => {
   it("signs with the default AWS chain in front of an execute-api URL, else as told", async () => {
-    const { defaultAuth, parseListen } = await import("../../lib/remoting/run-gateway");
+    const { defaultAuth, parseListen } = await import("../../lib/gateway/run-gateway");
     const api = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod";
     expect(defaultAuth({ kind: "none" }, api)).toEqual({ kind: "sigv4" });
     expect(defaultAuth({ kind: "none" }, "http://127.0.0.1:9877")).toEqual({ kind: "none" });

@@ -1,8 +1,8 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { NameServerRequestError, NameServerUnreachableError } from "../../lib/client/transport";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
 import { encode, FrameDecoder, type RemotingCommand, requestCommand } from "../../lib/remoting/codec";
-import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
 import { RequestCode, ResponseCode, SerializeType } from "../../lib/remoting/protocol";
 import { bodyCrc32, encodeRegisterBrokerBody } from "../../lib/remoting/register-broker-body";
 import { RemotingClient } from "../../lib/remoting/remoting-client";

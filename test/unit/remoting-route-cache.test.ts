@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TopicRouteData } from "../../lib/domain/model";
-import { MAX_TOPICS_PER_BATCH, RouteCache } from "../../lib/remoting/route-cache";
+import { MAX_TOPICS_PER_BATCH, RouteCache } from "../../lib/gateway/route-cache";
 import { fakeRegistryApi, requestError, routeOf } from "../support/fake-registry-api";
 
 const INTERVAL = 30_000;

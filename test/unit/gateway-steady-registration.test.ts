@@ -4,7 +4,7 @@
  * dataVersion), the full body on a change, on 409 and every `fullRegistrationEvery`-th time.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type RemotingGateway, startRemotingGateway } from "../../lib/remoting/gateway";
+import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
 import { RequestCode } from "../../lib/remoting/protocol";
 import { encodeRegisterBrokerBody } from "../../lib/remoting/register-broker-body";
 import { RemotingClient } from "../../lib/remoting/remoting-client";

@@ -10,11 +10,11 @@
  * one of them may drop while it still registers through another.
  */
 import type { Socket } from "node:net";
-import type { BrokerIdentity, ConnectionContext, Processor } from "./processors";
+import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
+import { type RemotingServer, startRemotingServer } from "../remoting/server";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
-import { type RemotingServer, startRemotingServer } from "./server";
 import { SteadyRegistrations } from "./steady-registration";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
@@ -151,6 +151,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   const server = await startRemotingServer({
     port: options.port,
     processors,
+    replyForError,
     connectionContext,
     onConnectionClosed,
     log,

@@ -5,9 +5,9 @@
  */
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
+import { parseAddress } from "../remoting/remoting-client";
 import { DEFAULT_ROUTE_CACHE_INTERVAL_MS, type RemotingGateway, startRemotingGateway } from "./gateway";
 import { registryApiOf } from "./registry-api";
-import { parseAddress } from "./remoting-client";
 
 export interface GatewayCommandOptions {
   /** `HOST:PORT` to listen on (`0.0.0.0:9876` for every interface). */

@@ -16,8 +16,7 @@ import {
   type QueueData,
   type TopicRouteData,
 } from "../domain/model";
-import type { RemotingCommand } from "./codec";
-import { intKeyed, parseLenientJson, stringifyFastjson, stringifyStandard } from "./fastjson";
+import { intKeyed, parseLenientJson, stringifyFastjson, stringifyStandard } from "../remoting/fastjson";
 import {
   HeaderError,
   optionalBoolean,
@@ -26,8 +25,9 @@ import {
   optionalString,
   requiredLong,
   requiredString,
-} from "./headers";
-import { formatProperties, parseProperties } from "./properties";
+} from "../remoting/headers";
+import type { BrokerIdentity, Processor, Reply } from "../remoting/processor";
+import { formatProperties, parseProperties } from "../remoting/properties";
 import {
   APPLY_TOPIC_URL_SUFFIX,
   MQVersion,
@@ -35,33 +35,11 @@ import {
   ResponseCode,
   ZONE_MODE,
   ZONE_NAME,
-} from "./protocol";
-import { bodyCrc32, decodeRegisterBrokerBody, RegisterBodyError } from "./register-broker-body";
+} from "../remoting/protocol";
+import { bodyCrc32, decodeRegisterBrokerBody, RegisterBodyError } from "../remoting/register-broker-body";
 import type { RegistryApi, UnitTopicKind } from "./registry-api";
 import type { RouteCache } from "./route-cache";
 import { SteadyRegistrations } from "./steady-registration";
-
-/** What a processor answers; the server adds opaque, flag, language and version. */
-export interface Reply {
-  code: number;
-  remark?: string;
-  extFields?: Record<string, string>;
-  body?: Buffer;
-}
-
-export interface BrokerIdentity {
-  clusterName: string;
-  brokerName: string;
-  brokerId: number;
-  brokerAddr: string;
-}
-
-/** What a processor may know of the connection a request came on (BrokerHousekeepingService). */
-export interface ConnectionContext {
-  readonly remoteAddress: string;
-  brokerRegistered(broker: BrokerIdentity): void;
-  brokerUnregistered(broker: BrokerIdentity): void;
-}
 
 export interface ProcessorDeps {
   api: RegistryApi;
@@ -74,8 +52,6 @@ export interface ProcessorDeps {
   /** The steady-registration lever (lib/remoting/steady-registration.ts); a default one when absent. */
   steady?: SteadyRegistrations;
 }
-
-export type Processor = (request: RemotingCommand, connection: ConnectionContext) => Promise<Reply>;
 
 const ok = (extra: Omit<Reply, "code"> = {}): Reply => ({ code: ResponseCode.SUCCESS, ...extra });
 const json = (text: string): Buffer => Buffer.from(text, "utf8");
