@@ -10,8 +10,11 @@
  * one of them may drop while it still registers through another.
  */
 import type { Socket } from "node:net";
+import { isOneway } from "../remoting/codec";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
+import { ResponseCode, requestCodeName } from "../remoting/protocol";
 import { type RemotingServer, startRemotingServer } from "../remoting/server";
+import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
@@ -43,6 +46,17 @@ export interface RemotingGatewayOptions {
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   now?: () => number;
+  /**
+   * Accounts and request signatures (lib/remoting/acl): when given, every request is checked before
+   * its processor runs and a refused one is answered NO_PERMISSION without reaching the registry.
+   * Without it, every request is let through (RocketMQ's NameServer's own behaviour).
+   */
+  acl?: RemotingAccessControl;
+  /**
+   * Runs each let-through request's processing with its caller (for the registry's history: who
+   * sent it, from where). Default: just runs it.
+   */
+  withCaller?: <T>(caller: RemotingCaller & { remoteAddress: string }, run: () => Promise<T>) => Promise<T>;
   /** Called once per answered request (`npm start`'s request lines): code, response code, duration. */
   onRequest?: (entry: RemotingRequestLogEntry) => void;
 }
@@ -61,6 +75,8 @@ export interface RemotingGateway {
   readonly routes: RouteCache;
   readonly steady: SteadyRegistrations;
   readonly server: RemotingServer;
+  /** The access control in force, if accounts are configured. */
+  readonly acl?: RemotingAccessControl;
   close(): Promise<void>;
 }
 
@@ -70,6 +86,43 @@ function brokerKey(broker: BrokerIdentity): string {
 
 interface TrackedConnection extends ConnectionContext {
   readonly brokers: Map<string, BrokerIdentity>;
+}
+
+/**
+ * Puts the access check (when accounts are configured) and the caller context in front of every
+ * processor. A refusal is logged once (never a secret: the key, the code, the reason) and answered
+ * NO_PERMISSION; for a oneway request (BROKER_HEARTBEAT) there is no answer to send.
+ */
+function guard(
+  table: Map<number, Processor>,
+  options: Pick<RemotingGatewayOptions, "acl" | "withCaller">,
+  log: (line: string) => void,
+): Map<number, Processor> {
+  const { acl, withCaller } = options;
+  if (acl === undefined && withCaller === undefined) return table;
+  return new Map(
+    [...table].map(([code, processor]): [number, Processor] => [
+      code,
+      async (request, connection) => {
+        let caller: RemotingCaller = { role: "anonymous" };
+        if (acl !== undefined) {
+          const decision = acl.check(request);
+          if (!decision.allowed) {
+            const name = requestCodeName(code) ?? `code ${code}`;
+            log(
+              `remoting: refused ${name} from ${connection.remoteAddress}${isOneway(request) ? " (oneway)" : ""}: ${decision.reason}`,
+            );
+            return { code: ResponseCode.NO_PERMISSION, remark: `[NO_PERMISSION] ${decision.reason}` };
+          }
+          caller = decision.caller;
+        }
+        if (withCaller === undefined) return processor(request, connection);
+        return withCaller({ ...caller, remoteAddress: connection.remoteAddress }, () =>
+          processor(request, connection),
+        );
+      },
+    ]),
+  );
 }
 
 export async function startRemotingGateway(options: RemotingGatewayOptions): Promise<RemotingGateway> {
@@ -82,7 +135,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const steady = new SteadyRegistrations(options.fullRegistrationEvery);
-  const table = createProcessorTable({ api: options.client, routes, steady });
+  const table = guard(createProcessorTable({ api: options.client, routes, steady }), options, log);
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -174,6 +227,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     routes,
     steady,
     server,
+    ...(options.acl === undefined ? {} : { acl: options.acl }),
     close: async () => {
       if (timer !== undefined) clearInterval(timer);
       await server.close();

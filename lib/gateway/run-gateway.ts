@@ -6,6 +6,9 @@
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
 import { parseAddress } from "../remoting/remoting-client";
+import { RemotingAccessControl } from "./acl/access";
+import { type AclConfig, describeAclConfig } from "./acl/acl-config";
+import { loadAclFromEnvironment } from "./acl/acl-source";
 import { DEFAULT_ROUTE_CACHE_INTERVAL_MS, type RemotingGateway, startRemotingGateway } from "./gateway";
 import { registryApiOf } from "./registry-api";
 
@@ -18,11 +21,18 @@ export interface GatewayCommandOptions {
   timeoutMillis?: number;
   routeCacheIntervalMs?: number;
   unregisterOnClose?: boolean;
+  /**
+   * Remoting accounts; when absent they are read from the environment (NAMESRV_ACL_FILE or
+   * NAMESRV_ACL_SECRET_ARN, see acl/acl-source.ts), and with neither every request is let through.
+   */
+  acl?: AclConfig;
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
 export async function runGateway(options: GatewayCommandOptions): Promise<RemotingGateway> {
   const { host, port } = parseListen(options.listen);
+  const acl = options.acl ?? (await loadAclFromEnvironment(options.env ?? process.env));
   const timeoutMillis = options.timeoutMillis ?? 5000;
   const transport = new Transport({ auth: defaultAuth(options.auth, options.url), timeoutMillis });
   const client = new NameServerClient(options.url.replace(/\/+$/, ""), transport);
@@ -33,6 +43,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Remoti
     requestTimeoutMs: timeoutMillis,
     routeCacheIntervalMs: options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS,
     ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
+    ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   return gateway;
@@ -64,11 +75,13 @@ export async function runGatewayCommand(
   options: GatewayCommandOptions & { signal?: AbortSignal; stdout: (text: string) => void },
 ): Promise<number> {
   const gateway = await runGateway(options);
+  const acl = gateway.acl;
   const { host } = parseListen(options.listen);
   options.stdout(
     `RocketMQ remoting gateway listening on ${host}:${gateway.port}, registry ${options.url}` +
       ` (route cache ${options.routeCacheIntervalMs === 0 ? "off" : `every ${options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS} ms`}` +
-      `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""})\n`,
+      `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""}` +
+      `${acl === undefined ? "" : `; signed requests only: ${describeAclConfig(acl.config)}`})\n`,
   );
   await new Promise<void>((resolve) => {
     if (options.signal === undefined) return;

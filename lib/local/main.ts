@@ -10,6 +10,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { createServer } from "node:net";
 import { NameServerClient } from "../client/name-server-client";
 import { Transport } from "../client/transport";
+import { RemotingAccessControl } from "../gateway/acl/access";
+import { type AclConfig, describeAclConfig } from "../gateway/acl/acl-config";
+import { ACL_FILE_ENV, loadAclFromEnvironment } from "../gateway/acl/acl-source";
 import { type RemotingGateway, startRemotingGateway } from "../gateway/gateway";
 import { registryApiOf } from "../gateway/registry-api";
 import { requestCodeName, responseCodeName } from "../remoting/protocol";
@@ -59,6 +62,14 @@ async function main(): Promise<void> {
     ["REMOTING_PORT", config.remotingPort],
   ]);
 
+  // Remoting accounts (NAMESRV_ACL_FILE): read before anything starts, so a typo stops here.
+  let acl: AclConfig | undefined;
+  try {
+    acl = await loadAclFromEnvironment(process.env);
+  } catch (error) {
+    fail(`Cannot start the local NameServer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
   const json = config.logFormat === "json";
   const logRequest = requestLogger(config.logFormat, (line) => process.stdout.write(`${line}\n`));
   const progress = (message: string) =>
@@ -106,6 +117,7 @@ async function main(): Promise<void> {
         client: registryApiOf(new NameServerClient(registry.url, transport)),
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
+        ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
         onRequest: (e) =>
           logRequest({
             time: e.time,
@@ -137,7 +149,8 @@ async function main(): Promise<void> {
       `NameServer listening on ${registry.url}`,
       gateway === undefined
         ? "  RocketMQ remoting off (REMOTING_PORT=0)"
-        : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}`,
+        : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}` +
+          (acl === undefined ? "" : `; signed requests only (${ACL_FILE_ENV}: ${describeAclConfig(acl)})`),
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
       ...(json
