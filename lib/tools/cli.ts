@@ -9,28 +9,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { Command, CommanderError, Option } from "commander";
-import { registerBrokerSchema, type TopicRouteData } from "../domain/model";
-import { LOCAL_DEFAULTS } from "../local/config";
-import { BrokerAgent, checkRegisterPeriod, type TopicConfigTable } from "./broker-agent";
-import {
-  type AdminEndpoint,
-  clustersOfRoute,
-  type Endpoint,
-  HttpAdminEndpoint,
-  queueBrokersOfCluster,
-  type UnitTopicKind,
-} from "./cli-admin";
-import {
-  describeError,
-  describeRouteChange,
-  renderBrokerMembers,
-  renderClusterList,
-  renderRoute,
-  renderTable,
-} from "./cli-format";
-import { connectRemoting } from "./cli-remoting";
-import { NameServerClient } from "./name-server-client";
-import { AllNameServersFailedError, RouteClient } from "./route-client";
+import { BrokerAgent, checkRegisterPeriod, type TopicConfigTable } from "../client/broker-agent";
+import { NameServerClient } from "../client/name-server-client";
+import { AllNameServersFailedError, RouteClient } from "../client/route-client";
 import {
   type Auth,
   DEFAULT_TIMEOUT_MILLIS,
@@ -38,7 +19,26 @@ import {
   NameServerRequestError,
   NameServerUnreachableError,
   Transport,
-} from "./transport";
+} from "../client/transport";
+import { registerBrokerSchema, type TopicRouteData } from "../domain/model";
+import { LOCAL_DEFAULTS } from "../local/config";
+import {
+  type AdminEndpoint,
+  clustersOfRoute,
+  type Endpoint,
+  HttpAdminEndpoint,
+  queueBrokersOfCluster,
+  type UnitTopicKind,
+} from "./admin-endpoint";
+import {
+  describeError,
+  describeRouteChange,
+  renderBrokerMembers,
+  renderClusterList,
+  renderRoute,
+  renderTable,
+} from "./format";
+import { connectRemoting } from "./remoting-endpoint";
 
 export const DEFAULT_NAMESRV_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.port}`;
 
