@@ -26,6 +26,7 @@ import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
+import { SteadyRegistrations } from "./steady-registration";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -42,6 +43,12 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /**
+   * The steady-registration lever: a REGISTER_BROKER identical to the last accepted one goes as a
+   * light heartbeat, the full body at least every this many registrations (1: always in full).
+   * Default 10 (lib/remoting/steady-registration.ts).
+   */
+  fullRegistrationEvery?: number;
   /** See RemotingServerOptions. */
   maxInFlight?: number;
   maxQueued?: number;
@@ -79,6 +86,7 @@ export interface RemotingRequestLogEntry {
 export interface RemotingGateway {
   readonly port: number;
   readonly routes: RouteCache;
+  readonly steady: SteadyRegistrations;
   readonly server: RemotingServer;
   /** What the gateway counted since it started. */
   counters(): GatewayCounters;
@@ -200,7 +208,8 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const table = guard(createProcessorTable({ api: options.client, routes }), options, log);
+  const steady = new SteadyRegistrations(options.fullRegistrationEvery);
+  const table = guard(createProcessorTable({ api: options.client, routes, steady }), options, log);
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -252,6 +261,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     for (const [key, broker] of connection.brokers) {
       if (latest.get(key) !== connection) continue;
       latest.delete(key);
+      steady.forget(key);
       if (!unregisterOnClose) continue;
       brokersUnregisteredOnClose++;
       log(
@@ -315,6 +325,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   return {
     port: server.port,
     routes,
+    steady,
     server,
     counters: () => copyCounters(counters()),
     shutdown: async (drainMs: number) => {
