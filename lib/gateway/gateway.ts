@@ -18,6 +18,7 @@
  */
 import type { Socket } from "node:net";
 import { isOneway } from "../remoting/codec";
+import type { FrameBudgetLimits } from "../remoting/frame-budget";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
 import { ResponseCode, requestCodeName } from "../remoting/protocol";
 import { type RemotingServer, type RemotingServerStats, startRemotingServer } from "../remoting/server";
@@ -25,6 +26,7 @@ import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
+import { SteadyRegistrations } from "./steady-registration";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -41,10 +43,18 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /**
+   * The steady-registration lever: a REGISTER_BROKER identical to the last accepted one goes as a
+   * light heartbeat, the full body at least every this many registrations (1: always in full).
+   * Default 10 (lib/remoting/steady-registration.ts).
+   */
+  fullRegistrationEvery?: number;
   /** See RemotingServerOptions. */
   maxInFlight?: number;
   maxQueued?: number;
   idleTimeoutMs?: number;
+  /** The budget of unfinished frames over all connections (lib/remoting/frame-budget.ts). */
+  frameBudget?: Partial<FrameBudgetLimits>;
   log?: (line: string) => void;
   now?: () => number;
   /** How often the counters line is logged; 0 (the default) turns it off. `namesrv gateway`: 60 s. */
@@ -76,6 +86,7 @@ export interface RemotingRequestLogEntry {
 export interface RemotingGateway {
   readonly port: number;
   readonly routes: RouteCache;
+  readonly steady: SteadyRegistrations;
   readonly server: RemotingServer;
   /** What the gateway counted since it started. */
   counters(): GatewayCounters;
@@ -197,7 +208,8 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const table = guard(createProcessorTable({ api: options.client, routes }), options, log);
+  const steady = new SteadyRegistrations(options.fullRegistrationEvery);
+  const table = guard(createProcessorTable({ api: options.client, routes, steady }), options, log);
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -249,6 +261,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     for (const [key, broker] of connection.brokers) {
       if (latest.get(key) !== connection) continue;
       latest.delete(key);
+      steady.forget(key);
       if (!unregisterOnClose) continue;
       brokersUnregisteredOnClose++;
       log(
@@ -275,6 +288,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
     ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
   });
 
   const timer =
@@ -311,6 +325,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   return {
     port: server.port,
     routes,
+    steady,
     server,
     counters: () => copyCounters(counters()),
     shutdown: async (drainMs: number) => {
