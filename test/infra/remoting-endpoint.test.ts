@@ -136,7 +136,7 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
       expect(route, id).toBeDefined();
       expect(resources).toContain(`/${route?.method}${route?.path.replace(/\{[^}]+\}/g, "*")}"`);
     }
-    expect((statements[0]?.Resource as unknown[]).length).toBe(GATEWAY_ROUTE_IDS.length);
+    expect(((statements[0]?.Resource ?? []) as unknown[]).length).toBe(GATEWAY_ROUTE_IDS.length);
     // The dashboard-only listing and public health are not among them.
     expect(resources).not.toContain('/GET/brokers"');
   });
