@@ -62,9 +62,10 @@ export class Sweeper extends UseCases {
       if (removed.groupRemoved) removedGroups++;
     });
 
-    // History past its retention, once an hour (the first sweep of each): a steady sweep stays two requests.
+    // History past its retention, once an hour (the first sweep of each; a table never swept has
+    // none to clean): a steady sweep stays two requests.
     const hour = (t: number) => Math.floor(t / 3_600_000);
-    if (sweeper.lastSweepAt === undefined || hour(sweeper.lastSweepAt) !== hour(now)) {
+    if (sweeper.lastSweepAt !== undefined && hour(sweeper.lastSweepAt) !== hour(now)) {
       await this.history.clean(now);
     }
 

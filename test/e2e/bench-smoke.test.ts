@@ -65,9 +65,10 @@ describe("bench scenarios, tiny", () => {
     expect(byId(ops, "heartbeat.touch")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     expect(byId(ops, "heartbeat.dataVersion")).toMatchObject({ requests: 1, rcu: 0, wcu: 1 });
     // Failed touch, the groups limit (sweeper state), CreateGroup, stale-queue-data check, BatchWrite
-    // per 25 topics, digest.
-    expect(byId(ops, "registration.first.10").requests).toBe(6);
-    expect(byId(ops, "registration.first.30").requests).toBe(7);
+    // per 25 topics, digest, the history entry.
+    expect(byId(ops, "registration.first.10").requests).toBe(7);
+    expect(byId(ops, "registration.first.30").requests).toBe(8);
+    expect(byId(ops, "registration.first.10").byOperation.AppendHistory?.requests).toBe(1);
     expect(byId(ops, "registration.first.10").byOperation.GetSweeperState?.requests).toBe(1);
     // Every topic is written twice: the item and its gsi1 entry.
     expect(byId(ops, "registration.first.30").wcu).toBeGreaterThanOrEqual(60);
@@ -112,7 +113,9 @@ describe("bench scenarios, tiny", () => {
     });
     // 20 instances, 4 dead: 1 whole group (2 instances) and 2 slaves. Read and state, 3 removals, and
     // the emptied group's index read, queue data delete and item delete.
-    expect(byId(ops, "sweep.20")).toMatchObject({ requests: 8 });
+    // And one history entry per expiry (three).
+    expect(byId(ops, "sweep.20")).toMatchObject({ requests: 11 });
+    expect(byId(ops, "sweep.20").byOperation.AppendHistory?.requests).toBe(3);
   });
 
   it("scaling: the hot paths make the same requests at every size, cluster info and topic list read every group", async () => {

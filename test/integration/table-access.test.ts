@@ -252,6 +252,9 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
     f.clock.advance(5000);
     await as("sweep", () => ns.sweep());
     await as("sweep", () => ns.sweep());
+    // The first sweep of an hour cleans the history past its retention.
+    f.clock.advance(3_600_000);
+    await as("sweep", () => ns.sweep());
 
     for (const useCase of Object.values(handlerUseCases).flat()) {
       expect(recorded.get(useCase)?.length ?? 0, `${useCase} made no request`).toBeGreaterThan(0);
