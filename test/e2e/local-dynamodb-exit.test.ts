@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnLocalRegistry } from "../../lib/local/registry";
-import { client, eventually } from "../support/e2e";
+import { client } from "../support/e2e";
 
 /** The DynamoDB Local JVM that the registry process `parentPid` started. */
 function dynamoDbLocalOf(parentPid: number): number {
@@ -30,7 +30,9 @@ describe("the local runner when DynamoDB Local exits", () => {
       const api = client(registry.url);
       expect((await api.put("/kv/restart/key", { value: "kept" })).status).toBe(200);
       process.kill(dynamoDbLocalOf(registry.pid), "SIGKILL");
-      await eventually(async () => (await api.get("/kv/restart/key")).status === 200, 120_000, 500);
+      await expect
+        .poll(async () => (await api.get("/kv/restart/key")).status, { timeout: 120_000, interval: 500 })
+        .toBe(200);
       expect((await api.get("/kv/restart/key")).body).toEqual({ value: "kept" });
       expect(registry.output()).toMatch(/restarting/);
       expect(await registry.stop()).toBe(0);

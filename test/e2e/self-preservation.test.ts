@@ -5,15 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../lib/local/registry";
-import {
-  type Client,
-  client,
-  eventually,
-  registration,
-  sleep,
-  startE2eRegistry,
-  topicConfig,
-} from "../support/e2e";
+import { type Client, client, registration, sleep, startE2eRegistry, topicConfig } from "../support/e2e";
 
 const FLEET = 12;
 let registry: LocalRegistry;
@@ -51,10 +43,13 @@ describe("self-preservation over HTTP", () => {
       Array.from({ length: FLEET }, (_, i) => api.post("/brokers/heartbeat", broker(i, true))),
     );
     const tripped = async () => (await api.get("/health")).body?.selfPreservation?.active === true;
-    await eventually(tripped, 15_000, 100).catch(async (error: unknown) => {
-      const still = Object.keys((await api.get("/clusters")).body.brokerAddrTable);
-      throw new Error(`${String(error)}: it never tripped; still registered: ${still}`);
-    });
+    await expect
+      .poll(tripped, { timeout: 15_000, interval: 100 })
+      .toBe(true)
+      .catch(async (error: unknown) => {
+        const still = Object.keys((await api.get("/clusters")).body.brokerAddrTable);
+        throw new Error(`${String(error)}: it never tripped; still registered: ${still}`);
+      });
     const health = (await api.get("/health")).body;
     expect(health.status).toBe("ok");
     expect(typeof health.selfPreservation.since).toBe("number");
@@ -72,14 +67,15 @@ describe("self-preservation over HTTP", () => {
     // Heartbeats flow again: a sweep ends the mode.
     const beat = () =>
       Promise.all(kept.map((name) => api.post("/brokers/heartbeat", broker(indexOf(name), true))));
-    await eventually(
-      async () => {
-        await beat();
-        return (await api.get("/health")).body?.selfPreservation?.active === false;
-      },
-      10_000,
-      100,
-    );
+    await expect
+      .poll(
+        async () => {
+          await beat();
+          return (await api.get("/health")).body?.selfPreservation?.active;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(false);
     expect((await api.get("/health")).body).toEqual({ status: "ok", selfPreservation: { active: false } });
     // The sweep that ends the mode expires whoever is still past its timeout (a broker whose first
     // heartbeat had not landed yet): that one is back with its next full registration.
