@@ -10,6 +10,8 @@ import {
   type Client,
   client,
   registration,
+  reportOf,
+  Sweeps,
   sleep,
   startE2eRegistry,
   topicConfig,
@@ -18,9 +20,10 @@ import {
 
 let registry: LocalRegistry;
 let api: Client;
+const sweeps = new Sweeps();
 
 beforeAll(async () => {
-  registry = await startE2eRegistry("expiry-sweeper", { sweepIntervalMs: 500 });
+  registry = await startE2eRegistry("expiry-sweeper", { sweepIntervalMs: 500, onSweep: sweeps.onSweep });
   api = client(registry.url);
 });
 afterAll(async () => {
@@ -124,8 +127,12 @@ describe("the sweeper", () => {
     const kept = addrs.filter((addr) => mentions(snapshot, addr));
     expect(kept.length).toBeGreaterThan(5);
 
-    // while the mode lasts, nothing more is expired and the kept instances are still served
-    await sleep(1500);
+    // while the mode lasts, nothing more is expired and the kept instances are still served: two
+    // whole sweeps after the snapshot kept everyone
+    const meanwhile = await sweeps.wholeSweepsFromNow(2);
+    for (const report of meanwhile.map(reportOf)) {
+      expect(report).toMatchObject({ selfPreservation: true, expiredInstances: 0, removedGroups: 0 });
+    }
     const later = await storedItems();
     for (const addr of kept) expect(mentions(later, addr), addr).toBe(true);
     expect((await api.get(`${topicPath("MassTopic")}/route`)).status).toBe(200);

@@ -5,11 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../lib/local/registry";
-import { type Client, client, registration, sleep, startE2eRegistry, topicConfig } from "../support/e2e";
+import {
+  type Client,
+  client,
+  registration,
+  reportOf,
+  Sweeps,
+  startE2eRegistry,
+  topicConfig,
+} from "../support/e2e";
 
 const FLEET = 12;
 let registry: LocalRegistry;
 let api: Client;
+const sweeps = new Sweeps();
 
 const broker = (i: number, light = false) =>
   registration({
@@ -21,7 +30,7 @@ const broker = (i: number, light = false) =>
 const indexOf = (brokerName: string) => Number(brokerName.slice("sp-e2e-".length));
 
 beforeAll(async () => {
-  registry = await startE2eRegistry("selfpres", { sweepIntervalMs: 500 });
+  registry = await startE2eRegistry("selfpres", { sweepIntervalMs: 500, onSweep: sweeps.onSweep });
   api = client(registry.url);
 });
 afterAll(async () => {
@@ -56,8 +65,10 @@ describe("self-preservation over HTTP", () => {
     const kept = Object.keys((await api.get("/clusters")).body.brokerAddrTable);
     expect(kept.length).toBeGreaterThan(5);
 
-    // Seconds later, still served: routes, cluster info.
-    await sleep(2000);
+    // Whole sweeps later, still served: routes, cluster info.
+    for (const report of (await sweeps.wholeSweepsFromNow(2)).map(reportOf)) {
+      expect(report).toMatchObject({ selfPreservation: true, expiredInstances: 0, removedGroups: 0 });
+    }
     expect(Object.keys((await api.get("/clusters")).body.brokerAddrTable)).toEqual(kept);
     for (const name of kept) {
       const route = await api.get(`/topics/SpE2eTopic-${indexOf(name)}/route`);
