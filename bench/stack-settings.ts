@@ -46,7 +46,8 @@ export interface StackSettings {
 
 export function readStackSettings(): StackSettings {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new NameServerStack(app, "BenchSettings");
+  const cfnStack = new NameServerStack(app, "BenchSettings");
+  const stack = cfnStack.nameServer;
   const cfn = (fn: NamesrvFunction | undefined, name: string): CfnFunction => {
     const resource = fn?.function.node.defaultChild as CfnFunction | undefined;
     if (resource === undefined) throw new Error(`the stack has no ${name} function`);
@@ -67,13 +68,13 @@ export function readStackSettings(): StackSettings {
   }
   // The function's environment is a lazy value until the stack resolves it.
   const variables = (
-    stack.resolve(cfn(route, "GetRouteInfoByTopic").environment) as
+    cfnStack.resolve(cfn(route, "GetRouteInfoByTopic").environment) as
       | { variables?: Record<string, unknown> }
       | undefined
   )?.variables;
   const cacheMs = Number(variables?.ROUTE_GROUP_CACHE_MS ?? 0);
   const flushMs = Number(variables?.METRICS_FLUSH_INTERVAL_MS ?? 0);
-  const logging = stack.resolve(cfn(route, "GetRouteInfoByTopic").loggingConfig) as
+  const logging = cfnStack.resolve(cfn(route, "GetRouteInfoByTopic").loggingConfig) as
     | { systemLogLevel?: string }
     | undefined;
   const systemLogLevel = (logging?.systemLogLevel ?? "INFO") as StackSettings["systemLogLevel"];

@@ -2,9 +2,9 @@
 /**
  * `namesrv`: the registry's command-line tool. From a checkout: `npm run namesrv -- <command>` or
  * `npx tsx bin/namesrv.ts <command>`; installed, the package's `namesrv` bin is this file compiled
- * (dist/bin/namesrv.js, plain Node). All the logic is in lib/client/cli.ts.
+ * (dist/bin/namesrv.js, plain Node). All the logic is in lib/tools/.
  */
-import { runCli } from "../lib/client/cli";
+import { runCli } from "../lib/tools/cli";
 
 // The AWS SDK (loaded only for SigV4) warns about Node 20 on every run; the CLI supports Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -2,14 +2,15 @@
  * Least privilege per function (README "Security"): the DynamoDB statements of one handler module,
  * from the use cases it calls (lib/app/store-use.ts) and what each store method does to the table
  * (lib/store/table-access.ts). Each statement names only the actions called on one partition, bound by
- * a `dynamodb:LeadingKeys` condition (`GROUPS`, `TOPIC#*`, `KV#*`); group-index queries name the one
- * index. No Scan, no DescribeTable, no stream reads: nothing calls them.
+ * a `dynamodb:LeadingKeys` condition (`GROUPS`, `TOPIC#*`, `KV#*`, `CONFIG`); group-index queries name
+ * the one index and are bound to its queue-data keys (`QD#*`) the same way. No Scan, no DescribeTable, no stream reads: nothing calls them.
  */
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { storeMethodsOfHandler } from "../lib/app/store-use";
 import {
   type DynamoAction,
+  groupIndexKeyPattern,
   leadingKeyPattern,
   type Partition,
   storeMethodAccess,
@@ -64,6 +65,7 @@ export function tableGrantStatements(table: ITable, handlerModule: string): iam.
         sid: "GroupIndexQuery",
         actions: ["dynamodb:Query"],
         resources: [`${table.tableArn}/index/${tableDefinition.groupIndex.name}`],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [groupIndexKeyPattern] } },
       }),
     );
   }

@@ -335,18 +335,20 @@ export const kvPutSchema = z.object({
 
 /** POST /routes: at most this many distinct topics per call (API.md "Version 2 additions"). */
 export const MAX_ROUTES_PER_REQUEST = 1000;
+/**
+ * POST /routes: at most this many entries in `topics`, repeats included. Repeats are answered once
+ * and do not count towards the 1,000 distinct topics; this only bounds the work of reading the list.
+ */
+export const MAX_ROUTES_ENTRIES = 10 * MAX_ROUTES_PER_REQUEST;
 export const getRoutesSchema = z.object({
   topics: z
     .array(topicNameSchema, "must be an array of topic names")
     .min(1, "must name at least one topic")
-    .max(MAX_ROUTES_PER_REQUEST, `must name at most ${MAX_ROUTES_PER_REQUEST} topics`)
-    .superRefine((topics, ctx) => {
-      const seen = new Set<string>();
-      for (const [index, topic] of topics.entries()) {
-        if (seen.has(topic))
-          ctx.addIssue({ code: "custom", path: [index], message: `duplicate topic ${topic}` });
-        seen.add(topic);
-      }
+    .max(MAX_ROUTES_ENTRIES, `must hold at most ${MAX_ROUTES_ENTRIES} entries`)
+    // A topic named twice is answered once: only distinct topics count towards the limit.
+    .transform((topics) => [...new Set(topics)])
+    .refine((topics) => topics.length <= MAX_ROUTES_PER_REQUEST, {
+      message: `must name at most ${MAX_ROUTES_PER_REQUEST} distinct topics`,
     }),
   zone: nameSchema.optional(),
   /** ETags the client holds, by topic: a topic whose route still has that ETag is only `unchanged`. */

@@ -10,30 +10,36 @@ import {
   NameServerRequestError,
   NameServerUnreachableError,
 } from "../client/transport";
-import { ORDER_TOPIC_CONFIG_NAMESPACE, type QueueData, type TopicRouteData } from "../domain/model";
+import {
+  ORDER_TOPIC_CONFIG_NAMESPACE,
+  type QueueData,
+  type TopicConfigTableInput,
+  type TopicRouteData,
+} from "../domain/model";
 import { intKeyed, parseLenientJson, stringifyFastjson, stringifyStandard } from "../remoting/fastjson";
-import {
-  HeaderError,
-  optionalBoolean,
-  optionalInt,
-  optionalLong,
-  optionalString,
-  requiredLong,
-  requiredString,
-} from "../remoting/headers";
-import type { BrokerIdentity, Processor, Reply } from "../remoting/processor";
+import { HeaderError } from "../remoting/headers";
+import type { Processor, Reply } from "../remoting/processor";
 import { formatProperties, parseProperties } from "../remoting/properties";
-import {
-  APPLY_TOPIC_URL_SUFFIX,
-  MQVersion,
-  RequestCode,
-  ResponseCode,
-  ZONE_MODE,
-  ZONE_NAME,
-} from "../remoting/protocol";
+import { APPLY_TOPIC_URL_SUFFIX, MQVersion, RequestCode, ResponseCode } from "../remoting/protocol";
 import { bodyCrc32, decodeRegisterBrokerBody, RegisterBodyError } from "../remoting/register-broker-body";
+import {
+  decodeBrokerHeartbeatHeader,
+  decodeDeleteTopicFromNamesrvHeader,
+  decodeGetBrokerMemberGroupHeader,
+  decodeGetKvListByNamespaceHeader,
+  decodeGetRouteInfoHeader,
+  decodeGetTopicsByClusterHeader,
+  decodeKvConfigHeader,
+  decodePutKvConfigHeader,
+  decodeQueryDataVersionHeader,
+  decodeRegisterBrokerHeader,
+  decodeRegisterTopicHeader,
+  decodeUnregisterBrokerHeader,
+  decodeWritePermOfBrokerHeader,
+} from "../remoting/request-headers";
 import type { RegistryApi, UnitTopicKind } from "./registry-api";
 import type { RouteCache } from "./route-cache";
+import { SteadyRegistrations } from "./steady-registration";
 
 export interface ProcessorDeps {
   api: RegistryApi;
@@ -43,6 +49,8 @@ export interface ProcessorDeps {
    * and the broker waits `registerBrokerTimeoutMills` (24 s) for the answer. Default 20 s.
    */
   registerTimeoutMs?: number;
+  /** The steady-registration lever (lib/gateway/steady-registration.ts); a default one when absent. */
+  steady?: SteadyRegistrations;
 }
 
 const ok = (extra: Omit<Reply, "code"> = {}): Reply => ({ code: ResponseCode.SUCCESS, ...extra });
@@ -132,15 +140,6 @@ function parseBody(body: Buffer | undefined, what: string): unknown {
   }
 }
 
-function brokerIdentity(ext: Record<string, string>): BrokerIdentity {
-  return {
-    brokerName: requiredString(ext, "brokerName"),
-    brokerAddr: requiredString(ext, "brokerAddr"),
-    clusterName: requiredString(ext, "clusterName"),
-    brokerId: requiredLong(ext, "brokerId"),
-  };
-}
-
 function dataVersionOf(
   value: unknown,
 ): { counter: number; stateVersion: number; timestamp: number } | undefined {
@@ -155,23 +154,23 @@ function dataVersionOf(
 
 export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor> {
   const { api, routes } = deps;
+  const steady = deps.steady ?? new SteadyRegistrations();
   const table = new Map<number, Processor>();
   const on = (code: number, processor: Processor) => table.set(code, processor);
 
-  on(RequestCode.PUT_KV_CONFIG, async ({ extFields: ext }) => {
-    const namespace = optionalString(ext, "namespace");
-    const key = optionalString(ext, "key");
-    if (namespace === undefined || key === undefined) {
+  on(RequestCode.PUT_KV_CONFIG, async ({ extFields }) => {
+    const header = decodePutKvConfigHeader(extFields);
+    if (header === undefined) {
       return { code: ResponseCode.SYSTEM_ERROR, remark: "namespace or key is null" };
     }
-    await api.putKvConfig(namespace, key, requiredString(ext, "value"));
+    const { namespace, key, value } = header;
+    await api.putKvConfig(namespace, key, value);
     if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) routes.invalidateTopic(key);
     return ok();
   });
 
-  on(RequestCode.GET_KV_CONFIG, async ({ extFields: ext }) => {
-    const namespace = requiredString(ext, "namespace");
-    const key = requiredString(ext, "key");
+  on(RequestCode.GET_KV_CONFIG, async ({ extFields }) => {
+    const { namespace, key } = decodeKvConfigHeader(extFields);
     try {
       return ok({ extFields: { value: await api.getKvConfig(namespace, key) } });
     } catch (error) {
@@ -184,16 +183,15 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     }
   });
 
-  on(RequestCode.DELETE_KV_CONFIG, async ({ extFields: ext }) => {
-    const namespace = requiredString(ext, "namespace");
-    const key = requiredString(ext, "key");
+  on(RequestCode.DELETE_KV_CONFIG, async ({ extFields }) => {
+    const { namespace, key } = decodeKvConfigHeader(extFields);
     await api.deleteKvConfig(namespace, key);
     if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) routes.invalidateTopic(key);
     return ok();
   });
 
-  on(RequestCode.GET_KVLIST_BY_NAMESPACE, async ({ extFields: ext }) => {
-    const namespace = requiredString(ext, "namespace");
+  on(RequestCode.GET_KVLIST_BY_NAMESPACE, async ({ extFields }) => {
+    const { namespace } = decodeGetKvListByNamespaceHeader(extFields);
     try {
       return ok({ body: json(stringifyFastjson({ table: await api.getKvList(namespace) })) });
     } catch (error) {
@@ -203,22 +201,54 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
   });
 
   on(RequestCode.REGISTER_BROKER, async (request, connection) => {
-    const ext = request.extFields;
-    const broker = brokerIdentity(ext);
-    const haServerAddr = requiredString(ext, "haServerAddr");
-    const heartbeatTimeoutMillis = optionalLong(ext, "heartbeatTimeoutMillis");
-    const enableActingMaster = optionalBoolean(ext, "enableActingMaster");
-    const crc = optionalInt(ext, "bodyCrc32") ?? 0;
+    const {
+      haServerAddr,
+      heartbeatTimeoutMillis,
+      enableActingMaster,
+      zoneName,
+      bodyCrc32: crc,
+      compressed,
+      ...broker
+    } = decodeRegisterBrokerHeader(request.extFields);
     if (crc !== 0 && bodyCrc32(request.body) !== crc) {
       return { code: ResponseCode.SYSTEM_ERROR, remark: "crc32 not match" };
     }
-    const body = decodeRegisterBrokerBody(
-      request.body,
-      optionalBoolean(ext, "compressed") ?? false,
-      request.version,
-    );
-    const zoneName = optionalString(ext, ZONE_NAME);
-    const topicConfigTable: Record<string, unknown> = {};
+    const settings = {
+      ...broker,
+      ...(haServerAddr === "" ? {} : { haServerAddr }),
+      ...(zoneName === undefined ? {} : { zoneName }),
+      ...(enableActingMaster === undefined ? {} : { enableActingMaster }),
+      ...(heartbeatTimeoutMillis === undefined ? {} : { heartbeatTimeoutMillis }),
+    };
+    const key = `${broker.clusterName}\u0000${broker.brokerAddr}`;
+    const fingerprint = SteadyRegistrations.fingerprint(request.version, request.extFields, request.body);
+    const registered = (result: Awaited<ReturnType<typeof api.registerBroker>>): Reply => {
+      connection.brokerRegistered(broker);
+      routes.invalidateBroker(broker.brokerName);
+      const extFields: Record<string, string> = {};
+      if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
+      if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
+      return ok({
+        extFields,
+        ...(result.orderTopicConfig === undefined
+          ? {}
+          : { body: json(stringifyFastjson({ table: result.orderTopicConfig.table })) }),
+      });
+    };
+    // The same registration as the last one the registry accepted: renew liveness only.
+    const dataVersion = steady.lightFor(key, fingerprint);
+    if (dataVersion !== undefined) {
+      try {
+        const result = await api.registerBroker({ ...settings, dataVersion });
+        steady.lightAccepted(key);
+        return registered(result);
+      } catch (error) {
+        if (!isStatus(error, 409)) throw error;
+        steady.lightRefused(key);
+      }
+    }
+    const body = decodeRegisterBrokerBody(request.body, compressed, request.version);
+    const topicConfigTable: TopicConfigTableInput = {};
     for (const [name, t] of Object.entries(body.topicConfigTable)) {
       topicConfigTable[name] = {
         topicName: t.topicName,
@@ -229,50 +259,35 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
         order: t.order,
       };
     }
+    steady.forget(key);
     const result = await api.registerBroker(
       {
-        ...broker,
-        ...(haServerAddr === "" ? {} : { haServerAddr }),
-        ...(zoneName === undefined ? {} : { zoneName }),
-        ...(enableActingMaster === undefined ? {} : { enableActingMaster }),
-        ...(heartbeatTimeoutMillis === undefined ? {} : { heartbeatTimeoutMillis }),
-        dataVersion: body.dataVersion as never,
-        topicConfigTable: topicConfigTable as never,
+        ...settings,
+        dataVersion: body.dataVersion,
+        topicConfigTable,
         filterServerList: body.filterServerList,
         ...(body.topicQueueMappingInfoMap === undefined
           ? {}
           : { topicQueueMappingInfoMap: body.topicQueueMappingInfoMap }),
-      } as never,
+      },
       deps.registerTimeoutMs ?? 20_000,
     );
-    connection.brokerRegistered(broker);
-    routes.invalidateBroker(broker.brokerName);
+    steady.fullAccepted(key, fingerprint, body.dataVersion);
     for (const topic of Object.keys(topicConfigTable)) routes.invalidateTopic(topic);
-    const extFields: Record<string, string> = {};
-    if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
-    if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
-    return ok({
-      extFields,
-      ...(result.orderTopicConfig === undefined
-        ? {}
-        : { body: json(stringifyFastjson({ table: result.orderTopicConfig.table })) }),
-    });
+    return registered(result);
   });
 
-  on(RequestCode.UNREGISTER_BROKER, async ({ extFields: ext }, connection) => {
-    const broker = brokerIdentity(ext);
+  on(RequestCode.UNREGISTER_BROKER, async ({ extFields }, connection) => {
+    const broker = decodeUnregisterBrokerHeader(extFields);
+    steady.forget(`${broker.clusterName}\u0000${broker.brokerAddr}`);
     await api.unregisterBroker(broker);
     connection.brokerUnregistered(broker);
     routes.invalidateBroker(broker.brokerName);
     return ok();
   });
 
-  on(RequestCode.BROKER_HEARTBEAT, async ({ extFields: ext }) => {
-    const broker = {
-      clusterName: requiredString(ext, "clusterName"),
-      brokerAddr: requiredString(ext, "brokerAddr"),
-      brokerName: requiredString(ext, "brokerName"),
-    };
+  on(RequestCode.BROKER_HEARTBEAT, async ({ extFields }) => {
+    const broker = decodeBrokerHeartbeatHeader(extFields);
     try {
       await api.touchBroker(broker);
     } catch (error) {
@@ -282,10 +297,10 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     return ok();
   });
 
-  on(RequestCode.QUERY_DATA_VERSION, async ({ extFields: ext, body }) => {
+  on(RequestCode.QUERY_DATA_VERSION, async ({ extFields, body }) => {
     // `changed` is what decides whether a broker re-registers: any doubt is "changed", never an error.
     try {
-      const broker = brokerIdentity(ext);
+      const broker = decodeQueryDataVersionHeader(extFields);
       const dataVersion = dataVersionOf(parseBody(body, "DataVersion"));
       if (dataVersion === undefined) throw new HeaderError("no DataVersion body");
       const answer = await api.queryDataVersion({ ...broker, dataVersion });
@@ -300,10 +315,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
   });
 
   on(RequestCode.GET_ROUTEINFO_BY_TOPIC, async (request) => {
-    const ext = request.extFields;
-    const topic = requiredString(ext, "topic");
-    const zoneName = optionalString(ext, ZONE_NAME);
-    const zone = optionalBoolean(ext, ZONE_MODE) === true && zoneName !== undefined ? zoneName : undefined;
+    const { topic, zone, acceptStandardJsonOnly } = decodeGetRouteInfoHeader(request.extFields);
     let lookup: Awaited<ReturnType<RouteCache["get"]>>;
     try {
       lookup = await routes.get(topic, zone);
@@ -315,8 +327,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     if (!lookup.found) return topicNotExist(topic);
     // ZoneRouteRPCHook re-encodes a zone-filtered route with plain encode(): fastjson style again.
     const standard =
-      zone === undefined &&
-      (request.version >= MQVersion.V4_9_4 || optionalBoolean(ext, "acceptStandardJsonOnly") === true);
+      zone === undefined && (request.version >= MQVersion.V4_9_4 || acceptStandardJsonOnly === true);
     const dialect = standard ? "standard" : "fastjson";
     let body = lookup.entry.encoded.get(dialect);
     if (body === undefined) {
@@ -339,8 +350,8 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
 
   const writePerm =
     (writable: boolean, countField: string): Processor =>
-    async ({ extFields: ext }) => {
-      const brokerName = requiredString(ext, "brokerName");
+    async ({ extFields }) => {
+      const { brokerName } = decodeWritePermOfBrokerHeader(extFields);
       const { affectedTopicCount } = await api.setWritePerm(brokerName, writable);
       routes.invalidateBroker(brokerName);
       return ok({ extFields: { [countField]: String(affectedTopicCount) } });
@@ -357,19 +368,19 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
 
   on(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, async () => topicList(await api.getAllTopicList()));
 
-  on(RequestCode.GET_TOPICS_BY_CLUSTER, async ({ extFields: ext }) =>
-    topicList(await api.getTopicsByCluster(requiredString(ext, "cluster"))),
+  on(RequestCode.GET_TOPICS_BY_CLUSTER, async ({ extFields }) =>
+    topicList(await api.getTopicsByCluster(decodeGetTopicsByClusterHeader(extFields).cluster)),
   );
 
-  on(RequestCode.DELETE_TOPIC_IN_NAMESRV, async ({ extFields: ext }) => {
-    const topic = requiredString(ext, "topic");
-    await api.deleteTopic(topic, optionalString(ext, "clusterName"));
+  on(RequestCode.DELETE_TOPIC_IN_NAMESRV, async ({ extFields }) => {
+    const { topic, clusterName } = decodeDeleteTopicFromNamesrvHeader(extFields);
+    await api.deleteTopic(topic, clusterName);
     routes.invalidateTopic(topic);
     return ok();
   });
 
-  on(RequestCode.REGISTER_TOPIC_IN_NAMESRV, async ({ extFields: ext, body }) => {
-    const topic = requiredString(ext, "topic");
+  on(RequestCode.REGISTER_TOPIC_IN_NAMESRV, async ({ extFields, body }) => {
+    const { topic } = decodeRegisterTopicHeader(extFields);
     const parsed = parseBody(body, "TopicRouteData") as { queueDatas?: unknown } | undefined;
     const queueDatas = parsed?.queueDatas;
     // DefaultRequestProcessor registers only when the body carries queue data.
@@ -409,11 +420,9 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     return ok(text === "" ? {} : { body: Buffer.from(text, "utf8") });
   });
 
-  on(RequestCode.GET_BROKER_MEMBER_GROUP, async ({ extFields: ext }) => {
-    const group = await api.getBrokerMemberGroup(
-      requiredString(ext, "clusterName"),
-      requiredString(ext, "brokerName"),
-    );
+  on(RequestCode.GET_BROKER_MEMBER_GROUP, async ({ extFields }) => {
+    const { clusterName, brokerName } = decodeGetBrokerMemberGroupHeader(extFields);
+    const group = await api.getBrokerMemberGroup(clusterName, brokerName);
     return ok({
       // DefaultRequestProcessor#getBrokerMemberGroup sets the code but never the remark, so the
       // answer keeps createResponseCommand's placeholder (seen on the wire from RocketMQ 5.3.3).

@@ -14,8 +14,10 @@ export interface DynamoDbLocal {
   port: number;
   /** The JVM's process id. */
   pid: number;
-  /** Resolves when the JVM exits, for whatever reason (a stop() included), with its exit code. */
+  /** Resolves when the JVM exits, for whatever reason (a stop() included), with its exit code (null when a signal ended it). */
   exited: Promise<number | null>;
+  /** How the JVM ended (`code 1`, `signal SIGKILL`), once it has; undefined while it runs. */
+  exitReason(): string | undefined;
   /** Everything the JVM printed. */
   output(): string;
   stop(): Promise<void>;
@@ -87,7 +89,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   child.stderr?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+  // Watch the exit event, not child.exitCode: a JVM killed by a signal keeps exitCode null forever,
+  // and a start that waited for a code would wait out its whole timeout for a process long gone.
+  let exitReason: string | undefined;
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once("exit", (code, signal) => {
+      exitReason = signal !== null ? `signal ${signal}` : `code ${code}`;
+      resolveExit(code);
+    }),
+  );
   // Never leave the JVM behind if this Node process dies first.
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
@@ -95,7 +105,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
     process.removeListener("exit", killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (exitReason !== undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
     await exited;
@@ -112,16 +122,28 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const progress = options.onProgress;
   progress?.(`Starting DynamoDB Local (Java) on ${endpoint}, ${inMemory ? "in memory" : `data in ${path}`}…`);
   let nextProgressAt = startedAt + PROGRESS_EVERY_MS;
+  const exitedEarly = exited.then(() => {
+    throw new Error(`DynamoDB Local exited (${exitReason}) before it answered:\n${output}`);
+  });
+  exitedEarly.catch(() => undefined);
   try {
     for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
-      }
+      if (exitReason !== undefined) await exitedEarly;
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
+        // Raced with the exit: a JVM that dies while a probe is in flight is noticed at once.
+        await Promise.race([client.send(new ListTablesCommand({ Limit: 1 })), exitedEarly]);
         progress?.(`DynamoDB Local ready after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-        return { endpoint, port, pid: child.pid ?? -1, exited, output: () => output, stop };
-      } catch {
+        return {
+          endpoint,
+          port,
+          pid: child.pid ?? -1,
+          exited,
+          exitReason: () => exitReason,
+          output: () => output,
+          stop,
+        };
+      } catch (error) {
+        if (exitReason !== undefined) throw error;
         if (Date.now() > deadline)
           throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output}`);
         if (progress !== undefined && Date.now() >= nextProgressAt) {

@@ -10,12 +10,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { createServer } from "node:net";
 import { NameServerClient } from "../client/name-server-client";
 import { Transport } from "../client/transport";
+import { RemotingAccessControl } from "../gateway/acl/access";
+import { type AclConfig, describeAclConfig } from "../gateway/acl/acl-config";
+import { ACL_FILE_ENV, loadAclFromEnvironment } from "../gateway/acl/acl-source";
 import { type RemotingGateway, startRemotingGateway } from "../gateway/gateway";
 import { registryApiOf } from "../gateway/registry-api";
 import { requestCodeName, responseCodeName } from "../remoting/protocol";
 import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 import { requestLogger, subjectOfRemoting } from "./request-log";
+
+/** Remoting in token mode without accounts: unsigned reads, no writes (README "Security"). */
+const TOKEN_MODE_REMOTING_ACL: AclConfig = { anonymous: "read", accounts: [] };
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -58,6 +64,20 @@ async function main(): Promise<void> {
     ["PORT", config.port],
     ["REMOTING_PORT", config.remotingPort],
   ]);
+
+  // Remoting accounts (NAMESRV_ACL_FILE): read before anything starts, so a typo stops here.
+  let acl: AclConfig | undefined;
+  try {
+    acl = await loadAclFromEnvironment(process.env);
+  } catch (error) {
+    fail(`Cannot start the local NameServer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  // NAMESRV_TOKEN guards the HTTP API; a remoting port open to anonymous writers would undo it (an
+  // unsigned REGISTER_BROKER could take over a topic). Without accounts (NAMESRV_ACL_FILE), token
+  // mode therefore serves unsigned remoting reads only; accounts, when given, decide instead.
+  const remotingAcl: AclConfig | undefined =
+    acl ?? (config.token === undefined ? undefined : TOKEN_MODE_REMOTING_ACL);
 
   const json = config.logFormat === "json";
   const logRequest = requestLogger(config.logFormat, (line) => process.stdout.write(`${line}\n`));
@@ -106,6 +126,7 @@ async function main(): Promise<void> {
         client: registryApiOf(new NameServerClient(registry.url, transport)),
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
+        ...(remotingAcl === undefined ? {} : { acl: new RemotingAccessControl(remotingAcl) }),
         onRequest: (e) =>
           logRequest({
             time: e.time,
@@ -137,7 +158,12 @@ async function main(): Promise<void> {
       `NameServer listening on ${registry.url}`,
       gateway === undefined
         ? "  RocketMQ remoting off (REMOTING_PORT=0)"
-        : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}`,
+        : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}` +
+          (acl !== undefined
+            ? `; signed requests only (${ACL_FILE_ENV}: ${describeAclConfig(acl)})`
+            : remotingAcl !== undefined
+              ? `; token mode: unsigned reads only, writes refused (brokers need accounts: ${ACL_FILE_ENV})`
+              : ""),
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
       ...(json

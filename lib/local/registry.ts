@@ -18,6 +18,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { defaultRouteHandler, routes, sweeperHandler } from "../http/routes";
 import { logger } from "../observability";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
+import { superviseDynamoDbLocal } from "./dynamodb-supervisor";
 import { createLocalHttpServer, type LambdaHttpHandler } from "./http-server";
 import type { RequestLogEntry } from "./request-log";
 import { type SweeperTimer, startSweeperTimer } from "./sweeper-timer";
@@ -131,8 +132,6 @@ async function ensureTableAt(endpoint: string, tableName: string): Promise<void>
   }
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolveListen, reject) => {
     const onError = (error: Error) => reject(error);
@@ -225,48 +224,47 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
     if (dynamoDbLocal !== undefined) {
       // If DynamoDB Local dies under us, every request would answer 503 forever: restart it from its
       // data directory on the same port (the handlers hold the endpoint), or stop and say so.
-      const restarts: number[] = [];
       const fatal = (error: Error) => {
         void stop().then(() => {
           if (options.onFatal !== undefined) options.onFatal(error);
           else logger.error("The local registry stopped", { error });
         });
       };
-      const supervise = (db: DynamoDbLocal) => {
-        void db.exited.then(async (code) => {
+      const port = dynamoDbLocal.port;
+      if (dataDir === ":memory:") {
+        void dynamoDbLocal.exited.then(() => {
           if (stopping !== undefined) return;
-          const now = Date.now();
-          restarts.push(now);
-          while (restarts.length > 0 && now - (restarts[0] ?? now) > 60_000) restarts.shift();
-          if (dataDir === ":memory:") {
-            return fatal(
-              new Error(
-                `DynamoDB Local exited (code ${code}); it kept its data in memory, so nothing is left to serve`,
-              ),
-            );
-          }
-          if (restarts.length > MAX_DYNAMODB_RESTARTS) {
-            return fatal(
-              new Error(`DynamoDB Local exited (code ${code}) ${restarts.length} times within a minute`),
-            );
-          }
-          logger.warn("DynamoDB Local exited; restarting it from its data directory", { code, dataDir });
-          try {
-            const next = await startDynamoDbLocal({ dataDir, port: db.port, startTimeoutMs: 120_000 });
-            if (stopping !== undefined) return void (await next.stop());
-            dynamoDbLocal = next;
-            await ensureTableAt(next.endpoint, tableName);
-            supervise(next);
-          } catch (error) {
-            fatal(
-              new Error(
-                `DynamoDB Local exited (code ${code}) and could not be restarted: ${messageOf(error)}`,
-              ),
-            );
-          }
+          fatal(
+            new Error(
+              `DynamoDB Local exited (${dynamoDbLocal?.exitReason()}); it kept its data in memory, so nothing is left to serve`,
+            ),
+          );
         });
-      };
-      supervise(dynamoDbLocal);
+      } else {
+        superviseDynamoDbLocal(dynamoDbLocal, {
+          maxRestartsPerMinute: MAX_DYNAMODB_RESTARTS,
+          stopping: () => stopping !== undefined,
+          restart: async () => {
+            const next = await startDynamoDbLocal({ dataDir, port, startTimeoutMs: 120_000 });
+            try {
+              await ensureTableAt(next.endpoint, tableName);
+            } catch (error) {
+              await next.stop();
+              throw error;
+            }
+            return next;
+          },
+          onRestarting: (reason, attempt) =>
+            logger.warn(`DynamoDB Local ${reason}; restarting it from its data directory`, {
+              attempt,
+              dataDir,
+            }),
+          onRestarted: (next) => {
+            dynamoDbLocal = next;
+          },
+          onFatal: fatal,
+        });
+      }
     }
     return {
       url: urlOf(server),
@@ -318,7 +316,7 @@ export interface SpawnedRegistry {
 
 const STOP_TIMEOUT_MS = 30_000;
 export const LISTENING_LINE = /NameServer listening on (http:\/\/\S+)/;
-export const REMOTING_LINE = /RocketMQ remoting \(namesrvAddr\) on (\S+)/;
+export const REMOTING_LINE = /RocketMQ remoting \(namesrvAddr\) on ([^\s;]+)/;
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 export async function spawnLocalRegistry(options: SpawnLocalRegistryOptions = {}): Promise<SpawnedRegistry> {

@@ -24,11 +24,11 @@ export interface RegisterTopicConfig {
 }
 
 export interface DecodedRegisterBrokerBody {
-  dataVersion: { counter: unknown; stateVersion: unknown; timestamp: unknown };
+  dataVersion: { counter: number; stateVersion: number; timestamp: number };
   topicConfigTable: Record<string, RegisterTopicConfig>;
   filterServerList: string[];
   /** Static topics: kept as sent (the registry serves them as `topicQueueMappingByBroker`). */
-  topicQueueMappingInfoMap?: Record<string, unknown>;
+  topicQueueMappingInfoMap?: Record<string, Record<string, unknown>>;
 }
 
 export class RegisterBodyError extends Error {}
@@ -94,18 +94,26 @@ export function decodeRegisterBrokerBody(
     filterServerList: stringList(filterServerList),
   };
   if (isRecord(w.topicQueueMappingInfoMap) && Object.keys(w.topicQueueMappingInfoMap).length > 0) {
-    decoded.topicQueueMappingInfoMap = w.topicQueueMappingInfoMap;
+    const entries = Object.entries(w.topicQueueMappingInfoMap).map(([name, info]) => {
+      if (!isRecord(info)) throw new RegisterBodyError(`topicQueueMappingInfoMap.${name} is not an object`);
+      return [name, info] as const;
+    });
+    // fromEntries keeps every key an own property (even "__proto__"), as the parsed object had it.
+    decoded.topicQueueMappingInfoMap = Object.fromEntries(entries);
   }
   return decoded;
 }
 
+/** DataVersion's three longs; a missing or null one is 0, anything but a number is refused. */
 function dataVersionOf(value: unknown): DecodedRegisterBrokerBody["dataVersion"] {
   if (!isRecord(value)) return { ...ZERO_VERSION };
-  return {
-    counter: value.counter ?? 0,
-    stateVersion: value.stateVersion ?? 0,
-    timestamp: value.timestamp ?? 0,
+  const long = (field: "counter" | "stateVersion" | "timestamp"): number => {
+    const v = value[field];
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== "number") throw new RegisterBodyError(`dataVersion.${field} is not a number`);
+    return v;
   };
+  return { counter: long("counter"), stateVersion: long("stateVersion"), timestamp: long("timestamp") };
 }
 
 function stringList(value: unknown): string[] {
@@ -187,7 +195,7 @@ function decodeCompressed(body: Buffer, version: number): DecodedRegisterBrokerB
   if (version >= MQVersion.V5_0_0) {
     const count = readInt();
     if (count < 0) throw new RegisterBodyError(`negative mapping count ${count}`);
-    const map: Record<string, unknown> = {};
+    const map: Record<string, Record<string, unknown>> = {};
     for (let i = 0; i < count; i++) {
       const info = json(readText(), "TopicQueueMappingInfo");
       if (isRecord(info) && typeof info.topic === "string") map[info.topic] = info;
@@ -226,7 +234,7 @@ export function encodeRegisterBrokerBody(
     dataVersion: { counter: number; stateVersion: number; timestamp: number };
     topicConfigTable: Record<string, Partial<RegisterTopicConfig> & { topicName: string }>;
     filterServerList?: string[];
-    topicQueueMappingInfoMap?: Record<string, unknown>;
+    topicQueueMappingInfoMap?: Record<string, Record<string, unknown>>;
   },
   options: { compressed: boolean; version: number },
 ): Buffer {

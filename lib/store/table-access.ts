@@ -36,6 +36,13 @@ export const leadingKeyPattern: Record<Partition, string> = {
   config: "CONFIG",
 };
 
+/**
+ * `dynamodb:LeadingKeys` value pattern of the group index: its partition key (`gsi1pk`) is
+ * `QD#<brokerName>`, set on queue data items only, so a query bound to it reaches queue data and
+ * nothing else (no KV, no CONFIG, no broker group).
+ */
+export const groupIndexKeyPattern = "QD#*";
+
 export type TableAccess =
   | { readonly actions: readonly DynamoAction[]; readonly partitions: readonly Partition[] }
   /** A Query on the group index (gsi1: queue data by broker group), which holds queue data only. */

@@ -11,11 +11,11 @@ import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../lib/client/cli";
 import { NameServerClient } from "../../lib/client/name-server-client";
 import { Transport } from "../../lib/client/transport";
 import { type Dashboard, startDashboard } from "../../lib/dashboard/server";
 import type { LocalRegistry } from "../../lib/local/registry";
+import { runCli } from "../../lib/tools/cli";
 import { type Client, client, registration, startE2eRegistry, topicConfig } from "../support/e2e";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

@@ -46,7 +46,13 @@ const on = (action: string, pk: string) => ({
   resource: tableArn,
   context: { "dynamodb:LeadingKeys": [pk] },
 });
-const indexQuery = { action: "dynamodb:Query", resource: indexArn };
+/** A Query of the group index whose partition key (gsi1pk) is `pk`. */
+const indexQueryOn = (pk: string) => ({
+  action: "dynamodb:Query",
+  resource: indexArn,
+  context: { "dynamodb:LeadingKeys": [pk] },
+});
+const QUEUE_DATA_OF_GROUP = "QD#broker-a";
 
 const GROUPS = "GROUPS";
 const TOPIC = "TOPIC#TopicTest";
@@ -219,11 +225,24 @@ describe("each function's table grant", () => {
           expect(isAllowed(statements, on(action, pk)), `${action} on ${pk}`).toBe(want);
         }
       }
-      expect(isAllowed(statements, indexQuery), "Query gsi1").toBe(index);
+      expect(isAllowed(statements, indexQueryOn(QUEUE_DATA_OF_GROUP)), "Query gsi1").toBe(index);
     });
 
-    it("binds every table statement to leading keys, and allows no Scan of anything", () => {
-      for (const statement of statements.filter((s) => s.Resource === tableArn)) {
+    it("queries the group index for queue data only, never for another partition's keys", () => {
+      for (const pk of [GROUPS, TOPIC, KV, CONFIG, "KV#QD#x"]) {
+        expect(isAllowed(statements, indexQueryOn(pk)), `Query gsi1 on ${pk}`).toBe(false);
+      }
+      const mixed = {
+        ...indexQueryOn(QUEUE_DATA_OF_GROUP),
+        context: { "dynamodb:LeadingKeys": [QUEUE_DATA_OF_GROUP, KV] },
+      };
+      expect(isAllowed(statements, mixed), "Query gsi1 on QD# + KV#").toBe(false);
+    });
+
+    it("binds every table and index statement to leading keys, and allows no Scan of anything", () => {
+      const onTable = statements.filter((s) => [tableArn, indexArn].includes(String(s.Resource)));
+      expect(onTable.length).toBeGreaterThan(0);
+      for (const statement of onTable) {
         expect(statement.Condition, JSON.stringify(statement)).toHaveProperty([
           "ForAllValues:StringLike",
           "dynamodb:LeadingKeys",

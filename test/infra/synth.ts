@@ -5,9 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { App, type CfnElement } from "aws-cdk-lib";
+import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
+import type { NameServer } from "../../infra/name-server";
 import { NameServerStack, type NameServerStackProps } from "../../infra/name-server-stack";
 import { projectRoot } from "../../infra/namesrv-function";
 
@@ -18,7 +19,10 @@ const cdkJsonContext = (
 ).context;
 
 export interface SynthesizedStack {
-  stack: NameServerStack;
+  /** The NameServer construct (at the root of the repository's stack, so with the deployed logical ids). */
+  stack: NameServer;
+  /** The CloudFormation stack around it. */
+  cfnStack: Stack;
   template: Template;
   /** The CloudFormation logical id of a construct's default resource (or of the resource itself). */
   logicalId(construct: IConstruct): string;
@@ -27,16 +31,19 @@ export interface SynthesizedStack {
 export function synthNameServer(
   props: NameServerStackProps = {},
   /** Adds constructs to the stack before it is synthesized (roles given grants, ...). */
-  extend?: (stack: NameServerStack) => void,
+  extend?: (nameServer: NameServer) => void,
 ): SynthesizedStack {
   const app = new App({ context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [] } });
-  const stack = new NameServerStack(app, "NameServerTest", props);
+  const cfnStack = new NameServerStack(app, "NameServerTest", props);
+  const stack = cfnStack.nameServer;
   extend?.(stack);
-  const template = Template.fromStack(stack);
+  const template = Template.fromStack(cfnStack);
   return {
     stack,
+    cfnStack,
     template,
-    logicalId: (construct) => stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement),
+    logicalId: (construct) =>
+      Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement),
   };
 }
 

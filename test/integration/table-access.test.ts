@@ -54,9 +54,16 @@ function iamRequestsOf(command: {
       return [item("DeleteItem", input.Key)];
     case "QueryCommand": {
       const indexName = input.IndexName as string | undefined;
-      if (indexName !== undefined)
-        return [{ action: "dynamodb:Query", resource: `${tableArn}/index/${indexName}` }];
       const values = input.ExpressionAttributeValues as Record<string, string>;
+      if (indexName !== undefined)
+        // On an index, the leading key is the index's partition key (gsi1pk).
+        return [
+          {
+            action: "dynamodb:Query",
+            resource: `${tableArn}/index/${indexName}`,
+            context: { "dynamodb:LeadingKeys": [values[":pk"] as string] },
+          },
+        ];
       return [item("Query", { pk: values[":pk"] as string })];
     }
     case "BatchGetCommand": {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type CliIo, commandNames, normalizeUrl, resolveGlobalOptions, runCli } from "../../lib/client/cli";
-import type { AdminEndpoint, Endpoint } from "../../lib/client/cli-admin";
-import { describeError, describeRouteChange, permToString, renderTable } from "../../lib/client/cli-format";
 import { AllNameServersFailedError } from "../../lib/client/route-client";
 import { NameServerRequestError, NameServerUnreachableError } from "../../lib/client/transport";
 import type { TopicRouteData } from "../../lib/domain/model";
+import type { AdminEndpoint, Endpoint } from "../../lib/tools/admin-endpoint";
+import { type CliIo, commandNames, normalizeUrl, resolveGlobalOptions, runCli } from "../../lib/tools/cli";
+import { describeError, describeRouteChange, permToString, renderTable } from "../../lib/tools/format";
 
 const ROUTE: TopicRouteData = {
   queueDatas: [

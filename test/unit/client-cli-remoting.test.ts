@@ -4,14 +4,14 @@
  * with bare integer keys, Properties text, extFields counts, response codes as the HTTP client's errors).
  */
 import { describe, expect, it } from "vitest";
+import { NameServerRequestError, NameServerUnreachableError } from "../../lib/client/transport";
+import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
+import { RemotingConnectError, RemotingTimeoutError } from "../../lib/remoting/remoting-client";
 import {
   RemotingAdminEndpoint,
   type RemotingAnswer,
   type RemotingInvoker,
-} from "../../lib/client/cli-remoting";
-import { NameServerRequestError, NameServerUnreachableError } from "../../lib/client/transport";
-import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
-import { RemotingConnectError, RemotingTimeoutError } from "../../lib/remoting/remoting-client";
+} from "../../lib/tools/remoting-endpoint";
 
 function endpoint(
   answer: (code: number, ext: Record<string, string>, body?: Buffer) => RemotingAnswer | Error,

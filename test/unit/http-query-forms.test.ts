@@ -180,6 +180,15 @@ describe("POST /routes", () => {
     expect(Object.keys(second.etags)).toEqual(["T"]);
   });
 
+  it("counts distinct topics towards the 1,000 and answers a repeated topic once", async () => {
+    const topics = Array.from({ length: 1000 }, (_, i) => `T${i}`);
+    nameServer.getRoutes.mockResolvedValue({ routes: new Map(), missing: topics });
+    const response = await post({ topics: [...topics, "T0", "T999", "T0"] });
+    expect(response.statusCode).toBe(200);
+    expect(nameServer.getRoutes).toHaveBeenCalledWith(topics, undefined);
+    expect(bodyOf(response).missing).toEqual(topics);
+  });
+
   it("gzip-encodes the answer when Accept-Encoding allows it, and only then", async () => {
     nameServer.getRoutes.mockResolvedValue({ routes: new Map([["T", route("broker-a")]]), missing: [] });
     const gzipped = await post({ topics: ["T"] }, { "accept-encoding": "gzip, deflate, br" });
@@ -216,7 +225,12 @@ describe("POST /routes", () => {
 
   it.each([
     ["more than 1,000 topics", { topics: Array.from({ length: 1001 }, (_, i) => `T${i}`) }, "topics"],
-    ["a duplicate topic", { topics: ["A", "B", "A"] }, "topics.2"],
+    [
+      "more than 1,000 distinct topics among repeats",
+      { topics: [...Array.from({ length: 1001 }, (_, i) => `T${i}`), "T0", "T1"] },
+      "topics",
+    ],
+    ["more than 10,000 entries", { topics: Array.from({ length: 10_001 }, () => "T") }, "topics"],
     ["an invalid topic name", { topics: ["ok", "not ok"] }, "topics.1"],
     ["topics that are not an array", { topics: "A,B" }, "topics"],
     ["no topics field", { zone: "az-1" }, "topics"],

@@ -362,10 +362,21 @@ function classDataSharing(): string[] {
   return [`-XX:ArchiveClassesAtExit=${archive}`, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"];
 }
 
+/**
+ * A home for mqadmin runs that sign their requests: `conf/tools.yml` with the account's keys, which
+ * MQAdminStartup turns into an `AclClientRPCHook` (pass it as `mqadmin(args, timeout, home)`).
+ */
+export function mqadminHomeWithCredentials(accessKey: string, secretKey: string): string {
+  const home = freshHome(`mqadmin-${accessKey}`);
+  mkdirSync(join(home, "conf"), { recursive: true });
+  writeFileSync(join(home, "conf", "tools.yml"), `accessKey: ${accessKey}\nsecretKey: ${secretKey}\n`);
+  return home;
+}
+
 /** One `mqadmin` (MQAdminStartup) invocation: one JVM start, so keep the count reasonable. */
-export function mqadmin(args: string[], timeoutMs = 60_000): Promise<MqAdminResult> {
+export function mqadmin(args: string[], timeoutMs = 60_000, homeDir?: string): Promise<MqAdminResult> {
   mqadminHome ??= freshHome("mqadmin");
-  const home = mqadminHome;
+  const home = homeDir ?? mqadminHome;
   return new Promise((resolveRun) => {
     execFile(
       "java",

@@ -6,15 +6,16 @@
  * errors the HTTP client raises (TOPIC_NOT_EXIST, QUERY_NOT_FOUND, ...), so the commands print the
  * same output whichever protocol answered.
  */
+
+import type { BrokerMemberGroup } from "../client/name-server-client";
+import { NameServerRequestError, NameServerUnreachableError } from "../client/transport";
 import type { ClusterInfo, TopicRouteData } from "../domain/model";
 import { parseLenientJson } from "../remoting/fastjson";
 import { formatProperties, parseProperties } from "../remoting/properties";
 import { RequestCode, ResponseCode, responseCodeName, ZONE_MODE, ZONE_NAME } from "../remoting/protocol";
 import { RemotingClient, RemotingConnectError, RemotingTimeoutError } from "../remoting/remoting-client";
-import type { AdminEndpoint, SystemTopicList, UnitTopicKind } from "./cli-admin";
-import { UnexpectedAnswerError } from "./cli-admin";
-import type { BrokerMemberGroup } from "./name-server-client";
-import { NameServerRequestError, NameServerUnreachableError } from "./transport";
+import type { AdminEndpoint, SystemTopicList, UnitTopicKind } from "./admin-endpoint";
+import { UnexpectedAnswerError } from "./admin-endpoint";
 
 /** RocketMQ response codes, with the HTTP status and error code the HTTP API uses for the same case. */
 const RESPONSE_STATUS: Record<number, number> = {

@@ -2,16 +2,17 @@
  * Plain-text rendering for the `namesrv` CLI: aligned tables in mqadmin's spirit, RocketMQ's perm
  * letters, and one-line error messages that say what to do next.
  */
-import type { BrokerData, ClusterInfo, TopicRouteData } from "../domain/model";
-import { PERM_INHERIT, PERM_READ, PERM_WRITE } from "../domain/perm";
-import type { BrokerMemberGroup } from "./name-server-client";
-import { AllNameServersFailedError } from "./route-client";
+
+import type { BrokerMemberGroup } from "../client/name-server-client";
+import { AllNameServersFailedError } from "../client/route-client";
 import {
   CredentialsError,
   NameServerClientError,
   NameServerRequestError,
   NameServerUnreachableError,
-} from "./transport";
+} from "../client/transport";
+import type { BrokerData, ClusterInfo, TopicRouteData } from "../domain/model";
+import { PERM_INHERIT, PERM_READ, PERM_WRITE } from "../domain/perm";
 
 /** Left-aligned columns separated by two spaces; `-` for empty cells. */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {

@@ -1,9 +1,12 @@
 /**
  * What the `namesrv` CLI's admin commands need from one NameServer, behind one interface with two
  * implementations: the registry's HTTP API (an `http(s)://` address) and RocketMQ's remoting protocol
- * (a `host:port` address, as mqadmin's `-n` takes it; see cli-remoting.ts). The same command then works
+ * (a `host:port` address, as mqadmin's `-n` takes it; see remoting-endpoint.ts). The same command then works
  * against this registry and against RocketMQ's own NameServer.
  */
+
+import { type BrokerMemberGroup, NameServerClient } from "../client/name-server-client";
+import { NameServerClientError, type Transport } from "../client/transport";
 import type {
   BrokerData,
   ClusterInfo,
@@ -11,8 +14,6 @@ import type {
   TopicRouteData,
   UnitTopicKind,
 } from "../domain/model";
-import { type BrokerMemberGroup, NameServerClient } from "./name-server-client";
-import { NameServerClientError, type Transport } from "./transport";
 
 /** A NameServer address as the user gave it: an HTTP API URL, or a RocketMQ `host:port`. */
 export type Endpoint = { kind: "http"; url: string } | { kind: "remoting"; address: string };
