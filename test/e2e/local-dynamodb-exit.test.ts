@@ -98,7 +98,9 @@ describe("the local runner when DynamoDB Local exits", () => {
       process.kill(first, "SIGKILL");
       const second = await killTheNextOne(registry.pid, [first]);
       // The third JVM serves the kept data well before a 120 s start timeout could have run out.
-      await eventually(async () => (await api.get("/kv/restart/key")).status === 200, 60_000, 250);
+      await expect
+        .poll(async () => (await api.get("/kv/restart/key")).status, { timeout: 60_000, interval: 250 })
+        .toBe(200);
       expect((await api.get("/kv/restart/key")).body).toEqual({ value: "kept" });
       expect(dynamoDbLocalsOf(registry.pid)).not.toContain(second);
       expect(registry.output()).toMatch(/could not be restarted/);
