@@ -18,6 +18,7 @@
  */
 import type { Socket } from "node:net";
 import { isOneway } from "../remoting/codec";
+import type { FrameBudgetLimits } from "../remoting/frame-budget";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
 import { ResponseCode, requestCodeName } from "../remoting/protocol";
 import { type RemotingServer, type RemotingServerStats, startRemotingServer } from "../remoting/server";
@@ -52,6 +53,8 @@ export interface RemotingGatewayOptions {
   maxInFlight?: number;
   maxQueued?: number;
   idleTimeoutMs?: number;
+  /** The budget of unfinished frames over all connections (lib/remoting/frame-budget.ts). */
+  frameBudget?: Partial<FrameBudgetLimits>;
   log?: (line: string) => void;
   now?: () => number;
   /** How often the counters line is logged; 0 (the default) turns it off. `namesrv gateway`: 60 s. */
@@ -285,6 +288,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
     ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
   });
 
   const timer =
