@@ -229,6 +229,9 @@ async function populate(
   );
 }
 
+/** Bytes of the gzip-encoded GET /brokers answer for the healthy fleet (set by operations()). */
+let liveTableBytes = 0;
+
 async function operations(
   endpoint: string,
   runs: number,
@@ -380,6 +383,21 @@ async function operations(
           },
         }),
       );
+      if (dead === 0) {
+        // The live table a gateway reads once per refresh round (GET /brokers): its stale-member filter.
+        let bytes = 0;
+        out.push(
+          await figure(s, {
+            id: `brokers.list.${instances}`,
+            label: `GET /brokers (the live table), ${instances} instances: a gateway's read per refresh round`,
+            runs: Math.max(2, Math.floor(runs / 20)),
+            action: async () => {
+              bytes = gzipSync(JSON.stringify(await s.nameServer.listBrokers())).length;
+            },
+          }),
+        );
+        liveTableBytes = bytes;
+      }
     } finally {
       await s.drop();
     }
@@ -622,6 +640,7 @@ function wireBytes(): Record<string, number> {
     "remoting.register.1000": registerBrokerFrame(SIZES.brokerTopics).bytes,
     "remoting.register.10000": registerBrokerFrame(SIZES.largeBrokerTopics).bytes,
     "remoting.register.1000.compressed": registerBrokerFrame(SIZES.brokerTopics, 1, true).bytes,
+    "http.brokers.100": liveTableBytes,
     "remoting.route.request": encode(
       requestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "ProducerTopic-0" }),
     ).length,

@@ -36,8 +36,11 @@ afterEach(async () => {
 });
 
 /** The registry API in process, as its handlers answer (the gateway's only way to the registry). */
-function inProcessApi(f: RegistryFixture): Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes"> {
+function inProcessApi(
+  f: RegistryFixture,
+): Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes"> & { listBrokers: RegistryApi["listBrokers"] } {
   return {
+    listBrokers: () => f.nameServer.listBrokers(),
     getRouteInfoByTopic: async (topic) => {
       try {
         const route = await f.nameServer.getRouteInfoByTopic(topic);
@@ -103,8 +106,9 @@ describe("freshness per topology (fake clock)", () => {
     const f = fixture;
     const live = await twoBrokers(f);
     const t0 = f.clock.now();
+    const { listBrokers: _, ...withoutLiveTable } = inProcessApi(f);
     const cache = new RouteCache({
-      api: inProcessApi(f),
+      api: withoutLiveTable,
       intervalMs: INTERVAL_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       now: f.clock.now,
@@ -133,5 +137,39 @@ describe("freshness per topology (fake clock)", () => {
     expect(gone).toBeLessThanOrEqual(TIMEOUT_MS + INTERVAL_MS + REQUEST_TIMEOUT_MS);
     // And the RocketMQ client's own 30 s poll of the gateway on top: ≤ 185 s after the last heartbeat.
     expect((gone ?? Number.POSITIVE_INFINITY) + INTERVAL_MS).toBeLessThanOrEqual(185_000);
+  });
+
+  it("gateways with the live table (GET /brokers each refresh round): a member past its deadline is not served", async () => {
+    fixture = await createRegistryFixture();
+    const f = fixture;
+    const live = await twoBrokers(f);
+    const t0 = f.clock.now();
+    const cache = new RouteCache({
+      api: inProcessApi(f),
+      intervalMs: INTERVAL_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      now: f.clock.now,
+    });
+    const ask = async () => {
+      const lookup = await cache.get("Topic-0");
+      return lookup.found ? names(lookup.route) : [];
+    };
+    expect(await ask()).toEqual(["a-live", "b-dead"]);
+    let gone: number | undefined;
+    // Asks half a second off the deadline's phase: at the exact deadline instant the registry still
+    // counts the member alive (dead is strictly past the timeout) while the gateway already refetches,
+    // and the route it gets then is served until the next round.
+    for (let t = 500; t <= TIMEOUT_MS + INTERVAL_MS; t += 1_000) {
+      f.clock.time = t0 + t;
+      if (t % 30_000 === 500) {
+        await f.nameServer.registerBroker(live);
+        await cache.refresh();
+      }
+      const seen = await ask();
+      expect(seen).toContain("a-live");
+      if (!seen.includes("b-dead")) gone ??= t;
+    }
+    // Gone at its timeout, as from the registry itself: ≤ 150 s with the client's poll.
+    expect(gone).toBe(TIMEOUT_MS + 500);
   });
 });
