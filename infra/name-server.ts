@@ -25,7 +25,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import * as routeTable from "../lib/http/routes";
-import { SERVICE_NAME } from "../lib/observability";
+import { SERVICE_NAME } from "../lib/metric-names";
 import { tableDefinition } from "../lib/store/table-definition";
 import {
   type BrokerGroupRef,
