@@ -173,6 +173,12 @@ export interface NameServerProps {
    * @default false
    */
   readonly functionUrl?: boolean;
+  /**
+   * Prefix of the outputs' export names (`<prefix>-ApiUrl`, `<prefix>-TableName`, ...), for other stacks'
+   * `Fn.importValue`. Export names are unique per account and region.
+   * @default - the stack's name, followed by the construct's path when it is not the stack's root
+   */
+  readonly exportNamePrefix?: string;
 }
 
 /**
