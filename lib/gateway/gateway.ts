@@ -7,20 +7,30 @@
  * connection it registered on closes. The gateway does the same for brokers registered through it
  * (the latest connection a broker registered on is the one that counts); `unregisterOnClose: false`
  * turns it off, e.g. for several gateways in front of one registry where a broker's connection to
- * one of them may drop while it still registers through another.
+ * one of them may drop while it still registers through another. A gateway that is itself going
+ * away (shutdown: SIGTERM, a deploy or scale-in replacing its task) unregisters nobody: its brokers
+ * are alive, reconnect (GO_AWAY, or through the load balancer to another gateway) and keep
+ * heartbeating.
+ *
+ * Once a minute (countersIntervalMs; `namesrv gateway` sets it) the gateway logs one JSON line of counters since the last one:
+ * requests by code, answers by code, SYSTEM_BUSY, overload rejections, GO_AWAY, connections, route
+ * cache hits, brokers unregistered on close (the managed endpoint's metric filters read it).
  */
 import type { Socket } from "node:net";
 import { isOneway } from "../remoting/codec";
+import type { FrameBudgetLimits } from "../remoting/frame-budget";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
 import { ResponseCode, requestCodeName } from "../remoting/protocol";
-import { type RemotingServer, startRemotingServer } from "../remoting/server";
+import { type RemotingServer, type RemotingServerStats, startRemotingServer } from "../remoting/server";
 import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
 import { RouteCache } from "./route-cache";
+import { SteadyRegistrations } from "./steady-registration";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+export const DEFAULT_COUNTERS_INTERVAL_MS = 60_000;
 
 export interface RemotingGatewayOptions {
   host?: string;
@@ -33,12 +43,22 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /**
+   * The steady-registration lever: a REGISTER_BROKER identical to the last accepted one goes as a
+   * light heartbeat, the full body at least every this many registrations (1: always in full).
+   * Default 10 (lib/remoting/steady-registration.ts).
+   */
+  fullRegistrationEvery?: number;
   /** See RemotingServerOptions. */
   maxInFlight?: number;
   maxQueued?: number;
   idleTimeoutMs?: number;
+  /** The budget of unfinished frames over all connections (lib/remoting/frame-budget.ts). */
+  frameBudget?: Partial<FrameBudgetLimits>;
   log?: (line: string) => void;
   now?: () => number;
+  /** How often the counters line is logged; 0 (the default) turns it off. `namesrv gateway`: 60 s. */
+  countersIntervalMs?: number;
   /**
    * Accounts and request signatures (lib/remoting/acl): when given, every request is checked before
    * its processor runs and a refused one is answered NO_PERMISSION without reaching the registry.
@@ -66,10 +86,72 @@ export interface RemotingRequestLogEntry {
 export interface RemotingGateway {
   readonly port: number;
   readonly routes: RouteCache;
+  readonly steady: SteadyRegistrations;
   readonly server: RemotingServer;
+  /** What the gateway counted since it started. */
+  counters(): GatewayCounters;
+  /** Graceful shutdown (RemotingServer#shutdown): drain for up to drainMs, unregister nobody. */
+  shutdown(drainMs: number): Promise<void>;
   /** The access control in force, if accounts are configured. */
   readonly acl?: RemotingAccessControl;
   close(): Promise<void>;
+}
+
+/** Cumulative counters; the log line carries the differences between two of these. */
+export interface GatewayCounters {
+  server: RemotingServerStats;
+  connections: number;
+  cacheHits: number;
+  cacheDirectFetches: number;
+  cacheBatchRequests: number;
+  cacheFailedBatches: number;
+  brokersUnregisteredOnClose: number;
+}
+
+function copyCounters(counters: GatewayCounters): GatewayCounters {
+  return {
+    ...counters,
+    server: {
+      ...counters.server,
+      requestsByCode: new Map(counters.server.requestsByCode),
+      responsesByCode: new Map(counters.server.responsesByCode),
+    },
+  };
+}
+
+function countsSince(now: Map<number, number>, before: Map<number, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [code, count] of [...now].sort((a, b) => a[0] - b[0])) {
+    const delta = count - (before.get(code) ?? 0);
+    if (delta > 0) out[String(code)] = delta;
+  }
+  return out;
+}
+
+/**
+ * The once-a-minute log line: one JSON object, counts since `before` (connections: open now).
+ * `event` is what the endpoint's metric filters select on; keep the top-level field names.
+ */
+export function countersLine(before: GatewayCounters, now: GatewayCounters, intervalMs: number): string {
+  const responses = countsSince(now.server.responsesByCode, before.server.responsesByCode);
+  return JSON.stringify({
+    event: "gateway.counters",
+    intervalSeconds: Math.round(intervalMs / 1000),
+    requests: now.server.requests - before.server.requests,
+    systemBusy: responses[String(ResponseCode.SYSTEM_BUSY)] ?? 0,
+    overloadRejections: now.server.overloadRejections - before.server.overloadRejections,
+    goAway: now.server.goAway - before.server.goAway,
+    connections: now.connections,
+    connectionsOpened: now.server.connectionsOpened - before.server.connectionsOpened,
+    connectionsClosed: now.server.connectionsClosed - before.server.connectionsClosed,
+    cacheHits: now.cacheHits - before.cacheHits,
+    cacheDirectFetches: now.cacheDirectFetches - before.cacheDirectFetches,
+    cacheBatchRequests: now.cacheBatchRequests - before.cacheBatchRequests,
+    cacheFailedBatches: now.cacheFailedBatches - before.cacheFailedBatches,
+    brokersUnregisteredOnClose: now.brokersUnregisteredOnClose - before.brokersUnregisteredOnClose,
+    requestsByCode: countsSince(now.server.requestsByCode, before.server.requestsByCode),
+    responsesByCode: responses,
+  });
 }
 
 function brokerKey(broker: BrokerIdentity): string {
@@ -126,7 +208,8 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const table = guard(createProcessorTable({ api: options.client, routes }), options, log);
+  const steady = new SteadyRegistrations(options.fullRegistrationEvery);
+  const table = guard(createProcessorTable({ api: options.client, routes, steady }), options, log);
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -154,6 +237,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
   const unregisterOnClose = options.unregisterOnClose ?? true;
   /** broker (cluster, addr) → the connection it last registered on. */
   const latest = new Map<string, TrackedConnection>();
+  let brokersUnregisteredOnClose = 0;
 
   const connectionContext = (socket: Socket): TrackedConnection => {
     const brokers = new Map<string, BrokerIdentity>();
@@ -177,7 +261,9 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     for (const [key, broker] of connection.brokers) {
       if (latest.get(key) !== connection) continue;
       latest.delete(key);
+      steady.forget(key);
       if (!unregisterOnClose) continue;
+      brokersUnregisteredOnClose++;
       log(
         `remoting: connection of broker ${broker.brokerName} (${broker.brokerAddr}, id ${broker.brokerId}) closed: unregistering it`,
       );
@@ -202,6 +288,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
     ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
   });
 
   const timer =
@@ -212,13 +299,44 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
       : undefined;
   timer?.unref();
 
+  const counters = (): GatewayCounters => ({
+    server: server.stats,
+    connections: server.connectionCount,
+    cacheHits: routes.stats.hits,
+    cacheDirectFetches: routes.stats.directFetches,
+    cacheBatchRequests: routes.stats.batchRequests,
+    cacheFailedBatches: routes.stats.failedBatches,
+    brokersUnregisteredOnClose,
+  });
+  const countersIntervalMs = options.countersIntervalMs ?? 0;
+  let lastCounters = copyCounters(counters());
+  const logCounters = () => {
+    const now = copyCounters(counters());
+    log(countersLine(lastCounters, now, countersIntervalMs));
+    lastCounters = now;
+  };
+  const countersTimer = countersIntervalMs > 0 ? setInterval(logCounters, countersIntervalMs) : undefined;
+  countersTimer?.unref();
+  const stopTimers = () => {
+    if (timer !== undefined) clearInterval(timer);
+    if (countersTimer !== undefined) clearInterval(countersTimer);
+  };
+
   return {
     port: server.port,
     routes,
+    steady,
     server,
+    counters: () => copyCounters(counters()),
+    shutdown: async (drainMs: number) => {
+      await server.shutdown(drainMs);
+      stopTimers();
+      // The last minute's counts are not lost with the task.
+      if (countersIntervalMs > 0) logCounters();
+    },
     ...(options.acl === undefined ? {} : { acl: options.acl }),
     close: async () => {
-      if (timer !== undefined) clearInterval(timer);
+      stopTimers();
       await server.close();
     },
   };

@@ -39,6 +39,7 @@ import {
 } from "../remoting/request-headers";
 import type { RegistryApi, UnitTopicKind } from "./registry-api";
 import type { RouteCache } from "./route-cache";
+import { SteadyRegistrations } from "./steady-registration";
 
 export interface ProcessorDeps {
   api: RegistryApi;
@@ -48,6 +49,8 @@ export interface ProcessorDeps {
    * and the broker waits `registerBrokerTimeoutMills` (24 s) for the answer. Default 20 s.
    */
   registerTimeoutMs?: number;
+  /** The steady-registration lever (lib/gateway/steady-registration.ts); a default one when absent. */
+  steady?: SteadyRegistrations;
 }
 
 const ok = (extra: Omit<Reply, "code"> = {}): Reply => ({ code: ResponseCode.SUCCESS, ...extra });
@@ -151,6 +154,7 @@ function dataVersionOf(
 
 export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor> {
   const { api, routes } = deps;
+  const steady = deps.steady ?? new SteadyRegistrations();
   const table = new Map<number, Processor>();
   const on = (code: number, processor: Processor) => table.set(code, processor);
 
@@ -209,6 +213,40 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     if (crc !== 0 && bodyCrc32(request.body) !== crc) {
       return { code: ResponseCode.SYSTEM_ERROR, remark: "crc32 not match" };
     }
+    const settings = {
+      ...broker,
+      ...(haServerAddr === "" ? {} : { haServerAddr }),
+      ...(zoneName === undefined ? {} : { zoneName }),
+      ...(enableActingMaster === undefined ? {} : { enableActingMaster }),
+      ...(heartbeatTimeoutMillis === undefined ? {} : { heartbeatTimeoutMillis }),
+    };
+    const key = `${broker.clusterName}\u0000${broker.brokerAddr}`;
+    const fingerprint = SteadyRegistrations.fingerprint(request.version, request.extFields, request.body);
+    const registered = (result: Awaited<ReturnType<typeof api.registerBroker>>): Reply => {
+      connection.brokerRegistered(broker);
+      routes.invalidateBroker(broker.brokerName);
+      const extFields: Record<string, string> = {};
+      if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
+      if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
+      return ok({
+        extFields,
+        ...(result.orderTopicConfig === undefined
+          ? {}
+          : { body: json(stringifyFastjson({ table: result.orderTopicConfig.table })) }),
+      });
+    };
+    // The same registration as the last one the registry accepted: renew liveness only.
+    const dataVersion = steady.lightFor(key, fingerprint);
+    if (dataVersion !== undefined) {
+      try {
+        const result = await api.registerBroker({ ...settings, dataVersion });
+        steady.lightAccepted(key);
+        return registered(result);
+      } catch (error) {
+        if (!isStatus(error, 409)) throw error;
+        steady.lightRefused(key);
+      }
+    }
     const body = decodeRegisterBrokerBody(request.body, compressed, request.version);
     const topicConfigTable: TopicConfigTableInput = {};
     for (const [name, t] of Object.entries(body.topicConfigTable)) {
@@ -221,13 +259,10 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
         order: t.order,
       };
     }
+    steady.forget(key);
     const result = await api.registerBroker(
       {
-        ...broker,
-        ...(haServerAddr === "" ? {} : { haServerAddr }),
-        ...(zoneName === undefined ? {} : { zoneName }),
-        ...(enableActingMaster === undefined ? {} : { enableActingMaster }),
-        ...(heartbeatTimeoutMillis === undefined ? {} : { heartbeatTimeoutMillis }),
+        ...settings,
         dataVersion: body.dataVersion,
         topicConfigTable,
         filterServerList: body.filterServerList,
@@ -237,22 +272,14 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       },
       deps.registerTimeoutMs ?? 20_000,
     );
-    connection.brokerRegistered(broker);
-    routes.invalidateBroker(broker.brokerName);
+    steady.fullAccepted(key, fingerprint, body.dataVersion);
     for (const topic of Object.keys(topicConfigTable)) routes.invalidateTopic(topic);
-    const extFields: Record<string, string> = {};
-    if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
-    if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
-    return ok({
-      extFields,
-      ...(result.orderTopicConfig === undefined
-        ? {}
-        : { body: json(stringifyFastjson({ table: result.orderTopicConfig.table })) }),
-    });
+    return registered(result);
   });
 
   on(RequestCode.UNREGISTER_BROKER, async ({ extFields }, connection) => {
     const broker = decodeUnregisterBrokerHeader(extFields);
+    steady.forget(`${broker.clusterName}\u0000${broker.brokerAddr}`);
     await api.unregisterBroker(broker);
     connection.brokerUnregistered(broker);
     routes.invalidateBroker(broker.brokerName);

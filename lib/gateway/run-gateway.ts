@@ -2,6 +2,10 @@
  * `namesrv gateway --listen HOST:PORT --url <API URL>`: the RocketMQ protocol in front of any
  * deployment of the registry, for a broker or client host (a sidecar). It signs with the default
  * AWS credential chain (SigV4) or a bearer token, through the same typed client as everything else.
+ *
+ * Lifecycle: `--health-port` serves `GET /health` (lib/gateway/health.ts); on SIGTERM / SIGINT the
+ * gateway drains (`--drain-timeout`, RemotingServer#shutdown: GO_AWAY, in-flight finished, nobody
+ * unregistered) and exits; its counters are logged once a minute as one JSON line.
  */
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
@@ -9,7 +13,13 @@ import { parseAddress } from "../remoting/remoting-client";
 import { RemotingAccessControl } from "./acl/access";
 import { type AclConfig, describeAclConfig } from "./acl/acl-config";
 import { loadAclFromEnvironment } from "./acl/acl-source";
-import { DEFAULT_ROUTE_CACHE_INTERVAL_MS, type RemotingGateway, startRemotingGateway } from "./gateway";
+import {
+  DEFAULT_COUNTERS_INTERVAL_MS,
+  DEFAULT_ROUTE_CACHE_INTERVAL_MS,
+  type RemotingGateway,
+  startRemotingGateway,
+} from "./gateway";
+import { type HealthServer, startHealthServer } from "./health";
 import { registryApiOf } from "./registry-api";
 
 export interface GatewayCommandOptions {
@@ -21,6 +31,12 @@ export interface GatewayCommandOptions {
   timeoutMillis?: number;
   routeCacheIntervalMs?: number;
   unregisterOnClose?: boolean;
+  /** Port of `GET /health` on the --listen host; none by default. */
+  healthPort?: number;
+  /** How long a SIGTERM'd gateway drains (GO_AWAY, in flight) before it closes. Default 15 s. */
+  drainMs?: number;
+  /** The counters line's period; 0 off. Default 60 s. */
+  countersIntervalMs?: number;
   /**
    * Remoting accounts; when absent they are read from the environment (NAMESRV_ACL_FILE or
    * NAMESRV_ACL_SECRET_ARN, see acl/acl-source.ts), and with neither every request is let through.
@@ -30,7 +46,16 @@ export interface GatewayCommandOptions {
   log?: (line: string) => void;
 }
 
-export async function runGateway(options: GatewayCommandOptions): Promise<RemotingGateway> {
+export const DEFAULT_DRAIN_MS = 15_000;
+
+export interface RunningGateway {
+  readonly gateway: RemotingGateway;
+  readonly health?: HealthServer;
+  /** Graceful stop: /health answers 503 (draining), the remoting server drains, then both close. */
+  stop(): Promise<void>;
+}
+
+export async function runGateway(options: GatewayCommandOptions): Promise<RunningGateway> {
   const { host, port } = parseListen(options.listen);
   const acl = options.acl ?? (await loadAclFromEnvironment(options.env ?? process.env));
   const timeoutMillis = options.timeoutMillis ?? 5000;
@@ -43,10 +68,34 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Remoti
     requestTimeoutMs: timeoutMillis,
     routeCacheIntervalMs: options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS,
     ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
+    countersIntervalMs: options.countersIntervalMs ?? DEFAULT_COUNTERS_INTERVAL_MS,
     ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
-  return gateway;
+  let health: HealthServer | undefined;
+  if (options.healthPort !== undefined) {
+    try {
+      health = await startHealthServer({
+        host,
+        port: options.healthPort,
+        probe: () => client.health(),
+        draining: () => gateway.server.shuttingDown,
+        details: () => ({ connections: gateway.server.connectionCount, inFlight: gateway.server.inFlight }),
+      });
+    } catch (error) {
+      await gateway.close();
+      throw new Error(`--health-port ${options.healthPort}: ${(error as Error).message}`);
+    }
+  }
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+  return {
+    gateway,
+    ...(health === undefined ? {} : { health }),
+    stop: async () => {
+      await gateway.shutdown(drainMs);
+      await health?.close();
+    },
+  };
 }
 
 /**
@@ -74,13 +123,15 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function runGatewayCommand(
   options: GatewayCommandOptions & { signal?: AbortSignal; stdout: (text: string) => void },
 ): Promise<number> {
-  const gateway = await runGateway(options);
+  const running = await runGateway(options);
+  const { gateway, health } = running;
   const acl = gateway.acl;
   const { host } = parseListen(options.listen);
   options.stdout(
     `RocketMQ remoting gateway listening on ${host}:${gateway.port}, registry ${options.url}` +
       ` (route cache ${options.routeCacheIntervalMs === 0 ? "off" : `every ${options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS} ms`}` +
       `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""}` +
+      `${health === undefined ? "" : `; GET /health on ${host}:${health.port}`}` +
       `${acl === undefined ? "" : `; signed requests only: ${describeAclConfig(acl.config)}`})\n`,
   );
   await new Promise<void>((resolve) => {
@@ -88,6 +139,11 @@ export async function runGatewayCommand(
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  await gateway.close();
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+  options.stdout(
+    `draining for up to ${drainMs} ms (GO_AWAY to RocketMQ 5.x clients; no broker is unregistered)\n`,
+  );
+  await running.stop();
+  options.stdout("gateway stopped\n");
   return 0;
 }

@@ -296,7 +296,7 @@ export interface SpawnedRegistry {
 
 const STOP_TIMEOUT_MS = 30_000;
 export const LISTENING_LINE = /NameServer listening on (http:\/\/\S+)/;
-export const REMOTING_LINE = /RocketMQ remoting \(namesrvAddr\) on (\S+)/;
+export const REMOTING_LINE = /RocketMQ remoting \(namesrvAddr\) on ([^\s;]+)/;
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 export async function spawnLocalRegistry(options: SpawnLocalRegistryOptions = {}): Promise<SpawnedRegistry> {

@@ -7,6 +7,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { encode, FrameDecoder, isOneway, isResponse, type RemotingCommand } from "./codec";
+import { FrameBudget, type FrameBudgetLimits } from "./frame-budget";
 import type { ConnectionContext, ErrorReply, Processor, Reply } from "./processor";
 import { MQVersion, ResponseCode, RPC_TYPE_RESPONSE, SerializeType } from "./protocol";
 
@@ -36,6 +37,10 @@ export interface RemotingServerOptions {
   maxQueued?: number;
   /** A connection with no traffic for this long is closed (`serverChannelMaxIdleTimeSeconds`, 120 s). */
   idleTimeoutMs?: number;
+  /** The budget of unfinished frames over all connections (frame-budget.ts); defaults there. */
+  frameBudget?: Partial<FrameBudgetLimits>;
+  /** The budget's clock (tests). */
+  now?: () => number;
   log?: (line: string) => void;
 }
 
@@ -66,11 +71,48 @@ class Limiter {
   }
 }
 
+/** What the server counted since it started (the gateway logs the differences once a minute). */
+export interface RemotingServerStats {
+  /** Requests received (responses to this server's own requests excluded). */
+  requests: number;
+  /** Requests by request code. */
+  requestsByCode: Map<number, number>;
+  /** Answers by response code (oneway requests get none). */
+  responsesByCode: Map<number, number>;
+  /** SYSTEM_BUSY `[OVERLOAD]`: refused beyond the in-flight and queue limits. */
+  overloadRejections: number;
+  /** GO_AWAY answers while shutting down. */
+  goAway: number;
+  connectionsOpened: number;
+  connectionsClosed: number;
+}
+
 export interface RemotingServer {
   readonly port: number;
   readonly connectionCount: number;
+  /** Bytes of unfinished frames held over all connections (never above the budget's maxPendingBytes). */
+  readonly pendingFrameBytes: number;
+  /** Connections holding an unfinished frame. */
+  readonly framesInProgress: number;
+  /** Requests being processed now. */
+  readonly inFlight: number;
+  readonly stats: RemotingServerStats;
+  /** Whether shutdown() has begun. */
+  readonly shuttingDown: boolean;
+  /**
+   * Graceful shutdown (`NettyRemotingServer#shutdown` with `enableShutdownGracefully`): stop accepting
+   * connections; from now on answer GO_AWAY (1500) to requests of clients newer than V5_3_1 (they
+   * reconnect, through a load balancer to another server) and keep serving older ones; resolve once
+   * every connection has gone and nothing is in flight, or at `drainMs`, closing what is left.
+   * Connections that close meanwhile are not brokers going away (no onConnectionClosed).
+   */
+  shutdown(drainMs: number): Promise<void>;
+  /** Closes every connection at once (no drain). */
   close(): Promise<void>;
 }
+
+/** RocketMQ's remark on GO_AWAY (`NettyRemotingAbstract#processRequestCommand`). */
+export const GO_AWAY_REMARK = "please go away";
 
 function remoteOf(socket: Socket): string {
   return socket.remoteAddress === undefined ? "unknown" : `${socket.remoteAddress}:${socket.remotePort}`;
@@ -128,6 +170,32 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
   let nextId = 1;
   // Connections closed by the gateway's own shutdown are not brokers going away.
   let closing = false;
+  const budget = new FrameBudget<Socket>(options.frameBudget, options.now);
+  const cutOff = (socket: Socket, reason: string) => {
+    log(`remoting: connection from ${remoteOf(socket)} closed: ${reason}`);
+    socket.destroy();
+  };
+  // Slow senders: checked a few times per frame timeout, whatever the connections send meanwhile.
+  const slowSenderCheck = setInterval(
+    () => {
+      for (const { key, reason } of budget.expired()) cutOff(key, reason);
+    },
+    Math.max(10, Math.min(1000, budget.limits.frameTimeoutMs / 4)),
+  );
+  slowSenderCheck.unref();
+  let shuttingDown = false;
+  let inFlight = 0;
+  const stats: RemotingServerStats = {
+    requests: 0,
+    requestsByCode: new Map(),
+    responsesByCode: new Map(),
+    overloadRejections: 0,
+    goAway: 0,
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+  };
+  const increment = (counts: Map<number, number>, code: number) =>
+    counts.set(code, (counts.get(code) ?? 0) + 1);
 
   const plainContext = (socket: Socket): ConnectionContext => ({
     remoteAddress: remoteOf(socket),
@@ -138,6 +206,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
   const server: Server = createServer((socket) => {
     const id = nextId++;
     sockets.add(socket);
+    stats.connectionsOpened++;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     if (idleTimeoutMs > 0) {
@@ -152,7 +221,10 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
 
     const run = async (request: RemotingCommand): Promise<Reply> => {
       const slot = limiter.acquire();
-      if (slot === false) return { code: ResponseCode.SYSTEM_BUSY, remark: OVERLOAD_REMARK };
+      if (slot === false) {
+        stats.overloadRejections++;
+        return { code: ResponseCode.SYSTEM_BUSY, remark: OVERLOAD_REMARK };
+      }
       await slot;
       try {
         return await dispatch(options.processors, request, context, replyForError);
@@ -162,28 +234,41 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     };
 
     const answer = (request: RemotingCommand) => {
-      run(request).then(
-        (reply) => {
-          if (isOneway(request) || !open || socket.destroyed) return;
-          let frame: Buffer;
-          try {
-            // A reply that names extFields (even none) is one with a response header class.
-            frame = encode(toResponse(request, reply, version), serializeType, {
-              writeEmptyExtFields: reply.extFields !== undefined,
-            });
-          } catch (error) {
-            frame = encode(toResponse(request, replyForError(error), version), serializeType);
-          }
-          // A peer that sends faster than it reads: stop reading until its answers drain (Netty's
-          // write-buffer high-water mark), so unread answers cannot grow without bound.
-          if (!socket.write(frame) && !socket.isPaused()) {
-            socket.pause();
-            socket.once("drain", () => socket.resume());
-          }
-        },
-        (error: unknown) =>
-          log(`remoting: request ${request.code} from ${context.remoteAddress} failed: ${String(error)}`),
-      );
+      stats.requests++;
+      increment(stats.requestsByCode, request.code);
+      const goAway = shuttingDown && request.version > MQVersion.V5_3_1;
+      if (goAway) stats.goAway++;
+      inFlight++;
+      const reply: Promise<Reply> = goAway
+        ? Promise.resolve({ code: ResponseCode.GO_AWAY, remark: GO_AWAY_REMARK })
+        : run(request);
+      reply
+        .finally(() => {
+          inFlight--;
+        })
+        .then(
+          (reply) => {
+            if (isOneway(request) || !open || socket.destroyed) return;
+            increment(stats.responsesByCode, reply.code);
+            let frame: Buffer;
+            try {
+              // A reply that names extFields (even none) is one with a response header class.
+              frame = encode(toResponse(request, reply, version), serializeType, {
+                writeEmptyExtFields: reply.extFields !== undefined,
+              });
+            } catch (error) {
+              frame = encode(toResponse(request, replyForError(error), version), serializeType);
+            }
+            // A peer that sends faster than it reads: stop reading until its answers drain (Netty's
+            // write-buffer high-water mark), so unread answers cannot grow without bound.
+            if (!socket.write(frame) && !socket.isPaused()) {
+              socket.pause();
+              socket.once("drain", () => socket.resume());
+            }
+          },
+          (error: unknown) =>
+            log(`remoting: request ${request.code} from ${context.remoteAddress} failed: ${String(error)}`),
+        );
     };
 
     socket.on("data", (chunk: Buffer) => {
@@ -199,6 +284,12 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
         socket.destroy();
         return;
       }
+      const overBudget = budget.update(socket, decoder.pendingBytes, commands.length > 0);
+      if (overBudget !== undefined) {
+        open = false;
+        cutOff(socket, overBudget);
+        return;
+      }
       // Responses to requests this server never sends are dropped, as NettyRemotingAbstract does.
       for (const command of commands) if (!isResponse(command)) answer(command);
     });
@@ -207,7 +298,9 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     });
     socket.on("close", () => {
       open = false;
+      budget.release(socket);
       sockets.delete(socket);
+      stats.connectionsClosed++;
       if (!closing) options.onConnectionClosed?.(context);
     });
   });
@@ -227,9 +320,43 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     get connectionCount() {
       return sockets.size;
     },
+    get pendingFrameBytes() {
+      return budget.pendingBytes;
+    },
+    get framesInProgress() {
+      return budget.framesInProgress;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    stats,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+    shutdown: async (drainMs: number) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      closing = true;
+      clearInterval(slowSenderCheck);
+      const deadline = Date.now() + drainMs;
+      // Stop accepting; the callback only fires once every connection is gone, which is not awaited.
+      server.close();
+      log(
+        `remoting: shutting down: not accepting connections, GO_AWAY to clients newer than V5_3_1, ${sockets.size} connection(s) and ${inFlight} request(s) in flight drain for up to ${drainMs} ms`,
+      );
+      while ((sockets.size > 0 || inFlight > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+      }
+      const left = sockets.size;
+      for (const socket of sockets) socket.destroy();
+      log(
+        `remoting: shut down (${left} connection(s) closed at the end of the drain, ${stats.goAway} GO_AWAY answered)`,
+      );
+    },
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
+        clearInterval(slowSenderCheck);
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),

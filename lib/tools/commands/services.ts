@@ -17,31 +17,59 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
     "gateway",
     "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
   )
-    .requiredOption(
+    .option(
       "--listen <host:port>",
-      "where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876",
+      "where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876 (default: NAMESRV_GATEWAY_LISTEN)",
     )
     .option(
       "--cache-interval <ms>",
-      "route cache refresh period, one POST /routes per period (0 = off)",
-      "30000",
+      "route cache refresh period, one POST /routes per period, 0 = off (default: NAMESRV_GATEWAY_CACHE_INTERVAL_MS or 30000)",
     )
     .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
-    .action((opts: { listen: string; cacheInterval: string; keepBrokersOnClose?: boolean }) =>
-      run(async (context) => {
-        const [url] = httpUrls(context, "gateway");
-        const { runGatewayCommand } = await import("../../gateway/run-gateway");
-        return runGatewayCommand({
-          listen: opts.listen,
-          url: url ?? DEFAULT_NAMESRV_URL,
-          auth: context.global.auth,
-          timeoutMillis: context.global.timeoutMillis,
-          routeCacheIntervalMs: integerOption("cache-interval", opts.cacheInterval, 0, 3_600_000),
-          unregisterOnClose: opts.keepBrokersOnClose !== true,
-          stdout: context.io.stdout,
-          ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
-        });
-      }),
+    .option(
+      "--health-port <port>",
+      "serve GET /health on this port of the --listen host: 200 while the registry answers (default: NAMESRV_GATEWAY_HEALTH_PORT)",
+    )
+    .option(
+      "--drain-timeout <ms>",
+      "on SIGTERM: GO_AWAY to 5.x clients and finish in-flight requests for up to this long (default: NAMESRV_GATEWAY_DRAIN_MS or 15000)",
+    )
+    .action(
+      (opts: {
+        listen?: string;
+        cacheInterval?: string;
+        keepBrokersOnClose?: boolean;
+        healthPort?: string;
+        drainTimeout?: string;
+      }) =>
+        run(async (context) => {
+          const [url] = httpUrls(context, "gateway");
+          const env = context.io.env;
+          const listen = opts.listen ?? env.NAMESRV_GATEWAY_LISTEN;
+          if (listen === undefined || listen.trim() === "") {
+            throw new UsageError("gateway: --listen <host:port> (or NAMESRV_GATEWAY_LISTEN) is required");
+          }
+          const cacheInterval = opts.cacheInterval ?? env.NAMESRV_GATEWAY_CACHE_INTERVAL_MS ?? "30000";
+          const healthPort = opts.healthPort ?? env.NAMESRV_GATEWAY_HEALTH_PORT;
+          const drainTimeout = opts.drainTimeout ?? env.NAMESRV_GATEWAY_DRAIN_MS;
+          const { runGatewayCommand } = await import("../../gateway/run-gateway");
+          return runGatewayCommand({
+            listen,
+            url: url ?? DEFAULT_NAMESRV_URL,
+            auth: context.global.auth,
+            timeoutMillis: context.global.timeoutMillis,
+            routeCacheIntervalMs: integerOption("cache-interval", cacheInterval, 0, 3_600_000),
+            unregisterOnClose: opts.keepBrokersOnClose !== true,
+            ...(healthPort === undefined || healthPort === ""
+              ? {}
+              : { healthPort: integerOption("health-port", healthPort, 0, 65_535) }),
+            ...(drainTimeout === undefined || drainTimeout === ""
+              ? {}
+              : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),
+            stdout: context.io.stdout,
+            ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
+          });
+        }),
     );
 
   cmd(

@@ -1,0 +1,510 @@
+/**
+ * The managed remoting endpoint (`-c remotingEndpoint=true`): RocketMQ's `namesrvAddr` from one
+ * `cdk deploy`. An internal Network Load Balancer with a TCP listener on 9876 in front of a Fargate
+ * service (ARM64) whose tasks run `namesrv gateway` (the repository's Dockerfile, built by
+ * `cdk deploy`) against the stack's own HTTP API, signing with the task role.
+ *
+ * - Network: the user's VPC and subnets (`vpcId` + `subnetIds`, taken as given: no lookup, so
+ *   `cdk synth` stays offline), or a small VPC of its own (2 AZs, public subnets, no NAT gateway;
+ *   the tasks get public IPs to reach the API and ECR, and take no inbound traffic but the NLB's).
+ * - Reachable only from `allowFrom` CIDRs and `allowFromSecurityGroups`; never 0.0.0.0/0.
+ * - At least 2 tasks spread over the subnets' AZs; target tracking on CPU (the gateway is one Node
+ *   thread: CPU is what runs out first; README "RocketMQ on AWS in one deploy" has the measured
+ *   capacity of one task).
+ * - The NLB's health check is the gateway's `GET /health` (--health-port): 503 while the registry
+ *   does not answer or while the task drains.
+ * - Graceful replacement: the target group's deregistration delay is the gateway's drain time; on
+ *   SIGTERM the gateway stops accepting, answers GO_AWAY to 5.x clients (they reconnect through the
+ *   NLB to another task), finishes what is in flight and exits. It never unregisters the brokers
+ *   connected to it when it is the one going away.
+ * - Alarms: unhealthy targets, SYSTEM_BUSY answers (registry unreachable or throttling) above 1 % of
+ *   requests, and overload rejections, from the gateway's once-a-minute counters line (metric
+ *   filters on the task's log group: no PutMetricData permission, no agent).
+ */
+import { Duration, Stack, Validations } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { Platform } from "aws-cdk-lib/aws-ecr-assets";
+import * as ecs from "aws-cdk-lib/aws-ecs";
+import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type HttpMethod, routes as routeTable } from "../lib/http/routes";
+
+/** RocketMQ's NameServer port: what brokers and clients put in `namesrvAddr`. */
+export const REMOTING_PORT = 9876;
+/** The gateway's `GET /health` port inside the task (the Dockerfile's NAMESRV_GATEWAY_HEALTH_PORT). */
+export const GATEWAY_HEALTH_PORT = 9880;
+/**
+ * How long a replaced task drains (the gateway's --drain-timeout, in seconds). The target group's
+ * deregistration delay is the same: the NLB sends no new connection to a draining task, the task
+ * sends GO_AWAY and closes what is left within this time.
+ */
+export const GATEWAY_DRAIN_SECONDS = 15;
+/** The namespace of the gateway's counters (metric filters on its log group). */
+export const GATEWAY_METRICS_NAMESPACE = "NameServer/Gateway";
+
+/**
+ * The routes of the API the gateway calls (lib/remoting's processors through NameServerClient): the
+ * task role gets exactly these. Brokers of any group register through the endpoint, so broker writes
+ * are granted for any cluster and group (`*`), as RocketMQ's own NameServer accepts any broker.
+ */
+export const GATEWAY_ROUTE_IDS = [
+  "RegisterBroker",
+  "TouchBroker",
+  "QueryDataVersion",
+  "UnregisterBroker",
+  "RegisterBrokerInGroup",
+  "TouchBrokerInGroup",
+  "QueryDataVersionInGroup",
+  "UnregisterBrokerInGroup",
+  "GetBrokerMemberGroup",
+  "SetWritePerm",
+  "GetRouteInfoByTopicQuery",
+  "GetRoutes",
+  "GetBrokerClusterInfo",
+  "GetAllTopicList",
+  "GetTopicsByCluster",
+  "RegisterTopic",
+  "DeleteTopicQuery",
+  "PutKvConfigQuery",
+  "GetKvQuery",
+  "DeleteKvConfigQuery",
+  "PutKvConfigInNamespace",
+  "DeleteKvConfigInNamespace",
+  "GetNamesrvConfig",
+  "UpdateNamesrvConfig",
+] as const;
+
+export interface RemotingEndpointNetwork {
+  readonly vpcId: string;
+  /** At least two subnets in different Availability Zones, with a route to the internet (NAT) or `assignPublicIp`. */
+  readonly subnetIds: readonly string[];
+  /** The subnets' AZs, same order (optional: only used to check they differ). */
+  readonly availabilityZones?: readonly string[];
+}
+
+export interface RemotingEndpointProps {
+  /** The registry's HTTP API URL (the stack's ApiUrl). */
+  readonly registryUrl: string;
+  /** The execute-api ARN of one route (`method`, `path` with `*` for any value) on the stage. */
+  readonly invokeArn: (method: HttpMethod | "*", path: string) => string;
+  /** An existing VPC and subnets; without it the endpoint creates a small VPC of its own. */
+  readonly network?: RemotingEndpointNetwork;
+  /** CIDRs allowed to connect to 9876 (brokers, clients, mqadmin). */
+  readonly allowFrom?: readonly string[];
+  /** Security groups allowed to connect to 9876. */
+  readonly allowFromSecurityGroups?: readonly ec2.ISecurityGroup[];
+  /** Public IPs on the tasks (subnets without NAT). Default: true in the endpoint's own VPC, false in yours. */
+  readonly assignPublicIp?: boolean;
+  /** Tasks: at least `minTasks` (≥ 2), at most `maxTasks`. Default 2 and 6. */
+  readonly minTasks?: number;
+  readonly maxTasks?: number;
+  /** CPU utilization the service scales on. Default 50 %. */
+  readonly targetCpuPercent?: number;
+  /** Task size. Default 256 CPU units (0.25 vCPU) and 512 MiB. */
+  readonly cpu?: number;
+  readonly memoryMiB?: number;
+  /** The gateway's route cache period (ms). Default 30000, RocketMQ's pollNameServerInterval. */
+  readonly routeCacheIntervalMs?: number;
+  /** The stack's log retention. */
+  readonly logRetention: logs.RetentionDays;
+  /** Where alarms notify (the stack's alarm topic). */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+  /** The image; default: the repository's Dockerfile, built for linux/arm64 by `cdk deploy`. */
+  readonly image?: ecs.ContainerImage;
+}
+
+/** The endpoint's own VPC (without -c vpcId): a literal, so the default ingress is a known CIDR. */
+export const OWN_VPC_CIDR = "10.98.0.0/16";
+
+const OPEN_TO_THE_WORLD = new Set(["0.0.0.0/0", "::/0"]);
+
+export class RemotingEndpoint extends Construct {
+  readonly vpc: ec2.IVpc;
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  readonly targetGroup: elbv2.NetworkTargetGroup;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly logGroup: logs.LogGroup;
+  /** Security group of the NLB (what clients must be allowed through). */
+  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  /** `<nlb dns>:9876`: RocketMQ's namesrvAddr. */
+  readonly namesrvAddr: string;
+
+  constructor(scope: Construct, id: string, props: RemotingEndpointProps) {
+    super(scope, id);
+    const minTasks = props.minTasks ?? 2;
+    const maxTasks = props.maxTasks ?? 6;
+    if (!Number.isInteger(minTasks) || minTasks < 2) {
+      throw new Error(
+        `remoting endpoint: minTasks must be at least 2 (two Availability Zones), got ${minTasks}`,
+      );
+    }
+    if (!Number.isInteger(maxTasks) || maxTasks < minTasks) {
+      throw new Error(`remoting endpoint: maxTasks must be at least minTasks (${minTasks}), got ${maxTasks}`);
+    }
+    const allowFrom = [...(props.allowFrom ?? [])];
+    for (const cidr of allowFrom) {
+      if (OPEN_TO_THE_WORLD.has(cidr)) {
+        throw new Error(
+          `remoting endpoint: remotingAllowFrom ${cidr} would open the NameServer to anyone who can route to the VPC; name the brokers' and clients' networks`,
+        );
+      }
+      if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) {
+        throw new Error(`remoting endpoint: remotingAllowFrom "${cidr}" is not a CIDR (e.g. 10.0.0.0/16)`);
+      }
+    }
+
+    // Network: the user's subnets as given, or a small VPC of the endpoint's own.
+    let subnets: ec2.SubnetSelection;
+    let ownVpc: ec2.Vpc | undefined;
+    if (props.network !== undefined) {
+      const { vpcId, subnetIds, availabilityZones } = props.network;
+      if (subnetIds.length < 2) {
+        throw new Error(
+          `remoting endpoint: subnetIds must name at least 2 subnets in different Availability Zones, got ${subnetIds.length}`,
+        );
+      }
+      if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
+        throw new Error(`remoting endpoint: vpcId "${vpcId}" is not a VPC id (vpc-0123456789abcdef0)`);
+      }
+      for (const subnetId of subnetIds) {
+        if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
+          throw new Error(
+            `remoting endpoint: subnetIds: "${subnetId}" is not a subnet id (subnet-0123456789abcdef0)`,
+          );
+        }
+      }
+      if (availabilityZones !== undefined && new Set(availabilityZones).size < 2) {
+        throw new Error("remoting endpoint: the subnets must be in at least 2 Availability Zones");
+      }
+      this.vpc = ec2.Vpc.fromVpcAttributes(this, "Vpc", {
+        vpcId,
+        availabilityZones: [...(availabilityZones ?? subnetIds.map((_, i) => `subnet-${i + 1}-az`))],
+      });
+      subnets = {
+        subnets: subnetIds.map((subnetId, i) => {
+          const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet${i + 1}`, {
+            subnetId,
+            ...(availabilityZones?.[i] === undefined ? {} : { availabilityZone: availabilityZones[i] }),
+          });
+          Validations.of(subnet).acknowledge({
+            id: "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+            reason:
+              "The endpoint places the NLB and tasks in the subnets and never reads their route tables.",
+          });
+          return subnet;
+        }),
+      };
+    } else {
+      ownVpc = new ec2.Vpc(this, "Vpc", {
+        ipAddresses: ec2.IpAddresses.cidr(OWN_VPC_CIDR),
+        maxAzs: 2,
+        natGateways: 0,
+        subnetConfiguration: [{ name: "Public", subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      });
+      this.vpc = ownVpc;
+      subnets = { subnetType: ec2.SubnetType.PUBLIC };
+      // Without a named network the endpoint's own VPC is the default source: nothing else can route to it.
+      if (allowFrom.length === 0 && (props.allowFromSecurityGroups ?? []).length === 0) {
+        allowFrom.push(OWN_VPC_CIDR);
+      }
+    }
+    if (allowFrom.length === 0 && (props.allowFromSecurityGroups ?? []).length === 0) {
+      throw new Error(
+        "remoting endpoint: say who may connect to 9876: -c remotingAllowFrom=<cidr>[,<cidr>] (the brokers' and clients' networks) or allowFromSecurityGroups",
+      );
+    }
+    const assignPublicIp = props.assignPublicIp ?? ownVpc !== undefined;
+
+    // Security groups: clients → NLB on 9876; NLB → tasks on 9876 and the health port; tasks → HTTPS out.
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, "LoadBalancerSecurityGroup", {
+      vpc: this.vpc,
+      description: "RocketMQ remoting endpoint: namesrvAddr clients to the NLB on 9876",
+      allowAllOutbound: false,
+    });
+    for (const cidr of allowFrom) {
+      const peer = cidr.includes(":") ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
+      this.loadBalancerSecurityGroup.addIngressRule(
+        peer,
+        ec2.Port.tcp(REMOTING_PORT),
+        "RocketMQ remoting (namesrvAddr)",
+      );
+    }
+    for (const group of props.allowFromSecurityGroups ?? []) {
+      this.loadBalancerSecurityGroup.addIngressRule(
+        group,
+        ec2.Port.tcp(REMOTING_PORT),
+        "RocketMQ remoting (namesrvAddr)",
+      );
+    }
+    const taskSecurityGroup = new ec2.SecurityGroup(this, "TaskSecurityGroup", {
+      vpc: this.vpc,
+      description: "namesrv gateway tasks: the NLB in (remoting and health), HTTPS out (API, ECR, logs)",
+      allowAllOutbound: false,
+    });
+    taskSecurityGroup.addIngressRule(
+      this.loadBalancerSecurityGroup,
+      ec2.Port.tcp(REMOTING_PORT),
+      "remoting from the NLB",
+    );
+    taskSecurityGroup.addIngressRule(
+      this.loadBalancerSecurityGroup,
+      ec2.Port.tcp(GATEWAY_HEALTH_PORT),
+      "NLB health check (GET /health)",
+    );
+    taskSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      "HTTPS: the registry's API, ECR, CloudWatch Logs",
+    );
+    this.loadBalancerSecurityGroup.addEgressRule(
+      taskSecurityGroup,
+      ec2.Port.tcp(REMOTING_PORT),
+      "to the gateway tasks",
+    );
+    this.loadBalancerSecurityGroup.addEgressRule(
+      taskSecurityGroup,
+      ec2.Port.tcp(GATEWAY_HEALTH_PORT),
+      "health checks of the gateway tasks",
+    );
+
+    // The task: the gateway, its log group, a role that may call only the routes the gateway calls.
+    this.logGroup = new logs.LogGroup(this, "Logs", { retention: props.logRetention });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, "Task", {
+      cpu: props.cpu ?? 256,
+      memoryLimitMiB: props.memoryMiB ?? 512,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const invokeArns = GATEWAY_ROUTE_IDS.map((routeId) => {
+      const route = routeTable.find((candidate) => candidate.id === routeId);
+      if (route === undefined)
+        throw new Error(`remoting endpoint: route ${routeId} is not in the route table`);
+      return props.invokeArn(route.method, route.path.replace(/\{[^}]+\}/g, "*"));
+    });
+    this.taskDefinition.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["execute-api:Invoke"], resources: invokeArns }),
+    );
+    const image =
+      props.image ??
+      ecs.ContainerImage.fromAsset(projectRootOf(), {
+        file: "Dockerfile",
+        platform: Platform.LINUX_ARM64,
+      });
+    this.taskDefinition.addContainer("Gateway", {
+      image,
+      // The image's own ENTRYPOINT and CMD (`namesrv gateway`); only where the registry is, and the
+      // stack's settings, come from here.
+      environment: {
+        NAMESRV_URL: props.registryUrl,
+        NAMESRV_GATEWAY_LISTEN: `0.0.0.0:${REMOTING_PORT}`,
+        NAMESRV_GATEWAY_HEALTH_PORT: String(GATEWAY_HEALTH_PORT),
+        NAMESRV_GATEWAY_DRAIN_MS: String(GATEWAY_DRAIN_SECONDS * 1000),
+        NAMESRV_GATEWAY_CACHE_INTERVAL_MS: String(props.routeCacheIntervalMs ?? 30_000),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      portMappings: [
+        { containerPort: REMOTING_PORT, protocol: ecs.Protocol.TCP, name: "remoting" },
+        { containerPort: GATEWAY_HEALTH_PORT, protocol: ecs.Protocol.TCP, name: "health" },
+      ],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: "gateway" }),
+      // SIGTERM, then this long before SIGKILL: the drain plus a margin to exit.
+      stopTimeout: Duration.seconds(GATEWAY_DRAIN_SECONDS + 5),
+      readonlyRootFilesystem: true,
+    });
+
+    const cluster = new ecs.Cluster(this, "Cluster", { vpc: this.vpc });
+    this.service = new ecs.FargateService(this, "Service", {
+      cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: minTasks,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      vpcSubnets: subnets,
+      securityGroups: [taskSecurityGroup],
+      assignPublicIp,
+      circuitBreaker: { rollback: true },
+      // Spread over AZs first (ECS's default placement for Fargate is AZ-balanced).
+      availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
+    });
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    scaling.scaleOnCpuUtilization("Cpu", {
+      targetUtilizationPercent: props.targetCpuPercent ?? 50,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, "LoadBalancer", {
+      vpc: this.vpc,
+      internetFacing: false,
+      vpcSubnets: subnets,
+      securityGroups: [this.loadBalancerSecurityGroup],
+      crossZoneEnabled: true,
+    });
+    const listener = this.loadBalancer.addListener("Remoting", {
+      port: REMOTING_PORT,
+      protocol: elbv2.Protocol.TCP,
+    });
+    this.targetGroup = listener.addTargets("Gateways", {
+      port: REMOTING_PORT,
+      protocol: elbv2.Protocol.TCP,
+      targets: [this.service.loadBalancerTarget({ containerName: "Gateway", containerPort: REMOTING_PORT })],
+      deregistrationDelay: Duration.seconds(GATEWAY_DRAIN_SECONDS),
+      healthCheck: {
+        protocol: elbv2.Protocol.HTTP,
+        port: String(GATEWAY_HEALTH_PORT),
+        path: "/health",
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+        healthyHttpCodes: "200",
+      },
+    });
+    this.namesrvAddr = `${this.loadBalancer.loadBalancerDnsName}:${REMOTING_PORT}`;
+
+    this.createAlarms(props.alarmAction);
+    this.acknowledgeNagFindings(ownVpc, invokeArns);
+  }
+
+  /** The gateway's counters, from its once-a-minute log line (`"event":"gateway.counters"`). */
+  metricCounter(
+    field: "requests" | "systemBusy" | "overloadRejections" | "goAway" | "connections",
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: GATEWAY_METRICS_NAMESPACE,
+      metricName: counterMetricName(field),
+      statistic: field === "connections" ? "Maximum" : "Sum",
+      period: Duration.minutes(1),
+    });
+  }
+
+  metricUnhealthyTargets(): cloudwatch.Metric {
+    return this.targetGroup.metrics.unHealthyHostCount({ statistic: "Maximum", period: Duration.minutes(1) });
+  }
+
+  private createAlarms(action: cloudwatch.IAlarmAction | undefined): void {
+    for (const field of ["requests", "systemBusy", "overloadRejections", "goAway", "connections"] as const) {
+      new logs.MetricFilter(this, `${counterMetricName(field)}Filter`, {
+        logGroup: this.logGroup,
+        filterPattern: logs.FilterPattern.stringValue("$.event", "=", "gateway.counters"),
+        metricNamespace: GATEWAY_METRICS_NAMESPACE,
+        metricName: counterMetricName(field),
+        metricValue: `$.${field}`,
+        defaultValue: 0,
+      });
+    }
+    const unhealthy = new cloudwatch.Alarm(this, "UnhealthyTargetsAlarm", {
+      alarmDescription:
+        "A remoting gateway task fails the NLB health check (GET /health: the registry does not answer it) for 3 minutes",
+      metric: this.metricUnhealthyTargets(),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const busyRate = new cloudwatch.MathExpression({
+      expression: "IF(requests > 0, 100 * busy / requests, 0)",
+      usingMetrics: { busy: this.metricCounter("systemBusy"), requests: this.metricCounter("requests") },
+      period: Duration.minutes(1),
+      label: "SYSTEM_BUSY answers (% of requests)",
+    });
+    const systemBusy = new cloudwatch.Alarm(this, "SystemBusyAlarm", {
+      alarmDescription:
+        "More than 1 % of the endpoint's answers are SYSTEM_BUSY (the registry unreachable, throttling, or the gateway overloaded) in 3 of 5 minutes",
+      metric: busyRate,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const overload = new cloudwatch.Alarm(this, "OverloadAlarm", {
+      alarmDescription:
+        "The gateway refused requests beyond its in-flight and queue limits ([OVERLOAD]): scaling does not keep up",
+      metric: this.metricCounter("overloadRejections").with({ period: Duration.minutes(5) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms.push(unhealthy, systemBusy, overload);
+    if (action !== undefined) for (const alarm of this.alarms) alarm.addAlarmAction(action);
+  }
+
+  /** cdk-nag findings accepted, each with its reason. */
+  private acknowledgeNagFindings(ownVpc: ec2.Vpc | undefined, invokeArns: readonly string[]): void {
+    Validations.of(this.taskDefinition).acknowledge({
+      id: "AwsSolutions-ECS2",
+      reason:
+        "The container's environment holds no secret: the registry's URL and the gateway's ports, drain time and cache period. The gateway signs with the task role.",
+    });
+    const stack = Stack.of(this);
+    Validations.of(this.taskDefinition.taskRole).acknowledge(
+      ...invokeArns
+        .map((arn) => flattenForNag(stack.resolve(arn)))
+        .filter((resource) => resource.includes("*"))
+        .map((resource) => ({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason: `One of the ${invokeArns.length} routes the gateway translates RocketMQ's requests to (and nothing else); its path parameters are * because any broker group, topic, cluster and KV namespace comes through a NameServer endpoint, as with RocketMQ's own NameServer.`,
+        })),
+    );
+    Validations.of(this.taskDefinition.executionRole ?? this.taskDefinition).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "The execution role's ecr:GetAuthorizationToken only supports Resource '*'; the image pull and log writes are scoped to the asset repository and the endpoint's log group by CDK.",
+    });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: "AwsSolutions-ELB2",
+      reason:
+        "NLB access logs only record TLS connections; the listener is plain TCP (RocketMQ remoting), so there is nothing to log. The gateway logs its counters once a minute.",
+    });
+    Validations.of(this.service.cluster).acknowledge({
+      id: "AwsSolutions-ECS4",
+      reason:
+        "No Container Insights (billed per task and metric): the endpoint is observed through the NLB's metrics and the gateway's own counters (requests, SYSTEM_BUSY, overload, connections), with alarms.",
+    });
+    if (ownVpc !== undefined) {
+      Validations.of(ownVpc).acknowledge({
+        id: "AwsSolutions-VPC7",
+        reason:
+          "The endpoint's own VPC is for trying it out (one internal NLB and the gateway tasks); production deployments name their VPC with -c vpcId / subnetIds, whose flow logs are theirs.",
+      });
+    }
+  }
+}
+
+/** A resolved ARN as cdk-nag names it in a finding: `<Logical.Attr>` for references, joins flattened. */
+function flattenForNag(value: unknown): string {
+  if (typeof value === "string") return value.replace(/\$\{/g, "<").replace(/\}/g, ">");
+  if (typeof value === "object" && value !== null) {
+    const node = value as Record<string, unknown>;
+    const join = node["Fn::Join"] as [string, unknown[]] | undefined;
+    if (join !== undefined) return join[1].map(flattenForNag).join(join[0]);
+    const getAtt = node["Fn::GetAtt"] as [string, string] | undefined;
+    if (getAtt !== undefined) return `<${getAtt[0]}.${getAtt[1]}>`;
+    if (typeof node.Ref === "string") return `<${node.Ref}>`;
+  }
+  return JSON.stringify(value);
+}
+
+function counterMetricName(field: string): string {
+  return {
+    requests: "Requests",
+    systemBusy: "SystemBusy",
+    overloadRejections: "OverloadRejections",
+    goAway: "GoAway",
+    connections: "Connections",
+  }[field] as string;
+}
+
+/** The repository root: the Docker build context (the .dockerignore there keeps it to the sources). */
+function projectRootOf(): string {
+  return new URL("..", import.meta.url).pathname;
+}
