@@ -12,7 +12,10 @@ import { synthNameServer } from "./synth";
 
 describe("the NameServer construct", { timeout: 120_000 }, () => {
   it("exports the repository stack's outputs as <stack>-<output>", () => {
-    const outputs = synthNameServer().template.toJSON().Outputs as Record<string, { Export?: { Name: string } }>;
+    const outputs = synthNameServer().template.toJSON().Outputs as Record<
+      string,
+      { Export?: { Name: string } }
+    >;
     for (const id of ["ApiUrl", "TableName", "DashboardUrl", "ProducerPolicyArn", "OperatorPolicyArn"]) {
       expect(outputs[id]?.Export?.Name).toBe(`NameServerTest-${id}`);
     }
