@@ -27,8 +27,8 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
     )
     .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
     .option(
-      "--health-port <port>",
-      "serve GET /health on this port of the --listen host: 200 while the registry answers (default: NAMESRV_GATEWAY_HEALTH_PORT)",
+      "--health-port <[host:]port>",
+      "serve GET /health (200 while the registry answers) on this port of the --listen host, or on host:port (default: NAMESRV_GATEWAY_HEALTH_PORT)",
     )
     .option(
       "--drain-timeout <ms>",
@@ -60,9 +60,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
             timeoutMillis: context.global.timeoutMillis,
             routeCacheIntervalMs: integerOption("cache-interval", cacheInterval, 0, 3_600_000),
             unregisterOnClose: opts.keepBrokersOnClose !== true,
-            ...(healthPort === undefined || healthPort === ""
-              ? {}
-              : { healthPort: integerOption("health-port", healthPort, 0, 65_535) }),
+            ...healthListen(healthPort),
             ...(drainTimeout === undefined || drainTimeout === ""
               ? {}
               : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),
@@ -102,4 +100,13 @@ async function runDashboard(context: Context, listen: string): Promise<number> {
   await dashboard.close();
   io.stdout("Status page stopped\n");
   return EXIT_OK;
+}
+
+/** `--health-port 9880` (the --listen host) or `--health-port 0.0.0.0:9880`. */
+function healthListen(value: string | undefined): { healthPort?: number; healthHost?: string } {
+  if (value === undefined || value.trim() === "") return {};
+  const match = /^(?:(.+):)?([^:]+)$/.exec(value.trim());
+  const host = match?.[1];
+  const port = integerOption("health-port", match?.[2] ?? value, 0, 65_535);
+  return host === undefined ? { healthPort: port } : { healthPort: port, healthHost: host };
 }
