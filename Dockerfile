@@ -26,7 +26,7 @@ WORKDIR /opt/namesrv
 COPY --from=build /out/package.tgz /tmp/package.tgz
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund --prefix /opt/namesrv /tmp/package.tgz \
  && rm /tmp/package.tgz && npm cache clean --force
-USER node
+USER 1000:1000
 ENV NODE_ENV=production \
     NAMESRV_GATEWAY_LISTEN=0.0.0.0:9876 \
     NAMESRV_GATEWAY_HEALTH_PORT=9880 \

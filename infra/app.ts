@@ -9,6 +9,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { NameServerStack, type NameServerStackProps } from "./name-server-stack";
 import type { AwsSdkSource } from "./namesrv-function";
+import { remotingEndpointFromContext } from "./remoting-endpoint";
 
 const app = new App();
 
@@ -109,6 +110,7 @@ const props: NameServerStackProps = {
   functionUrl: booleanContext("functionUrl"),
   routeGroupCacheMs:
     context("routeGroupCacheMs") === undefined ? undefined : Number(context("routeGroupCacheMs")),
+  remotingEndpoint: remotingEndpointFromContext(context),
   selfPreservation: {
     enabled: booleanContext("selfPreservation"),
     expiryRatio: numberContext("selfPreservationExpiryRatio"),

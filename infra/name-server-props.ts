@@ -8,6 +8,7 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import { type SelfPreservationConfig, selfPreservationConfigFromEnv } from "../lib/domain/self-preservation";
 import type { BrokerGroupRef } from "./api-access";
 import type { AwsSdkSource } from "./namesrv-function";
+import type { RemotingEndpointOptions } from "./remoting-endpoint";
 
 export interface NameServerProps {
   /**
@@ -173,6 +174,14 @@ export interface NameServerProps {
    * @default false
    */
   readonly functionUrl?: boolean;
+  /**
+   * The managed remoting endpoint (infra/remoting-endpoint.ts): RocketMQ's `namesrvAddr` (output
+   * NamesrvAddr) from this deployment: an internal NLB on 9876 in front of ARM64 Fargate tasks running
+   * `namesrv gateway` against this API. `cdk deploy` builds the gateway's image (Docker needed then);
+   * `cdk synth` needs no Docker. `{}` for the defaults (its own small VPC, reachable from that VPC).
+   * @default - none: run `namesrv gateway` on the brokers' and clients' hosts instead
+   */
+  readonly remotingEndpoint?: RemotingEndpointOptions;
 }
 
 /**

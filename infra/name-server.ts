@@ -5,6 +5,7 @@
  * Alarms and the dashboard are in name-server-monitoring.ts, access policies, the throttle budget and
  * cdk-nag acknowledgements in name-server-access.ts, the options in name-server-props.ts.
  */
+
 import { Aws, CfnOutput, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
@@ -51,6 +52,7 @@ import {
   sweepPlan,
 } from "./name-server-props";
 import { METRICS_NAMESPACE, NamesrvFunction } from "./namesrv-function";
+import { RemotingEndpoint } from "./remoting-endpoint";
 
 /**
  * The NameServer as one construct: embed it in any stack (`new NameServer(this, "Ns")`). Its stateful
@@ -78,6 +80,8 @@ export class NameServer extends Construct {
   readonly operatorPolicy: iam.ManagedPolicy;
   /** One per `brokerGroups` entry, keyed `cluster/brokerName`: that group's writes plus route reads. */
   readonly brokerPolicies: ReadonlyMap<string, iam.ManagedPolicy>;
+  /** The managed remoting endpoint, with `remotingEndpoint`. */
+  readonly endpoint?: RemotingEndpoint;
 
   constructor(scope: Construct, id: string, props: NameServerProps = {}) {
     super(scope, id);
@@ -315,6 +319,20 @@ export class NameServer extends Construct {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
     const alarms = [...createAlarms(this, plan.sweepsPerRun, plan.schedule), ...createOperatorAlarms(this)];
+    if (props.remotingEndpoint !== undefined) {
+      this.endpoint = new RemotingEndpoint(this, "RemotingEndpoint", {
+        ...props.remotingEndpoint,
+        registryUrl: this.httpApi.apiEndpoint,
+        invokeArn: (method, path) => this.httpApi.arnForExecuteApi(method, path, this.stage.stageName),
+        logRetention,
+      });
+      alarms.push(...this.endpoint.alarms);
+      new CfnOutput(this, "NamesrvAddr", {
+        description:
+          "RocketMQ's namesrvAddr for brokers (broker.conf), clients, mqadmin and the dashboard: the managed remoting endpoint",
+        value: this.endpoint.namesrvAddr,
+      });
+    }
     const notify = new SnsAction(this.alarmTopic);
     for (const alarm of alarms) alarm.addAlarmAction(notify);
     this.dashboard = createDashboard(this, alarms);

@@ -21,6 +21,10 @@
  *   requests, and overload rejections, from the gateway's once-a-minute counters line (metric
  *   filters on the task's log group: no PutMetricData permission, no agent).
  */
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
@@ -84,6 +88,12 @@ export interface RemotingEndpointNetwork {
   /** The subnets' AZs, same order (optional: only used to check they differ). */
   readonly availabilityZones?: readonly string[];
 }
+
+/** The endpoint's options as the NameServer construct takes them (it supplies the registry, logs and alarms). */
+export type RemotingEndpointOptions = Omit<
+  RemotingEndpointProps,
+  "registryUrl" | "invokeArn" | "logRetention" | "alarmAction"
+>;
 
 export interface RemotingEndpointProps {
   /** The registry's HTTP API URL (the stack's ApiUrl). */
@@ -480,6 +490,82 @@ export class RemotingEndpoint extends Construct {
   }
 }
 
+/** The CDK context keys of the endpoint (docs/deploy.md "Options"). */
+export const ENDPOINT_CONTEXT_KEYS = [
+  "remotingEndpoint",
+  "vpcId",
+  "subnetIds",
+  "subnetAvailabilityZones",
+  "remotingAllowFrom",
+  "remotingAssignPublicIp",
+  "remotingMinTasks",
+  "remotingMaxTasks",
+  "remotingTaskCpu",
+  "remotingTaskMemory",
+] as const;
+
+/**
+ * `-c remotingEndpoint=true [-c vpcId=vpc-… -c subnetIds=subnet-a,subnet-b] [-c remotingAllowFrom=10.0.0.0/16,…]`
+ * → the construct's options; undefined without `remotingEndpoint=true`. Every value is taken as given
+ * (no VPC lookup), so `cdk synth` stays offline.
+ */
+export function remotingEndpointFromContext(
+  get: (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) => string | undefined,
+): RemotingEndpointOptions | undefined {
+  const list = (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) =>
+    get(key)
+      ?.split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  const integer = (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) => {
+    const value = get(key);
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0)
+      throw new Error(`context ${key} must be a positive integer, got ${value}`);
+    return parsed;
+  };
+  const flag = (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) => {
+    const value = get(key);
+    if (value === undefined) return undefined;
+    if (value !== "true" && value !== "false")
+      throw new Error(`context ${key} must be true or false, got ${value}`);
+    return value === "true";
+  };
+  if (flag("remotingEndpoint") !== true) {
+    const stray = ENDPOINT_CONTEXT_KEYS.filter((key) => key !== "remotingEndpoint" && get(key) !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `context ${stray.join(", ")} configure the remoting endpoint: add -c remotingEndpoint=true`,
+      );
+    }
+    return undefined;
+  }
+  const vpcId = get("vpcId");
+  const subnetIds = list("subnetIds");
+  if ((vpcId === undefined) !== (subnetIds === undefined)) {
+    throw new Error("context vpcId and subnetIds go together: -c vpcId=vpc-… -c subnetIds=subnet-a,subnet-b");
+  }
+  const availabilityZones = list("subnetAvailabilityZones");
+  const options: { -readonly [K in keyof RemotingEndpointOptions]: RemotingEndpointOptions[K] } = {};
+  if (vpcId !== undefined && subnetIds !== undefined) {
+    options.network = { vpcId, subnetIds, ...(availabilityZones === undefined ? {} : { availabilityZones }) };
+  }
+  const allowFrom = list("remotingAllowFrom");
+  if (allowFrom !== undefined) options.allowFrom = allowFrom;
+  const assignPublicIp = flag("remotingAssignPublicIp");
+  if (assignPublicIp !== undefined) options.assignPublicIp = assignPublicIp;
+  const minTasks = integer("remotingMinTasks");
+  if (minTasks !== undefined) options.minTasks = minTasks;
+  const maxTasks = integer("remotingMaxTasks");
+  if (maxTasks !== undefined) options.maxTasks = maxTasks;
+  const cpu = integer("remotingTaskCpu");
+  if (cpu !== undefined) options.cpu = cpu;
+  const memoryMiB = integer("remotingTaskMemory");
+  if (memoryMiB !== undefined) options.memoryMiB = memoryMiB;
+  return options;
+}
+
 /** A resolved ARN as cdk-nag names it in a finding: `<Logical.Attr>` for references, joins flattened. */
 function flattenForNag(value: unknown): string {
   if (typeof value === "string") return value.replace(/\$\{/g, "<").replace(/\}/g, ">");
@@ -506,5 +592,11 @@ function counterMetricName(field: string): string {
 
 /** The repository root: the Docker build context (the .dockerignore there keeps it to the sources). */
 function projectRootOf(): string {
-  return new URL("..", import.meta.url).pathname;
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  if (!existsSync(join(root, "Dockerfile"))) {
+    throw new Error(
+      `remoting endpoint: no Dockerfile in ${root}; build the gateway image from the repository (docker buildx build --platform linux/arm64 .) and pass it as the endpoint's image (ecs.ContainerImage.fromRegistry / fromEcrRepository)`,
+    );
+  }
+  return root;
 }

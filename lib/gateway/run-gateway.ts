@@ -31,8 +31,10 @@ export interface GatewayCommandOptions {
   timeoutMillis?: number;
   routeCacheIntervalMs?: number;
   unregisterOnClose?: boolean;
-  /** Port of `GET /health` on the --listen host; none by default. */
+  /** Port of `GET /health`; none by default. */
   healthPort?: number;
+  /** Interface of `GET /health`; the --listen host by default (a sidecar listening on 127.0.0.1 names 0.0.0.0 for the kubelet). */
+  healthHost?: string;
   /** How long a SIGTERM'd gateway drains (GO_AWAY, in flight) before it closes. Default 15 s. */
   drainMs?: number;
   /** The counters line's period; 0 off. Default 60 s. */
@@ -76,7 +78,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Runnin
   if (options.healthPort !== undefined) {
     try {
       health = await startHealthServer({
-        host,
+        host: options.healthHost ?? host,
         port: options.healthPort,
         probe: () => client.health(),
         draining: () => gateway.server.shuttingDown,
@@ -131,7 +133,7 @@ export async function runGatewayCommand(
     `RocketMQ remoting gateway listening on ${host}:${gateway.port}, registry ${options.url}` +
       ` (route cache ${options.routeCacheIntervalMs === 0 ? "off" : `every ${options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS} ms`}` +
       `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""}` +
-      `${health === undefined ? "" : `; GET /health on ${host}:${health.port}`}` +
+      `${health === undefined ? "" : `; GET /health on ${options.healthHost ?? host}:${health.port}`}` +
       `${acl === undefined ? "" : `; signed requests only: ${describeAclConfig(acl.config)}`})\n`,
   );
   await new Promise<void>((resolve) => {

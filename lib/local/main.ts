@@ -20,6 +20,9 @@ import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 import { requestLogger, subjectOfRemoting } from "./request-log";
 
+/** Remoting in token mode without accounts: unsigned reads, no writes (README "Security"). */
+const TOKEN_MODE_REMOTING_ACL: AclConfig = { anonymous: "read", accounts: [] };
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
@@ -70,6 +73,12 @@ async function main(): Promise<void> {
     fail(`Cannot start the local NameServer: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  // NAMESRV_TOKEN guards the HTTP API; a remoting port open to anonymous writers would undo it (an
+  // unsigned REGISTER_BROKER could take over a topic). Without accounts (NAMESRV_ACL_FILE), token
+  // mode therefore serves unsigned remoting reads only; accounts, when given, decide instead.
+  const remotingAcl: AclConfig | undefined =
+    acl ?? (config.token === undefined ? undefined : TOKEN_MODE_REMOTING_ACL);
+
   const json = config.logFormat === "json";
   const logRequest = requestLogger(config.logFormat, (line) => process.stdout.write(`${line}\n`));
   const progress = (message: string) =>
@@ -117,7 +126,7 @@ async function main(): Promise<void> {
         client: registryApiOf(new NameServerClient(registry.url, transport)),
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
-        ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
+        ...(remotingAcl === undefined ? {} : { acl: new RemotingAccessControl(remotingAcl) }),
         onRequest: (e) =>
           logRequest({
             time: e.time,
@@ -150,7 +159,11 @@ async function main(): Promise<void> {
       gateway === undefined
         ? "  RocketMQ remoting off (REMOTING_PORT=0)"
         : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}` +
-          (acl === undefined ? "" : `; signed requests only (${ACL_FILE_ENV}: ${describeAclConfig(acl)})`),
+          (acl !== undefined
+            ? `; signed requests only (${ACL_FILE_ENV}: ${describeAclConfig(acl)})`
+            : remotingAcl !== undefined
+              ? `; token mode: unsigned reads only, writes refused (brokers need accounts: ${ACL_FILE_ENV})`
+              : ""),
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
       ...(json

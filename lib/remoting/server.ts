@@ -7,6 +7,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { encode, FrameDecoder, isOneway, isResponse, type RemotingCommand } from "./codec";
+import { FrameBudget, type FrameBudgetLimits } from "./frame-budget";
 import type { ConnectionContext, ErrorReply, Processor, Reply } from "./processor";
 import { MQVersion, ResponseCode, RPC_TYPE_RESPONSE, SerializeType } from "./protocol";
 
@@ -36,6 +37,10 @@ export interface RemotingServerOptions {
   maxQueued?: number;
   /** A connection with no traffic for this long is closed (`serverChannelMaxIdleTimeSeconds`, 120 s). */
   idleTimeoutMs?: number;
+  /** The budget of unfinished frames over all connections (frame-budget.ts); defaults there. */
+  frameBudget?: Partial<FrameBudgetLimits>;
+  /** The budget's clock (tests). */
+  now?: () => number;
   log?: (line: string) => void;
 }
 
@@ -85,6 +90,10 @@ export interface RemotingServerStats {
 export interface RemotingServer {
   readonly port: number;
   readonly connectionCount: number;
+  /** Bytes of unfinished frames held over all connections (never above the budget's maxPendingBytes). */
+  readonly pendingFrameBytes: number;
+  /** Connections holding an unfinished frame. */
+  readonly framesInProgress: number;
   /** Requests being processed now. */
   readonly inFlight: number;
   readonly stats: RemotingServerStats;
@@ -161,6 +170,19 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
   let nextId = 1;
   // Connections closed by the gateway's own shutdown are not brokers going away.
   let closing = false;
+  const budget = new FrameBudget<Socket>(options.frameBudget, options.now);
+  const cutOff = (socket: Socket, reason: string) => {
+    log(`remoting: connection from ${remoteOf(socket)} closed: ${reason}`);
+    socket.destroy();
+  };
+  // Slow senders: checked a few times per frame timeout, whatever the connections send meanwhile.
+  const slowSenderCheck = setInterval(
+    () => {
+      for (const { key, reason } of budget.expired()) cutOff(key, reason);
+    },
+    Math.max(10, Math.min(1000, budget.limits.frameTimeoutMs / 4)),
+  );
+  slowSenderCheck.unref();
   let shuttingDown = false;
   let inFlight = 0;
   const stats: RemotingServerStats = {
@@ -262,6 +284,12 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
         socket.destroy();
         return;
       }
+      const overBudget = budget.update(socket, decoder.pendingBytes, commands.length > 0);
+      if (overBudget !== undefined) {
+        open = false;
+        cutOff(socket, overBudget);
+        return;
+      }
       // Responses to requests this server never sends are dropped, as NettyRemotingAbstract does.
       for (const command of commands) if (!isResponse(command)) answer(command);
     });
@@ -270,6 +298,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     });
     socket.on("close", () => {
       open = false;
+      budget.release(socket);
       sockets.delete(socket);
       stats.connectionsClosed++;
       if (!closing) options.onConnectionClosed?.(context);
@@ -291,6 +320,12 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     get connectionCount() {
       return sockets.size;
     },
+    get pendingFrameBytes() {
+      return budget.pendingBytes;
+    },
+    get framesInProgress() {
+      return budget.framesInProgress;
+    },
     get inFlight() {
       return inFlight;
     },
@@ -302,6 +337,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       if (shuttingDown) return;
       shuttingDown = true;
       closing = true;
+      clearInterval(slowSenderCheck);
       const deadline = Date.now() + drainMs;
       // Stop accepting; the callback only fires once every connection is gone, which is not awaited.
       server.close();
@@ -320,6 +356,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
+        clearInterval(slowSenderCheck);
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),

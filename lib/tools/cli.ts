@@ -185,6 +185,15 @@ export function resolveGlobalOptions(flags: GlobalFlags, env: CliIo["env"]): Glo
   return { endpoints, json: flags.json === true, auth, timeoutMillis };
 }
 
+/** `--health-port 9880` (the --listen host) or `--health-port 0.0.0.0:9880`. */
+function healthListen(value: string | undefined): { healthPort?: number; healthHost?: string } {
+  if (value === undefined || value.trim() === "") return {};
+  const match = /^(?:(.+):)?([^:]+)$/.exec(value.trim());
+  const host = match?.[1];
+  const port = integerOption("health-port", match?.[2] ?? value, 0, 65_535);
+  return host === undefined ? { healthPort: port } : { healthPort: port, healthHost: host };
+}
+
 function integerOption(name: string, value: unknown, min: number, max: number): number {
   const text = String(value);
   const number = Number(text);
@@ -839,8 +848,8 @@ function buildProgram(io: CliIo, run: (action: (context: Context) => Promise<num
     )
     .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
     .option(
-      "--health-port <port>",
-      "serve GET /health on this port of the --listen host: 200 while the registry answers (default: NAMESRV_GATEWAY_HEALTH_PORT)",
+      "--health-port <[host:]port>",
+      "serve GET /health (200 while the registry answers) on this port of the --listen host, or on host:port (default: NAMESRV_GATEWAY_HEALTH_PORT)",
     )
     .option(
       "--drain-timeout <ms>",
@@ -872,9 +881,7 @@ function buildProgram(io: CliIo, run: (action: (context: Context) => Promise<num
             timeoutMillis: context.global.timeoutMillis,
             routeCacheIntervalMs: integerOption("cache-interval", cacheInterval, 0, 3_600_000),
             unregisterOnClose: opts.keepBrokersOnClose !== true,
-            ...(healthPort === undefined || healthPort === ""
-              ? {}
-              : { healthPort: integerOption("health-port", healthPort, 0, 65_535) }),
+            ...healthListen(healthPort),
             ...(drainTimeout === undefined || drainTimeout === ""
               ? {}
               : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),

@@ -41,7 +41,7 @@ func main() {
 	want := map[string]bool{}
 	for i := 0; i < *count; i++ {
 		body := fmt.Sprintf("%s%d", prefix, i)
-		res, err := p.SendSync(context.Background(), primitive.NewMessage(*topic, []byte(body)))
+		res, err := sendWithRetry(p, primitive.NewMessage(*topic, []byte(body)))
 		if err != nil {
 			fail("send", err)
 		}
@@ -95,6 +95,23 @@ func main() {
 		mu.Unlock()
 		os.Exit(1)
 	}
+}
+
+// sendWithRetry gives the producer's first route lookup a few chances: the client answers "route info
+// not found" at once when its 3 s route request times out, which happens on a loaded CI machine
+// (seen at load 30) although the registry holds the route. Each failed try is printed.
+func sendWithRetry(p rocketmq.Producer, msg *primitive.Message) (*primitive.SendResult, error) {
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		var res *primitive.SendResult
+		res, err = p.SendSync(context.Background(), msg)
+		if err == nil {
+			return res, nil
+		}
+		fmt.Fprintf(os.Stderr, "send attempt %d: %v\n", attempt, err)
+		time.Sleep(2 * time.Second)
+	}
+	return nil, err
 }
 
 func fail(what string, err error) {
