@@ -14,10 +14,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type AwsSdkSource, projectRoot } from "../infra/namesrv-function";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local";
 import { createTableInput } from "../lib/store/table-definition";
 import { assetSizes, type BundledFunction, bundleFunctions, invokeInFreshNode } from "./bundle-probe";
-import { type AwsSdkSource, projectRoot } from "../infra/namesrv-function";
 
 const runs = Number(process.argv[2] ?? "10");
 const tableName = "measure-bundles";
