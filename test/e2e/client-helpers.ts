@@ -10,6 +10,7 @@ import { expect, inject, vi } from "vitest";
 import type { BrokerAgentOptions, BrokerIdentity, TopicConfigTable } from "../../lib/client/broker-agent";
 import {
   type LocalRegistry,
+  type LocalRegistryOptions,
   type SpawnedRegistry,
   spawnLocalRegistry,
   startLocalRegistry,
@@ -31,7 +32,9 @@ export function unique(prefix: string): string {
 }
 
 /** The registry in this process, on its own table of the run's DynamoDB Local. */
-export function startRegistry(options: { token?: string } = {}): Promise<LocalRegistry> {
+export function startRegistry(
+  options: Pick<LocalRegistryOptions, "token" | "onRequest"> = {},
+): Promise<LocalRegistry> {
   return startLocalRegistry({
     dynamodbEndpoint: dynamodbEndpoint(),
     tableName: unique("client-e2e"),
