@@ -326,6 +326,13 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
           detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥2 for two zones; ${FLEET.askPerTaskPerSecond} asks/s each)`,
         });
         lines.push({
+          item: "Public IPv4, alarms and metric filters",
+          monthlyUsd: usd(
+            tasks * p.endpoint.publicIpv4PerHour * p.hoursPerMonth + p.endpoint.alarmsAndFiltersPerMonth,
+          ),
+          detail: `one address per task (the endpoint's own VPC); 4 alarm metrics and 5 metric filters (bench/endpoint-cost.ts)`,
+        });
+        lines.push({
           item: "Cross-AZ transfer",
           monthlyUsd: usd((nlbBytes / 2 / GB) * p.crossAz.perGbEachWay * 2),
           detail:

@@ -92,6 +92,8 @@ export const PRICES = {
     vcpu: 0.25,
     gb: 0.5,
   },
+  /** The endpoint's extras (bench/endpoint-cost.ts): a public IPv4 address per task, its alarms and filters. */
+  endpoint: { publicIpv4PerHour: 0.005, alarmsAndFiltersPerMonth: 4 * 0.1 + 5 * 0.3 },
   /** Data between availability zones, per GB, charged on each side. */
   crossAz: { perGbEachWay: 0.01 },
 } as const;
