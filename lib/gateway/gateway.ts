@@ -20,7 +20,7 @@ import type { Socket } from "node:net";
 import { isOneway } from "../remoting/codec";
 import type { FrameBudgetLimits } from "../remoting/frame-budget";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
-import { ResponseCode, requestCodeName } from "../remoting/protocol";
+import { RequestCode, ResponseCode, requestCodeName } from "../remoting/protocol";
 import { type RemotingServer, type RemotingServerStats, startRemotingServer } from "../remoting/server";
 import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
@@ -28,6 +28,7 @@ import type { RegistryApi } from "./registry-api";
 import { withRemotingCaller } from "./remoting-caller";
 import { RouteCache } from "./route-cache";
 import { SteadyRegistrations } from "./steady-registration";
+import { unregisterOnClose as unregisterOnCloseWithRetry } from "./unregister-on-close";
 
 export const DEFAULT_ROUTE_CACHE_INTERVAL_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -44,6 +45,8 @@ export interface RemotingGatewayOptions {
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
   unregisterOnClose?: boolean;
+  /** Pauses between retries of an unregister-on-close the registry could not take (unregister-on-close.ts). */
+  unregisterRetryDelaysMs?: readonly number[];
   /**
    * The steady-registration lever: a REGISTER_BROKER identical to the last accepted one goes as a
    * light heartbeat, the full body at least every this many registrations (1: always in full).
@@ -156,7 +159,7 @@ export function countersLine(before: GatewayCounters, now: GatewayCounters, inte
   });
 }
 
-function brokerKey(broker: BrokerIdentity): string {
+function brokerKey(broker: Pick<BrokerIdentity, "clusterName" | "brokerAddr">): string {
   return `${broker.clusterName}\u0000${broker.brokerAddr}`;
 }
 
@@ -200,6 +203,31 @@ function guard(
   );
 }
 
+/** The requests by which a broker shows it is alive, each naming its cluster and address. */
+const SIGNS_OF_LIFE: ReadonlySet<number> = new Set([
+  RequestCode.REGISTER_BROKER,
+  RequestCode.BROKER_HEARTBEAT,
+  RequestCode.QUERY_DATA_VERSION,
+]);
+
+/** Calls `seen` with the broker's (cluster, addr) key for every let-through sign of life. */
+function observeBrokers(table: Map<number, Processor>, seen: (key: string) => void): Map<number, Processor> {
+  return new Map(
+    [...table].map(([code, processor]): [number, Processor] => [
+      code,
+      SIGNS_OF_LIFE.has(code)
+        ? (request, connection) => {
+            const { clusterName, brokerAddr } = request.extFields;
+            if (clusterName !== undefined && brokerAddr !== undefined) {
+              seen(brokerKey({ clusterName, brokerAddr }));
+            }
+            return processor(request, connection);
+          }
+        : processor,
+    ]),
+  );
+}
+
 export async function startRemotingGateway(options: RemotingGatewayOptions): Promise<RemotingGateway> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const intervalMs = options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS;
@@ -210,7 +238,15 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const steady = new SteadyRegistrations(options.fullRegistrationEvery);
-  const table = guard(createProcessorTable({ api: options.client, routes, steady }), options, log);
+  /** broker (cluster, addr) → how many times it showed itself (register, heartbeat, data-version query). */
+  const signsOfLife = new Map<string, number>();
+  const table = guard(
+    observeBrokers(createProcessorTable({ api: options.client, routes, steady }), (key) =>
+      signsOfLife.set(key, (signsOfLife.get(key) ?? 0) + 1),
+    ),
+    options,
+    log,
+  );
   const { onRequest } = options;
   const processors =
     onRequest === undefined
@@ -268,13 +304,16 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
       log(
         `remoting: connection of broker ${broker.brokerName} (${broker.brokerAddr}, id ${broker.brokerId}) closed: unregistering it`,
       );
-      options.client.unregisterBroker(broker).then(
-        () => routes.invalidateBroker(broker.brokerName),
-        (error: unknown) =>
-          log(
-            `remoting: could not unregister broker ${broker.brokerName} (${broker.brokerAddr}): ${String(error)}`,
-          ),
-      );
+      const signsAtClose = signsOfLife.get(key);
+      void unregisterOnCloseWithRetry(broker, {
+        unregister: (b) => options.client.unregisterBroker(b),
+        cameBack: () => signsOfLife.get(key) !== signsAtClose,
+        onUnregistered: (b) => routes.invalidateBroker(b.brokerName),
+        log,
+        ...(options.unregisterRetryDelaysMs === undefined
+          ? {}
+          : { delaysMs: options.unregisterRetryDelaysMs }),
+      });
     }
   };
 

@@ -4,7 +4,7 @@
  * erroring, timing out) or while the gateway drains (SIGTERM): a task that cannot reach the registry
  * is taken out of the NLB, and a draining one gets no new connections.
  *
- * Probes are shared: one registry call answers every health check within `probeCacheMs` (the NLB's
+ * Probes are shared: one registry call answers every health check within `probeCacheMs` (10 s; the NLB's
  * nodes check every target every 10 s from each AZ; a call per check would be a bill of its own).
  */
 import { createServer, type Server } from "node:http";
@@ -18,7 +18,7 @@ export interface HealthServerOptions {
   draining: () => boolean;
   /** Extra fields of the answer (connections, in flight). */
   details?: () => Record<string, number>;
-  /** How long one probe's outcome answers health checks. Default 5 s. */
+  /** How long one probe's outcome answers health checks. Default 10 s (the NLB checks every 10 s). */
   probeCacheMs?: number;
   now?: () => number;
 }
@@ -63,7 +63,7 @@ export function cachedProbe(
 }
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-  const check = cachedProbe(options.probe, options.probeCacheMs ?? 5_000, options.now);
+  const check = cachedProbe(options.probe, options.probeCacheMs ?? 10_000, options.now);
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     if (path !== "/health" || (request.method !== "GET" && request.method !== "HEAD")) {

@@ -11,6 +11,7 @@ import type {
   RoutesAnswer,
 } from "../client/name-server-client";
 import type {
+  BrokerLiveTable,
   ClusterInfo,
   DataVersion,
   QueueData,
@@ -46,6 +47,12 @@ export interface RegistryApi {
     options?: { zone?: string; known?: Readonly<Record<string, string>> },
   ): Promise<RoutesAnswer>;
   getBrokerClusterInfo(): Promise<ClusterInfo>;
+  /**
+   * GET /brokers: the live instances with their heartbeat times. The route cache uses it to stop
+   * serving a cached route once a member's time has run out; a registry API without it gets no such
+   * check (cached routes are then only bounded by their age).
+   */
+  listBrokers?(): Promise<BrokerLiveTable>;
   getAllTopicList(): Promise<string[]>;
   getTopicsByCluster(clusterName: string): Promise<string[]>;
   deleteTopic(topic: string, clusterName?: string): Promise<void>;

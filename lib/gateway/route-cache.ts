@@ -9,9 +9,16 @@
  * interval plus one request, whether or not refreshes succeed. A topic asked for the first time (or
  * whose entry is too old, or was invalidated by a write through this gateway) goes straight to the
  * registry with `GET /route?topic=`. Topics nobody asked for in `idleAfterMs` are dropped.
+ *
+ * Liveness: a cached route was right when fetched, but a member may reach its heartbeat timeout
+ * while the route is held. Each refresh round also reads the registry's live table (`GET /brokers`,
+ * when the API offers it) for every member's deadline; a cached route listing a member whose
+ * deadline fell after the route was fetched is not served from memory: it is asked for again (the
+ * registry drops the member, or shows it heartbeated since), and, should the registry not answer,
+ * served without that member. So the gateway never lists a broker the registry would not.
  */
 import { NameServerRequestError } from "../client/transport";
-import type { TopicRouteData } from "../domain/model";
+import type { BrokerLiveTable, TopicRouteData } from "../domain/model";
 import type { RegistryApi } from "./registry-api";
 
 export type RouteLookup = { found: true; route: TopicRouteData; entry: CachedRoute } | { found: false };
@@ -29,7 +36,7 @@ export interface CachedRoute {
 }
 
 export interface RouteCacheOptions {
-  api: Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes">;
+  api: Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes" | "listBrokers">;
   /** Refresh period; RocketMQ's own poll is 30 s. 0 turns the cache off (every ask goes through). */
   intervalMs: number;
   /** The longest one registry request may take (the HTTP client's timeout). */
@@ -49,6 +56,11 @@ export interface RouteCacheStats {
   /** POST /routes requests sent by refreshes. */
   batchRequests: number;
   failedBatches: number;
+  /** Asks sent to the registry because a member of the cached route reached its deadline. */
+  expiredMemberFetches: number;
+  /** Live-table reads (GET /brokers) of refresh rounds, and those that failed. */
+  liveTableRequests: number;
+  failedLiveTables: number;
 }
 
 export class RouteCache {
@@ -57,7 +69,17 @@ export class RouteCache {
   private readonly now: () => number;
   private readonly idleAfterMs: number;
   private refreshing: Promise<void> | undefined;
-  readonly stats: RouteCacheStats = { hits: 0, directFetches: 0, batchRequests: 0, failedBatches: 0 };
+  /** (cluster, broker address) → when its heartbeat time runs out, on this cache's clock. */
+  private deadlines = new Map<string, number>();
+  readonly stats: RouteCacheStats = {
+    hits: 0,
+    directFetches: 0,
+    batchRequests: 0,
+    failedBatches: 0,
+    expiredMemberFetches: 0,
+    liveTableRequests: 0,
+    failedLiveTables: 0,
+  };
 
   constructor(private readonly options: RouteCacheOptions) {
     this.now = options.now ?? Date.now;
@@ -77,18 +99,81 @@ export class RouteCache {
     const key = keyOf(topic, zone);
     const entry = this.entries.get(key);
     const now = this.now();
+    let expired: Set<string> | undefined;
     if (entry !== undefined) {
       entry.lastAskedAt = now;
       if (this.enabled && now - entry.sentAt <= this.options.intervalMs + this.options.requestTimeoutMs) {
-        this.stats.hits++;
-        return entry.route === undefined ? { found: false } : { found: true, route: entry.route, entry };
+        expired = this.expiredSince(entry, now);
+        if (expired === undefined) {
+          this.stats.hits++;
+          return entry.route === undefined ? { found: false } : { found: true, route: entry.route, entry };
+        }
+        this.stats.expiredMemberFetches++;
       }
     }
     const running = this.inflight.get(key);
     if (running !== undefined) return running;
-    const fetching = this.fetch(topic, zone, key).finally(() => this.inflight.delete(key));
+    let fetching = this.fetch(topic, zone, key);
+    if (expired !== undefined && entry?.route !== undefined) {
+      // The registry cannot be asked: the held route, minus the members whose time ran out.
+      const held = entry.route;
+      const gone = expired;
+      fetching = fetching.catch(() => {
+        const route = withoutMembers(held, gone);
+        return route === undefined
+          ? { found: false }
+          : { found: true, route, entry: detached(topic, zone, route) };
+      });
+    }
+    fetching = fetching.finally(() => this.inflight.delete(key));
     this.inflight.set(key, fetching);
     return fetching;
+  }
+
+  /**
+   * The members (cluster, address keys) of the entry's route whose deadline fell after the route was
+   * fetched and has passed now; undefined when there are none. A deadline before the fetch says
+   * nothing: the registry listed the member then, so it heartbeated after the live table was read.
+   */
+  private expiredSince(entry: CachedRoute, now: number): Set<string> | undefined {
+    if (entry.route === undefined || this.deadlines.size === 0) return undefined;
+    let expired: Set<string> | undefined;
+    for (const broker of entry.route.brokerDatas) {
+      for (const addr of Object.values(broker.brokerAddrs)) {
+        const member = memberKey(broker.cluster, addr);
+        const deadline = this.deadlines.get(member);
+        if (deadline !== undefined && deadline > entry.sentAt && deadline <= now) {
+          expired ??= new Set();
+          expired.add(member);
+        }
+      }
+    }
+    return expired;
+  }
+
+  /** Reads the registry's live table: every member's deadline, on this cache's clock. */
+  private async refreshDeadlines(): Promise<void> {
+    const { api } = this.options;
+    if (api.listBrokers === undefined) return;
+    this.stats.liveTableRequests++;
+    let table: BrokerLiveTable;
+    try {
+      table = await api.listBrokers();
+    } catch {
+      // The deadlines held stay: at worst they cost one extra ask per route.
+      this.stats.failedLiveTables++;
+      return;
+    }
+    // Times relative to the registry's own clock (no synchronized clocks needed), placed at the
+    // moment the answer arrived: never earlier than the registry's own deadline.
+    const receivedAt = this.now();
+    const deadlines = new Map<string, number>();
+    for (const broker of table.brokers) {
+      if (broker.preserved) continue; // self-preservation: the registry keeps serving it
+      const remaining = broker.lastUpdateTimestamp + broker.heartbeatTimeoutMillis - table.now;
+      deadlines.set(memberKey(broker.clusterName, broker.brokerAddr), receivedAt + remaining);
+    }
+    this.deadlines = deadlines;
   }
 
   private async fetch(topic: string, zone: string | undefined, key: string): Promise<RouteLookup> {
@@ -175,7 +260,11 @@ export class RouteCache {
         batches.push({ zone, entries: list.slice(i, i + MAX_TOPICS_PER_BATCH) });
       }
     }
-    await Promise.all(batches.map((batch) => this.refreshBatch(batch.zone, batch.entries)));
+    if (batches.length === 0) return;
+    await Promise.all([
+      this.refreshDeadlines(),
+      ...batches.map((batch) => this.refreshBatch(batch.zone, batch.entries)),
+    ]);
   }
 
   private async refreshBatch(zone: string | undefined, entries: CachedRoute[]): Promise<void> {
@@ -225,6 +314,37 @@ export class RouteCache {
   invalidateAll(): void {
     for (const entry of this.entries.values()) entry.sentAt = -Infinity;
   }
+}
+
+function memberKey(cluster: string, brokerAddr: string): string {
+  return `${cluster}\u0000${brokerAddr}`;
+}
+
+/**
+ * The route without the given members: a group left with no address goes, with its queue data; so
+ * do the filter servers of the members removed. Undefined when no group is left (TOPIC_NOT_EXIST).
+ */
+export function withoutMembers(
+  route: TopicRouteData,
+  members: ReadonlySet<string>,
+): TopicRouteData | undefined {
+  const emptied = new Set<string>();
+  const filterServerTable = { ...route.filterServerTable };
+  const brokerDatas = route.brokerDatas.flatMap((broker) => {
+    const brokerAddrs: Record<string, string> = {};
+    for (const [id, addr] of Object.entries(broker.brokerAddrs)) {
+      if (members.has(memberKey(broker.cluster, addr))) delete filterServerTable[addr];
+      else brokerAddrs[id] = addr;
+    }
+    if (Object.keys(brokerAddrs).length === 0) {
+      emptied.add(broker.brokerName);
+      return [];
+    }
+    return [{ ...broker, brokerAddrs }];
+  });
+  const queueDatas = route.queueDatas.filter((qd) => !emptied.has(qd.brokerName));
+  if (queueDatas.length === 0) return undefined;
+  return { ...route, queueDatas, brokerDatas, filterServerTable };
 }
 
 function keyOf(topic: string, zone: string | undefined): string {

@@ -52,7 +52,12 @@ export interface LocalRegistryOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Progress while starting (DynamoDB Local can take seconds), one message at a time. */
   onProgress?: (message: string) => void;
+  /** Called when a run of the sweeper timer has finished, with its report or its error. */
+  onSweep?: (outcome: SweepOutcome) => void;
 }
+
+/** How one run of the sweeper timer ended: the sweeper's report (SweepReport), or why it failed. */
+export type SweepOutcome = { ok: true; report: unknown } | { ok: false; error: unknown };
 
 /** Restarts of DynamoDB Local within a minute before the registry gives up. */
 export const MAX_DYNAMODB_RESTARTS = 3;
@@ -187,8 +192,23 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
       ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     });
     await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+    const { onSweep } = options;
+    const sweep: SweepHandler =
+      onSweep === undefined
+        ? handlers.sweep
+        : () =>
+            handlers.sweep().then(
+              (report) => {
+                onSweep({ ok: true, report });
+                return report;
+              },
+              (error: unknown) => {
+                onSweep({ ok: false, error });
+                throw error;
+              },
+            );
     const sweeper: SweeperTimer = startSweeperTimer(
-      handlers.sweep,
+      sweep,
       options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
       // functions/sweeper.ts has logged it; the next run will try again
       () => undefined,

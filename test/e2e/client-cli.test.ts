@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerAgent } from "../../lib/client/broker-agent";
 import { freePort } from "../../lib/local/dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "../../lib/local/registry";
+import type { RequestLogEntry } from "../../lib/local/request-log";
 import {
   brokerIdentity,
   REPO_ROOT,
@@ -23,12 +24,14 @@ import {
 } from "./client-helpers";
 
 let registry: LocalRegistry;
+/** Every HTTP request the registry answered. */
+const answered: RequestLogEntry[] = [];
 let url: string;
 let workDir: string;
 const agents: BrokerAgent[] = [];
 
 beforeAll(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry({ onRequest: (entry) => answered.push(entry) });
   url = registry.url;
   workDir = await mkdtemp(join(tmpdir(), "namesrv-cli-"));
 });
@@ -462,12 +465,16 @@ describe("namesrv demo-broker and watch", () => {
       expect(await broker.stop("SIGKILL")).toBe("SIGKILL");
       await watch.waitForOutput(new RegExp(`${topic}: no route any more`));
       // Polls go on (every 0.5 s) and find no route: that is no news, and nothing more is printed.
+      // The watch polls one query at a time: once the registry has answered four more, the watch had
+      // handled (and printed whatever it would print for) at least three of them.
+      const queries = () => answered.filter((e) => e.path === "/route" && e.topic === topic).length;
+      const seen = queries();
+      await expect.poll(queries, { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(seen + 4);
       const stateLines = () =>
         watch
           .output()
           .split("\n")
           .filter((l) => / (no route|route found)/.test(l));
-      await new Promise((resolve) => setTimeout(resolve, 2000));
 
       expect(await watch.stop("SIGINT")).toBe(0);
       expect(stateLines().map((l) => l.replace(/^\S+ /, ""))).toEqual([

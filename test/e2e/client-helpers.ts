@@ -6,10 +6,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { inject } from "vitest";
+import { expect, inject, vi } from "vitest";
 import type { BrokerAgentOptions, BrokerIdentity, TopicConfigTable } from "../../lib/client/broker-agent";
 import {
   type LocalRegistry,
+  type LocalRegistryOptions,
   type SpawnedRegistry,
   spawnLocalRegistry,
   startLocalRegistry,
@@ -31,7 +32,9 @@ export function unique(prefix: string): string {
 }
 
 /** The registry in this process, on its own table of the run's DynamoDB Local. */
-export function startRegistry(options: { token?: string } = {}): Promise<LocalRegistry> {
+export function startRegistry(
+  options: Pick<LocalRegistryOptions, "token" | "onRequest"> = {},
+): Promise<LocalRegistry> {
   return startLocalRegistry({
     dynamodbEndpoint: dynamodbEndpoint(),
     tableName: unique("client-e2e"),
@@ -86,26 +89,6 @@ export function topicStateOf(table: TopicConfigTable) {
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMillis`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMillis = 20_000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMillis;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} not met within ${timeoutMillis} ms${lastError ? `: ${String(lastError)}` : ""}`);
-}
-
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -148,7 +131,8 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 export interface RunningCli {
   child: ChildProcess;
   output(): string;
-  waitForOutput(pattern: RegExp, timeoutMillis?: number): Promise<string>;
+  /** Waits until the output so far matches `pattern`. */
+  waitForOutput(pattern: RegExp, timeoutMillis?: number): Promise<void>;
   /** Sends the signal and resolves the exit code (or the signal's name). */
   stop(signal: NodeJS.Signals): Promise<number | string | null>;
 }
@@ -172,12 +156,10 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   return {
     child,
     output: () => output,
-    waitForOutput: (pattern, timeoutMillis = 45_000) =>
-      eventually(
-        () => pattern.exec(output)?.[0],
-        timeoutMillis,
-        `output matching ${pattern} (got:\n${output})`,
-      ),
+    // vi.waitFor, not expect.poll: it is also used in beforeAll, where no test is running.
+    waitForOutput: async (pattern, timeoutMillis = 45_000) => {
+      await vi.waitFor(() => expect(output).toMatch(pattern), { timeout: timeoutMillis, interval: 100 });
+    },
     async stop(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -12,7 +12,6 @@ import { Transport } from "../../lib/client/transport";
 import type { LocalRegistry, SpawnedRegistry } from "../../lib/local/registry";
 import {
   brokerIdentity,
-  eventually,
   spawnRegistry,
   startRegistry,
   topicStateOf,
@@ -116,7 +115,12 @@ describe("RouteClient against one registry", () => {
     topics.change(topicTable([topic], 2));
     await agent.registerNow();
 
-    await eventually(async () => (await client.getRoute(topic)).queueDatas[0]?.writeQueueNums === 2);
+    await expect
+      .poll(async () => (await client.getRoute(topic)).queueDatas[0]?.writeQueueNums, {
+        timeout: 20_000,
+        interval: 100,
+      })
+      .toBe(2);
     await client.stop();
   });
 

@@ -5,11 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "../../lib/local/registry";
-import { type Client, client, registration, uniqueTableName } from "../support/e2e";
+import { type Client, client, registration, Sweeps, uniqueTableName } from "../support/e2e";
 
 let dynamodb: DynamoDbLocal;
 let registry: LocalRegistry;
 let api: Client;
+const sweeps = new Sweeps();
 
 beforeAll(async () => {
   dynamodb = await startDynamoDbLocal({ dataDir: ":memory:", startTimeoutMs: 150_000 });
@@ -18,6 +19,7 @@ beforeAll(async () => {
     tableName: uniqueTableName("down"),
     sweepIntervalMs: 500,
     logLevel: "CRITICAL",
+    onSweep: sweeps.onSweep,
   });
   api = client(registry.url);
 }, 240_000);
@@ -43,8 +45,10 @@ describe("DynamoDB down", () => {
       expect(response.body.error.code).toBe("SERVICE_UNAVAILABLE");
       expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
     }
-    // the sweeper keeps failing on its timer without taking the server down
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // the sweeper keeps failing on its timer (whole sweeps with DynamoDB down) without taking the
+    // server down
+    const failed = await sweeps.wholeSweepsFromNow(2);
+    expect(failed.slice(1).map((outcome) => outcome.ok)).toEqual(failed.slice(1).map(() => false));
     expect((await api.get("/no/such/path")).status).toBe(404);
     expect((await api.get("/clusters")).status).toBe(503);
   });

@@ -9,8 +9,9 @@ import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import {
   type Client,
   client,
-  eventually,
   registration,
+  reportOf,
+  Sweeps,
   sleep,
   startE2eRegistry,
   topicConfig,
@@ -19,9 +20,10 @@ import {
 
 let registry: LocalRegistry;
 let api: Client;
+const sweeps = new Sweeps();
 
 beforeAll(async () => {
-  registry = await startE2eRegistry("expiry-sweeper", { sweepIntervalMs: 500 });
+  registry = await startE2eRegistry("expiry-sweeper", { sweepIntervalMs: 500, onSweep: sweeps.onSweep });
   api = client(registry.url);
 });
 afterAll(async () => {
@@ -75,10 +77,15 @@ describe("the sweeper", () => {
     expect(mentions(await storedItems(), "10.50.0.2:10911")).toBe(true);
 
     // the slave keeps heartbeating while the master stays silent: the sweeper removes the master only
-    await eventually(async () => {
-      await api.post("/brokers/heartbeat", slave);
-      return !mentions(await storedItems(), "10.50.0.1:10911");
-    });
+    await expect
+      .poll(
+        async () => {
+          await api.post("/brokers/heartbeat", slave);
+          return mentions(await storedItems(), "10.50.0.1:10911");
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe(false);
     expect(mentions(await storedItems(), "10.50.0.2:10911")).toBe(true);
     const route = await api.get(`${topicPath("SweepTopic")}/route`);
     expect(route.body.brokerDatas[0].brokerAddrs).toEqual({ "1": "10.50.0.2:10911" });
@@ -90,7 +97,9 @@ describe("the sweeper", () => {
     expect(light.status).toBe(409);
 
     // now the slave goes silent too: the group, its queue data and the topic disappear from the table
-    await eventually(async () => !mentions(await storedItems(), "bk-sweep"));
+    await expect
+      .poll(async () => mentions(await storedItems(), "bk-sweep"), { timeout: 30_000, interval: 200 })
+      .toBe(false);
     expect(mentions(await storedItems(), "SweepTopic")).toBe(false);
     expect((await api.get(`${topicPath("SweepTopic")}/route`)).status).toBe(404);
   });
@@ -110,14 +119,23 @@ describe("the sweeper", () => {
 
     // They all fall silent at once. A sweep that catches only part of them (no more than half, or no
     // more than the minimum count) expires those normally; the next one sees the mass expiry and stops.
-    await eventually(async () => (await api.get("/health")).body.selfPreservation?.active === true);
+    await expect
+      .poll(async () => (await api.get("/health")).body.selfPreservation?.active, {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe(true);
     const addrs = brokers.map((broker) => String(broker.brokerAddr));
     const snapshot = await storedItems();
     const kept = addrs.filter((addr) => mentions(snapshot, addr));
     expect(kept.length).toBeGreaterThan(5);
 
-    // while the mode lasts, nothing more is expired and the kept instances are still served
-    await sleep(1500);
+    // while the mode lasts, nothing more is expired and the kept instances are still served: two
+    // whole sweeps after the snapshot kept everyone
+    const meanwhile = await sweeps.wholeSweepsFromNow(2);
+    for (const report of meanwhile.map(reportOf)) {
+      expect(report).toMatchObject({ selfPreservation: true, expiredInstances: 0, removedGroups: 0 });
+    }
     const later = await storedItems();
     for (const addr of kept) expect(mentions(later, addr), addr).toBe(true);
     expect((await api.get(`${topicPath("MassTopic")}/route`)).status).toBe(200);
@@ -132,7 +150,12 @@ describe("the sweeper", () => {
       }
     })();
     try {
-      await eventually(async () => (await api.get("/health")).body.selfPreservation?.active === false);
+      await expect
+        .poll(async () => (await api.get("/health")).body.selfPreservation?.active, {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toBe(false);
     } finally {
       flowing = false;
       await heartbeats;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
 import { spawnLocalRegistry } from "../../lib/local/registry";
-import { client, eventually } from "../support/e2e";
+import { client } from "../support/e2e";
 
 /** The DynamoDB Local JVMs that the process `parentPid` started (on `port`, when given). */
 function dynamoDbLocalsOf(parentPid: number, port?: number): number[] {
@@ -55,7 +55,9 @@ describe("the local runner when DynamoDB Local exits", () => {
       const api = client(registry.url);
       expect((await api.put("/kv/restart/key", { value: "kept" })).status).toBe(200);
       process.kill(dynamoDbLocalOf(registry.pid), "SIGKILL");
-      await eventually(async () => (await api.get("/kv/restart/key")).status === 200, 120_000, 500);
+      await expect
+        .poll(async () => (await api.get("/kv/restart/key")).status, { timeout: 120_000, interval: 500 })
+        .toBe(200);
       expect((await api.get("/kv/restart/key")).body).toEqual({ value: "kept" });
       expect(registry.output()).toMatch(/restarting/);
       expect(await registry.stop()).toBe(0);
@@ -96,7 +98,9 @@ describe("the local runner when DynamoDB Local exits", () => {
       process.kill(first, "SIGKILL");
       const second = await killTheNextOne(registry.pid, [first]);
       // The third JVM serves the kept data well before a 120 s start timeout could have run out.
-      await eventually(async () => (await api.get("/kv/restart/key")).status === 200, 60_000, 250);
+      await expect
+        .poll(async () => (await api.get("/kv/restart/key")).status, { timeout: 60_000, interval: 250 })
+        .toBe(200);
       expect((await api.get("/kv/restart/key")).body).toEqual({ value: "kept" });
       expect(dynamoDbLocalsOf(registry.pid)).not.toContain(second);
       expect(registry.output()).toMatch(/could not be restarted/);

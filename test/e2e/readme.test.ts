@@ -13,12 +13,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePort } from "../../lib/local/dynamodb-local";
 import { type LocalRegistry, spawnLocalRegistry } from "../../lib/local/registry";
 import { RequestCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
-import { eventually, REPO_ROOT, type RunningCli, runCli, startCli, startRegistry } from "./client-helpers";
+import { REPO_ROOT, type RunningCli, runCli, startCli, startRegistry } from "./client-helpers";
 
 const run = promisify(execFile);
 const README = join(REPO_ROOT, "README.md");
@@ -122,10 +122,10 @@ async function npmStart(): Promise<string> {
     expect((await remoting.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest-0" })).code).toBe(
       0,
     );
-    await eventually(
-      () => /remoting GET_ROUTEINFO_BY_TOPIC/.test(started.output()),
-      20_000,
-      "the remoting request line",
+    // vi.waitFor, not expect.poll: this runs in beforeAll.
+    await vi.waitFor(
+      () => expect(started.output(), "the remoting request line").toMatch(/remoting GET_ROUTEINFO_BY_TOPIC/),
+      { timeout: 20_000, interval: 100 },
     );
     return started.output();
   } finally {

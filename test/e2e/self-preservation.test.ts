@@ -8,9 +8,9 @@ import type { LocalRegistry } from "../../lib/local/registry";
 import {
   type Client,
   client,
-  eventually,
   registration,
-  sleep,
+  reportOf,
+  Sweeps,
   startE2eRegistry,
   topicConfig,
 } from "../support/e2e";
@@ -18,6 +18,7 @@ import {
 const FLEET = 12;
 let registry: LocalRegistry;
 let api: Client;
+const sweeps = new Sweeps();
 
 const broker = (i: number, light = false) =>
   registration({
@@ -29,7 +30,7 @@ const broker = (i: number, light = false) =>
 const indexOf = (brokerName: string) => Number(brokerName.slice("sp-e2e-".length));
 
 beforeAll(async () => {
-  registry = await startE2eRegistry("selfpres", { sweepIntervalMs: 500 });
+  registry = await startE2eRegistry("selfpres", { sweepIntervalMs: 500, onSweep: sweeps.onSweep });
   api = client(registry.url);
 });
 afterAll(async () => {
@@ -51,18 +52,23 @@ describe("self-preservation over HTTP", () => {
       Array.from({ length: FLEET }, (_, i) => api.post("/brokers/heartbeat", broker(i, true))),
     );
     const tripped = async () => (await api.get("/health")).body?.selfPreservation?.active === true;
-    await eventually(tripped, 15_000, 100).catch(async (error: unknown) => {
-      const still = Object.keys((await api.get("/clusters")).body.brokerAddrTable);
-      throw new Error(`${String(error)}: it never tripped; still registered: ${still}`);
-    });
+    await expect
+      .poll(tripped, { timeout: 15_000, interval: 100 })
+      .toBe(true)
+      .catch(async (error: unknown) => {
+        const still = Object.keys((await api.get("/clusters")).body.brokerAddrTable);
+        throw new Error(`${String(error)}: it never tripped; still registered: ${still}`);
+      });
     const health = (await api.get("/health")).body;
     expect(health.status).toBe("ok");
     expect(typeof health.selfPreservation.since).toBe("number");
     const kept = Object.keys((await api.get("/clusters")).body.brokerAddrTable);
     expect(kept.length).toBeGreaterThan(5);
 
-    // Seconds later, still served: routes, cluster info.
-    await sleep(2000);
+    // Whole sweeps later, still served: routes, cluster info.
+    for (const report of (await sweeps.wholeSweepsFromNow(2)).map(reportOf)) {
+      expect(report).toMatchObject({ selfPreservation: true, expiredInstances: 0, removedGroups: 0 });
+    }
     expect(Object.keys((await api.get("/clusters")).body.brokerAddrTable)).toEqual(kept);
     for (const name of kept) {
       const route = await api.get(`/topics/SpE2eTopic-${indexOf(name)}/route`);
@@ -72,14 +78,15 @@ describe("self-preservation over HTTP", () => {
     // Heartbeats flow again: a sweep ends the mode.
     const beat = () =>
       Promise.all(kept.map((name) => api.post("/brokers/heartbeat", broker(indexOf(name), true))));
-    await eventually(
-      async () => {
-        await beat();
-        return (await api.get("/health")).body?.selfPreservation?.active === false;
-      },
-      10_000,
-      100,
-    );
+    await expect
+      .poll(
+        async () => {
+          await beat();
+          return (await api.get("/health")).body?.selfPreservation?.active;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(false);
     expect((await api.get("/health")).body).toEqual({ status: "ok", selfPreservation: { active: false } });
     // The sweep that ends the mode expires whoever is still past its timeout (a broker whose first
     // heartbeat had not landed yet): that one is back with its next full registration.

@@ -8,7 +8,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { RequestCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import {
@@ -73,14 +73,6 @@ function firstPerm(route: { body: unknown } | undefined): number | undefined {
   return (route?.body as { queueDatas?: { perm: number }[] } | null)?.queueDatas?.[0]?.perm;
 }
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   // orderMessageEnable=true: the registry's documented default (API.md: a route carries
   // orderTopicConf whenever the KV item exists); RocketMQ's is false. Same setting, same answers.
@@ -112,10 +104,14 @@ beforeAll(async () => {
     "-n",
     oracleProxy.addr,
   ]);
-  await eventually("the topics reach both NameServers", async () =>
-    (await Promise.all([routeCode(oracle.addr, TOPIC), routeCode(registry.remotingAddr, TOPIC)])).every(
-      (c) => c === 0,
-    ),
+  // vi.waitFor, not expect.poll: no test is running yet.
+  await vi.waitFor(
+    async () =>
+      expect(
+        await Promise.all([routeCode(oracle.addr, TOPIC), routeCode(registry.remotingAddr, TOPIC)]),
+        "the topics reach both NameServers",
+      ).toEqual([0, 0]),
+    { timeout: 60_000, interval: 250 },
   );
 }, 300_000);
 
@@ -384,11 +380,13 @@ describe("every write has the same effect on both", () => {
       "-n",
       oracleProxy.addr,
     ]);
-    await eventually("the new topic reaches both", async () =>
-      (await Promise.all([routeCode(oracle.addr, topic), routeCode(registry.remotingAddr, topic)])).every(
-        (c) => c === 0,
-      ),
-    );
+    await expect
+      .poll(() => Promise.all([routeCode(oracle.addr, topic), routeCode(registry.remotingAddr, topic)]), {
+        timeout: 60_000,
+        interval: 250,
+        message: "the new topic reaches both",
+      })
+      .toEqual([0, 0]);
     const created = await Promise.all(
       [oracle.addr, registry.remotingAddr].map(async (addr) =>
         comparable(await client(addr).invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic })),

@@ -4,8 +4,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { inject } from "vitest";
-import { type LocalRegistry, type LocalRegistryOptions, startLocalRegistry } from "../../lib/local/registry";
+import { expect, inject } from "vitest";
+import type { SweepReport } from "../../lib/app/name-server";
+import {
+  type LocalRegistry,
+  type LocalRegistryOptions,
+  type SweepOutcome,
+  startLocalRegistry,
+} from "../../lib/local/registry";
 
 export function dynamodbEndpoint(): string {
   const endpoint = inject("dynamodbEndpoint");
@@ -147,16 +153,38 @@ export function topicPath(topic: string): string {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns true (or the deadline passes). */
-export async function eventually(
-  check: () => Promise<boolean>,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(everyMs);
+/**
+ * The sweeps of a registry started with `{ onSweep: sweeps.onSweep }`, so that a test can wait for
+ * sweeps to have happened instead of sleeping for "long enough": a check that nothing was expired
+ * then fails whenever the sweeper would have expired something, however slow the machine.
+ */
+export class Sweeps {
+  readonly outcomes: SweepOutcome[] = [];
+  readonly onSweep = (outcome: SweepOutcome): void => {
+    this.outcomes.push(outcome);
+  };
+
+  /**
+   * Waits until `count` whole sweeps have run from start to end after this call, and returns the
+   * outcome of every sweep that finished meanwhile. Sweeps never overlap and the next one is
+   * scheduled when the last has finished, so the (count + 1)-th sweep to finish from now on started
+   * after now, and so did the ones after it.
+   */
+  async wholeSweepsFromNow(count = 1, timeoutMs = 30_000): Promise<SweepOutcome[]> {
+    const from = this.outcomes.length;
+    await expect
+      .poll(() => this.outcomes.length - from, {
+        timeout: timeoutMs,
+        interval: 20,
+        message: `${count} whole sweep(s)`,
+      })
+      .toBeGreaterThanOrEqual(count + 1);
+    return this.outcomes.slice(from);
   }
+}
+
+/** The report of a sweep that succeeded (fails the test on a failed one). */
+export function reportOf(outcome: SweepOutcome | undefined): SweepReport {
+  if (outcome?.ok !== true) throw new Error(`not a successful sweep: ${String(outcome?.error)}`);
+  return outcome.report as SweepReport;
 }

@@ -9,7 +9,10 @@ import type { RegistryApi } from "../../lib/gateway/registry-api";
 
 export type Call = { method: keyof RegistryApi; args: unknown[] };
 
-type Answers = { [K in keyof RegistryApi]?: (...args: Parameters<RegistryApi[K]>) => unknown };
+type Api = Required<RegistryApi>;
+type Answers = { [K in keyof Api]?: (...args: Parameters<Api[K]>) => unknown };
+/** Methods a RegistryApi may lack: the fake has them only when the test answers them. */
+type OptionalMethod = "listBrokers";
 
 export const URL_OF_FAKE = "http://registry.test";
 
@@ -26,7 +29,7 @@ export function routeOf(brokerName = "broker-a", addrs: Record<string, string> =
   return route;
 }
 
-const defaults: Required<Answers> = {
+const defaults: Required<Omit<Answers, OptionalMethod>> = {
   registerBroker: () => ({ topicConfigApplied: true }),
   unregisterBroker: () => undefined,
   touchBroker: () => ({}),
@@ -59,10 +62,13 @@ const defaults: Required<Answers> = {
 export function fakeRegistryApi(answers: Answers = {}): RegistryApi & { calls: Call[]; answers: Answers } {
   const calls: Call[] = [];
   const api = { calls, answers } as unknown as RegistryApi & { calls: Call[]; answers: Answers };
-  for (const method of Object.keys(defaults) as Array<keyof RegistryApi>) {
+  const methods = new Set([...Object.keys(defaults), ...Object.keys(answers)]) as Set<keyof Api>;
+  for (const method of methods) {
     (api as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
       calls.push({ method, args });
-      const answer = (api.answers[method] ?? defaults[method]) as (...a: unknown[]) => unknown;
+      const answer = (api.answers[method] ?? defaults[method as keyof typeof defaults]) as (
+        ...a: unknown[]
+      ) => unknown;
       return answer(...args);
     };
   }

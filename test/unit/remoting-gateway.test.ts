@@ -42,7 +42,13 @@ async function start(
     clients.push(c);
     return c;
   };
-  return { api, logs, client, port: gateway.port };
+  /**
+   * Resolves once the gateway has handled `count` closed connections: it unregisters (or not) in the
+   * same step, so a check that something did not happen can follow without a sleep.
+   */
+  const closedConnections = (count: number) =>
+    expect.poll(() => gateway?.server.stats.connectionsClosed).toBe(count);
+  return { api, logs, client, closedConnections, port: gateway.port };
 }
 
 const brokerHeader = {
@@ -337,14 +343,13 @@ describe("REGISTER_BROKER", () => {
 
   it("a broker whose connection closes is unregistered at once; the flag turns that off", async () => {
     for (const unregisterOnClose of [true, false]) {
-      const { api, client } = await start(fakeRegistryApi(), { unregisterOnClose });
+      const { api, client, closedConnections } = await start(fakeRegistryApi(), { unregisterOnClose });
       const c = client();
       await c.invoke(103, brokerHeader);
       c.close();
+      await closedConnections(1);
       if (unregisterOnClose) {
-        await expect
-          .poll(() => api.calls.map((x) => x.method))
-          .toEqual(["registerBroker", "unregisterBroker"]);
+        expect(api.calls.map((x) => x.method)).toEqual(["registerBroker", "unregisterBroker"]);
         expect(api.calls[1]?.args[0]).toEqual({
           clusterName: "DefaultCluster",
           brokerName: "broker-a",
@@ -352,7 +357,6 @@ describe("REGISTER_BROKER", () => {
           brokerAddr: "10.0.0.1:10911",
         });
       } else {
-        await new Promise((resolve) => setTimeout(resolve, 50));
         expect(api.calls.map((x) => x.method)).toEqual(["registerBroker"]);
       }
       await gateway?.close();
@@ -360,13 +364,13 @@ describe("REGISTER_BROKER", () => {
   });
 
   it("a broker that re-registered on a new connection is not unregistered when the old one closes", async () => {
-    const { api, client } = await start();
+    const { api, client, closedConnections } = await start();
     const first = client();
     const second = client();
     await first.invoke(103, brokerHeader);
     await second.invoke(103, brokerHeader);
     first.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await closedConnections(1);
     expect(api.calls.map((x) => x.method)).toEqual(["registerBroker", "registerBroker"]);
   });
 });
