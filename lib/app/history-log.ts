@@ -5,6 +5,7 @@
  * has not deleted yet (it may take days on AWS; DynamoDB Local never does).
  */
 import { randomUUID } from "node:crypto";
+import { currentCaller } from "../caller-context";
 import {
   DEFAULT_HISTORY_RETENTION_DAYS,
   type HistoryAction,
@@ -19,7 +20,6 @@ import {
   matchesHistoryFilter,
 } from "../domain/history";
 import type { RegistryStore } from "../store/registry-store";
-import { currentCaller } from "./caller-context";
 import type { HistoryPage, HistoryQuery } from "./name-server";
 
 const DAY_MS = 86_400_000;

@@ -3,6 +3,8 @@
  * with the removal cascade, under self-preservation's rules, finishes clean-ups that died half-way,
  * and reports the registry's health.
  */
+
+import { runAsCaller, SWEEPER_CALLER } from "../caller-context";
 import { mapLimit } from "../concurrency";
 import { isDead, livenessView } from "../domain/liveness";
 import type { BrokerGroup } from "../domain/model";
@@ -10,7 +12,6 @@ import { isTombstone } from "../domain/registration";
 import type { RemovalPlan } from "../domain/removal";
 import { planExpiry } from "../domain/removal";
 import { decideSweep } from "../domain/self-preservation";
-import { runAsCaller, SWEEPER_CALLER } from "./caller-context";
 import type { HealthReport, HistoryPage, HistoryQuery, SweepReport } from "./name-server";
 import type { RemovalCascade } from "./removal-cascade";
 import { type UseCaseContext, UseCases } from "./use-case-context";

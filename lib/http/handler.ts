@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { z } from "zod";
-import { runAsCaller } from "../app/caller-context";
+import { runAsCaller } from "../caller-context";
 import { InvalidRequestError } from "../domain/errors";
 import type { HistoryCaller } from "../domain/history";
 import { flushMetrics } from "../observability";

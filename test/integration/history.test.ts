@@ -5,7 +5,7 @@
  * it, since DynamoDB Local never expires items).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runAsCaller } from "../../lib/app/caller-context";
+import { runAsCaller } from "../../lib/caller-context";
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
 import type { HistoryCaller, HistoryEntry } from "../../lib/domain/history";
