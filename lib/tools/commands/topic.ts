@@ -23,7 +23,6 @@ import {
   required,
   UsageError,
   type WriteReport,
-  writeAll,
   writeOutcomesJson,
 } from "../context";
 import { describeError, renderRoute, renderRouteList, renderTable } from "../format";
