@@ -7,7 +7,7 @@ import * as z from "zod";
 import { nameServer } from "../lib/app/container";
 import { InvalidRequestError } from "../lib/domain/errors";
 import { httpHandler, ok } from "../lib/http/handler";
-import { cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
+import { cursorSchema, topicListPage } from "../lib/http/pagination";
 
 const query = {
   system: z.literal("true", { error: 'must be "true"' }),
@@ -27,9 +27,5 @@ export const handler = httpHandler(async (request) => {
   if (system !== undefined) return ok(await nameServer.getSystemTopicList());
   const topics =
     unit !== undefined ? await nameServer.getUnitTopicList(unit) : await nameServer.getAllTopicList();
-  const page = pageOf(topics, String, jsonSize, cursor);
-  return ok({
-    topicList: page.items,
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  });
+  return ok(topicListPage(topics, cursor));
 });

@@ -5,14 +5,12 @@
 import { nameServer } from "../lib/app/container";
 import type { BrokerData } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
-import { cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
+import { byName, cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
 
 export const handler = httpHandler(async (request) => {
   const { cursor } = request.query({ cursor: cursorSchema });
   const info = await nameServer.getBrokerClusterInfo();
-  const groups = Object.values(info.brokerAddrTable).sort((a, b) =>
-    a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0,
-  );
+  const groups = Object.values(info.brokerAddrTable).sort((a, b) => byName(a.brokerName, b.brokerName));
   const page = pageOf(groups, (g: BrokerData) => g.brokerName, jsonSize, cursor);
   if (cursor === undefined && page.nextCursor === undefined) return ok(info);
   const onPage = new Set(page.items.map((g) => g.brokerName));

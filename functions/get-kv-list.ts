@@ -2,16 +2,9 @@
 import { nameServer } from "../lib/app/container";
 import { nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
-import { cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
+import { cursorSchema, kvTablePage } from "../lib/http/pagination";
 
 export const handler = httpHandler(async (request) => {
   const { namespace, cursor } = request.names({ namespace: nameSchema }, { cursor: cursorSchema });
-  const entries = Object.entries(await nameServer.getKvList(namespace)).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const page = pageOf(entries, ([key]) => key, jsonSize, cursor);
-  return ok({
-    table: Object.fromEntries(page.items),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  });
+  return ok(kvTablePage(await nameServer.getKvList(namespace), cursor));
 });

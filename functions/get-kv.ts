@@ -7,7 +7,7 @@ import { nameServer } from "../lib/app/container";
 import { InvalidRequestError } from "../lib/domain/errors";
 import { kvKeySchema, nameSchema } from "../lib/domain/model";
 import { httpHandler, ok } from "../lib/http/handler";
-import { cursorSchema, jsonSize, pageOf } from "../lib/http/pagination";
+import { cursorSchema, kvTablePage } from "../lib/http/pagination";
 
 export const handler = httpHandler(async (request) => {
   const { namespace, key, cursor } = request.names(
@@ -22,12 +22,5 @@ export const handler = httpHandler(async (request) => {
     }
     return ok({ value: await nameServer.getKvConfig(namespace, key) });
   }
-  const entries = Object.entries(await nameServer.getKvList(namespace)).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const page = pageOf(entries, ([k]) => k, jsonSize, cursor);
-  return ok({
-    table: Object.fromEntries(page.items),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  });
+  return ok(kvTablePage(await nameServer.getKvList(namespace), cursor));
 });

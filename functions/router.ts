@@ -8,8 +8,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { defaultRouteError } from "../lib/http/default-route";
 import { httpHandler } from "../lib/http/handler";
-import { matchRoute, routeKeyOf } from "../lib/http/route-match";
-import { decodePath } from "../lib/local/event";
+import { decodePath, matchRoute, routeKeyOf } from "../lib/http/route-match";
 import { handler as deleteKvConfig } from "./delete-kv-config";
 import { handler as deleteTopic } from "./delete-topic";
 import { handler as getAllTopicList } from "./get-all-topic-list";

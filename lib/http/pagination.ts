@@ -96,3 +96,29 @@ export function pageOf<T>(
 
 /** Bytes an item takes in the JSON answer (UTF-8), plus a separator. */
 export const jsonSize = (value: unknown): number => Buffer.byteLength(JSON.stringify(value)) + 1;
+
+/** Names in code-point order (not locale order): the order pages and cursors rely on. */
+export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `nextCursor` in an answer only when there is a next page. */
+const cursorOf = (page: Page<unknown>) =>
+  page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {};
+
+/** A topic list answer (`{"topicList"}`, already sorted) in pages of topics. */
+export function topicListPage(
+  topics: readonly string[],
+  cursor: string | undefined,
+): { topicList: string[]; nextCursor?: string } {
+  const page = pageOf(topics, String, jsonSize, cursor);
+  return { topicList: page.items, ...cursorOf(page) };
+}
+
+/** A KV namespace answer (`{"table"}`) in pages of keys, sorted by key. */
+export function kvTablePage(
+  table: Readonly<Record<string, string>>,
+  cursor: string | undefined,
+): { table: Record<string, string>; nextCursor?: string } {
+  const entries = Object.entries(table).sort(([a], [b]) => byName(a, b));
+  const page = pageOf(entries, ([key]) => key, jsonSize, cursor);
+  return { table: Object.fromEntries(page.items), ...cursorOf(page) };
+}

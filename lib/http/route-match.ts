@@ -1,8 +1,10 @@
 /**
  * Route selection from THE route table, the way API Gateway does it: a `{name}` segment matches one
  * non-empty segment, the method must match, and among matches the most literal route wins. Paths are
- * matched already decoded (API Gateway decodes before routing; see params.ts).
+ * matched already decoded (API Gateway decodes before routing; see params.ts): `decodePath` is that
+ * one decoding, for the local server and the function URL's router alike.
  */
+import { InvalidRequestError } from "../domain/errors";
 import { type HttpMethod, type RouteDefinition, routes as routeTable } from "./routes";
 
 export type RouteMatch =
@@ -73,4 +75,13 @@ export const matchRoute = createRouteMatcher();
 /** API Gateway's route key for a route: `GET /topics/{topic}/route`. */
 export function routeKeyOf(route: Pick<RouteDefinition, "method" | "path">): string {
   return `${route.method} ${route.path}`;
+}
+
+/** Decodes the request path once; a malformed escape is a 400 (API Gateway rejects it too). */
+export function decodePath(encodedPath: string): string {
+  try {
+    return decodeURIComponent(encodedPath);
+  } catch {
+    throw new InvalidRequestError(`The request path is not validly percent-encoded: ${encodedPath}`);
+  }
 }

@@ -15,7 +15,6 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
-import { InvalidRequestError } from "../domain/errors";
 
 export interface IncomingRequest {
   method: string;
@@ -60,15 +59,6 @@ export function splitTarget(target: string): SplitTarget {
   return question < 0
     ? { encodedPath: pathAndQuery, rawQueryString: "" }
     : { encodedPath: pathAndQuery.slice(0, question), rawQueryString: pathAndQuery.slice(question + 1) };
-}
-
-/** Decodes the request path once; a malformed escape is a 400 (API Gateway rejects it too). */
-export function decodePath(encodedPath: string): string {
-  try {
-    return decodeURIComponent(encodedPath);
-  } catch {
-    throw new InvalidRequestError(`The request path is not validly percent-encoded: ${encodedPath}`);
-  }
 }
 
 function foldHeaders(rawHeaders: string[]): { headers: Record<string, string>; cookies: string[] } {

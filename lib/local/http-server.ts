@@ -8,9 +8,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda
 import { BEARER_CHALLENGE, checkBearerToken } from "../http/bearer-token";
 import { PayloadTooLargeError, UnauthorizedError } from "../http/errors";
 import { errorResponse, type HttpResponse } from "../http/responses";
-import { matchRoute, routeKeyOf } from "../http/route-match";
+import { decodePath, matchRoute, routeKeyOf } from "../http/route-match";
 import { defaultRouteHandler } from "../http/routes";
-import { decodePath, type IncomingRequest, splitTarget, toApiGatewayEvent, writeResult } from "./event";
+import { type IncomingRequest, splitTarget, toApiGatewayEvent, writeResult } from "./event";
 import { type RequestLogEntry, subjectOfHttp } from "./request-log";
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;

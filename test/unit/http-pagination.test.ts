@@ -4,8 +4,10 @@ import {
   DEFAULT_LIST_PAGE_BYTES,
   encodeCursor,
   jsonSize,
+  kvTablePage,
   listPageBytesFromEnv,
   pageOf,
+  topicListPage,
 } from "../../lib/http/pagination";
 
 const names = Array.from({ length: 50 }, (_, i) => `T-${String(i).padStart(2, "0")}`);
@@ -64,5 +66,26 @@ describe("LIST_PAGE_BYTES", () => {
     for (const bad of ["0", "-1", "1.5", "lots", String(10 * 1024 * 1024)]) {
       expect(() => listPageBytesFromEnv({ LIST_PAGE_BYTES: bad })).toThrow(/LIST_PAGE_BYTES/);
     }
+  });
+});
+
+describe("kvTablePage / topicListPage: the pages both KV routes and both topic-list routes answer", () => {
+  it("sorts a KV table by key in code-point order and pages it with the same cursors", () => {
+    const table = { b: "2", B: "1", a: "3", é: "4" };
+    expect(Object.keys(kvTablePage(table, undefined).table)).toEqual(["B", "a", "b", "é"]);
+    const first = kvTablePage(table, undefined);
+    expect(first.nextCursor).toBeUndefined();
+    const paged = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, "x".repeat(1000)]));
+    const page1 = kvTablePage(paged, undefined);
+    expect(page1.nextCursor).toBeDefined();
+    const after = cursorSchema.parse(page1.nextCursor);
+    const page2 = kvTablePage(paged, after);
+    const keys1 = Object.keys(page1.table);
+    expect(Object.keys(page2.table)[0]).toBe(Object.keys(paged).sort().at(keys1.length));
+  });
+
+  it("a topic list that fits is answered whole, without nextCursor", () => {
+    expect(topicListPage(["A", "B"], undefined)).toEqual({ topicList: ["A", "B"] });
+    expect(topicListPage(["A", "B"], "A")).toEqual({ topicList: ["B"] });
   });
 });

@@ -3,7 +3,8 @@ import { InvalidRequestError } from "../../lib/domain/errors";
 import { kvKeySchema, nameSchema, topicNameSchema } from "../../lib/domain/model";
 import { statusOf } from "../../lib/http/errors";
 import { pathParam, queryParams } from "../../lib/http/params";
-import { decodePath, splitTarget } from "../../lib/local/event";
+import { decodePath } from "../../lib/http/route-match";
+import { splitTarget } from "../../lib/local/event";
 import { httpEvent } from "../support/http-event";
 
 function caught(fn: () => unknown): InvalidRequestError {

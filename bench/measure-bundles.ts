@@ -1,9 +1,9 @@
 /**
  * Measures what the `awsSdk` stack prop changes: bundle size and cold start, both ways.
  *
- *   npx tsx infra/measure-bundles.ts [runs]
+ *   npx tsx bench/measure-bundles.ts [runs]
  *
- * For each choice it bundles two functions exactly as the stack does (infra/bundle-probe.ts), then
+ * For each choice it bundles two functions exactly as the stack does (bench/bundle-probe.ts), then
  * starts a fresh `node` per run that imports the bundle and makes the first call against a table on
  * DynamoDB Local, as a Lambda cold start does. The "runtime" bundles resolve the SDK from this
  * project's node_modules, standing in for the runtime's /var/runtime/node_modules (the same CommonJS
@@ -14,10 +14,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type AwsSdkSource, projectRoot } from "../infra/namesrv-function";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local";
 import { createTableInput } from "../lib/store/table-definition";
 import { assetSizes, type BundledFunction, bundleFunctions, invokeInFreshNode } from "./bundle-probe";
-import { type AwsSdkSource, projectRoot } from "./namesrv-function";
 
 const runs = Number(process.argv[2] ?? "10");
 const tableName = "measure-bundles";
