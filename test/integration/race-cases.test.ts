@@ -14,30 +14,23 @@ import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import type { RegistryStore } from "../../lib/store/registry-store";
 import { createPrng, testSeed } from "../support/prng";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 import { gate, hookClient, hookStore, type StoreHooks } from "../support/store-hooks";
 import { dumpTable } from "../support/table-dump";
 
-let f: RegistryFixture;
+// A table per test: sweeps see only the test's own groups.
+const f = useRegistryFixture({ perTest: true });
 let secondClient: ReturnType<typeof createDocumentClient>;
 /** A second Lambda: its own client and store over the same table. */
 let other: NameServer;
 const NO_SELF_PRESERVATION = { ...DEFAULT_SELF_PRESERVATION, enabled: false };
 
-// A table per test: sweeps see only the test's own groups.
-beforeEach(async () => {
-  f = await createRegistryFixture();
+beforeEach(() => {
   secondClient = createDocumentClient({ endpoint: f.table.endpoint });
   other = nameServerOver(new DynamoRegistryStore({ client: secondClient, tableName: f.table.tableName }));
 });
-afterEach(async () => {
+afterEach(() => {
   secondClient?.destroy();
-  await f?.table.drop();
 });
 
 function nameServerOver(store: RegistryStore): NameServer {
