@@ -1,171 +1,57 @@
 /**
- * Monthly cost of a fleet, from the units the bench measured per operation and the list prices of
- * bench/prices.ts, beside the classic NameServer on two always-on instances. Everything is arithmetic
- * on measured figures (capacity, durations, answer sizes, log line sizes at the stack's formats); the
- * assumptions are the FLEET constants, the Deployment settings and the notes returned with the result.
+ * Monthly cost per topology and fleet factor, from the figures bench/measure.ts measured (DynamoDB
+ * requests and units, handler work, bytes on each hop, the gateway's requests to the registry) and the
+ * list prices of bench/prices.ts, beside the classic NameServer. Everything here is arithmetic; the
+ * assumptions are the constants below and the notes returned with the result.
  *
- * Every line the bill has is priced: the front door (API Gateway HTTP API, or a Lambda function URL),
- * Lambda requests and duration, DynamoDB (on demand or provisioned), CloudWatch Logs ingestion (API
- * access logs, Lambda's platform lines, metric lines), data transfer out of the answers (after gzip)
- * and NAT processing, the sweep schedule.
+ * Topologies (RocketMQ's brokers and clients are unmodified in all three; brokers always reach the
+ * registry through `namesrv gateway` on their own host, with the steady-registration lever on):
+ * - host-gateways: a gateway per client host (sidecar / DaemonSet, 10 client instances per host);
+ *   each refreshes its clients' topics with one POST /routes per 30 s.
+ * - managed-endpoint: the stack's NLB + Fargate gateways (infra/remoting-endpoint.ts: 0.25 vCPU / 512 MiB
+ *   Arm tasks, cross-zone on); every byte of every broker and client crosses the load balancer; each
+ *   task refreshes the topics its clients ask. Brokers set `compressedRegister=true`.
+ * Every topology is priced with the function URL front door (`-c functionUrl=true`), the rest of the
+ * stack as deployed; the HTTP API's fee is in the front door line's detail.
+ * - http-clients: each client calls POST /routes itself (the project's RouteClient), every 30 s.
  */
+import type { Figure, GatewayFigure, Measured } from "./measure";
 import { PRICES, type Prices } from "./prices";
+import type { StackSettings } from "./stack-settings";
 
-export interface Fleet {
-  brokerInstances: number;
-  heartbeatIntervalSeconds: number;
-  producers: number;
-  topicsPerProducer: number;
-  /** RocketMQ's pollNameServerInterval: each producer refreshes all its routes this often. */
-  routePollIntervalSeconds: number;
-  sweepIntervalSeconds: number;
-  /** How many groups each producer topic is on. */
-  groupsPerTopic: number;
-  /**
-   * Warm instances of the route function the fleet's calls are spread over (each has its own group
-   * cache). An estimate, explained in docs/performance.md ("Cost").
-   */
-  routeFunctionInstances: number;
-  /**
-   * Share of the topic answers of a poll whose route changed since the producer's last poll (and so
-   * come back with a body): routes change when brokers join, leave or change perm.
-   */
-  changedRouteShare: number;
-}
+export type Topology = "host-gateways" | "managed-endpoint" | "http-clients";
+export const TOPOLOGIES: Topology[] = ["host-gateways", "managed-endpoint", "http-clients"];
+export const FACTORS = [1, 10, 100] as const;
 
-/** The fleet of the issue: 100 brokers (50 master/slave groups), 1,000 producers polling 20 topics. */
-export const FLEET: Fleet = {
-  brokerInstances: 100,
-  heartbeatIntervalSeconds: 30,
-  producers: 1_000,
-  topicsPerProducer: 20,
-  routePollIntervalSeconds: 30,
-  sweepIntervalSeconds: 30,
-  groupsPerTopic: 10,
-  routeFunctionInstances: 20,
-  changedRouteShare: 0.01,
+/** The issue's targets: total ÷ classic, per topology and factor (undefined: reported only). */
+export const TARGETS: Record<Topology, Array<number | undefined>> = {
+  "host-gateways": [1, 1, 1],
+  "managed-endpoint": [1, 2.5, 3],
+  "http-clients": [1.5, undefined, undefined],
 };
+/** At 100×, the gateway topologies use at most this share of every quota (a burst of 2× fits). */
+export const QUOTA_SHARE = 0.5;
 
-export interface UnitCost {
-  rcu: number;
-  wcu: number;
-  /** Handler duration per invocation (ms), as measured locally. */
-  durationMs: number;
-  /** The function's memory in the stack (MB). */
-  memoryMb: number;
-}
+/** The reference fleet (×1). */
+export const FLEET = {
+  brokers: 100,
+  clients: 1_000,
+  topicsPerClient: 20,
+  clientsPerHost: 10,
+  topicsPerBroker: 1_000,
+  groupsPerTopic: 10,
+  intervalSeconds: 30,
+  /** Share of a poll's routes that changed since the last one (their answer carries a body). */
+  changedShare: 0.01,
+  /**
+   * Asks one 0.25 vCPU gateway task answers per second at the endpoint's 50 % CPU scaling target: the
+   * warm gateway answers 4,000–6,000 routes/s on one of this machine's cores (README), so about 1,200
+   * at 0.25 vCPU, and half of that.
+   */
+  askPerTaskPerSecond: 600,
+} as const;
 
-/** A route request of one kind, as the fleet sends it. */
-export interface RouteUnit extends UnitCost {
-  /** Topics each request answers (1 for GET /route, the producer's topics for POST /routes). */
-  topicsPerRequest: number;
-  /** Answer bytes on the wire (gzip where the request allows it), body changed / unchanged. */
-  changedResponseBytes: number;
-  unchangedResponseBytes: number;
-  /** Request bytes (headers, SigV4, body). */
-  requestBytes: number;
-  label: string;
-}
-
-/** What a log line costs, measured at the stack's formats (bench/run.ts). */
-export interface LogLines {
-  /** One API access log line at the format of the given setting (bytes); 0 when off. */
-  accessLogBytes: { full: number; minimal: number };
-  /** Lambda's platform lines per invocation in JSON format at system log level INFO (start, report). */
-  platformBytesPerInvocation: number;
-  /** One EMF metrics line of the route function (bytes). */
-  metricsLineBytes: number;
-}
-
-export interface CostInputs {
-  steadyHeartbeat: UnitCost & { requestBytes: number; responseBytes: number };
-  /** POST /routes of one producer's topics, group cache as the stack runs it over the fleet. */
-  batchRoute: RouteUnit;
-  /** GET /route per topic: what RocketMQ's own clients ask (through a gateway, say). */
-  perTopicRoute: RouteUnit;
-  sweep: UnitCost;
-  sweepsPerRun: number;
-  logs: LogLines;
-  /** The default stack, read from infra/name-server-stack.ts. */
-  stack: StackCostSettings;
-}
-
-export type CapacitySetting =
-  | { mode: "onDemand" }
-  | {
-      mode: "provisioned";
-      /** Auto scaling's target utilization (0 to 1). */
-      targetUtilization: number;
-      tableMin: { read: number; write: number };
-      indexMin: { read: number; write: number };
-    };
-
-/** The stack's settings that change the bill. */
-export interface StackCostSettings {
-  frontDoor: "httpApi" | "functionUrl";
-  capacity: CapacitySetting;
-  accessLogs: "full" | "minimal" | "off";
-  systemLogLevel: "DEBUG" | "INFO" | "WARN";
-  /** 0: one metrics line per invocation; else at most one per instance per interval. */
-  metricsFlushIntervalMs: number;
-  routeGroupCacheMs: number;
-  stageRateLimit?: number;
-  stageBurstLimit?: number;
-}
-
-export interface Deployment extends StackCostSettings {
-  name: string;
-  routeRequest: "batch" | "perTopic";
-  /** The fleet's route refresh (RocketMQ's pollNameServerInterval); the fleet's unless set. */
-  routePollIntervalSeconds?: number;
-}
-
-export interface CostLine {
-  item: string;
-  monthlyUsd: number;
-  detail: string;
-}
-
-export interface DeploymentCost {
-  name: string;
-  lines: CostLine[];
-  totalUsd: number;
-  /** Total ÷ the classic NameServer's. */
-  ofClassic: number;
-  monthly: { heartbeats: number; routeRequests: number; routeTopics: number; sweeps: number };
-  /** Peak-free mean rates and what they meet or pass. */
-  rates: {
-    frontDoorRequestsPerSecond: number;
-    lambdaConcurrency: number;
-    readUnitsPerSecond: number;
-    writeUnitsPerSecond: number;
-    groupPartitionReadUnitsPerSecond: number;
-    groupPartitionWriteUnitsPerSecond: number;
-  };
-  quotas: string[];
-}
-
-export interface ScalePoint {
-  factor: number;
-  deployments: Array<{ name: string; totalUsd: number; ofClassic: number; quotas: string[] }>;
-  classic: { totalUsd: number; detail: string };
-}
-
-export interface CostResult {
-  fleet: Fleet;
-  prices: { region: string; asOf: string; checkBeforeUse: string };
-  deployments: DeploymentCost[];
-  classic: CostLine[];
-  classicTotalUsd: number;
-  scale: ScalePoint[];
-  notes: string[];
-}
-
-const usd = (n: number) => Math.round(n * 100) / 100;
-const GB = 1e9;
-/** CloudWatch Logs counts 26 bytes per event beside the message (PutLogEvents); counted here too. */
-const LOG_EVENT_OVERHEAD_BYTES = 26;
-/** AWS quotas (defaults, per account and Region) the figures are held against. */
+/** Account and table quotas (us-east-1 defaults). */
 export const QUOTAS = {
   httpApiRequestsPerSecond: 10_000,
   lambdaConcurrency: 1_000,
@@ -173,342 +59,352 @@ export const QUOTAS = {
   tableWriteUnitsPerSecond: 40_000,
   partitionReadUnitsPerSecond: 3_000,
   partitionWriteUnitsPerSecond: 1_000,
+  nlbTargetsPerLoadBalancer: 500,
 } as const;
 
-function apiGatewayUsd(requests: number, p: Prices): number {
-  const first = Math.min(requests, 300e6);
-  const rest = Math.max(0, requests - 300e6);
-  return (
-    (first * p.apiGatewayHttpApi.perMillionRequestsFirst300M +
-      rest * p.apiGatewayHttpApi.perMillionRequestsAbove300M) /
-    1e6
-  );
+export interface Line {
+  item: string;
+  monthlyUsd: number;
+  detail: string;
+}
+export interface Quota {
+  name: string;
+  used: number;
+  limit: number;
+}
+export interface Scenario {
+  topology: Topology;
+  fleetFactor: number;
+  totalUsd: number;
+  classicUsd: number;
+  ofClassic: number;
+  target?: number;
+  pass?: boolean;
+  lines: Line[];
+  quotas: Quota[];
 }
 
-const billedMs = (unit: UnitCost) => Math.max(1, Math.ceil(unit.durationMs));
-const m = (n: number) => `${(n / 1e6).toLocaleString("en-US", { maximumFractionDigits: 2 })} M`;
-const pct = (n: number, of: number) => `${Math.round((100 * n) / of)}%`;
+const usd = (n: number) => Math.round(n * 100) / 100;
+const GB = 1024 ** 3;
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : Math.round(n).toLocaleString("en-US"));
 
-export function priceDeployment(
-  inputs: CostInputs,
-  deployment: Deployment,
-  fleet: Fleet = FLEET,
-  p: Prices = PRICES,
-  classicTotal = classicCost(p).total,
-): DeploymentCost {
+export function classicUsd(factor: number, p: Prices = PRICES): number {
+  // Every broker registers with every NameServer: past 10× two 2-vCPU servers do not hold the
+  // registrations, so the classic deployment grows by instance size (4 × m7g.2xlarge, an assumption).
+  const count = factor >= 100 ? 4 : 2;
+  const size = factor >= 100 ? 4 : 1;
+  return usd(count * (p.ec2.onDemandPerHour * size * p.hoursPerMonth + p.ec2.gp3PerGbMonth * p.ec2.volumeGb));
+}
+
+function pick<T extends { id: string }>(list: T[], id: string): T {
+  const found = list.find((f) => f.id === id);
+  if (found === undefined) throw new Error(`the cost model needs the figure ${id}`);
+  return found;
+}
+
+/** What one kind of request costs the registry: invocations, units, billed ms and bytes per month. */
+interface Traffic {
+  label: string;
+  perMonth: number;
+  rcu: number;
+  wcu: number;
+  billedMs: number;
+  memoryMb: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRICES): Scenario[] {
   const seconds = p.hoursPerMonth * 3600;
-  const poll = deployment.routePollIntervalSeconds ?? fleet.routePollIntervalSeconds;
-  const route = deployment.routeRequest === "batch" ? inputs.batchRoute : inputs.perTopicRoute;
-  // A producer with more topics than one call takes sends several calls; the unit is per call.
-  const requestsPerPoll = Math.ceil(fleet.topicsPerProducer / route.topicsPerRequest);
-  const heartbeats = (fleet.brokerInstances * seconds) / fleet.heartbeatIntervalSeconds;
-  const routeRequests = (fleet.producers * requestsPerPoll * seconds) / poll;
-  const routeTopics = (fleet.producers * fleet.topicsPerProducer * seconds) / poll;
-  const sweeps = seconds / fleet.sweepIntervalSeconds;
-  const sweepRuns = sweeps / inputs.sweepsPerRun;
-  const hb = inputs.steadyHeartbeat;
+  const op = (id: string): Figure => pick(m.operations, id);
+  const gw = (id: string): GatewayFigure => pick(m.gateway, id);
+  const billed = (f: Figure) => Math.max(1, Math.ceil(f.p50Ms));
+  const perInterval = seconds / FLEET.intervalSeconds;
 
-  // ---- Lambda.
-  const gbSeconds = (count: number, unit: UnitCost) =>
-    count * (billedMs(unit) / 1000) * (unit.memoryMb / 1024);
-  const invocations = heartbeats + routeRequests + sweeps;
-  const lambdaRequests = (invocations * p.lambda.perMillionRequests) / 1e6;
-  const lambdaDuration =
-    (gbSeconds(heartbeats, hb) + gbSeconds(routeRequests, route) + gbSeconds(sweeps, inputs.sweep)) *
-    p.lambda.armPerGbSecond;
-
-  // ---- Front door.
-  const frontDoorRequests = heartbeats + routeRequests;
-  const frontDoor = deployment.frontDoor === "httpApi" ? apiGatewayUsd(frontDoorRequests, p) : 0;
-
-  // ---- DynamoDB.
-  const readUnits = heartbeats * hb.rcu + routeRequests * route.rcu + sweeps * inputs.sweep.rcu;
-  const writeUnits = heartbeats * hb.wcu + routeRequests * route.wcu + sweeps * inputs.sweep.wcu;
-  const readPerSecond = readUnits / seconds;
-  const writePerSecond = writeUnits / seconds;
-  let dynamodb: number;
-  let dynamodbDetail: string;
-  const cap = deployment.capacity;
-  if (cap.mode === "onDemand") {
-    dynamodb =
-      (readUnits * p.dynamodb.readRequestUnitsPerMillion +
-        writeUnits * p.dynamodb.writeRequestUnitsPerMillion) /
-      1e6;
-    dynamodbDetail = `on demand: ${m(readUnits)} RRU + ${m(writeUnits)} WRU`;
-  } else {
-    const rcu = Math.max(cap.tableMin.read, Math.ceil(readPerSecond / cap.targetUtilization));
-    const wcu = Math.max(cap.tableMin.write, Math.ceil(writePerSecond / cap.targetUtilization));
-    const hours = p.hoursPerMonth;
-    dynamodb =
-      (rcu + cap.indexMin.read) * p.dynamodb.provisionedPerRcuHour * hours +
-      (wcu + cap.indexMin.write) * p.dynamodb.provisionedPerWcuHour * hours;
-    dynamodbDetail = `provisioned, auto scaling at ${Math.round(cap.targetUtilization * 100)}%: table ${rcu} RCU / ${wcu} WCU (mean use ${readPerSecond.toFixed(0)} / ${writePerSecond.toFixed(1)} per s), gsi1 ${cap.indexMin.read} / ${cap.indexMin.write}`;
-  }
-  const dynamodbHeartbeats =
-    cap.mode === "onDemand"
-      ? (heartbeats * hb.wcu * p.dynamodb.writeRequestUnitsPerMillion) / 1e6
-      : undefined;
-
-  // ---- CloudWatch Logs.
-  const accessLine =
-    deployment.frontDoor === "httpApi" && deployment.accessLogs !== "off"
-      ? inputs.logs.accessLogBytes[deployment.accessLogs] + LOG_EVENT_OVERHEAD_BYTES
-      : 0;
-  const platformLines =
-    deployment.systemLogLevel === "WARN"
-      ? 0
-      : inputs.logs.platformBytesPerInvocation + 2 * LOG_EVENT_OVERHEAD_BYTES;
-  const metricsLine = inputs.logs.metricsLineBytes + LOG_EVENT_OVERHEAD_BYTES;
-  // Aggregated metrics: at most one line per instance per interval (route and heartbeat functions).
-  const metricLines =
-    deployment.metricsFlushIntervalMs > 0
-      ? Math.min(
-          heartbeats + routeRequests,
-          (2 * fleet.routeFunctionInstances * seconds * 1000) / deployment.metricsFlushIntervalMs,
-        ) + sweeps
-      : heartbeats + routeRequests + sweeps;
-  const logBytes = frontDoorRequests * accessLine + invocations * platformLines + metricLines * metricsLine;
-  const logs = (logBytes / GB) * p.cloudWatchLogs.ingestionPerGb;
-
-  // ---- Data transfer out (answers) and NAT processing (both directions), after gzip.
-  const changed = fleet.changedRouteShare;
-  const answerBytes =
-    routeRequests * (changed * route.changedResponseBytes + (1 - changed) * route.unchangedResponseBytes) +
-    heartbeats * hb.responseBytes;
-  const requestBytes = routeRequests * route.requestBytes + heartbeats * hb.requestBytes;
-  const transfer = (answerBytes / GB) * p.dataTransfer.outPerGb;
-  const nat = ((answerBytes + requestBytes) / GB) * p.dataTransfer.natProcessingPerGb;
-
-  // ---- Sweep schedule.
-  const runSeconds =
-    Math.ceil(
-      ((inputs.sweepsPerRun - 1) * fleet.sweepIntervalSeconds +
-        (inputs.sweepsPerRun * inputs.sweep.durationMs) / 1000) /
-        p.stepFunctionsExpress.billingStepSeconds,
-    ) * p.stepFunctionsExpress.billingStepSeconds;
-  const schedule =
-    (sweepRuns * p.stepFunctionsExpress.perMillionRequests) / 1e6 +
-    sweepRuns * runSeconds * p.stepFunctionsExpress.minimumMemoryGb * p.stepFunctionsExpress.perGbSecond +
-    (sweepRuns * p.eventBridge.perMillionScheduledInvocations) / 1e6;
-
-  const lines: CostLine[] = [
-    deployment.frontDoor === "httpApi"
+  // A broker's steady registration through its gateway, lever on: the measured mix of light and full.
+  const reg = gw("gateway.register.every10");
+  const light = op("heartbeat.light");
+  const steady = op("heartbeat.steady.1000");
+  const lightShare = reg.lightHeartbeats / reg.asks;
+  const registration = (brokers: number): Traffic => ({
+    label: `registrations: ${fmt(brokers)} brokers every ${FLEET.intervalSeconds} s, ${Math.round(lightShare * 100)}% light heartbeats`,
+    perMonth: brokers * perInterval * (reg.apiRequests / reg.asks),
+    rcu: reg.rcu / reg.asks,
+    wcu: reg.wcu / reg.asks,
+    billedMs: lightShare * billed(light) + (1 - lightShare) * billed(steady),
+    memoryMb: stack.memoryMb.registerBroker,
+    requestBytes: reg.apiRequestBytes / reg.asks,
+    responseBytes: reg.apiResponseBytes / reg.asks,
+  });
+  const post20 = op("routes.post.20.warm");
+  const post200 = op("routes.post.200.warm");
+  const cold20 = op("routes.post.20.off");
+  const hostInterval = gw("gateway.routes.interval");
+  const changed = (unchanged: number, full: number) =>
+    FLEET.changedShare * full + (1 - FLEET.changedShare) * unchanged;
+  const b = m.bytes;
+  const routeOf = (kind: "client" | "host", calls: number): Traffic =>
+    kind === "client"
       ? {
-          item: "API Gateway HTTP API",
-          monthlyUsd: usd(frontDoor),
-          detail: `${m(frontDoorRequests)} requests`,
+          label: `POST /routes of ${FLEET.topicsPerClient} topics per client per ${FLEET.intervalSeconds} s`,
+          perMonth: calls * perInterval,
+          rcu: post20.rcu,
+          wcu: 0,
+          billedMs: billed(post20),
+          memoryMb: stack.memoryMb.getRouteInfoByTopic,
+          requestBytes: 1_200 + (b["http.routes.20.request"] ?? 0),
+          responseBytes: 250 + changed(b["http.routes.20.unchanged"] ?? 0, b["http.routes.20.changed"] ?? 0),
         }
       : {
-          item: "Lambda function URL",
-          monthlyUsd: 0,
-          detail: `${m(frontDoorRequests)} requests, no charge of its own`,
-        },
-    {
-      item: "Lambda: requests",
-      monthlyUsd: usd(lambdaRequests),
-      detail: `${m(invocations)} invocations (${m(routeRequests)} route, ${m(heartbeats)} heartbeat)`,
-    },
-    {
-      item: "Lambda: duration (Arm)",
-      monthlyUsd: usd(lambdaDuration),
-      detail: `billed route ${billedMs(route)} ms at ${route.memoryMb} MB, heartbeat ${billedMs(hb)} ms, sweep ${billedMs(inputs.sweep)} ms`,
-    },
-    {
-      item: "DynamoDB",
-      monthlyUsd: usd(dynamodb),
-      detail: `${dynamodbDetail}; route ${route.rcu} RCU per request (${route.label})${dynamodbHeartbeats !== undefined ? `; heartbeats $${usd(dynamodbHeartbeats)}` : ""}`,
-    },
-    {
-      item: "CloudWatch Logs",
-      monthlyUsd: usd(logs),
-      detail: `${(logBytes / GB).toFixed(1)} GB: access log ${accessLine} B/request (${deployment.frontDoor === "httpApi" ? deployment.accessLogs : "none"}), platform ${platformLines} B/invocation (system log level ${deployment.systemLogLevel}), metrics ${m(metricLines)} lines × ${metricsLine} B`,
-    },
-    {
-      item: "Data transfer out",
-      monthlyUsd: usd(transfer),
-      detail: `${(answerBytes / GB).toFixed(0)} GB of answers (${route.unchangedResponseBytes} B unchanged, ${route.changedResponseBytes} B changed; ${Math.round(changed * 100)}% of topics changed per poll)`,
-    },
-    {
-      item: "NAT processing (clients in private subnets)",
-      monthlyUsd: usd(nat),
-      detail: `${((answerBytes + requestBytes) / GB).toFixed(0)} GB both ways`,
-    },
-    {
-      item: "Sweep schedule (Step Functions Express + EventBridge)",
-      monthlyUsd: usd(schedule),
-      detail: `${m(sweepRuns)} runs of ~${runSeconds.toFixed(1)} s (${inputs.sweepsPerRun} sweeps each)`,
-    },
-  ];
-  const total = usd(lines.reduce((n, l) => n + l.monthlyUsd, 0));
+          label: `POST /routes of ${hostInterval.asks} topics per gateway per ${FLEET.intervalSeconds} s`,
+          perMonth: calls * perInterval * hostInterval.apiRequests,
+          rcu: hostInterval.rcu / hostInterval.apiRequests,
+          wcu: 0,
+          billedMs: billed(post200),
+          memoryMb: stack.memoryMb.getRouteInfoByTopic,
+          requestBytes: hostInterval.apiRequestBytes / hostInterval.apiRequests,
+          responseBytes: hostInterval.apiResponseBytes / hostInterval.apiRequests,
+        };
+  const sweep = op("sweep.idle.100");
+  const list = op("brokers.list.100");
 
-  // ---- Rates against the quotas.
-  const frontDoorPerSecond = frontDoorRequests / seconds;
-  const concurrency =
-    (heartbeats * billedMs(hb) + routeRequests * billedMs(route) + sweeps * billedMs(inputs.sweep)) /
-    1000 /
-    seconds;
-  // Group items all live in one partition (pk GROUPS): the route calls' group reads and every heartbeat.
-  const topicReadUnits = route.topicsPerRequest * 0.5;
-  const groupReads = (routeRequests * Math.max(0, route.rcu - topicReadUnits)) / seconds;
-  const groupWrites = (heartbeats * hb.wcu) / seconds;
-  const quotas: string[] = [];
-  const against = (label: string, value: number, quota: number, remedy: string) =>
-    quotas.push(
-      `${label} ${value.toFixed(value < 10 ? 1 : 0)} of ${quota.toLocaleString("en-US")} (${pct(value, quota)})${value > quota ? `: PASSES it, ${remedy}` : ""}`,
-    );
-  if (deployment.frontDoor === "httpApi") {
-    against(
-      "HTTP API requests/s",
-      frontDoorPerSecond,
-      QUOTAS.httpApiRequestsPerSecond,
-      "ask AWS to raise the account's quota",
-    );
-    if (deployment.stageRateLimit !== undefined && frontDoorPerSecond > deployment.stageRateLimit) {
-      quotas.push(
-        `the stage throttle (${deployment.stageRateLimit}/s, prop throttlingRateLimit) must be raised`,
-      );
+  const scenarios: Scenario[] = [];
+  for (const topology of TOPOLOGIES) {
+    for (const [k, f] of FACTORS.entries()) {
+      const brokers = FLEET.brokers * f;
+      const clients = FLEET.clients * f;
+      const fleetTopics = (FLEET.brokers / 2) * f * (FLEET.topicsPerBroker / FLEET.groupsPerTopic);
+      const traffic: Traffic[] = [registration(brokers)];
+      const lines: Line[] = [];
+      let tasks = 0;
+      let nlbBytes = 0;
+      // Each gateway's refresh round also reads the live table (GET /brokers: its stale-member filter),
+      // a Query of the whole GROUPS partition, whose size grows with the fleet.
+      const liveTable = (gateways: number): Traffic => ({
+        label: `GET /brokers per gateway per ${FLEET.intervalSeconds} s`,
+        perMonth: gateways * perInterval,
+        rcu: list.rcu * f,
+        wcu: 0,
+        billedMs: billed(list) * f,
+        memoryMb: stack.memoryMb.getRouteInfoByTopic,
+        requestBytes: 1_200,
+        responseBytes: 250 + (b["http.brokers.100"] ?? 0) * f,
+      });
+      if (topology === "host-gateways") {
+        traffic.push(routeOf("host", clients / FLEET.clientsPerHost));
+        traffic.push(liveTable(clients / FLEET.clientsPerHost));
+      }
+      if (topology === "http-clients") traffic.push(routeOf("client", clients));
+      if (topology === "managed-endpoint") {
+        const asksPerSecond = (clients * FLEET.topicsPerClient + brokers) / FLEET.intervalSeconds;
+        tasks = Math.max(2, Math.ceil(asksPerSecond / FLEET.askPerTaskPerSecond));
+        // Each task refreshes the topics its clients ask (a client keeps one connection, to one task).
+        const topicsPerTask = Math.min(fleetTopics, Math.ceil(clients / tasks) * FLEET.topicsPerClient);
+        const calls = Math.ceil(topicsPerTask / 1000);
+        traffic.push({
+          ...routeOf("host", 0),
+          label: `POST /routes of the fleet's ${fmt(topicsPerTask)} topics per task per ${FLEET.intervalSeconds} s (${calls} calls of ≤1,000)`,
+          perMonth: tasks * calls * perInterval,
+          rcu: (topicsPerTask / calls) * (hostInterval.rcu / hostInterval.asks),
+          billedMs: Math.ceil((billed(post200) * topicsPerTask) / calls / hostInterval.asks),
+          requestBytes: (hostInterval.apiRequestBytes / hostInterval.asks) * (topicsPerTask / calls),
+          responseBytes: (hostInterval.apiResponseBytes / hostInterval.asks) * (topicsPerTask / calls),
+        });
+        traffic.push(liveTable(tasks));
+        nlbBytes =
+          perInterval *
+          (brokers * ((b["remoting.register.1000.compressed"] ?? 0) + reg.remotingResponseBytes / reg.asks) +
+            clients *
+              FLEET.topicsPerClient *
+              ((b["remoting.route.request"] ?? 0) + (b["remoting.route.response"] ?? 0)));
+      }
+      const sweeps = perInterval;
+      const all = [
+        ...traffic,
+        {
+          label: "sweeps",
+          perMonth: sweeps,
+          rcu: sweep.rcu * f,
+          wcu: sweep.wcu,
+          billedMs: billed(sweep) * f,
+          memoryMb: stack.memoryMb.sweeper,
+          requestBytes: 0,
+          responseBytes: 0,
+        },
+      ];
+      const front = traffic.reduce((n, t) => n + t.perMonth, 0);
+      const invocations = front + sweeps;
+      const gbSeconds = all.reduce((n, t) => n + t.perMonth * (t.billedMs / 1000) * (t.memoryMb / 1024), 0);
+      const readUnits = all.reduce((n, t) => n + t.perMonth * t.rcu, 0);
+      const writeUnits = all.reduce((n, t) => n + t.perMonth * t.wcu, 0);
+      const apiBytes = traffic.reduce((n, t) => n + t.perMonth * (t.requestBytes + t.responseBytes), 0);
+      const answerBytes = traffic.reduce((n, t) => n + t.perMonth * t.responseBytes, 0);
+      // Route function instances re-read the groups of their topics once per group-cache bound.
+      const concurrency = all.reduce((n, t) => n + (t.perMonth * t.billedMs) / 1000, 0) / seconds;
+      const instances = Math.max(2, Math.ceil(concurrency * 2));
+      const groupRead = cold20.rcu - post20.rcu;
+      const groupReadsPerSecond =
+        stack.routeGroupCacheMs > 0 ? (instances * groupRead) / (stack.routeGroupCacheMs / 1000) : 0;
+      const readPerSecond = readUnits / seconds + groupReadsPerSecond;
+      const writePerSecond = writeUnits / seconds;
+
+      // The front door the scenarios price: the function URL (`-c functionUrl=true`); the HTTP API's fee beside it.
+      const httpApiUsd =
+        Math.min(front, 300e6) * (p.apiGatewayHttpApi.perMillionRequestsFirst300M / 1e6) +
+        Math.max(0, front - 300e6) * (p.apiGatewayHttpApi.perMillionRequestsAbove300M / 1e6);
+      lines.push({
+        item: "Front door: Lambda function URL",
+        monthlyUsd: 0,
+        detail: `${fmt(front)} requests, no fee of their own (through the default stack's HTTP API: ${usd(httpApiUsd)} USD more, plus its access log)`,
+      });
+      lines.push({
+        item: "Lambda requests and duration (Arm)",
+        monthlyUsd: usd(
+          (invocations * p.lambda.perMillionRequests) / 1e6 + gbSeconds * p.lambda.armPerGbSecond,
+        ),
+        detail: `${fmt(invocations)} invocations, ${fmt(gbSeconds)} GB-s (handler work measured locally, an upper bound)`,
+      });
+      const cap = stack.capacity;
+      let ddbUsd: number;
+      let ddbDetail: string;
+      if (cap.mode === "onDemand") {
+        ddbUsd =
+          ((readPerSecond * seconds) / 1e6) * p.dynamodb.readRequestUnitsPerMillion +
+          (writeUnits / 1e6) * p.dynamodb.writeRequestUnitsPerMillion;
+        ddbDetail = "on demand";
+      } else {
+        const rcu = Math.max(cap.tableMin.read, Math.ceil(readPerSecond / cap.targetUtilization));
+        const wcu = Math.max(cap.tableMin.write, Math.ceil(writePerSecond / cap.targetUtilization));
+        ddbUsd =
+          ((rcu + cap.indexMin.read) * p.dynamodb.provisionedPerRcuHour +
+            (wcu + cap.indexMin.write) * p.dynamodb.provisionedPerWcuHour) *
+          p.hoursPerMonth;
+        ddbDetail = `provisioned at ${Math.round(cap.targetUtilization * 100)}%: ${rcu} RCU / ${wcu} WCU (mean ${readPerSecond.toFixed(1)} / ${writePerSecond.toFixed(1)} per s)`;
+      }
+      lines.push({ item: "DynamoDB", monthlyUsd: usd(ddbUsd), detail: ddbDetail });
+      const logBytes = instances * 2 * (seconds / 60) * 700;
+      lines.push({
+        item: "CloudWatch Logs",
+        monthlyUsd: usd((logBytes / GB) * p.cloudWatchLogs.ingestionPerGb),
+        detail: `${(logBytes / GB).toFixed(1)} GB: a metrics line per instance a minute (a function URL has no access log)`,
+      });
+      lines.push({
+        item: "Data transfer out and NAT processing",
+        monthlyUsd: usd(
+          (answerBytes / GB) * p.dataTransfer.outPerGb + (apiBytes / GB) * p.dataTransfer.natProcessingPerGb,
+        ),
+        detail: `${(answerBytes / GB).toFixed(0)} GB of answers, ${(apiBytes / GB).toFixed(0)} GB through NAT (upper bounds)`,
+      });
+      lines.push({
+        item: "Sweep schedule (Step Functions Express + EventBridge)",
+        monthlyUsd: usd(
+          (sweeps / stack.sweepsPerRun) *
+            (p.stepFunctionsExpress.perMillionRequests / 1e6 +
+              p.eventBridge.perMillionScheduledInvocations / 1e6 +
+              stack.sweepScheduleSeconds *
+                p.stepFunctionsExpress.minimumMemoryGb *
+                p.stepFunctionsExpress.perGbSecond),
+        ),
+        detail: `${fmt(sweeps / stack.sweepsPerRun)} runs`,
+      });
+      if (topology === "managed-endpoint") {
+        const gbPerHour = nlbBytes / GB / p.hoursPerMonth;
+        const activeFlows = clients + brokers;
+        const lcu = Math.max(gbPerHour / p.nlb.gbPerLcuHour, activeFlows / p.nlb.activeFlowsPerLcu);
+        lines.push({
+          item: "Network Load Balancer",
+          monthlyUsd: usd((p.nlb.perHour + lcu * p.nlb.perLcuHour) * p.hoursPerMonth),
+          detail: `${(nlbBytes / GB).toFixed(0)} GB a month (${gbPerHour.toFixed(1)} GB/h: ${lcu.toFixed(1)} LCU), ${fmt(activeFlows)} connections`,
+        });
+        lines.push({
+          item: "Fargate gateway tasks (Arm)",
+          monthlyUsd: usd(
+            tasks *
+              (p.fargate.vcpu * p.fargate.perVcpuHour + p.fargate.gb * p.fargate.perGbHour) *
+              p.hoursPerMonth,
+          ),
+          detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥2 for two zones; ${FLEET.askPerTaskPerSecond} asks/s each)`,
+        });
+        lines.push({
+          item: "Public IPv4, alarms and metric filters",
+          monthlyUsd: usd(
+            tasks * p.endpoint.publicIpv4PerHour * p.hoursPerMonth + p.endpoint.alarmsAndFiltersPerMonth,
+          ),
+          detail: `one address per task (the endpoint's own VPC); 4 alarm metrics and 5 metric filters (bench/endpoint-cost.ts)`,
+        });
+        lines.push({
+          item: "Cross-AZ transfer",
+          monthlyUsd: usd((nlbBytes / 2 / GB) * p.crossAz.perGbEachWay * 2),
+          detail:
+            "cross-zone on (as infra/remoting-endpoint.ts deploys it): half the bytes reach a task in the other zone, billed on both sides; $0 with cross-zone off and a task per zone",
+        });
+      } else {
+        lines.push({
+          item: "Gateway processes",
+          monthlyUsd: 0,
+          detail: `${fmt(brokers + (topology === "host-gateways" ? clients / FLEET.clientsPerHost : 0))} gateways beside brokers${topology === "host-gateways" ? " and clients" : ""} on hosts already paid for (≈60 MB each)`,
+        });
+      }
+      const totalUsd = usd(lines.reduce((n, l) => n + l.monthlyUsd, 0));
+      const classic = classicUsd(f, p);
+      const ofClassic = Math.round((totalUsd / classic) * 100) / 100;
+      const target = TARGETS[topology][k];
+      const groupWrites = writePerSecond - (readUnits > 0 ? 0 : 0);
+      const quotas: Quota[] = [
+        {
+          name: "HTTP API requests/s",
+          used: round1(front / seconds),
+          limit: QUOTAS.httpApiRequestsPerSecond,
+        },
+        { name: "Lambda concurrency", used: round1(concurrency), limit: QUOTAS.lambdaConcurrency },
+        { name: "table read units/s", used: round1(readPerSecond), limit: QUOTAS.tableReadUnitsPerSecond },
+        { name: "table write units/s", used: round1(writePerSecond), limit: QUOTAS.tableWriteUnitsPerSecond },
+        {
+          name: "GROUPS partition read units/s",
+          used: round1(
+            groupReadsPerSecond +
+              (sweep.rcu * f) / FLEET.intervalSeconds +
+              traffic
+                .filter((t) => t.label.startsWith("GET /brokers"))
+                .reduce((n, t) => n + t.perMonth * t.rcu, 0) /
+                seconds,
+          ),
+          limit: QUOTAS.partitionReadUnitsPerSecond,
+        },
+        // Every heartbeat writes its group's item, and every group item lives in the GROUPS partition.
+        {
+          name: "GROUPS partition write units/s",
+          used: round1(groupWrites),
+          limit: QUOTAS.partitionWriteUnitsPerSecond,
+        },
+        ...(topology === "managed-endpoint"
+          ? [{ name: "NLB targets", used: tasks, limit: QUOTAS.nlbTargetsPerLoadBalancer }]
+          : []),
+      ];
+      scenarios.push({
+        topology,
+        fleetFactor: f,
+        totalUsd,
+        classicUsd: classic,
+        ofClassic,
+        ...(target === undefined ? {} : { target, pass: ofClassic <= target }),
+        lines,
+        quotas,
+      });
     }
   }
-  against("Lambda concurrency", concurrency, QUOTAS.lambdaConcurrency, "ask AWS to raise it");
-  against(
-    "table read units/s",
-    readPerSecond,
-    QUOTAS.tableReadUnitsPerSecond,
-    "raise the table's throughput quota",
-  );
-  against(
-    "GROUPS partition read units/s",
-    groupReads,
-    QUOTAS.partitionReadUnitsPerSecond,
-    "a longer group cache, or DynamoDB's split for heat (not guaranteed)",
-  );
-  against(
-    "GROUPS partition write units/s",
-    groupWrites,
-    QUOTAS.partitionWriteUnitsPerSecond,
-    "shard the group items",
-  );
-  return {
-    name: deployment.name,
-    lines,
-    totalUsd: total,
-    ofClassic: Math.round((total / classicTotal) * 100) / 100,
-    monthly: { heartbeats, routeRequests, routeTopics, sweeps },
-    rates: {
-      frontDoorRequestsPerSecond: Math.round(frontDoorPerSecond * 10) / 10,
-      lambdaConcurrency: Math.round(concurrency * 10) / 10,
-      readUnitsPerSecond: Math.round(readPerSecond),
-      writeUnitsPerSecond: Math.round(writePerSecond * 10) / 10,
-      groupPartitionReadUnitsPerSecond: Math.round(groupReads),
-      groupPartitionWriteUnitsPerSecond: Math.round(groupWrites * 10) / 10,
-    },
-    quotas,
-  };
+  return scenarios;
 }
 
-function classicCost(p: Prices, scale = 1): { lines: CostLine[]; total: number; detail: string } {
-  // Every broker registers with every NameServer: adding servers spreads the route queries, not the
-  // registrations, so a classic deployment grows by instance size once registrations dominate.
-  const size = scale >= 100 ? 4 : 1;
-  const count = scale >= 100 ? 4 : 2;
-  const instance = size === 1 ? p.ec2.instanceType : "m7g.2xlarge";
-  const perInstance = p.ec2.onDemandPerHour * size * p.hoursPerMonth;
-  const storage = p.ec2.gp3PerGbMonth * p.ec2.volumeGb;
-  const lines: CostLine[] = [
-    {
-      item: `EC2: ${count} × ${instance} on-demand`,
-      monthlyUsd: usd(count * perInstance),
-      detail: size === 1 ? p.ec2.description : "assumed growth (4× the large's list price per instance)",
-    },
-    {
-      item: `EBS: ${count} × gp3 root volume`,
-      monthlyUsd: usd(count * storage),
-      detail: `${p.ec2.volumeGb} GB each`,
-    },
-  ];
-  return {
-    lines,
-    total: usd(lines.reduce((n, l) => n + l.monthlyUsd, 0)),
-    detail: `${count} × ${instance}`,
-  };
-}
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** The documented low-cost setting (docs/performance.md "Cost"): stack props and the client's refresh. */
-export function lowCostDeployment(stack: StackCostSettings): Deployment {
-  return {
-    ...stack,
-    name: "low-cost setting",
-    routeRequest: "batch",
-    frontDoor: "functionUrl",
-    accessLogs: "off",
-    systemLogLevel: "WARN",
-    capacity: {
-      mode: "provisioned",
-      targetUtilization: 0.7,
-      tableMin: { read: 5, write: 5 },
-      indexMin: { read: 1, write: 5 },
-    },
-    metricsFlushIntervalMs: Math.max(60_000, stack.metricsFlushIntervalMs),
-  };
-}
-
-/** The stack before POST /routes and the cheap defaults: what the first deployment review priced. */
-export function previousDeployment(stack: StackCostSettings): Deployment {
-  return {
-    ...stack,
-    name: "before: per-topic GET, on demand, full access log, INFO platform lines, a metrics line per invocation",
-    routeRequest: "perTopic",
-    frontDoor: "httpApi",
-    accessLogs: "full",
-    systemLogLevel: "INFO",
-    capacity: { mode: "onDemand" },
-    metricsFlushIntervalMs: 0,
-  };
-}
-
-export function estimateCost(inputs: CostInputs, fleet: Fleet = FLEET, p: Prices = PRICES): CostResult {
-  const classic = classicCost(p);
-  const defaults: Deployment = { ...inputs.stack, name: "default stack", routeRequest: "batch" };
-  const variants = [defaults, lowCostDeployment(inputs.stack), previousDeployment(inputs.stack)];
-  const deployments = variants.map((d) => priceDeployment(inputs, d, fleet, p, classic.total));
-  const scale: ScalePoint[] = [10, 100].map((factor) => {
-    const bigger: Fleet = {
-      ...fleet,
-      brokerInstances: fleet.brokerInstances * factor,
-      producers: fleet.producers * factor,
-      routeFunctionInstances: fleet.routeFunctionInstances * factor,
-    };
-    const grown = classicCost(p, factor);
-    return {
-      factor,
-      deployments: variants.slice(0, 2).map((d) => {
-        const cost = priceDeployment(inputs, d, bigger, p, grown.total);
-        return { name: d.name, totalUsd: cost.totalUsd, ofClassic: cost.ofClassic, quotas: cost.quotas };
-      }),
-      classic: {
-        totalUsd: grown.total,
-        detail:
-          factor >= 100
-            ? `${grown.detail}: each NameServer takes every broker's registration (${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} full registrations/s) and half of ${Math.round((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s: past what two 2-vCPU servers hold, so larger instances (an assumption, not measured)`
-            : `${grown.detail}: ${((fleet.brokerInstances * factor) / fleet.heartbeatIntervalSeconds).toFixed(0)} registrations/s and ${Math.round((fleet.producers * factor * fleet.topicsPerProducer) / fleet.routePollIntervalSeconds).toLocaleString("en-US")} route queries/s, held in memory by two servers`,
-      },
-    };
-  });
-  return {
-    fleet,
-    prices: { region: p.region, asOf: p.asOf, checkBeforeUse: p.checkBeforeUse },
-    deployments,
-    classic: classic.lines,
-    classicTotalUsd: classic.total,
-    scale,
-    notes: [
-      `Fleet: ${fleet.brokerInstances} broker instances heartbeating every ${fleet.heartbeatIntervalSeconds} s; ${fleet.producers} producers refreshing ${fleet.topicsPerProducer} topics every ${fleet.routePollIntervalSeconds} s (RocketMQ's pollNameServerInterval), each topic on ${fleet.groupsPerTopic} groups, a producer's topics on the same groups; ${Math.round(fleet.changedRouteShare * 100)}% of the topics of a poll changed since the last one; sweep every ${fleet.sweepIntervalSeconds} s.`,
-      `Low-cost setting: frontDoor "functionUrl" (no API Gateway: IAM on the function URL, no per-route IAM resources, no stage throttle, no access log), tableCapacity provisioned with auto scaling (registration bursts beyond the burst capacity get 503 and retry until auto scaling catches up, minutes), metrics once a minute per instance.`,
-      "DynamoDB units are the bench's ConsumedCapacity on DynamoDB Local (on-demand request units and provisioned capacity units count alike); the batch route's reads are the fleet simulation's mean with the stack's group cache.",
-      "Lambda durations are local (DynamoDB Local on a shared machine): an upper bound of billed duration on AWS. Log lines are measured at the stack's formats; CloudWatch's 26 bytes per event are counted.",
-      "Data transfer is priced for every answer (as if every client were outside AWS), NAT processing as if every client sat in a private subnet: each is an upper bound, and both together over-count.",
-      "At 10× and 100× the route function's instances are assumed to grow with the fleet (same calls per instance, so the same group reads per call as measured); fewer, busier instances would read groups less often.",
-      "Not included: free tiers, DynamoDB storage and PITR (a few MB), alarms and the dashboard (fixed, about $10), KMS (AWS-managed key).",
-    ],
-  };
+/** The 100× gateway-topology quotas over QUOTA_SHARE, by name. */
+export function quotaMisses(scenarios: Scenario[]): string[] {
+  return scenarios
+    .filter((s) => s.fleetFactor === 100 && s.topology !== "http-clients")
+    .flatMap((s) =>
+      s.quotas
+        .filter((q) => q.used > q.limit * QUOTA_SHARE)
+        .map((q) => `${s.topology}: ${q.name} ${q.used} of ${q.limit}`),
+    );
 }

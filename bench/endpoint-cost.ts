@@ -63,7 +63,7 @@ export interface EndpointTraffic {
 export const REFERENCE_TRAFFIC: EndpointTraffic = {
   distinctTopics: 2_000,
   bytesPerRouteQuery: 800,
-  connections: FLEET.brokerInstances + FLEET.producers,
+  connections: FLEET.brokers + FLEET.clients,
 };
 
 export interface CostLine {
@@ -82,7 +82,7 @@ export function endpointMonthlyCost(
   const hours = PRICES.hoursPerMonth;
   const seconds = hours * 3600;
   // Java clients ask GET_ROUTEINFO_BY_TOPIC per topic per poll; the gateways answer from their cache.
-  const routeQueriesPerSecond = (FLEET.producers * FLEET.topicsPerProducer) / FLEET.routePollIntervalSeconds;
+  const routeQueriesPerSecond = (FLEET.clients * FLEET.topicsPerClient) / FLEET.intervalSeconds;
   const gbPerHour = (routeQueriesPerSecond * traffic.bytesPerRouteQuery * 3600) / 1e9;
   const nlcu = Math.max(gbPerHour, traffic.connections / 100_000);
   const refreshCallsPerTask = Math.ceil(traffic.distinctTopics / 1000);
@@ -140,7 +140,7 @@ export function endpointMonthlyCost(
   ];
   const total = lines.reduce((sum, line) => sum + line.monthlyUsd, 0);
   // What the gateways save: the producers' own POST /routes (one per producer per poll) never reach the API.
-  const avoidedRequests = (FLEET.producers * seconds) / FLEET.routePollIntervalSeconds;
+  const avoidedRequests = (FLEET.clients * seconds) / FLEET.intervalSeconds;
   return {
     lines: lines.map((line) => ({ ...line, monthlyUsd: round(line.monthlyUsd) })),
     totalUsd: round(total),

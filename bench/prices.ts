@@ -77,13 +77,25 @@ export const PRICES = {
     volumeGb: 20,
   },
 
-  /** A host that runs only `namesrv gateway` (a small Node process: well under 1 GiB). */
-  gatewayHost: {
-    instanceType: "t4g.small",
-    description: "2 vCPU (Graviton2, burstable), 2 GiB",
-    onDemandPerHour: 0.0168,
-    volumeGb: 8,
+  /** The managed endpoint: a Network Load Balancer (TCP) in front of Fargate tasks. */
+  nlb: {
+    perHour: 0.0225,
+    perLcuHour: 0.006,
+    /** A TCP LCU: 1 GB processed an hour, or 100,000 active flows, or 800 new flows a second. */
+    gbPerLcuHour: 1,
+    activeFlowsPerLcu: 100_000,
   },
+  fargate: {
+    /** Linux/Arm, per vCPU-hour and per GB-hour; the gateway task's size. */
+    perVcpuHour: 0.03238,
+    perGbHour: 0.00356,
+    vcpu: 0.25,
+    gb: 0.5,
+  },
+  /** The endpoint's extras (bench/endpoint-cost.ts): a public IPv4 address per task, its alarms and filters. */
+  endpoint: { publicIpv4PerHour: 0.005, alarmsAndFiltersPerMonth: 4 * 0.1 + 5 * 0.3 },
+  /** Data between availability zones, per GB, charged on each side. */
+  crossAz: { perGbEachWay: 0.01 },
 } as const;
 
 export type Prices = typeof PRICES;

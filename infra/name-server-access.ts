@@ -2,7 +2,7 @@
  * Who may call what (README "Security"): the managed access policies, the throttle budget (route-level
  * token buckets, reserved concurrency) and the accepted cdk-nag findings of the NameServer construct.
  */
-import { CfnOutput, type CfnResource, Stack, Validations } from "aws-cdk-lib";
+import { CfnOutput, type CfnResource, Stack, Token, Validations } from "aws-cdk-lib";
 import type * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -147,8 +147,12 @@ export function acknowledgeNagFindings(ns: NameServer, openReads: boolean): void
   // Route reads name their path parameters as `*` (any topic, cluster, namespace, key): reads are
   // not bound to a name. Writes of a broker group or KV namespace are concrete ARNs (no finding).
   const apiLogicalId = stack.getLogicalId(ns.httpApi.node.defaultChild as CfnResource);
+  // cdk-nag names a finding by the ARN as synthesized: pseudo parameters in an environment-agnostic
+  // stack, the literal partition, region and account in a stack pinned to an environment.
+  const literalOr = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  const arnPrefix = `arn:${literalOr(stack.partition, "AWS::Partition")}:execute-api:${literalOr(stack.region, "AWS::Region")}:${literalOr(stack.account, "AWS::AccountId")}`;
   const nagArn = (method: string, path: string) =>
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${ns.stage.stageName}/${method}${path}]`;
+    `AwsSolutions-IAM5[Resource::${arnPrefix}:<${apiLogicalId}>/${ns.stage.stageName}/${method}${path}]`;
   const readFindings = readGrants()
     .filter((grant) => grant.path.includes("*"))
     .map((grant) => ({

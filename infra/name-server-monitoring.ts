@@ -4,7 +4,7 @@
 import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as logs from "aws-cdk-lib/aws-logs";
-import { MetricName } from "../lib/observability";
+import { MetricName } from "../lib/metric-names";
 import { tableDefinition } from "../lib/store/table-definition";
 import type { NameServer } from "./name-server";
 import { METRICS_NAMESPACE, type NamesrvFunction } from "./namesrv-function";

@@ -175,6 +175,12 @@ export interface NameServerProps {
    */
   readonly functionUrl?: boolean;
   /**
+   * Prefix of the outputs' export names (`<prefix>-ApiUrl`, `<prefix>-TableName`, ...), for other stacks'
+   * `Fn.importValue`. Export names are unique per account and region.
+   * @default - the stack's name, followed by the construct's path when it is not the stack's root
+   */
+  readonly exportNamePrefix?: string;
+  /**
    * The managed remoting endpoint (infra/remoting-endpoint.ts): RocketMQ's `namesrvAddr` (output
    * NamesrvAddr) from this deployment: an internal NLB on 9876 in front of ARM64 Fargate tasks running
    * `namesrv gateway` against this API. `cdk deploy` builds the gateway's image (Docker needed then);

@@ -5,8 +5,7 @@
  * Alarms and the dashboard are in name-server-monitoring.ts, access policies, the throttle budget and
  * cdk-nag acknowledgements in name-server-access.ts, the options in name-server-props.ts.
  */
-
-import { Aws, CfnOutput, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -26,7 +25,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import * as routeTable from "../lib/http/routes";
-import { SERVICE_NAME } from "../lib/observability";
+import { MetricName, SERVICE_NAME } from "../lib/metric-names";
 import { tableDefinition } from "../lib/store/table-definition";
 import {
   type BrokerGroupRef,
@@ -42,7 +41,12 @@ import {
   createAccessPolicies,
   invokeArns,
 } from "./name-server-access";
-import { createAlarms, createDashboard, createOperatorAlarms } from "./name-server-monitoring";
+import {
+  createAlarms,
+  createDashboard,
+  createOperatorAlarms,
+  tableThrottleEvents,
+} from "./name-server-monitoring";
 import {
   accessLogFields,
   DEFAULT_TABLE_CAPACITY,
@@ -355,6 +359,7 @@ export class NameServer extends Construct {
     this.brokerPolicies = accessPolicies.brokers;
 
     acknowledgeNagFindings(this, openReads);
+    nameOutputs(this, props.exportNamePrefix);
   }
 
   /** The Express workflow of one scheduled run: `sweepsPerRun` sweeps, `interval` apart. */
@@ -474,5 +479,82 @@ export class NameServer extends Construct {
       period: Duration.minutes(5),
       ...options,
     });
+  }
+
+  /** A registry metric by name (MetricName: Registrations, RouteQueries, Evictions, ...), summed. */
+  metric(metricName: MetricName, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(metricName, options);
+  }
+
+  /** Full broker registrations (first registration, changed topics, after a restart). */
+  metricRegistrations(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.Registrations, options);
+  }
+
+  /** Heartbeats that changed nothing (the steady state of a healthy fleet). */
+  metricSteadyHeartbeats(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.SteadyHeartbeats, options);
+  }
+
+  /** Route queries (GET_ROUTEINFO_BY_TOPIC and the batched POST /routes). */
+  metricRouteQueries(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.RouteQueries, options);
+  }
+
+  /** Route queries for a topic nobody serves (TOPIC_NOT_EXIST). */
+  metricRouteNotFound(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.RouteNotFound, options);
+  }
+
+  /** Broker instances the sweeper removed (silent for 120 s). */
+  metricEvictions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.Evictions, options);
+  }
+
+  /** Sweeps run (SweeperNotRunningAlarm watches it). */
+  metricSweeps(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.SweepCount, options);
+  }
+
+  /** Sweep duration in ms, p99 unless `options.statistic` says otherwise. */
+  metricSweepDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.SweepDurationMs, { statistic: cloudwatch.Stats.p(99), ...options });
+  }
+
+  /** 1 while the sweeper is in self-preservation (maximum over the period). */
+  metricSelfPreservation(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registryMetric(MetricName.SelfPreservation, {
+      statistic: cloudwatch.Stats.MAXIMUM,
+      ...options,
+    });
+  }
+
+  /** 5xx answers of the HTTP API (503: the table is unreachable or throttling; 500: a bug). */
+  metricApiServerErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.httpApi.metricServerError({ statistic: cloudwatch.Stats.SUM, ...options });
+  }
+
+  /** Throttle events of the table and its index together (read and write). */
+  metricTableThrottles(): cloudwatch.MathExpression {
+    return tableThrottleEvents(this);
+  }
+}
+
+/**
+ * Export names for the construct's outputs (ApiUrl, TableName, ... and any output added later), so that
+ * other stacks can `Fn.importValue` them: `<prefix>-<output id>`, the prefix being the stack's name for
+ * the repository's stack (the construct at id "Default"), `<stack name>-<construct path>` elsewhere.
+ */
+function nameOutputs(ns: NameServer, prefix?: string): void {
+  const stack = Stack.of(ns);
+  const path = ns.node.scopes
+    .slice(ns.node.scopes.indexOf(stack) + 1)
+    .map((scope) => scope.node.id)
+    .filter((id) => id !== "Default");
+  const base = prefix ?? [stack.stackName, ...path].join("-");
+  for (const child of ns.node.children) {
+    if (child instanceof CfnOutput && child.exportName === undefined) {
+      child.exportName = `${base}-${child.node.id}`;
+    }
   }
 }

@@ -12,11 +12,30 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../lib/observability";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../lib/metric-names";
 import { tableGrantStatements } from "./table-grants";
 
 /** The repository root: entries are `functions/<module>.ts`, and esbuild runs from here. */
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Set by scripts/build.mjs in the published construct (`dist/cdk`): the handlers are the bundles
+ * built with the package (`dist/functions/<module>/index.mjs`, with the settings below, the AWS SDK
+ * included, split into shared chunks: 2.7 MB for all 25 instead of 0.5 MB each), deployed as one
+ * `Code.fromAsset` (uploaded once), so the construct works from `node_modules` without the sources,
+ * esbuild or Docker. From the repository (tsx) it is undefined and every function is bundled on its
+ * own from `functions/` at synth (the figures of docs/deploy.md "Bundle size and cold start").
+ */
+declare const __NAMESRV_PREBUILT_FUNCTIONS__: string | undefined;
+
+/** Where the prebuilt bundles are, relative to the published construct's module; undefined from sources. */
+export function prebuiltFunctionsDir(): string | undefined {
+  if (typeof __NAMESRV_PREBUILT_FUNCTIONS__ !== "string") return undefined;
+  return fileURLToPath(new URL(__NAMESRV_PREBUILT_FUNCTIONS__, import.meta.url));
+}
+
+/** The esbuild target of every bundle: the runtime below. */
+export const NAMESRV_ESBUILD_TARGET = "node24";
 
 export { METRICS_NAMESPACE };
 
@@ -103,7 +122,8 @@ export interface NamesrvFunctionProps {
  * managed policy: AWSLambdaBasicExecutionRole would allow writing to every log group of the account.
  */
 export class NamesrvFunction extends Construct {
-  readonly function: NodejsFunction;
+  /** A NodejsFunction from the repository, a Function over the prebuilt bundle from the package. */
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
@@ -117,11 +137,14 @@ export class NamesrvFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, "Function", {
-      entry: path.join(projectRoot, "functions", `${props.handlerModule}.ts`),
-      handler: "handler",
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, "package-lock.json"),
+    const prebuilt = prebuiltFunctionsDir();
+    const awsSdk = props.awsSdk ?? "bundled";
+    if (prebuilt !== undefined && awsSdk !== "bundled") {
+      throw new Error(
+        'awsSdk "runtime" needs the repository build: the packaged construct ships bundles that carry their own AWS SDK (awsSdk "bundled")',
+      );
+    }
+    const functionProps: Omit<lambda.FunctionProps, "code" | "handler"> = {
       runtime: NAMESRV_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -132,7 +155,6 @@ export class NamesrvFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel[props.systemLogLevel ?? "INFO"],
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      bundling: namesrvBundling(props.awsSdk ?? "bundled"),
       environment: {
         ...(props.table === undefined ? {} : { TABLE_NAME: props.table.table.tableName }),
         NODE_OPTIONS: "--enable-source-maps",
@@ -141,7 +163,23 @@ export class NamesrvFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? "INFO",
         ...props.environment,
       },
-    });
+    };
+    this.function =
+      prebuilt === undefined
+        ? new NodejsFunction(this, "Function", {
+            ...functionProps,
+            entry: path.join(projectRoot, "functions", `${props.handlerModule}.ts`),
+            handler: "handler",
+            projectRoot,
+            depsLockFilePath: path.join(projectRoot, "package-lock.json"),
+            bundling: namesrvBundling(awsSdk),
+          })
+        : new lambda.Function(this, "Function", {
+            ...functionProps,
+            // One asset for every function (uploaded once): each handler's entry and the chunks it shares.
+            code: lambda.Code.fromAsset(prebuilt),
+            handler: `${props.handlerModule}/index.handler`,
+          });
 
     if (props.table?.access === "declared") {
       for (const statement of tableGrantStatements(props.table.table, props.handlerModule)) {

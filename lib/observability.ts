@@ -10,36 +10,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 
-export const SERVICE_NAME = "namesrv";
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from "./metric-names";
+
+export { METRICS_NAMESPACE, MetricName, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-/** CloudWatch namespace of the registry's metrics; the stack's alarms and dashboard read it. */
-export const METRICS_NAMESPACE = "NameServer";
-
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-
-/** The metric names: part of the dashboards' and alarms' contract, never rename casually. */
-export const MetricName = {
-  Registrations: "Registrations",
-  LightHeartbeats: "LightHeartbeats",
-  SteadyHeartbeats: "SteadyHeartbeats",
-  BrokerTouches: "BrokerTouches",
-  FullRegistrationRequired: "FullRegistrationRequired",
-  Evictions: "Evictions",
-  RouteQueries: "RouteQueries",
-  RouteNotFound: "RouteNotFound",
-  SweepDurationMs: "SweepDurationMs",
-  SweepCount: "SweepCount",
-  SelfPreservation: "SelfPreservation",
-  /** 1 when a sweep ends in self-preservation, 0 otherwise: one datapoint per sweep (the alarm's metric). */
-  SelfPreservationActive: "SelfPreservationActive",
-  /** Self-preservation reached its maximum duration and expiry resumed. */
-  SelfPreservationTimeouts: "SelfPreservationTimeouts",
-  /** Instances a sweep kept although dead by the clock (self-preservation). */
-  PreservedInstances: "PreservedInstances",
-} as const;
-export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 export { MetricUnit };
 

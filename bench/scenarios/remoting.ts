@@ -42,7 +42,8 @@ export const QUICK_REMOTING_SIZES: RemotingSizes = {
 
 export interface RemotingFigure {
   target: string;
-  operation: "GET_ROUTEINFO_BY_TOPIC" | "REGISTER_BROKER";
+  /** REGISTER_BROKER: a changed dataVersion every time; steady: the same body every time (a broker's 30 s). */
+  operation: "GET_ROUTEINFO_BY_TOPIC" | "REGISTER_BROKER" | "REGISTER_BROKER steady";
   connections: number;
   /** Successful requests (code 0); req/s and latencies are of these only. */
   requests: number;
@@ -183,21 +184,35 @@ export async function runRemoting(
   const topics = Array.from({ length: sizes.topicsPerRegistration }, (_, i) => `BenchRegTopic${i}`);
   for (const target of targets) {
     for (const connections of sizes.connections) {
-      for (const operation of ["GET_ROUTEINFO_BY_TOPIC", "REGISTER_BROKER"] as const) {
-        // A target that does not take registrations (none here) would show as all errors.
+      for (const operation of [
+        "GET_ROUTEINFO_BY_TOPIC",
+        "REGISTER_BROKER",
+        "REGISTER_BROKER steady",
+      ] as const) {
+        // One fixed registration per connection: what a broker sends every 30 s when nothing changed.
+        const steady = new Map<number, ReturnType<typeof registration>>();
         const make = (connection: number, n: number) =>
           operation === "GET_ROUTEINFO_BY_TOPIC"
             ? { code: RequestCode.GET_ROUTEINFO_BY_TOPIC, ext: { topic: BENCH_TOPIC } }
-            : (() => {
-                // One broker per connection, re-registering (the 30 s heartbeat, here back to back).
-                const { ext, body } = registration(
-                  `bench-broker-${connection}`,
-                  21000 + 10 * connection,
-                  topics,
-                  n + 2,
-                );
-                return { code: RequestCode.REGISTER_BROKER, ext, body };
-              })();
+            : operation === "REGISTER_BROKER steady"
+              ? (() => {
+                  let r = steady.get(connection);
+                  if (r === undefined) {
+                    r = registration(`bench-steady-${connection}`, 22000 + 10 * connection, topics, 1);
+                    steady.set(connection, r);
+                  }
+                  return { code: RequestCode.REGISTER_BROKER, ext: r.ext, body: r.body };
+                })()
+              : (() => {
+                  // One broker per connection, re-registering (the 30 s heartbeat, here back to back).
+                  const { ext, body } = registration(
+                    `bench-broker-${connection}`,
+                    21000 + 10 * connection,
+                    topics,
+                    n + 2,
+                  );
+                  return { code: RequestCode.REGISTER_BROKER, ext, body };
+                })();
         log(`remoting: ${target.name} ${operation} over ${connections} connection(s)`);
         await closedLoop(target.addr, connections, sizes.warmupMs, make);
         const { latencies, errors, elapsedMs } = await closedLoop(

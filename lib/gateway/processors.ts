@@ -222,9 +222,10 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
     };
     const key = `${broker.clusterName}\u0000${broker.brokerAddr}`;
     const fingerprint = SteadyRegistrations.fingerprint(request.version, request.extFields, request.body);
+    const unchanged = steady.matches(key, fingerprint);
     const registered = (result: Awaited<ReturnType<typeof api.registerBroker>>): Reply => {
       connection.brokerRegistered(broker);
-      routes.invalidateBroker(broker.brokerName);
+      if (!unchanged) routes.invalidateBroker(broker.brokerName);
       const extFields: Record<string, string> = {};
       if (result.masterAddr !== undefined) extFields.masterAddr = result.masterAddr;
       if (result.haServerAddr !== undefined) extFields.haServerAddr = result.haServerAddr;
@@ -273,7 +274,7 @@ export function createProcessorTable(deps: ProcessorDeps): Map<number, Processor
       deps.registerTimeoutMs ?? 20_000,
     );
     steady.fullAccepted(key, fingerprint, body.dataVersion);
-    for (const topic of Object.keys(topicConfigTable)) routes.invalidateTopic(topic);
+    if (!unchanged) for (const topic of Object.keys(topicConfigTable)) routes.invalidateTopic(topic);
     return registered(result);
   });
 

@@ -9,6 +9,10 @@
  * replaced) and at least every `fullEvery`-th registration, so that what only a full registration
  * repairs (a topic an operator deleted while the broker still lists it) is repaired within
  * `fullEvery` × 30 s, as RocketMQ does with `forceRegister=false` and its periodic full registration.
+ *
+ * An unchanged registration (light, or the periodic full one) does not invalidate the gateway's cached
+ * routes: it changed nothing a route shows, except a broker's liveness, which the next refresh (within
+ * the route cache's interval) brings, as a RocketMQ client's next poll would.
  */
 import { createHash } from "node:crypto";
 import type { DataVersion } from "../domain/model";
@@ -58,6 +62,11 @@ export class SteadyRegistrations {
       return undefined;
     }
     return last.dataVersion;
+  }
+
+  /** Whether this is the content the registry last accepted from the broker through this gateway. */
+  matches(broker: string, fingerprint: string): boolean {
+    return this.accepted.get(broker)?.fingerprint === fingerprint;
   }
 
   lightAccepted(broker: string): void {

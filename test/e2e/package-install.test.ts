@@ -6,7 +6,8 @@
  * by the TypeScript compiler the way a `nodenext` project resolves them.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -44,6 +45,39 @@ beforeAll(async () => {
   );
 }, 300_000);
 
+/** Packages (name → version directories) and bytes under a node_modules, nested ones included. */
+async function installedPackages(dir: string): Promise<{ count: number; bytes: number }> {
+  let count = 0;
+  let bytes = 0;
+  const walk = async (path: string, depthInModules: boolean): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      const full = join(path, entry.name);
+      if (entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) {
+        const isPackage = depthInModules && !entry.name.startsWith("@") && !entry.name.startsWith(".");
+        if (isPackage) count++;
+        await walk(full, entry.name === "node_modules" || (depthInModules && entry.name.startsWith("@")));
+      } else {
+        bytes += (await stat(full)).size;
+      }
+    }
+  };
+  await walk(dir, true);
+  return { count, bytes };
+}
+
+/** The bare module names a built file imports or requires (node: built-ins aside). */
+function bareImports(code: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of code.matchAll(/(?:\bfrom|\bimport\(|\brequire\()\s*["']([^."'/][^"']*)["']/g)) {
+    const spec = match[1] ?? "";
+    if (spec.startsWith("node:")) continue;
+    const parts = spec.split("/");
+    names.add(spec.startsWith("@") ? `${parts[0]}/${parts[1]}` : (parts[0] ?? spec));
+  }
+  return names;
+}
+
 afterAll(async () => {
   await registry?.stop();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
@@ -56,7 +90,12 @@ describe("the packed package", () => {
         "LICENSE",
         "dist/bin/namesrv.js",
         "dist/client/index.js",
-        "dist/types/client/index.d.ts",
+        "dist/client/index.cjs",
+        "dist/cdk/index.js",
+        "dist/cdk/index.cjs",
+        "dist/functions/register-broker/index.mjs",
+        "dist/types/lib/client/index.d.ts",
+        "dist/types/infra/cdk.d.ts",
         "openapi/openapi.yaml",
         "package.json",
       ]),
@@ -70,6 +109,56 @@ describe("the packed package", () => {
     for (const dev of ["tsx", "typescript", "aws-cdk-lib", "vitest", "esbuild"]) {
       expect(installed).not.toContain(dev);
     }
+  });
+
+  it('installs few packages: the count and size are printed (README "The package")', async () => {
+    const { count, bytes } = await installedPackages(join(consumer, "node_modules"));
+    console.log(
+      `npm install --omit=dev of the tarball: ${count} packages, ${(bytes / 1024 / 1024).toFixed(1)} MB`,
+    );
+    expect(count).toBeGreaterThan(0);
+    // What dist imports is exactly what package.json depends on (the peers aws-cdk-lib and constructs aside).
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    const dist = join(consumer, "node_modules/serverless-namesrv/dist");
+    for (const file of [
+      "bin/namesrv.js",
+      "client/index.js",
+      "client/index.cjs",
+      "cdk/index.js",
+      "cdk/index.cjs",
+    ]) {
+      for (const name of bareImports(readFileSync(join(dist, file), "utf8"))) imported.add(name);
+    }
+    for (const peer of Object.keys(pkg.peerDependencies)) imported.delete(peer);
+    expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies).sort());
+  });
+
+  it("prints its version: namesrv --version", async () => {
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    const result = await run(join(consumer, "node_modules/.bin/namesrv"), ["--version"], { cwd: consumer });
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("is required by a CommonJS program: require('serverless-namesrv/client')", async () => {
+    await writeFile(
+      join(consumer, "main.cjs"),
+      `const { BrokerAgent, RouteClient, NameServerClient, Transport } = require("serverless-namesrv/client");
+const clients = new NameServerClient(process.argv[2], new Transport());
+clients.getBrokerClusterInfo().then((info) => {
+  console.log(JSON.stringify({ agent: typeof BrokerAgent, routes: typeof RouteClient, info: Object.keys(info) }));
+});
+`,
+    );
+    const result = await run(process.execPath, ["main.cjs", registry.url], { cwd: consumer });
+    expect(JSON.parse(result.stdout)).toEqual({
+      agent: "function",
+      routes: "function",
+      info: expect.arrayContaining(["clusterAddrTable"]),
+    });
   });
 
   it("runs the namesrv bin on plain Node", async () => {

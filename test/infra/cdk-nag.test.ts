@@ -48,6 +48,15 @@ describe("cdk-nag AwsSolutions", { timeout: 240_000 }, () => {
     expect(violationsOf(synthNameServer({ tableCapacity: { mode: "onDemand" } }).cfnStack)).toEqual([]);
   });
 
+  it("reports no unacknowledged finding in a stack pinned to an account and region (cdk synth -c account -c region)", () => {
+    // Pinned, the execute-api ARNs carry the literal partition, region and account, not pseudo parameters.
+    const env = { account: "123456789012", region: "eu-west-1" };
+    const brokerGroups = [{ cluster: "DefaultCluster", brokerName: "broker-a" }];
+    expect(violationsOf(synthNameServer({ env, brokerGroups }).cfnStack)).toEqual([]);
+    expect(violationsOf(synthNameServer({ env, openReads: true }).cfnStack)).toEqual([]);
+    expect(violationsOf(synthNameServer({ env, functionUrl: true }).cfnStack)).toEqual([]);
+  });
+
   it("acknowledges only the reviewed findings, each with a reason", () => {
     const acknowledged = acknowledgements(synthNameServer({ openReads: true }).cfnStack);
     // The access policies (README "Security"): wildcards only where reads take any name, and the

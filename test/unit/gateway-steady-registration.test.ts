@@ -137,3 +137,43 @@ describe("steady registration through the gateway", () => {
     expect(sent()).toEqual(["full", "full"]);
   });
 });
+
+describe("steady registration and the route cache", () => {
+  it("an unchanged registration leaves cached routes in place; a changed one sends the next ask to the registry", async () => {
+    const route = {
+      queueDatas: [{ brokerName: "broker-a", readQueueNums: 8, writeQueueNums: 8, perm: 6, topicSysFlag: 0 }],
+      brokerDatas: [
+        {
+          cluster: "DefaultCluster",
+          brokerName: "broker-a",
+          brokerAddrs: { "1": "10.0.0.1:10911" },
+          enableActingMaster: false,
+        },
+      ],
+      filterServerTable: {},
+    };
+    const api = fakeRegistryApi({ getRouteInfoByTopic: () => ({ notModified: false, route, etag: '"e1"' }) });
+    gateway = await startRemotingGateway({
+      port: 0,
+      client: api,
+      log: () => {},
+      routeCacheIntervalMs: 30_000,
+    });
+    client = new RemotingClient(`127.0.0.1:${gateway.port}`, { version: 479 });
+    const ask = async () =>
+      expect((await client?.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest" }))?.code).toBe(
+        0,
+      );
+    const fetches = () => api.calls.filter((c) => c.method === "getRouteInfoByTopic").length;
+    const register = (counter: number) => client?.invoke(RequestCode.REGISTER_BROKER, header, body(counter));
+    await register(3);
+    await ask();
+    expect(fetches()).toBe(1);
+    for (let i = 0; i < 12; i++) await register(3); // light heartbeats and the periodic full body
+    await ask();
+    expect(fetches()).toBe(1);
+    await register(4);
+    await ask();
+    expect(fetches()).toBe(2);
+  });
+});

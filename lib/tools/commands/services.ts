@@ -1,0 +1,112 @@
+/**
+ * Long-running services started from the CLI: the remoting gateway and the status page.
+ */
+import {
+  type CommandKit,
+  type Context,
+  DEFAULT_NAMESRV_URL,
+  EXIT_OK,
+  httpUrls,
+  integerOption,
+  UsageError,
+  waitForAbort,
+} from "../context";
+
+export function registerServicesCommands({ cmd, run }: CommandKit): void {
+  cmd(
+    "gateway",
+    "Serve RocketMQ's remoting protocol (brokers, clients, mqadmin) in front of the registry at --url.",
+  )
+    .option(
+      "--listen <host:port>",
+      "where RocketMQ components connect (namesrvAddr), e.g. 127.0.0.1:9876 (default: NAMESRV_GATEWAY_LISTEN)",
+    )
+    .option(
+      "--cache-interval <ms>",
+      "route cache refresh period, one POST /routes per period, 0 = off (default: NAMESRV_GATEWAY_CACHE_INTERVAL_MS or 30000)",
+    )
+    .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
+    .option(
+      "--health-port <[host:]port>",
+      "serve GET /health (200 while the registry answers) on this port of the --listen host, or on host:port (default: NAMESRV_GATEWAY_HEALTH_PORT)",
+    )
+    .option(
+      "--drain-timeout <ms>",
+      "on SIGTERM: GO_AWAY to 5.x clients and finish in-flight requests for up to this long (default: NAMESRV_GATEWAY_DRAIN_MS or 15000)",
+    )
+    .action(
+      (opts: {
+        listen?: string;
+        cacheInterval?: string;
+        keepBrokersOnClose?: boolean;
+        healthPort?: string;
+        drainTimeout?: string;
+      }) =>
+        run(async (context) => {
+          const [url] = httpUrls(context, "gateway");
+          const env = context.io.env;
+          const listen = opts.listen ?? env.NAMESRV_GATEWAY_LISTEN;
+          if (listen === undefined || listen.trim() === "") {
+            throw new UsageError("gateway: --listen <host:port> (or NAMESRV_GATEWAY_LISTEN) is required");
+          }
+          const cacheInterval = opts.cacheInterval ?? env.NAMESRV_GATEWAY_CACHE_INTERVAL_MS ?? "30000";
+          const healthPort = opts.healthPort ?? env.NAMESRV_GATEWAY_HEALTH_PORT;
+          const drainTimeout = opts.drainTimeout ?? env.NAMESRV_GATEWAY_DRAIN_MS;
+          const { runGatewayCommand } = await import("../../gateway/run-gateway");
+          return runGatewayCommand({
+            listen,
+            url: url ?? DEFAULT_NAMESRV_URL,
+            auth: context.global.auth,
+            timeoutMillis: context.global.timeoutMillis,
+            routeCacheIntervalMs: integerOption("cache-interval", cacheInterval, 0, 3_600_000),
+            unregisterOnClose: opts.keepBrokersOnClose !== true,
+            ...healthListen(healthPort),
+            ...(drainTimeout === undefined || drainTimeout === ""
+              ? {}
+              : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),
+            stdout: context.io.stdout,
+            ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
+          });
+        }),
+    );
+
+  cmd(
+    "dashboard",
+    "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) of the first --url, until Ctrl-C.",
+  )
+    .option("--listen <host:port>", "where to serve the page", "127.0.0.1:8088")
+    .addHelpText("after", "\nAn execute-api URL is signed with SigV4 (AWS credential chain).")
+    .action((opts: { listen: string }) => run((context) => runDashboard(context, opts.listen)));
+}
+
+async function runDashboard(context: Context, listen: string): Promise<number> {
+  const { io, global } = context;
+  const [apiUrl = DEFAULT_NAMESRV_URL] = httpUrls(context, "dashboard");
+  const { parseListen, startDashboard } = await import("../../dashboard/server");
+  try {
+    parseListen(listen);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const dashboard = await startDashboard({
+    apiUrl,
+    listen,
+    timeoutMillis: global.timeoutMillis,
+    env: io.env,
+    ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
+  });
+  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
+  await waitForAbort(io.signal);
+  await dashboard.close();
+  io.stdout("Status page stopped\n");
+  return EXIT_OK;
+}
+
+/** `--health-port 9880` (the --listen host) or `--health-port 0.0.0.0:9880`. */
+function healthListen(value: string | undefined): { healthPort?: number; healthHost?: string } {
+  if (value === undefined || value.trim() === "") return {};
+  const match = /^(?:(.+):)?([^:]+)$/.exec(value.trim());
+  const host = match?.[1];
+  const port = integerOption("health-port", match?.[2] ?? value, 0, 65_535);
+  return host === undefined ? { healthPort: port } : { healthPort: port, healthHost: host };
+}

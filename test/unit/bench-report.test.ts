@@ -1,0 +1,39 @@
+/**
+ * The committed bench report is generated, not written: docs/bench/README.md is exactly what
+ * bench/report.ts makes of docs/bench/latest.json, and the cost scenarios and targets in that JSON are
+ * exactly what bench/cost.ts and bench/report.ts compute from the measured figures beside them.
+ * (test/integration/bench-counts.test.ts checks those figures' counts against the code.)
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { costScenarios, FACTORS, TOPOLOGIES } from "../../bench/cost";
+import { type BenchResults, judgeTargets, markdownReport } from "../../bench/report";
+
+const docs = new URL("../../docs/bench/", import.meta.url);
+const committed = JSON.parse(readFileSync(new URL("latest.json", docs), "utf8")) as BenchResults;
+
+describe("the committed bench report", () => {
+  it("README.md is markdownReport(latest.json): regenerate both with `npm run bench`", () => {
+    expect(readFileSync(new URL("README.md", docs), "utf8")).toBe(markdownReport(committed));
+  });
+
+  it("cost.scenarios and the targets are what the model computes from the measured figures", () => {
+    const scenarios = costScenarios(committed.measured, committed.stack);
+    expect(committed.cost.scenarios).toEqual(scenarios);
+    expect(committed.targets).toEqual(judgeTargets(committed.measured, scenarios));
+  });
+
+  it("has one scenario per topology and fleet factor, with lines and quotas", () => {
+    for (const topology of TOPOLOGIES) {
+      for (const fleetFactor of FACTORS) {
+        const s = committed.cost.scenarios.find(
+          (x) => x.topology === topology && x.fleetFactor === fleetFactor,
+        );
+        expect(s, `${topology} ${fleetFactor}×`).toBeDefined();
+        expect(s?.totalUsd).toBeCloseTo(s?.lines.reduce((n, l) => n + l.monthlyUsd, 0) ?? -1, 1);
+        expect(s?.ofClassic).toBeCloseTo((s?.totalUsd ?? 0) / (s?.classicUsd ?? 1), 2);
+        expect(s?.quotas.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});
