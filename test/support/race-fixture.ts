@@ -14,7 +14,7 @@ import { DynamoRegistryStore } from "../../lib/store/dynamo-registry-store";
 import { createDocumentClient } from "../../lib/store/dynamodb-client";
 import type { RegistryStore } from "../../lib/store/registry-store";
 import { createPrng, testSeed } from "./prng";
-import { createRegistryFixture, type RegistryFixture, registration, topics } from "./registry-fixture";
+import { type RegistryFixture, registration, topics, useRegistryFixture } from "./registry-fixture";
 import { hookStore, type StoreHooks } from "./store-hooks";
 import { dumpTable } from "./table-dump";
 
@@ -24,16 +24,16 @@ let secondClient: ReturnType<typeof createDocumentClient>;
 export let other: NameServer;
 export const NO_SELF_PRESERVATION = { ...DEFAULT_SELF_PRESERVATION, enabled: false };
 
-/** A table per test: sweeps see only the test's own groups. Call once at the top of a test file. */
+/** Call once at the top of a test file. */
 export function useRaceTables(): void {
-  beforeEach(async () => {
-    f = await createRegistryFixture();
+  // A table per test: sweeps see only the test's own groups.
+  f = useRegistryFixture({ perTest: true });
+  beforeEach(() => {
     secondClient = createDocumentClient({ endpoint: f.table.endpoint });
     other = nameServerOver(new DynamoRegistryStore({ client: secondClient, tableName: f.table.tableName }));
   });
-  afterEach(async () => {
+  afterEach(() => {
     secondClient?.destroy();
-    await f?.table.drop();
   });
 }
 
