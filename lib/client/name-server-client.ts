@@ -2,6 +2,7 @@
  * The registry's HTTP API (API.md), one method per route, against one NameServer. The request and
  * response types are the model's own; responses are checked before they are trusted.
  */
+
 import * as z from "zod";
 /** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
 import type {
@@ -20,6 +21,7 @@ import type {
   UnregisterBrokerRequest,
 } from "../domain/model";
 import { PLAIN_NAME_PATTERN } from "../domain/model";
+import { checkNameServerUrl } from "./addresses";
 import { NameServerClientError, pathOf, type Transport, type TransportResponse } from "./transport";
 
 /**
@@ -186,7 +188,10 @@ export class NameServerClient {
   constructor(
     readonly url: string,
     private readonly transport: Transport,
-  ) {}
+  ) {
+    // An address this HTTP client cannot use fails here, not as "Invalid URL" on every request.
+    checkNameServerUrl(url, "url");
+  }
 
   /** REGISTER_BROKER: full registration, or a light heartbeat when `topicConfigTable` is absent. */
   async registerBroker(

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BundledFunction, bundleFunctions, invokeInFreshNode } from "../../bench/bundle-probe";
+import { type BundledFunction, bundleFunctions, invokeInFreshNode } from "../support/bundle-probe";
 import { createTestTable, type TestTable } from "../support/dynamodb";
 import { httpEvent } from "../support/http-event";
 

@@ -6,21 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
+const f = useRegistryFixture();
 const figures: Record<string, { requests: number; rcu: number; wcu: number }> = {};
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
+afterAll(() => {
   console.table(figures);
-  await f.table.drop();
 });
 
 async function measure<T>(

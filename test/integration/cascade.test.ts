@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TopicNotExistError } from "../../lib/domain/errors";
 import { ORDER_TOPIC_CONFIG_NAMESPACE } from "../../lib/domain/model";
 import { PERM_WRITE } from "../../lib/domain/perm";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
-  await f.table.drop();
-});
+const f = useRegistryFixture();
 
 let n = 0;
 /** A group name and addresses no other test uses. */

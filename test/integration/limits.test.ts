@@ -4,18 +4,12 @@
  * hundreds; one member more, or a group more than the registry holds, is a 400 that names the limit,
  * and changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidRequestError } from "../../lib/domain/errors";
 import { LIMITS, registerBrokerSchema } from "../../lib/domain/model";
-import { createRegistryFixture, type RegistryFixture, registration } from "../support/registry-fixture";
+import { registration, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
-  await f.table.drop();
-});
+const f = useRegistryFixture();
 
 /** A DNS name of exactly `length` characters (at most 253): labels of 61 letters and a seed. */
 function hostOf(length: number, seed: string): string {

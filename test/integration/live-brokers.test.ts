@@ -2,16 +2,10 @@
  * listBrokers (GET /brokers) against DynamoDB Local: the status page's view of every live instance,
  * with the heartbeat time the registry applied and the registry's own clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistryFixture, type RegistryFixture, registration } from "../support/registry-fixture";
+import { describe, expect, it } from "vitest";
+import { registration, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
-  await f.table.drop();
-});
+const f = useRegistryFixture();
 
 describe("listBrokers", () => {
   it("answers each live instance with its last heartbeat and timeout, and drops one past it before any sweep", async () => {

@@ -4,23 +4,12 @@
  * GET/UPDATE_NAMESRV_CONFIG and the switches they carry, the heartbeat's orderTopicConfig, static topics.
  */
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG_CACHE_MS } from "../../lib/app/name-server-service";
 import { DisabledError, FullRegistrationRequiredError, InvalidRequestError } from "../../lib/domain/errors";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
-  await f.table.drop();
-});
+const f = useRegistryFixture();
 
 let n = 0;
 const uniqueName = () => `req-${++n}`;

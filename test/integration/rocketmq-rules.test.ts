@@ -2,21 +2,10 @@
  * RocketMQ's registerBroker rules that a close reading of RouteInfoManager found differing (issue 9),
  * on DynamoDB Local: each test failed before the change it covers.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { describe, expect, it } from "vitest";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
-  await f.table.drop();
-});
+const f = useRegistryFixture();
 
 let n = 0;
 const uniqueName = () => `rules-${++n}`;

@@ -1,19 +1,13 @@
 /**
  * The route group cache: fewer requests on warm route queries, and never a dead broker served.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { TopicNotExistError } from "../../lib/domain/errors";
 import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
-import { createRegistryFixture, type RegistryFixture, registration } from "../support/registry-fixture";
+import { registration, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
-beforeAll(async () => {
-  f = await createRegistryFixture();
-});
-afterAll(async () => {
-  await f.table.drop();
-});
+const f = useRegistryFixture();
 
 const cached = () =>
   createNameServer({

@@ -6,7 +6,7 @@
  * case that starts touching something new fails here until its declaration (and so its grant) says so.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { NamesrvFunction } from "../../infra/namesrv-function";
 import type { NameServer } from "../../lib/app/name-server";
 import { handlerUseCases } from "../../lib/app/store-use";
@@ -15,14 +15,11 @@ import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import { routes } from "../../lib/http/routes";
 import { synthNameServer } from "../infra/synth";
 import { isAllowed, type Request, resolveIntrinsics, type Statement } from "../support/iam-evaluate";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 
-let f: RegistryFixture;
+const f = useRegistryFixture({
+  selfPreservation: { ...DEFAULT_SELF_PRESERVATION, enabled: false, expiryRatio: 1, minExpired: 0 },
+});
 let current: keyof NameServer | undefined;
 const recorded = new Map<keyof NameServer, { command: string; request: Request }[]>();
 
@@ -106,9 +103,6 @@ function iamRequestsOf(command: {
 }
 
 beforeAll(async () => {
-  f = await createRegistryFixture({
-    selfPreservation: { ...DEFAULT_SELF_PRESERVATION, enabled: false, expiryRatio: 1, minExpired: 0 },
-  });
   synth = synthNameServer();
   tableArn = `${synth.logicalId(synth.stack.table)}.Arn`;
   const send = f.table.client.send.bind(f.table.client);
@@ -124,9 +118,6 @@ beforeAll(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: see above
     return (send as any)(command, ...rest);
   };
-});
-afterAll(async () => {
-  await f?.table.drop();
 });
 
 async function as<T>(useCase: keyof NameServer, run: () => Promise<T>): Promise<T | undefined> {

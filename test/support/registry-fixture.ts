@@ -2,6 +2,7 @@
  * Fixtures for integration tests: a NameServer over a fresh table on DynamoDB Local, a fake clock,
  * a capacity recorder, and registration factories with overrides.
  */
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { type RegisterBrokerRequest, registerBrokerSchema } from "../../lib/domain/model";
@@ -30,6 +31,7 @@ export interface RegistryFixture {
   another(): NameServer;
 }
 
+/** A fixture of one's own (its table is the caller's to drop); test files use `useRegistryFixture`. */
 export async function createRegistryFixture(
   options: { selfPreservation?: SelfPreservationConfig } = {},
 ): Promise<RegistryFixture> {
@@ -44,6 +46,52 @@ export async function createRegistryFixture(
   const selfPreservation = options.selfPreservation ?? { ...DEFAULT_SELF_PRESERVATION, enabled: false };
   const make = () => createNameServer({ store, now: clock.now, selfPreservation });
   return { table, store, nameServer: make(), clock, capacity, another: make };
+}
+
+export interface RegistryFixtureOptions {
+  selfPreservation?: SelfPreservationConfig;
+  /** A fresh table for every test of the file (default: one table for the whole file). */
+  perTest?: boolean;
+}
+
+/**
+ * The integration tests' fixture, set up and torn down by the test file's hooks: a NameServer over a
+ * fresh table of the run's DynamoDB Local (for the file, or for each test with `perTest`), dropped
+ * afterwards. Call it once at the top of the file; its fields are there inside the file's tests and
+ * hooks (its own hooks run before the file's `beforeAll`/`beforeEach` and after their `after*`).
+ */
+export function useRegistryFixture(options: RegistryFixtureOptions = {}): RegistryFixture {
+  const { perTest = false, ...fixtureOptions } = options;
+  let current: RegistryFixture | undefined;
+  (perTest ? beforeEach : beforeAll)(async () => {
+    current = await createRegistryFixture(fixtureOptions);
+  });
+  (perTest ? afterEach : afterAll)(async () => {
+    await current?.table.drop();
+    current = undefined;
+  });
+  const live = (): RegistryFixture => {
+    if (current === undefined) throw new Error("the registry fixture exists only inside tests and hooks");
+    return current;
+  };
+  return {
+    get table() {
+      return live().table;
+    },
+    get store() {
+      return live().store;
+    },
+    get nameServer() {
+      return live().nameServer;
+    },
+    get clock() {
+      return live().clock;
+    },
+    get capacity() {
+      return live().capacity;
+    },
+    another: () => live().another(),
+  };
 }
 
 export function topics(

@@ -2,7 +2,7 @@
  * Bundles functions exactly as the stack does (a synth of NamesrvFunction with bundling on) and runs a
  * bundle the way Lambda does: a fresh `node` process imports the bundle file and calls its `handler`
  * with an event, with the environment the synthesized function would get. Used by the bundle test
- * (test/infra) and by `npx tsx bench/measure-bundles.ts`, which produced the figures in docs/deploy.md.
+ * (test/infra); its measuring script (measure-bundles.ts, removed: git history) produced the figures in docs/deploy.md.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -12,7 +12,7 @@ import { App, Stack } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { type AwsSdkSource, NamesrvFunction } from "../infra/namesrv-function";
+import { type AwsSdkSource, NamesrvFunction } from "../../infra/namesrv-function";
 
 export interface BundledFunction {
   handlerModule: string;
