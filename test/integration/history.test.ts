@@ -5,9 +5,9 @@
  * it, since DynamoDB Local never expires items).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runAsCaller } from "../../lib/caller-context";
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
+import { runAsCaller } from "../../lib/caller-context";
 import type { HistoryCaller, HistoryEntry } from "../../lib/domain/history";
 import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
 import {
