@@ -157,6 +157,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/dashboard.js": { file: "dashboard.js", type: "text/javascript; charset=utf-8" },
+  "/history.js": { file: "history.js", type: "text/javascript; charset=utf-8" },
   "/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
 };
 
