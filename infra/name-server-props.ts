@@ -23,7 +23,8 @@ export interface NameServerProps {
    */
   readonly tableDeletionProtection?: boolean;
   /**
-   * Open the `read` routes (the GETs: routes, clusters, topic lists, KV reads) to anyone. `write` routes
+   * Open the `read` routes (the GETs: routes, clusters, topic lists, KV reads; and POST /routes, the
+   * batched route read) to anyone. `write` routes
    * always need IAM (SigV4) and GET /health never does, whatever this says.
    * @default false (every route but GET /health needs IAM)
    */

@@ -19,6 +19,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -324,8 +325,14 @@ export class NameServer extends Construct {
     }
     const alarms = [...createAlarms(this, plan.sweepsPerRun, plan.schedule), ...createOperatorAlarms(this)];
     if (props.remotingEndpoint !== undefined) {
+      const { aclSecretArn, ...endpointOptions } = props.remotingEndpoint;
       this.endpoint = new RemotingEndpoint(this, "RemotingEndpoint", {
-        ...props.remotingEndpoint,
+        ...endpointOptions,
+        ...(aclSecretArn === undefined
+          ? {}
+          : {
+              aclSecret: secretsmanager.Secret.fromSecretCompleteArn(this, "RemotingAclSecret", aclSecretArn),
+            }),
         registryUrl: this.httpApi.apiEndpoint,
         invokeArn: (method, path) => this.httpApi.arnForExecuteApi(method, path, this.stage.stageName),
         logRetention,

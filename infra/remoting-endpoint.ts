@@ -33,6 +33,7 @@ import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { type HttpMethod, routes as routeTable } from "../lib/http/routes";
 
@@ -93,7 +94,10 @@ export interface RemotingEndpointNetwork {
 export type RemotingEndpointOptions = Omit<
   RemotingEndpointProps,
   "registryUrl" | "invokeArn" | "logRetention" | "alarmAction"
->;
+> & {
+  /** `-c remotingAclSecretArn`: the ACL secret by its complete ARN (the construct then imports it as aclSecret). */
+  readonly aclSecretArn?: string;
+};
 
 export interface RemotingEndpointProps {
   /** The registry's HTTP API URL (the stack's ApiUrl). */
@@ -122,6 +126,12 @@ export interface RemotingEndpointProps {
   readonly logRetention: logs.RetentionDays;
   /** Where alarms notify (the stack's alarm topic). */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
+   * The remoting accounts (README "Remoting accounts"): a Secrets Manager secret holding the ACL
+   * document; the tasks read it at start (NAMESRV_ACL_SECRET_ARN) with a read grant on it alone.
+   * @default - none: every request let through, as RocketMQ's own NameServer
+   */
+  readonly aclSecret?: secretsmanager.ISecret;
   /** The image; default: the repository's Dockerfile, built for linux/arm64 by `cdk deploy`. */
   readonly image?: ecs.ContainerImage;
 }
@@ -318,6 +328,7 @@ export class RemotingEndpoint extends Construct {
         NAMESRV_GATEWAY_DRAIN_MS: String(GATEWAY_DRAIN_SECONDS * 1000),
         NAMESRV_GATEWAY_CACHE_INTERVAL_MS: String(props.routeCacheIntervalMs ?? 30_000),
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        ...(props.aclSecret === undefined ? {} : { NAMESRV_ACL_SECRET_ARN: props.aclSecret.secretArn }),
       },
       portMappings: [
         { containerPort: REMOTING_PORT, protocol: ecs.Protocol.TCP, name: "remoting" },
@@ -329,6 +340,7 @@ export class RemotingEndpoint extends Construct {
       readonlyRootFilesystem: true,
     });
 
+    props.aclSecret?.grantRead(this.taskDefinition.taskRole);
     const cluster = new ecs.Cluster(this, "Cluster", { vpc: this.vpc });
     this.service = new ecs.FargateService(this, "Service", {
       cluster,
@@ -502,6 +514,7 @@ export const ENDPOINT_CONTEXT_KEYS = [
   "remotingMaxTasks",
   "remotingTaskCpu",
   "remotingTaskMemory",
+  "remotingAclSecretArn",
 ] as const;
 
 /**
@@ -563,6 +576,15 @@ export function remotingEndpointFromContext(
   if (cpu !== undefined) options.cpu = cpu;
   const memoryMiB = integer("remotingTaskMemory");
   if (memoryMiB !== undefined) options.memoryMiB = memoryMiB;
+  const aclSecretArn = get("remotingAclSecretArn");
+  if (aclSecretArn !== undefined) {
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(aclSecretArn)) {
+      throw new Error(
+        `context remotingAclSecretArn must be a secret's complete ARN (…:secret:<name>-AbCdEf), got ${aclSecretArn}`,
+      );
+    }
+    options.aclSecretArn = aclSecretArn;
+  }
   return options;
 }
 

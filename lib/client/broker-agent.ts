@@ -5,6 +5,7 @@
  * FULL_REGISTRATION_REQUIRED, answered at once), and light heartbeats otherwise. Each NameServer has its
  * own timer and its own backoff, so one that is down never delays the others. `stop()` unregisters.
  */
+
 import { EventEmitter } from "node:events";
 import type { z } from "zod";
 import {
@@ -15,6 +16,7 @@ import {
   type TopicConfigTableInput,
   type UnregisterBrokerRequest,
 } from "../domain/model";
+import { checkNameServerUrls } from "./addresses";
 import { NameServerClient, type RegisterBrokerBody } from "./name-server-client";
 import {
   type NameServerClientError,
@@ -59,7 +61,10 @@ export interface BackoffOptions {
 
 export interface BrokerAgentOptions {
   broker: BrokerIdentity;
-  /** NameServer base URLs, e.g. `http://127.0.0.1:9876`. */
+  /**
+   * NameServer base URLs of the registry's HTTP API, e.g. `http://127.0.0.1:9877` (`npm start`'s HTTP
+   * port; 9876 is the remoting port). Checked when the agent is constructed (NameServerAddressError).
+   */
   nameServers: readonly string[];
   /** Called before each registration: the broker's topic table and dataVersion now. */
   topicState: () => BrokerTopicState | Promise<BrokerTopicState>;
@@ -102,6 +107,15 @@ export interface BrokerAgentEvents {
 }
 
 export type NameServerStatus = "connecting" | "registered" | "backoff" | "stopped";
+
+/** What `start()` did: whether the first registration reached a NameServer, and each one's state. */
+export interface BrokerAgentStartResult {
+  /** Registered with at least one NameServer. */
+  registered: boolean;
+  /** Registered with every NameServer. */
+  registeredWithAll: boolean;
+  nameServers: NameServerState[];
+}
 
 export interface NameServerState {
   nameServer: string;
@@ -167,7 +181,7 @@ export class BrokerAgent extends EventEmitter<BrokerAgentEvents> {
 
   constructor(options: BrokerAgentOptions) {
     super();
-    if (options.nameServers.length === 0) throw new RangeError("at least one NameServer URL is needed");
+    const urls = checkNameServerUrls(options.nameServers);
     this.registerNameServerPeriodMillis = checkRegisterPeriod(
       options.registerNameServerPeriodMillis ?? DEFAULT_REGISTER_NAME_SERVER_PERIOD_MILLIS,
     );
@@ -186,18 +200,29 @@ export class BrokerAgent extends EventEmitter<BrokerAgentEvents> {
     };
     const transport =
       options.transport instanceof Transport ? options.transport : new Transport(options.transport);
-    this.nameServers = options.nameServers.map((url) => ({
+    this.nameServers = urls.map((url) => ({
       client: new NameServerClient(url, transport),
       state: { nameServer: url, status: "connecting", consecutiveFailures: 0 },
     }));
   }
 
-  /** Registers with every NameServer now; resolves when each has answered or failed once. */
-  async start(): Promise<void> {
+  /**
+   * Registers with every NameServer now; resolves when each has answered or failed once, with whether
+   * the first registration succeeded (`registered`: with at least one NameServer) and each one's state.
+   * A NameServer that failed is retried with backoff; the agent keeps running either way.
+   */
+  async start(): Promise<BrokerAgentStartResult> {
     if (this.stopping !== undefined) throw new Error("the agent was stopped; create a new one");
-    if (this.started) return;
-    this.started = true;
-    await Promise.all(this.nameServers.map((ns) => this.attempt(ns)));
+    if (!this.started) {
+      this.started = true;
+      await Promise.all(this.nameServers.map((ns) => this.attempt(ns)));
+    }
+    const nameServers = this.states();
+    return {
+      registered: nameServers.some((ns) => ns.status === "registered"),
+      registeredWithAll: nameServers.every((ns) => ns.status === "registered"),
+      nameServers,
+    };
   }
 
   /**

@@ -2,10 +2,12 @@
  * What brokers, producers and operators import: the heartbeat agent, the route client, the typed HTTP
  * client of one NameServer, and the transport they share (SigV4, bearer token or no auth).
  */
+export { checkNameServerUrl, checkNameServerUrls, NameServerAddressError } from "./addresses";
 export {
   BrokerAgent,
   type BrokerAgentEvents,
   type BrokerAgentOptions,
+  type BrokerAgentStartResult,
   type BrokerIdentity,
   type BrokerTopicState,
   type NameServerState,

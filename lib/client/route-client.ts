@@ -5,8 +5,10 @@
  * the last good route is kept on purpose (brokers usually outlive a registry outage); a NameServer's
  * TOPIC_NOT_EXIST removes it. Producers get publish queues and latency-aware queue selection.
  */
+
 import { EventEmitter } from "node:events";
 import type { TopicRouteData } from "../domain/model";
+import { checkNameServerUrls } from "./addresses";
 import { type Clock, type FaultStrategyOptions, MQFaultStrategy, systemClock } from "./fault-strategy";
 import {
   NameServerClient,
@@ -33,7 +35,10 @@ export const DEFAULT_POLL_NAME_SERVER_INTERVAL_MILLIS = 30_000;
 const MAX_TOPICS_PER_BATCH = 1000;
 
 export interface RouteClientOptions {
-  /** NameServer base URLs, e.g. `http://127.0.0.1:9876`. */
+  /**
+   * NameServer base URLs of the registry's HTTP API, e.g. `http://127.0.0.1:9877` (`npm start`'s HTTP
+   * port; 9876 is the remoting port). Checked when the client is constructed (NameServerAddressError).
+   */
   nameServers: readonly string[];
   /** A shared transport, or options for one of its own (auth, timeout). */
   transport?: Transport | TransportOptions;
@@ -107,7 +112,7 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
 
   constructor(options: RouteClientOptions) {
     super();
-    if (options.nameServers.length === 0) throw new RangeError("at least one NameServer URL is needed");
+    const urls = checkNameServerUrls(options.nameServers);
     const interval = options.pollNameServerIntervalMillis ?? DEFAULT_POLL_NAME_SERVER_INTERVAL_MILLIS;
     if (!Number.isFinite(interval) || interval < 100) {
       throw new RangeError(`pollNameServerIntervalMillis must be at least 100, got ${interval}`);
@@ -115,7 +120,7 @@ export class RouteClient extends EventEmitter<RouteClientEvents> {
     this.pollNameServerIntervalMillis = interval;
     const transport =
       options.transport instanceof Transport ? options.transport : new Transport(options.transport);
-    this.clients = options.nameServers.map((url) => new NameServerClient(url, transport));
+    this.clients = urls.map((url) => new NameServerClient(url, transport));
     this.zone = options.zone;
     this.random = options.random ?? Math.random;
     this.faultStrategy = new MQFaultStrategy({

@@ -48,6 +48,11 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Aborted on Ctrl-C / SIGTERM: ends `demo-broker` (which then unregisters), `watch` and `dashboard`. */
   signal?: AbortSignal;
+  /**
+   * How `deleteTopic` reaches a broker (DELETE_TOPIC_IN_BROKER over remoting); for tests.
+   * @default deleteTopicInBroker (remoting-endpoint.ts)
+   */
+  deleteTopicInBroker?: (brokerAddr: string, topic: string, timeoutMillis: number) => Promise<void>;
   /** For tests: how an endpoint is reached (default: HTTP, or remoting for `host:port`). */
   connect?: (endpoint: Endpoint, transport: Transport, timeoutMillis: number) => AdminEndpoint;
 }
@@ -213,8 +218,25 @@ export function defaultConnect(
     : connectRemoting(endpoint.address, timeoutMillis);
 }
 
+/**
+ * `--json`: the answer with every object's keys in sorted order, so that the same answer prints the
+ * same bytes whichever protocol brought it (HTTP's JSON and RocketMQ's fastjson order keys differently).
+ */
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout(`${JSON.stringify(canonicalJson(value), null, 2)}\n`);
+}
+
+/** A copy of a JSON value with object keys sorted (arrays keep their order). */
+export function canonicalJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalJson);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonicalJson((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
 }
 
 /** A read: the NameServers in order until one answers (unreachable, timeout and 5xx fail over). */
@@ -240,31 +262,39 @@ export interface WriteReport {
   json?: Record<string, unknown>;
 }
 
-/** A write: every NameServer, as mqadmin does (each one is a registry of its own). */
-export async function writeAll(
+/** What a write did on each NameServer. */
+export type WriteOutcome =
+  | { nameServer: string; ok: true; report: WriteReport }
+  | { nameServer: string; ok: false; error: unknown };
+
+/** A write on every NameServer, as mqadmin does (each one is a registry of its own), not yet printed. */
+export async function collectWrites(
   context: Context,
   call: (endpoint: AdminEndpoint) => Promise<WriteReport>,
-): Promise<number> {
-  const outcomes = await Promise.all(
-    context.endpoints.map(async (endpoint) => {
+): Promise<WriteOutcome[]> {
+  return Promise.all(
+    context.endpoints.map(async (endpoint): Promise<WriteOutcome> => {
       try {
-        return { nameServer: endpoint.address, ok: true as const, report: await call(endpoint) };
+        return { nameServer: endpoint.address, ok: true, report: await call(endpoint) };
       } catch (error) {
-        return { nameServer: endpoint.address, ok: false as const, error };
+        return { nameServer: endpoint.address, ok: false, error };
       }
     }),
   );
+}
+
+/** The JSON of write outcomes (`--json`). */
+export function writeOutcomesJson(outcomes: readonly WriteOutcome[], timeoutMillis: number): unknown[] {
+  return outcomes.map((o) =>
+    o.ok
+      ? { nameServer: o.nameServer, ok: true, result: o.report.text, ...o.report.json }
+      : { nameServer: o.nameServer, ok: false, error: jsonError(o.error, timeoutMillis) },
+  );
+}
+
+/** Prints write outcomes as lines (failures on stderr); the exit code. */
+export function printWriteLines(context: Context, outcomes: readonly WriteOutcome[]): number {
   const { io, global } = context;
-  if (global.json) {
-    printJson(
-      io,
-      outcomes.map((o) =>
-        o.ok
-          ? { nameServer: o.nameServer, ok: true, result: o.report.text, ...o.report.json }
-          : { nameServer: o.nameServer, ok: false, error: jsonError(o.error, global.timeoutMillis) },
-      ),
-    );
-  }
   for (const outcome of outcomes) {
     if (outcome.ok) {
       if (!global.json) io.stdout(`${outcome.nameServer}: ${outcome.report.text}\n`);
@@ -273,6 +303,16 @@ export async function writeAll(
     }
   }
   return outcomes.every((o) => o.ok) ? EXIT_OK : EXIT_REQUEST_FAILED;
+}
+
+/** A write: every NameServer, as mqadmin does (each one is a registry of its own). */
+export async function writeAll(
+  context: Context,
+  call: (endpoint: AdminEndpoint) => Promise<WriteReport>,
+): Promise<number> {
+  const outcomes = await collectWrites(context, call);
+  if (context.global.json) printJson(context.io, writeOutcomesJson(outcomes, context.global.timeoutMillis));
+  return printWriteLines(context, outcomes);
 }
 
 export function jsonError(error: unknown, timeoutMillis: number): { code: string; message: string } {
@@ -295,6 +335,22 @@ export function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return new Promise(() => {});
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
+
+/** Waits `millis`; true when the signal aborted first (Ctrl-C). */
+export function abortedWithin(signal: AbortSignal | undefined, millis: number): Promise<boolean> {
+  if (signal?.aborted === true) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(false);
+    }, millis);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 export function timestamp(): string {

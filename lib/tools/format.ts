@@ -95,6 +95,35 @@ export function renderRoute(topic: string, route: TopicRouteData): string {
   return sections.join("\n\n");
 }
 
+/**
+ * mqadmin's `topicRoute -l`: one line per broker group (its cluster, addresses, queues and perm), and
+ * the totals (groups, read and write queues).
+ */
+export function renderRouteList(route: TopicRouteData): string {
+  const queues = new Map(route.queueDatas.map((q) => [q.brokerName, q]));
+  const brokers = [...route.brokerDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName));
+  let read = 0;
+  let write = 0;
+  const rows = brokers.map((b) => {
+    const q = queues.get(b.brokerName);
+    read += q?.readQueueNums ?? 0;
+    write += q?.writeQueueNums ?? 0;
+    const addrs = sortedMembers(b.brokerAddrs)
+      .map(([id, addr]) => `${id}=${addr}`)
+      .join(" ");
+    return [
+      b.cluster,
+      b.brokerName,
+      addrs,
+      String(q?.readQueueNums ?? "-"),
+      String(q?.writeQueueNums ?? "-"),
+      q === undefined ? "-" : `${permToString(q.perm)} (${q.perm})`,
+    ];
+  });
+  rows.push(["Total:", `${brokers.length} group(s)`, "", String(read), String(write), ""]);
+  return renderTable(["CLUSTER", "BROKER", "ADDRESSES", "READ-QUEUES", "WRITE-QUEUES", "PERM"], rows);
+}
+
 export function renderBrokerMembers(group: BrokerMemberGroup): string {
   const members = sortedMembers(group.brokerAddrs);
   if (members.length === 0) return `(no live member of ${group.brokerName} in cluster ${group.cluster})`;
@@ -126,6 +155,10 @@ function isAws(url: string): boolean {
   }
 }
 
+/** Where the CLI can be pointed instead (a registry on another PORT, a NameServer elsewhere). */
+export const WHERE_HINT =
+  "If it runs elsewhere (another PORT, another host), give its address: --url http://host:port (or NAMESRV_URL), or -n host:port (or NAMESRV_ADDR) for RocketMQ's protocol";
+
 /** One line: what went wrong, and what to do about it. */
 export function describeError(error: unknown, timeoutMillis?: number): string {
   if (error instanceof AllNameServersFailedError) {
@@ -137,7 +170,7 @@ export function describeError(error: unknown, timeoutMillis?: number): string {
       error.errors.every((e) => e instanceof NameServerUnreachableError && e.reason === "network") &&
       error.errors.every((e) => isLocal(e.url));
     return allLocalDown
-      ? `cannot reach any NameServer (${urls}): is \`npm start\` running?`
+      ? `cannot reach any NameServer (${urls}): is \`npm start\` running? ${WHERE_HINT}`
       : `no NameServer answered: ${error.errors.map((e) => describeError(e, timeoutMillis)).join("; ")}`;
   }
   if (error instanceof NameServerUnreachableError) {
@@ -149,7 +182,7 @@ export function describeError(error: unknown, timeoutMillis?: number): string {
       return `cannot reach ${error.url} (RocketMQ protocol): check the address (-n or NAMESRV_ADDR) and that a NameServer listens there`;
     }
     return isLocal(error.url)
-      ? `cannot reach ${error.url}: is \`npm start\` running?`
+      ? `cannot reach ${error.url}: is \`npm start\` running? ${WHERE_HINT}`
       : `cannot reach ${error.url}: check the URL (--url or NAMESRV_URL) and your network`;
   }
   if (error instanceof NameServerRequestError) {

@@ -65,6 +65,11 @@ export class RemotingAdminEndpoint implements AdminEndpoint {
     private readonly timeoutMillis: number,
   ) {}
 
+  /** One request by code, answered or turned into the client's errors (for requests to brokers). */
+  async invoke(code: number, extFields: Record<string, string> = {}): Promise<RemotingAnswer> {
+    return this.call(code, extFields);
+  }
+
   private async call(
     code: number,
     extFields: Record<string, string> = {},
@@ -212,4 +217,29 @@ export function connectRemoting(address: string, timeoutMillis: number): AdminEn
     (addr) => new RemotingClient(addr, { timeoutMs: timeoutMillis, connectTimeoutMs: timeoutMillis }),
     timeoutMillis,
   );
+}
+
+/** RocketMQ's DELETE_TOPIC_IN_BROKER (`RequestCode.DELETE_TOPIC_IN_BROKER`), sent to brokers, not NameServers. */
+export const DELETE_TOPIC_IN_BROKER = 215;
+
+/**
+ * Deletes a topic on one broker (DELETE_TOPIC_IN_BROKER, 215, header `topic`), as mqadmin's deleteTopic
+ * does on every master of the cluster before the NameServers: otherwise the broker's next registration
+ * brings the topic back. Throws NameServerUnreachableError / NameServerRequestError like the admin calls.
+ */
+export async function deleteTopicInBroker(
+  brokerAddr: string,
+  topic: string,
+  timeoutMillis: number,
+): Promise<void> {
+  const client = new RemotingClient(brokerAddr, {
+    timeoutMs: timeoutMillis,
+    connectTimeoutMs: timeoutMillis,
+  });
+  const broker = new RemotingAdminEndpoint(brokerAddr, () => client, timeoutMillis);
+  try {
+    await broker.invoke(DELETE_TOPIC_IN_BROKER, { topic });
+  } finally {
+    client.close();
+  }
 }

@@ -65,6 +65,17 @@ describe("namesrv -n host:port (RocketMQ's protocol) and --url (HTTP) print the 
     ["topicRoute", "-t", "NoSuchTopic", "--json"],
     ["getNamesrvConfig"],
     ["topicList", "--system"],
+    // --json: the same bytes whichever protocol answered (README "3. Query the registry").
+    ["clusterList", "--json"],
+    ["topicRoute", "-t", topics[0] ?? "", "--json"],
+    ["brokerMembers", "-c", broker.clusterName, "-b", broker.brokerName, "--json"],
+    ["topicList", "--json"],
+    ["topicClusterList", "-t", topics[0] ?? "", "--json"],
+    ["getNamesrvConfig", "--json"],
+    // mqadmin's habits: topicRoute -l, allocateMQ.
+    ["topicRoute", "-t", topics[0] ?? "", "-l"],
+    ["allocateMQ", "-t", topics[0] ?? "", "-i", "10.0.0.1,10.0.0.2,10.0.0.3"],
+    ["allocateMQ", "-t", topics[0] ?? "", "-i", "10.0.0.1,10.0.0.2", "--json"],
   ])("%s %s %s", async (...args) => {
     const { remoting, http } = await both(...args);
 
@@ -81,7 +92,15 @@ describe("namesrv -n host:port (RocketMQ's protocol) and --url (HTTP) print the 
     const again = await runCli(["deleteKvConfig", "-s", namespace, "-k", "k1", "-n", addr]);
     const wiped = await runCli(["wipeWritePerm", "-b", broker.brokerName, "-n", addr]);
     const added = await runCli(["addWritePerm", "-b", broker.brokerName, "-n", addr]);
-    const missingTopic = await runCli(["deleteTopic", "-t", unique("NoSuchTopic"), "-n", addr]);
+    const missingTopic = await runCli([
+      "deleteTopic",
+      "-t",
+      unique("NoSuchTopic"),
+      "-c",
+      "NoBrokers",
+      "-n",
+      addr,
+    ]);
 
     expect(put.stdout).toBe(`${addr}: created ${namespace} k1 = v1\n`);
     expect(viaHttp).toBe("v1");

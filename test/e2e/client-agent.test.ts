@@ -49,10 +49,12 @@ describe("BrokerAgent against the local registry", () => {
     });
     const log = track(agent);
 
-    await agent.start();
+    const started = await agent.start();
     await agent.registerNow();
     await agent.registerNow();
 
+    // start() says whether the first registration succeeded.
+    expect(started).toMatchObject({ registered: true, registeredWithAll: true });
     expect(log).toEqual(["registered:firstContact", "heartbeat", "heartbeat"]);
     const route = await routeOf(topic);
     expect(route.queueDatas).toEqual([

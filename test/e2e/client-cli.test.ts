@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,9 @@ import { BrokerAgent } from "../../lib/client/broker-agent";
 import { freePort } from "../../lib/local/dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "../../lib/local/registry";
 import type { RequestLogEntry } from "../../lib/local/request-log";
+import { startRemotingServer } from "../../lib/remoting/server";
+import { WHERE_HINT } from "../../lib/tools/format";
+import { DELETE_TOPIC_IN_BROKER } from "../../lib/tools/remoting-endpoint";
 import {
   brokerIdentity,
   REPO_ROOT,
@@ -43,8 +47,11 @@ afterAll(async () => {
 });
 
 /** A broker group registered through the agent, with its topics. */
-async function registerBroker(options: { clusterName?: string; zoneName?: string; topics?: string[] } = {}) {
+async function registerBroker(
+  options: { clusterName?: string; zoneName?: string; topics?: string[]; brokerAddr?: string } = {},
+) {
   const broker = brokerIdentity({
+    ...(options.brokerAddr === undefined ? {} : { brokerAddr: options.brokerAddr }),
     ...(options.clusterName === undefined ? {} : { clusterName: options.clusterName }),
     ...(options.zoneName === undefined ? {} : { zoneName: options.zoneName }),
   });
@@ -191,36 +198,85 @@ describe("namesrv write commands", () => {
     expect(permAfterAdd).toBe(6);
   });
 
-  it("deleteTopic removes a cluster's queue data, then the whole topic", async () => {
+  it("deleteTopic -c: the cluster's masters first (DELETE_TOPIC_IN_BROKER), then the registry", async () => {
+    const deletedOnBroker: string[] = [];
+    const master = await startRemotingServer({
+      port: 0,
+      processors: new Map([
+        [
+          DELETE_TOPIC_IN_BROKER,
+          async (request) => {
+            deletedOnBroker.push(request.extFields?.topic ?? "");
+            return { code: 0 };
+          },
+        ],
+      ]),
+      log: () => {},
+    });
+    try {
+      const topic = unique("Topic");
+      const first = await registerBroker({ topics: [topic], brokerAddr: `127.0.0.1:${master.port}` });
+      const second = await registerBroker({ topics: [topic], brokerAddr: `127.0.0.1:${master.port}` });
+
+      const noCluster = await cli("deleteTopic", "-t", topic);
+      const missing = await cli("deleteTopic", "-t", unique("NoSuchTopic"), "-c", unique("NoBrokers"));
+      const fromCluster = await cli("deleteTopic", "-t", topic, "-c", first.broker.clusterName);
+      const route = json<{ queueDatas: Array<{ brokerName: string }> }>(
+        (await cli("topicRoute", topic, "--json")).stdout,
+      );
+      const whole = await cli("deleteTopic", topic, "-c", second.broker.clusterName, "--json");
+      const gone = await cli("topicRoute", topic);
+
+      expect(noCluster.code).toBe(2);
+      expect(noCluster.stderr).toMatch(/cluster \(-c\) is required: as mqadmin/);
+      expect(missing.code).toBe(0);
+      expect(missing.stdout).toMatch(
+        /has no live master broker: no broker asked\n.*has no route: nothing deleted\n$/s,
+      );
+      expect(fromCluster.code).toBe(0);
+      expect(fromCluster.stdout).toBe(
+        `broker ${first.broker.brokerName} (127.0.0.1:${master.port}): deleted topic ${topic}\n` +
+          `${url}: deleted the queue data of topic ${topic} on cluster ${first.broker.clusterName} (${first.broker.brokerName}); 1 broker group(s) of other clusters keep it\n`,
+      );
+      expect(route.queueDatas.map((q) => q.brokerName)).toEqual([second.broker.brokerName]);
+      expect(json(whole.stdout)).toEqual({
+        brokers: [{ brokerName: second.broker.brokerName, brokerAddr: `127.0.0.1:${master.port}`, ok: true }],
+        nameServers: [
+          {
+            nameServer: url,
+            ok: true,
+            result: `deleted the queue data of topic ${topic} on cluster ${second.broker.clusterName} (${second.broker.brokerName}); the topic is gone`,
+            deleted: true,
+            brokers: [second.broker.brokerName],
+          },
+        ],
+      });
+      expect(deletedOnBroker).toEqual([topic, topic]);
+      expect(gone.code).toBe(1);
+    } finally {
+      await master.close();
+    }
+  });
+
+  it("deleteTopic names a master it cannot reach: the topic will come back from it", async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
     const topic = unique("Topic");
-    const first = await registerBroker({ topics: [topic] });
-    const second = await registerBroker({ topics: [topic] });
+    const unreachable = await registerBroker({ topics: [topic], brokerAddr: `127.0.0.1:${closedPort}` });
 
-    const missing = await cli("deleteTopic", "-t", unique("NoSuchTopic"));
-    const fromCluster = await cli("deleteTopic", "-t", topic, "-c", first.broker.clusterName);
-    const route = json<{ queueDatas: Array<{ brokerName: string }> }>(
-      (await cli("topicRoute", topic, "--json")).stdout,
-    );
-    const whole = await cli("deleteTopic", topic, "--json");
-    const gone = await cli("topicRoute", topic);
+    const result = await cli("deleteTopic", "-t", topic, "-c", unreachable.broker.clusterName);
 
-    expect(fromCluster.code).toBe(0);
-    expect(missing.code).toBe(0);
-    expect(missing.stdout).toMatch(/has no route: nothing deleted\n$/);
-    expect(fromCluster.stdout).toBe(
-      `${url}: deleted the queue data of topic ${topic} on cluster ${first.broker.clusterName} (${first.broker.brokerName}); 1 broker group(s) of other clusters keep it\n`,
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `broker ${unreachable.broker.brokerName} (127.0.0.1:${closedPort}) still has topic ${topic}`,
     );
-    expect(route.queueDatas.map((q) => q.brokerName)).toEqual([second.broker.brokerName]);
-    expect(json(whole.stdout)).toEqual([
-      {
-        nameServer: url,
-        ok: true,
-        result: `deleted topic ${topic} (queue data of 1 broker group(s): ${second.broker.brokerName})`,
-        deleted: true,
-        brokers: [second.broker.brokerName],
-      },
-    ]);
-    expect(gone.code).toBe(1);
+    expect(result.stderr).toMatch(/its next registration brings the topic back/);
+    // The registry's copy is deleted all the same (until that registration).
+    expect(result.stdout).toMatch(/the topic is gone\n$/);
   });
 
   it("kv put, get, list and delete", async () => {
@@ -302,7 +358,10 @@ describe("namesrv write commands", () => {
       {
         nameServer: deadUrl,
         ok: false,
-        error: { code: "UNREACHABLE", message: `cannot reach ${deadUrl}: is \`npm start\` running?` },
+        error: {
+          code: "UNREACHABLE",
+          message: `cannot reach ${deadUrl}: is \`npm start\` running? ${WHERE_HINT}`,
+        },
       },
       expect.objectContaining({ nameServer: url, ok: true }),
     ]);
@@ -338,7 +397,7 @@ describe("namesrv errors and configuration", () => {
     expect(unknown.stderr).toMatch(/^namesrv: unknown command 'frobnicate'\n/);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toBe(
-      `namesrv clusterList: cannot reach ${deadUrl}: is \`npm start\` running?\n`,
+      `namesrv clusterList: cannot reach ${deadUrl}: is \`npm start\` running? ${WHERE_HINT}\n`,
     );
   });
 

@@ -197,6 +197,28 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
     expect(cidrs.sort()).toEqual(["10.20.0.0/16", "192.168.1.0/24"]);
   });
 
+  it("with remoting accounts, gives the tasks the ACL secret's ARN and a read grant on that secret alone", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:namesrv-acl-AbCdEf";
+    const { template: withAcl } = synthNameServer({ remotingEndpoint: { aclSecretArn: arn } });
+    withAcl.hasResourceProperties("AWS::ECS::TaskDefinition", {
+      ContainerDefinitions: [
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: "NAMESRV_ACL_SECRET_ARN", Value: arn }]) }),
+      ],
+    });
+    withAcl.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            Resource: arn,
+          }),
+        ]),
+      },
+    });
+    const context: Record<string, string> = { remotingEndpoint: "true", remotingAclSecretArn: "namesrv-acl" };
+    expect(() => remotingEndpointFromContext((key) => context[key])).toThrow(/complete ARN/);
+  });
+
   it("refuses what would open it to anyone or leave it unreachable, naming the option", () => {
     expect(() => synthNameServer({ remotingEndpoint: { allowFrom: ["0.0.0.0/0"] } })).toThrow(
       /0\.0\.0\.0\/0/,

@@ -4,7 +4,13 @@ import { NameServerRequestError, NameServerUnreachableError } from "../../lib/cl
 import type { TopicRouteData } from "../../lib/domain/model";
 import type { AdminEndpoint, Endpoint } from "../../lib/tools/admin-endpoint";
 import { type CliIo, commandNames, normalizeUrl, resolveGlobalOptions, runCli } from "../../lib/tools/cli";
-import { describeError, describeRouteChange, permToString, renderTable } from "../../lib/tools/format";
+import {
+  describeError,
+  describeRouteChange,
+  permToString,
+  renderTable,
+  WHERE_HINT,
+} from "../../lib/tools/format";
 
 const ROUTE: TopicRouteData = {
   queueDatas: [
@@ -223,15 +229,18 @@ describe("mqadmin's command lines", () => {
   });
 
   it("says what really happened: deleteTopic of an unknown topic deletes nothing", async () => {
-    const missing = await run(["deleteTopic", "-t", "NoSuchTopic", "-n", "h:1"]);
+    const noMaster = "cluster C1 has no live master broker: no broker asked\n";
+    const missing = await run(["deleteTopic", "-t", "NoSuchTopic", "-c", "C1", "-n", "h:1"]);
     expect(missing.code).toBe(0);
-    expect(missing.stdout).toBe("h:1: topic NoSuchTopic has no route: nothing deleted\n");
+    expect(missing.stdout).toBe(`${noMaster}h:1: topic NoSuchTopic has no route: nothing deleted\n`);
     expect(missing.stdout).not.toMatch(/deleted topic/);
 
     const otherCluster = await run(["deleteTopic", "-t", "T", "-c", "C3", "-n", "h:1"], {
       registry: fakeRegistry({ topics: { T: ROUTE } }),
     });
-    expect(otherCluster.stdout).toBe("h:1: topic T has no queue data on cluster C3: nothing deleted\n");
+    expect(otherCluster.stdout).toBe(
+      `${noMaster.replace("C1", "C3")}h:1: topic T has no queue data on cluster C3: nothing deleted\n`,
+    );
 
     const oneCluster = await run(["deleteTopic", "-t", "T", "-c", "C1", "-n", "h:1"], {
       registry: fakeRegistry({ topics: { T: ROUTE } }),
@@ -241,10 +250,37 @@ describe("mqadmin's command lines", () => {
       /deleted the queue data of topic T on cluster C1 \(broker-a\); 1 broker group/,
     );
 
+    // mqadmin requires -c: without it the brokers' next registration would bring the topic back.
     const whole = await run(["deleteTopic", "-t", "T", "-n", "h:1"], {
       registry: fakeRegistry({ topics: { T: ROUTE } }),
     });
-    expect(whole.stdout).toBe("h:1: deleted topic T (queue data of 2 broker group(s): broker-a, broker-b)\n");
+    expect(whole.code).toBe(2);
+    expect(whole.calls).toEqual([]);
+  });
+
+  it("takes mqadmin's clusterList -m (said to be the brokers' own) and -i (repeats until Ctrl-C)", async () => {
+    const more = await run(["clusterList", "-m", "-n", "h:1"]);
+    expect(more.code).toBe(0);
+    expect(more.stderr).toMatch(/-m: TPS and message counts are each broker's runtime statistics/);
+    expect(more.stdout).toBe("(no live brokers)\n");
+
+    const registry = fakeRegistry();
+    const controller = new AbortController();
+    const out: string[] = [];
+    const code = await runCli(["clusterList", "-i", "1", "-n", "h:1"], {
+      env: {},
+      stdout: (text) => {
+        out.push(text);
+        if (out.length === 2) controller.abort();
+      },
+      stderr: () => {},
+      connect: registry.connect,
+      signal: controller.signal,
+    });
+    expect(code).toBe(0);
+    expect(out).toHaveLength(2);
+    expect(out[1]).toMatch(/^\d\d:\d\d:\d\d\n\(no live brokers\)\n$/);
+    expect(registry.calls.filter((c) => c === "h:1 clusterInfo")).toHaveLength(2);
   });
 
   it("says whether a KV item was created, updated or absent", async () => {
@@ -344,10 +380,16 @@ describe("CLI output helpers", () => {
   it("says what to do when the local registry is not running", () => {
     const error = new NameServerUnreachableError("http://127.0.0.1:9876", "network");
 
-    expect(describeError(error)).toBe("cannot reach http://127.0.0.1:9876: is `npm start` running?");
-    expect(describeError(new AllNameServersFailedError([error]))).toBe(
-      "cannot reach http://127.0.0.1:9876: is `npm start` running?",
+    expect(describeError(error)).toBe(
+      `cannot reach http://127.0.0.1:9876: is \`npm start\` running? ${WHERE_HINT}`,
     );
+    expect(describeError(new AllNameServersFailedError([error]))).toBe(
+      `cannot reach http://127.0.0.1:9876: is \`npm start\` running? ${WHERE_HINT}`,
+    );
+    // A registry on another PORT: the message says how to point the CLI at it.
+    expect(WHERE_HINT).toMatch(/--url/);
+    expect(WHERE_HINT).toMatch(/NAMESRV_URL/);
+    expect(WHERE_HINT).toMatch(/-n host:port/);
   });
 
   it("points at --token for a local 401 and at AWS credentials for API Gateway's 403", () => {

@@ -5,7 +5,7 @@
  * serves older ones, finishes what is in flight and closes at the drain deadline; the counters line;
  * `GET /health`.
  */
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   countersLine,
@@ -14,6 +14,7 @@ import {
   startRemotingGateway,
 } from "../../lib/gateway/gateway";
 import { cachedProbe, type HealthServer, startHealthServer } from "../../lib/gateway/health";
+import { runGateway } from "../../lib/gateway/run-gateway";
 import { MQVersion, RequestCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { fakeRegistryApi } from "../support/fake-registry-api";
@@ -295,5 +296,37 @@ describe("GET /health", () => {
     draining = true;
     expect((await get()).body.status).toBe("draining");
     expect((await get("/other")).status).toBe(404);
+  });
+});
+
+describe("namesrv gateway --health-port", () => {
+  it("answers 503 naming the failure while the registry cannot be reached, and draining once stopped", async () => {
+    // A port nothing listens on: the registry is unreachable.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+      });
+    });
+    const running = await runGateway({
+      listen: "127.0.0.1:0",
+      url: `http://127.0.0.1:${closed}`,
+      auth: { kind: "none" },
+      healthPort: 0,
+      drainMs: 0,
+      countersIntervalMs: 0,
+      acl: undefined,
+      env: {},
+      log: () => {},
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${running.health?.port}/health`);
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { status: string; registry: string };
+      expect(body.status).toBe("unavailable");
+      expect(body.registry).toMatch(/127\.0\.0\.1/);
+    } finally {
+      await running.stop();
+    }
   });
 });

@@ -1,25 +1,51 @@
 /**
  * mqadmin's cluster and broker commands: clusterList, brokerMembers, wipeWritePerm / addWritePerm.
  */
-import { type CommandKit, EXIT_OK, either, printJson, read, writeAll } from "../context";
+import {
+  abortedWithin,
+  type CommandKit,
+  EXIT_OK,
+  either,
+  numberOption,
+  printJson,
+  read,
+  timestamp,
+  writeAll,
+} from "../context";
 import { renderBrokerMembers, renderClusterList } from "../format";
 
 export function registerClusterCommands({ cmd, run }: CommandKit): void {
   cmd("clusterList", "List the clusters and their live brokers (GET_BROKER_CLUSTER_INFO).")
     .option("-c, --clusterName <cluster>", "only this cluster")
-    .action((opts: { clusterName?: string }) =>
+    .option(
+      "-m, --moreStats",
+      "mqadmin's broker statistics (TPS, message counts): each broker's own, which no NameServer holds: says so, then lists the brokers",
+    )
+    .option("-i, --interval <seconds>", "print again every this many seconds, until Ctrl-C")
+    .action((opts: { clusterName?: string; moreStats?: boolean; interval?: string }) =>
       run(async (context) => {
-        const info = await read(context, (e) => e.clusterInfo());
-        if (opts.clusterName !== undefined) {
-          const names = info.clusterAddrTable[opts.clusterName] ?? [];
-          info.clusterAddrTable = { [opts.clusterName]: names };
-          info.brokerAddrTable = Object.fromEntries(
-            Object.entries(info.brokerAddrTable).filter(([name]) => names.includes(name)),
+        const { io } = context;
+        const interval =
+          opts.interval === undefined ? undefined : numberOption("interval", opts.interval, 1, 3600);
+        if (opts.moreStats === true) {
+          io.stderr(
+            "namesrv clusterList: -m: TPS and message counts are each broker's runtime statistics (GET_BROKER_RUNTIME_INFO to the broker), which no NameServer holds: ask a broker, e.g. mqadmin clusterList -m -n <namesrv>; the registry's view follows\n",
           );
         }
-        if (context.global.json) printJson(context.io, info);
-        else context.io.stdout(`${renderClusterList(info)}\n`);
-        return EXIT_OK;
+        for (;;) {
+          const info = await read(context, (e) => e.clusterInfo());
+          if (opts.clusterName !== undefined) {
+            const names = info.clusterAddrTable[opts.clusterName] ?? [];
+            info.clusterAddrTable = { [opts.clusterName]: names };
+            info.brokerAddrTable = Object.fromEntries(
+              Object.entries(info.brokerAddrTable).filter(([name]) => names.includes(name)),
+            );
+          }
+          if (context.global.json) printJson(io, info);
+          else io.stdout(`${interval === undefined ? "" : `${timestamp()}\n`}${renderClusterList(info)}\n`);
+          if (interval === undefined) return EXIT_OK;
+          if (await abortedWithin(io.signal, interval * 1000)) return EXIT_OK;
+        }
       }),
     );
 

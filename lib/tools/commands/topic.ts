@@ -1,5 +1,5 @@
 /**
- * mqadmin's topic commands: topicList, topicRoute, topicClusterList, deleteTopic.
+ * mqadmin's topic commands: topicList, topicRoute, topicClusterList, allocateMQ, deleteTopic.
  */
 import { Option } from "commander";
 import type { TopicRouteData } from "../../domain/model";
@@ -11,15 +11,23 @@ import {
 } from "../admin-endpoint";
 import {
   type CommandKit,
+  type Context,
+  collectWrites,
   EXIT_OK,
+  EXIT_REQUEST_FAILED,
   either,
   isCode,
   printJson,
+  printWriteLines,
   read,
+  required,
+  UsageError,
   type WriteReport,
-  writeAll,
+  writeOutcomesJson,
 } from "../context";
-import { renderRoute, renderTable } from "../format";
+import { describeError, renderRoute, renderRouteList, renderTable } from "../format";
+import { deleteTopicInBroker } from "../remoting-endpoint";
+import { allocateAveragely, subscribeQueues } from "./allocate";
 
 export function registerTopicCommands({ cmd, run }: CommandKit): void {
   cmd(
@@ -93,12 +101,44 @@ export function registerTopicCommands({ cmd, run }: CommandKit): void {
     .argument("[topic]", "the topic (or -t)")
     .option("-t, --topic <topic>", "the topic")
     .option("--zone <zone>", "only brokers of this zone")
-    .action((positional: string | undefined, opts: { topic?: string; zone?: string }) =>
+    .option("-l, --list", "one line per broker group with its queues and perm, and the totals (mqadmin -l)")
+    .action((positional: string | undefined, opts: { topic?: string; zone?: string; list?: boolean }) =>
       run(async (context) => {
         const topic = either("topic (-t)", opts.topic, positional);
         const route = await read(context, (e) => e.route(topic, opts.zone));
         if (context.global.json) printJson(context.io, route);
-        else context.io.stdout(`${renderRoute(topic, route)}\n`);
+        else
+          context.io.stdout(`${opts.list === true ? renderRouteList(route) : renderRoute(topic, route)}\n`);
+        return EXIT_OK;
+      }),
+    );
+
+  cmd("allocateMQ", "Show how consumers would share a topic's queues (AllocateMessageQueueAveragely).")
+    .argument("[topic]", "the topic (or -t)")
+    .option("-t, --topic <topic>", "the topic")
+    .option(
+      "-i, --ipList <ids>",
+      "the consumers' client ids (IPs), comma-separated, in the order they rebalance",
+    )
+    .action((positional: string | undefined, opts: { topic?: string; ipList?: string }) =>
+      run(async (context) => {
+        const topic = either("topic (-t)", opts.topic, positional);
+        const clients = required("ipList (-i)", opts.ipList)
+          .split(",")
+          .map((id) => id.trim())
+          .filter((id) => id !== "");
+        if (clients.length === 0) throw new UsageError("ipList (-i) names no client");
+        const route = await read(context, (e) => e.route(topic));
+        const result = allocateAveragely(subscribeQueues(topic, route), clients);
+        if (context.global.json) printJson(context.io, { result: Object.fromEntries(result) });
+        else {
+          const rows = [...result].flatMap(([client, queues]) =>
+            queues.length === 0
+              ? [[client, "-", "-"]]
+              : queues.map((q) => [client, q.brokerName, String(q.queueId)]),
+          );
+          context.io.stdout(`${renderTable(["CLIENT", "BROKER", "QUEUE"], rows)}\n`);
+        }
         return EXIT_OK;
       }),
     );
@@ -118,15 +158,23 @@ export function registerTopicCommands({ cmd, run }: CommandKit): void {
 
   cmd(
     "deleteTopic",
-    "Delete a topic's route, or only a cluster's queue data, on every NameServer (DELETE_TOPIC_IN_NAMESRV).",
+    "Delete a topic on a cluster as mqadmin does: on its master brokers (DELETE_TOPIC_IN_BROKER), then on every NameServer (DELETE_TOPIC_IN_NAMESRV).",
   )
     .argument("[topic]", "the topic (or -t)")
     .option("-t, --topic <topic>", "the topic")
-    .option("-c, --clusterName <cluster>", "only remove the queue data of this cluster's brokers")
+    .option(
+      "-c, --clusterName <cluster>",
+      "the cluster whose brokers and queue data lose the topic (required)",
+    )
     .action((positional: string | undefined, opts: { topic?: string; clusterName?: string }) =>
       run(async (context) => {
         const topic = either("topic (-t)", opts.topic, positional);
-        return writeAll(context, (e) => deleteTopicOn(e, topic, opts.clusterName));
+        if (opts.clusterName === undefined || opts.clusterName === "") {
+          throw new UsageError(
+            "cluster (-c) is required: as mqadmin, deleteTopic deletes the topic on the cluster's master brokers first, or their next registration brings it back",
+          );
+        }
+        return deleteTopicOnCluster(context, topic, opts.clusterName);
       }),
     );
 }
@@ -164,4 +212,62 @@ async function deleteTopicOn(endpoint: AdminEndpoint, topic: string, cluster?: s
     }`,
     json: { deleted: true, brokers },
   };
+}
+
+/** What DELETE_TOPIC_IN_BROKER did on one master. */
+interface BrokerDeletion {
+  brokerName: string;
+  brokerAddr: string;
+  ok: boolean;
+  error?: unknown;
+}
+
+/**
+ * mqadmin's deleteTopic (`DeleteTopicSubCommand`): DELETE_TOPIC_IN_BROKER to every master of the
+ * cluster, then DELETE_TOPIC_IN_NAMESRV with the cluster on every NameServer. A master that cannot be
+ * reached is named: it still has the topic and its next registration brings it back.
+ */
+async function deleteTopicOnCluster(context: Context, topic: string, cluster: string): Promise<number> {
+  const { io, global } = context;
+  const info = await read(context, (e) => e.clusterInfo());
+  const masters = (info.clusterAddrTable[cluster] ?? [])
+    .slice()
+    .sort()
+    .flatMap((brokerName) => {
+      const brokerAddr = info.brokerAddrTable[brokerName]?.brokerAddrs["0"];
+      return brokerAddr === undefined ? [] : [{ brokerName, brokerAddr }];
+    });
+  const send = io.deleteTopicInBroker ?? deleteTopicInBroker;
+  const brokers: BrokerDeletion[] = await Promise.all(
+    masters.map(async (m) => {
+      try {
+        await send(m.brokerAddr, topic, global.timeoutMillis);
+        return { ...m, ok: true };
+      } catch (error) {
+        return { ...m, ok: false, error };
+      }
+    }),
+  );
+  const outcomes = await collectWrites(context, (e) => deleteTopicOn(e, topic, cluster));
+  const failed = brokers.filter((b) => !b.ok);
+  const comesBack = (b: BrokerDeletion) =>
+    `broker ${b.brokerName} (${b.brokerAddr}) still has topic ${topic}: ${describeError(b.error, global.timeoutMillis)}; its next registration brings the topic back to the NameServers: run deleteTopic again once it is reachable`;
+  if (global.json) {
+    printJson(io, {
+      brokers: brokers.map((b) =>
+        b.ok
+          ? { brokerName: b.brokerName, brokerAddr: b.brokerAddr, ok: true }
+          : { brokerName: b.brokerName, brokerAddr: b.brokerAddr, ok: false, error: comesBack(b) },
+      ),
+      nameServers: writeOutcomesJson(outcomes, global.timeoutMillis),
+    });
+  } else {
+    if (masters.length === 0) io.stdout(`cluster ${cluster} has no live master broker: no broker asked\n`);
+    for (const b of brokers) {
+      if (b.ok) io.stdout(`broker ${b.brokerName} (${b.brokerAddr}): deleted topic ${topic}\n`);
+    }
+  }
+  for (const b of failed) io.stderr(`namesrv deleteTopic: ${comesBack(b)}\n`);
+  const nameServersExit = printWriteLines(context, outcomes);
+  return failed.length > 0 ? EXIT_REQUEST_FAILED : nameServersExit;
 }

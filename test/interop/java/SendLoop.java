@@ -2,6 +2,9 @@
 // message every <periodMs> until its standard input closes or says "stop", printing one line per send
 // ("ok <n> <queue>" or "fail <n> <error>") and a last line "done sent=<n> failed=<n>". Run as a Java
 // single-file program: java -cp <RocketMQ jars> SendLoop.java <namesrvAddr> <topic> <periodMs> <pollMs>
+// Before the counted sends it sends warm-up messages until one succeeds ("warmup <n> <error>" per
+// failed try, then "ready"): a JVM that just started on a loaded machine may time out its very first
+// NameServer request (the route lookup of its first send), which is not what the counted sends test.
 // Used by test/interop/gateway-fleet.interop.test.ts (a gateway restarted under a sending producer).
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,6 +27,20 @@ public class SendLoop {
         producer.setPollNameServerInterval(pollMs);
         producer.setSendMsgTimeout(5000);
         producer.start();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                SendResult warm = producer.send(new Message(topic, "warmup".getBytes(StandardCharsets.UTF_8)));
+                if (warm.getSendStatus() == SendStatus.SEND_OK) break;
+                System.out.println("warmup " + attempt + " " + warm.getSendStatus());
+            } catch (Exception e) {
+                System.out.println("warmup " + attempt + " " + e.toString().replace('\n', ' '));
+            }
+            if (attempt >= 30) throw new IllegalStateException("no route for " + topic + " after 30 tries");
+            System.out.flush();
+            Thread.sleep(1000);
+        }
+        System.out.println("ready");
+        System.out.flush();
         AtomicBoolean running = new AtomicBoolean(true);
         Thread stdin = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
