@@ -4,18 +4,13 @@
  * expiries are its own; GET /history's filters and pages; retention (the sweeper deletes what is past
  * it, since DynamoDB Local never expires items).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { NameServer } from "../../lib/app/name-server";
 import { createNameServer } from "../../lib/app/name-server-service";
 import { runAsCaller } from "../../lib/caller-context";
 import type { HistoryCaller, HistoryEntry } from "../../lib/domain/history";
 import { DEFAULT_SELF_PRESERVATION } from "../../lib/domain/self-preservation";
-import {
-  createRegistryFixture,
-  type RegistryFixture,
-  registration,
-  topics,
-} from "../support/registry-fixture";
+import { registration, topics, useRegistryFixture } from "../support/registry-fixture";
 
 const OPERATOR: HistoryCaller = {
   actor: { kind: "iam", principal: "arn:aws:sts::123456789012:assumed-role/ops/alice" },
@@ -26,19 +21,15 @@ const BROKER: HistoryCaller = {
   remoting: { accessKey: "broker-a-key", remoteAddress: "127.0.0.1:40111" },
 };
 
-let f: RegistryFixture;
+const f = useRegistryFixture({ perTest: true });
 let ns: NameServer;
-beforeEach(async () => {
-  f = await createRegistryFixture();
+beforeEach(() => {
   ns = createNameServer({
     store: f.store,
     now: f.clock.now,
     selfPreservation: { ...DEFAULT_SELF_PRESERVATION, enabled: false },
     historyRetentionDays: 2,
   });
-});
-afterEach(async () => {
-  await f.table.drop();
 });
 
 const as = <T>(caller: HistoryCaller, run: () => Promise<T>) => runAsCaller(caller, run);
