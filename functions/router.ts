@@ -14,6 +14,7 @@ import { handler as deleteTopic } from "./delete-topic";
 import { handler as getAllTopicList } from "./get-all-topic-list";
 import { handler as getBrokerClusterInfo } from "./get-broker-cluster-info";
 import { handler as getBrokerMemberGroup } from "./get-broker-member-group";
+import { handler as getHistory } from "./get-history";
 import { handler as getKv } from "./get-kv";
 import { handler as getKvConfig } from "./get-kv-config";
 import { handler as getKvList } from "./get-kv-list";
@@ -41,6 +42,7 @@ export const handlers: Readonly<Record<string, Handler>> = {
   "get-all-topic-list": getAllTopicList,
   "get-broker-cluster-info": getBrokerClusterInfo,
   "get-broker-member-group": getBrokerMemberGroup,
+  "get-history": getHistory,
   "get-kv": getKv,
   "get-kv-config": getKvConfig,
   "get-kv-list": getKvList,

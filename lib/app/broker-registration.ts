@@ -10,6 +10,7 @@ import {
   InvalidRequestError,
   ServiceUnavailableError,
 } from "../domain/errors";
+import type { HistoryChange } from "../domain/history";
 import { isLive } from "../domain/liveness";
 import {
   type BrokerGroup,
@@ -32,6 +33,7 @@ import {
 } from "../domain/registration";
 import { planUnregister } from "../domain/removal";
 import type { GroupSettings } from "../store/registry-store";
+import { queueView } from "./history-log";
 import type { RegisterBrokerOutcome } from "./name-server";
 import type { RemovalCascade } from "./removal-cascade";
 import { type UseCaseContext, UseCases } from "./use-case-context";
@@ -131,6 +133,11 @@ export class BrokerRegistration extends UseCases {
         existingTopics = new Set(current.map((qd) => qd.topic));
       }
       const toWrite = queueDataToWrite(request, plan, existingTopics);
+      // The history says what the topics were before: read them when no one has (not the hot path:
+      // only a registration that writes topics of an existing group gets here).
+      if (toWrite.length > 0 && !plan.newGroup && !(plan.topicSelection === "missing" || pruneTopics)) {
+        current = (await this.store.getGroupQueueData(brokerName)).filter((qd) => qd.epoch === plan.epoch);
+      }
       // Crash safety: the digest that enables the hot path is stored only once every topic is written.
       if (toWrite.length === 0) plan.member.digest = plan.digest;
 
@@ -166,9 +173,56 @@ export class BrokerRegistration extends UseCases {
           await this.reconcileLateWrites(brokerName, plan, toWrite);
         }
       }
+      await this.recordRegistration(request, group, plan, toWrite, current, pruneTopics);
       return { kind: "full", response: await this.withOrderTopicConfig(brokerId, plan.response) };
     }
     throw new ServiceUnavailableError(`Too many concurrent changes to broker group ${brokerName}; retry`);
+  }
+
+  /** What a full registration changed, for the history: a member joined or moved, members it displaced, topics. */
+  private async recordRegistration(
+    request: RegisterBrokerRequest,
+    before: BrokerGroup | undefined,
+    plan: RegistrationPlan,
+    written: readonly StoredQueueData[],
+    current: readonly StoredQueueData[],
+    pruned: boolean,
+  ): Promise<void> {
+    const previous =
+      before !== undefined && !isTombstone(before) && !plan.newGroup
+        ? before.members[String(request.brokerId)]
+        : undefined;
+    const changes: HistoryChange[] = [
+      {
+        field: `members.${request.brokerId}`,
+        ...(previous === undefined ? {} : { before: previous.brokerAddr }),
+        after: request.brokerAddr,
+      },
+    ];
+    for (const removed of plan.removed) {
+      changes.push({ field: `members.${removed.brokerId}`, before: removed.brokerAddr });
+    }
+    const was = new Map(current.map((qd) => [qd.topic, qd]));
+    for (const qd of written) {
+      const old = was.get(qd.topic);
+      changes.push({
+        field: `topics.${qd.topic}`,
+        ...(old === undefined ? {} : { before: queueView(old) }),
+        after: queueView(qd),
+      });
+    }
+    const table = request.topicConfigTable;
+    if (pruned && table !== undefined) {
+      for (const qd of current) {
+        if (!Object.hasOwn(table, qd.topic))
+          changes.push({ field: `topics.${qd.topic}`, before: queueView(qd) });
+      }
+    }
+    await this.history.record(
+      "broker.registered",
+      { cluster: request.clusterName, broker: request.brokerName },
+      changes,
+    );
   }
 
   async touchBroker(request: TouchBrokerRequest): Promise<void> {
@@ -285,6 +339,14 @@ export class BrokerRegistration extends UseCases {
         markWriteClear: plan.clearWritePerm,
       });
       if (after === "conflict") continue;
+      await this.history.record(
+        "broker.unregistered",
+        { cluster: group.clusterName, broker: request.brokerName },
+        plan.removals.map((r) => ({
+          field: `members.${r.brokerId}`,
+          before: group.members[String(r.brokerId)]?.brokerAddr ?? request.brokerAddr,
+        })),
+      );
       await this.cascade.afterRemoval(request.brokerName, group.epoch, after);
       return;
     }

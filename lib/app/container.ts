@@ -3,6 +3,7 @@
  * one DynamoDB client is created outside the handlers and reused across invocations.
  */
 
+import { parseRetentionDays } from "../domain/history";
 import { selfPreservationConfigFromEnv } from "../domain/self-preservation";
 import { DynamoRegistryStore } from "../store/dynamo-registry-store";
 import { createDocumentClient } from "../store/dynamodb-client";
@@ -41,6 +42,7 @@ export const nameServer: NameServer = createNameServer({
   configCacheMs,
   store: new DynamoRegistryStore({ client, tableName }),
   selfPreservation: selfPreservationConfigFromEnv(process.env),
+  historyRetentionDays: parseRetentionDays(process.env.HISTORY_RETENTION_DAYS),
 });
 
 /**

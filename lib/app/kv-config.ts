@@ -8,7 +8,12 @@ import { UseCases } from "./use-case-context";
 
 export class KvConfig extends UseCases {
   async putKvConfig(namespace: string, key: string, value: string): Promise<void> {
+    // The value before, for the history (KV writes are rare: one more read is cheap here).
+    const before = await this.store.getKv(namespace, key);
     await this.store.putKv(namespace, key, value);
+    await this.history.record("kv.put", { namespace, key }, [
+      { field: "value", ...(before === undefined ? {} : { before }), after: value },
+    ]);
     if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) this.orderTopicTable.invalidate();
   }
 
@@ -19,7 +24,10 @@ export class KvConfig extends UseCases {
   }
 
   async deleteKvConfig(namespace: string, key: string): Promise<void> {
+    const before = await this.store.getKv(namespace, key);
     await this.store.deleteKv(namespace, key);
+    if (before !== undefined)
+      await this.history.record("kv.deleted", { namespace, key }, [{ field: "value", before }]);
     if (namespace === ORDER_TOPIC_CONFIG_NAMESPACE) this.orderTopicTable.invalidate();
   }
 

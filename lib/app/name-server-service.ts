@@ -48,5 +48,6 @@ export function createNameServer(deps: NameServerDependencies): NameServer {
     getKvList: (namespace) => kv.getKvList(namespace),
     sweep: () => sweeper.sweep(),
     health: () => sweeper.health(),
+    getHistory: (query) => sweeper.getHistory(query),
   };
 }

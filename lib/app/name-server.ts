@@ -2,6 +2,8 @@
  * The NameServer's use cases: what each handler calls. Requests arrive here already validated by the
  * zod schemas of lib/domain/model.ts; errors are thrown as NameServerError subclasses.
  */
+
+import type { HistoryEntry } from "../domain/history";
 import type {
   BrokerLiveTable,
   ClusterInfo,
@@ -17,6 +19,24 @@ import type {
   UnregisterBrokerRequest,
 } from "../domain/model";
 import type { SelfPreservationEvent } from "../domain/self-preservation";
+
+/** GET /history: entries from `since` (epoch ms) in time order, optionally of one broker group or topic. */
+export interface HistoryQuery {
+  since?: number;
+  broker?: string;
+  topic?: string;
+  limit: number;
+  /** The `nextCursor` of the previous page: the id of its last entry. */
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Set when there may be more: pass it as `cursor`. */
+  nextCursor?: string;
+  /** How many days entries are kept. */
+  retentionDays: number;
+}
 
 /** How a registration was handled: drives the registrations / light-heartbeat / 409 metrics. */
 export type RegistrationKind =
@@ -133,4 +153,6 @@ export interface NameServer {
   /** scanNotActiveBroker: one sweep. */
   sweep(): Promise<SweepReport>;
   health(): Promise<HealthReport>;
+  /** The history of changes (lib/domain/history.ts), a page at a time. */
+  getHistory(query: HistoryQuery): Promise<HistoryPage>;
 }

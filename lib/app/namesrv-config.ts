@@ -17,6 +17,12 @@ export class NamesrvConfigUseCases extends UseCases {
     const before = await this.config.reload();
     await this.store.putConfig(update);
     this.config.invalidate();
+    const previous = before as unknown as Record<string, unknown>;
+    await this.history.record(
+      "config.updated",
+      {},
+      Object.entries(update).map(([field, after]) => ({ field, before: previous[field], after })),
+    );
     if (update.deleteTopicWithBrokerRegistration === true && !before.deleteTopicWithBrokerRegistration) {
       // A steady heartbeat writes no topic: make every member's next heartbeat a full registration,
       // so the switch removes unlisted topics within one heartbeat period, as RocketMQ's does.

@@ -6,6 +6,7 @@
  */
 import { mapLimit } from "../concurrency";
 import { DisabledError, TopicNotExistError } from "../domain/errors";
+import type { HistoryChange } from "../domain/history";
 import { liveBrokerAddrs, liveMembers, livenessView } from "../domain/liveness";
 import {
   type BrokerGroup,
@@ -21,6 +22,7 @@ import {
 import { withoutWrite, withWrite } from "../domain/perm";
 import { isTombstone } from "../domain/registration";
 import { assembleClusterInfo, assembleRoute, brokerLiveTable } from "../domain/route";
+import { queueView } from "./history-log";
 import type { BrokerMemberGroup, RoutesAnswer } from "./name-server";
 import { UseCases } from "./use-case-context";
 
@@ -44,10 +46,19 @@ export class RouteInfo extends UseCases {
     const queueData = (await this.store.getGroupQueueData(brokerName)).filter(
       (qd) => qd.epoch === group.epoch,
     );
+    const changes: HistoryChange[] = [];
     await mapLimit(queueData, this.concurrency, async (qd) => {
       const perm = writable ? withWrite(qd.perm) : withoutWrite(qd.perm);
-      if (perm !== qd.perm) await this.store.updatePerm(qd, perm);
+      if (perm === qd.perm) return;
+      await this.store.updatePerm(qd, perm);
+      changes.push({ field: `topics.${qd.topic}.perm`, before: qd.perm, after: perm });
     });
+    changes.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    await this.history.record(
+      writable ? "writePerm.added" : "writePerm.wiped",
+      { cluster: group.clusterName, broker: brokerName },
+      changes,
+    );
     return { affectedTopicCount: queueData.length };
   }
 
@@ -206,7 +217,20 @@ export class RouteInfo extends UseCases {
         ...(mapping !== undefined ? { mapping } : {}),
       });
     }
-    if (items.length > 0) await this.store.putQueueData(items);
+    if (items.length === 0) return;
+    await this.store.putQueueData(items);
+    await this.history.record(
+      "topic.registered",
+      { topic: request.topic },
+      items.map((qd) => {
+        const old = existing.queueDatas.find((s) => s.brokerName === qd.brokerName && s.epoch === qd.epoch);
+        return {
+          field: `topics.${request.topic}.${qd.brokerName}`,
+          ...(old === undefined ? {} : { before: queueView(old) }),
+          after: queueView(qd),
+        };
+      }),
+    );
   }
 
   /** Queue data (current incarnation) of the live groups that match. */
@@ -227,7 +251,13 @@ export class RouteInfo extends UseCases {
       const { groups } = await this.store.getGroups(queueDatas.map((qd) => qd.brokerName));
       queueDatas = queueDatas.filter((qd) => groups.get(qd.brokerName)?.clusterName === clusterName);
     }
+    if (queueDatas.length === 0) return;
     await this.store.deleteQueueData(queueDatas);
+    await this.history.record(
+      "topic.deleted",
+      { topic, ...(clusterName === undefined ? {} : { cluster: clusterName }) },
+      queueDatas.map((qd) => ({ field: `topics.${topic}.${qd.brokerName}`, before: queueView(qd) })),
+    );
     // As in RocketMQ, a broker that still lists the topic registers it again: its members' next
     // heartbeat must be a full one, which finds the queue data missing and writes it.
     await mapLimit(sortedUnique(queueDatas.map((qd) => qd.brokerName)), this.concurrency, (name) =>

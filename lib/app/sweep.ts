@@ -3,6 +3,8 @@
  * with the removal cascade, under self-preservation's rules, finishes clean-ups that died half-way,
  * and reports the registry's health.
  */
+
+import { runAsCaller, SWEEPER_CALLER } from "../caller-context";
 import { mapLimit } from "../concurrency";
 import { isDead, livenessView } from "../domain/liveness";
 import type { BrokerGroup } from "../domain/model";
@@ -10,7 +12,7 @@ import { isTombstone } from "../domain/registration";
 import type { RemovalPlan } from "../domain/removal";
 import { planExpiry } from "../domain/removal";
 import { decideSweep } from "../domain/self-preservation";
-import type { HealthReport, SweepReport } from "./name-server";
+import type { HealthReport, HistoryPage, HistoryQuery, SweepReport } from "./name-server";
 import type { RemovalCascade } from "./removal-cascade";
 import { type UseCaseContext, UseCases } from "./use-case-context";
 
@@ -22,7 +24,12 @@ export class Sweeper extends UseCases {
     super(context);
   }
 
-  async sweep(): Promise<SweepReport> {
+  /** The sweep runs as the sweeper: its expiries are recorded as such in the history. */
+  sweep(): Promise<SweepReport> {
+    return runAsCaller(SWEEPER_CALLER, () => this.sweepAsSweeper());
+  }
+
+  private async sweepAsSweeper(): Promise<SweepReport> {
     const started = this.now();
     const { groups, sweeper } = await this.store.listGroups();
     const now = this.now();
@@ -56,6 +63,13 @@ export class Sweeper extends UseCases {
       if (removed.groupRemoved) removedGroups++;
     });
 
+    // History past its retention, once an hour (the first sweep of each; a table never swept has
+    // none to clean): a steady sweep stays two requests.
+    const hour = (t: number) => Math.floor(t / 3_600_000);
+    if (sweeper.lastSweepAt !== undefined && hour(sweeper.lastSweepAt) !== hour(now)) {
+      await this.history.clean(now);
+    }
+
     return {
       groups: groups.length,
       liveInstances: members.length - dead,
@@ -78,8 +92,21 @@ export class Sweeper extends UseCases {
     // A conflict means a member heartbeated (or the group changed) since the sweep read it: never
     // expire on stale information; the next sweep looks again.
     if (after === "conflict") return { expired: 0, groupRemoved: false };
+    await this.history.record(
+      "broker.expired",
+      { cluster: group.clusterName, broker: group.brokerName },
+      plan.removals.map((r) => ({
+        field: `members.${r.brokerId}`,
+        before: group.members[String(r.brokerId)]?.brokerAddr,
+      })),
+    );
     await this.cascade.afterRemoval(group.brokerName, group.epoch, after);
     return { expired: plan.removals.length, groupRemoved: after === undefined || isTombstone(after) };
+  }
+
+  /** GET /history (the sweep's module holds the history's reads beside its clean-up). */
+  getHistory(query: HistoryQuery): Promise<HistoryPage> {
+    return this.history.page(query);
   }
 
   async health(): Promise<HealthReport> {

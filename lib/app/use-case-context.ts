@@ -10,6 +10,7 @@ import { ORDER_TOPIC_CONFIG_NAMESPACE } from "../domain/model";
 import { DEFAULT_SELF_PRESERVATION, type SelfPreservationConfig } from "../domain/self-preservation";
 import type { RegistryStore } from "../store/registry-store";
 import { GroupCache } from "./group-cache";
+import { HistoryLog } from "./history-log";
 import { TtlCache } from "./ttl-cache";
 
 export interface NameServerDependencies {
@@ -34,6 +35,12 @@ export interface NameServerDependencies {
    * @default 3000
    */
   configCacheMs?: number;
+  /**
+   * How long the history of changes is kept (HISTORY_RETENTION_DAYS): DynamoDB's TTL deletes older
+   * entries on AWS, and the sweeper deletes what TTL has not yet (DynamoDB Local never expires).
+   * @default 30
+   */
+  historyRetentionDays?: number;
 }
 
 export const DEFAULT_CONFIG_CACHE_MS = 3000;
@@ -50,6 +57,7 @@ export interface UseCaseContext {
   readonly config: TtlCache<NamesrvConfig>;
   readonly orderTopicTable: TtlCache<Record<string, string>>;
   readonly deployment: DeploymentSettings;
+  readonly history: HistoryLog;
 }
 
 export function createUseCaseContext(deps: NameServerDependencies): UseCaseContext {
@@ -71,6 +79,7 @@ export function createUseCaseContext(deps: NameServerDependencies): UseCaseConte
     config: new TtlCache(configCacheMs, now, async () => configFromStored(await store.getConfig())),
     orderTopicTable: new TtlCache(configCacheMs, now, () => store.listKv(ORDER_TOPIC_CONFIG_NAMESPACE)),
     deployment: { selfPreservation, routeGroupCacheMs: deps.routeGroupCacheMs ?? 0, configCacheMs },
+    history: new HistoryLog(store, now, deps.historyRetentionDays),
   };
 }
 
@@ -87,6 +96,7 @@ export abstract class UseCases {
   protected readonly config: TtlCache<NamesrvConfig>;
   protected readonly orderTopicTable: TtlCache<Record<string, string>>;
   protected readonly deployment: DeploymentSettings;
+  protected readonly history: HistoryLog;
 
   constructor(context: UseCaseContext) {
     this.store = context.store;
@@ -100,5 +110,6 @@ export abstract class UseCases {
     this.config = context.config;
     this.orderTopicTable = context.orderTopicTable;
     this.deployment = context.deployment;
+    this.history = context.history;
   }
 }

@@ -156,6 +156,33 @@ const kvTableSchema = z.object({ table: z.record(z.string(), z.string()), ...nex
 /** Pages a listing may take before the client gives up (a server that never stops paging). */
 const MAX_PAGES = 10_000;
 const healthSchema = z.looseObject({ status: z.string() });
+const historyPageSchema = z.object({
+  entries: z.array(
+    z.looseObject({
+      id: z.string(),
+      time: z.number(),
+      action: z.string(),
+      caller: z.looseObject({ actor: z.looseObject({ kind: z.string() }) }),
+      target: z.record(z.string(), z.string()),
+      changes: z.array(z.looseObject({ field: z.string() })),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+  retentionDays: z.number(),
+});
+
+/** GET /history's answer (README "History of changes"). */
+export type HistoryPage = z.infer<typeof historyPageSchema>;
+export type HistoryEntryView = HistoryPage["entries"][number];
+
+export interface HistoryQueryOptions {
+  /** Epoch ms or an RFC 3339 date-time. */
+  since?: number | string;
+  broker?: string;
+  topic?: string;
+  limit?: number;
+  cursor?: string;
+}
 
 export class NameServerClient {
   constructor(
@@ -407,6 +434,22 @@ export class NameServerClient {
     const table: Record<string, string> = {};
     await this.eachPage("/kv", kvTableSchema, (page) => Object.assign(table, page.table), { namespace });
     return table;
+  }
+
+  /** GET /history: one page of the history of changes, oldest first. */
+  async getHistory(options: HistoryQueryOptions = {}): Promise<HistoryPage> {
+    const response = await this.transport.request(this.url, {
+      method: "GET",
+      path: "/history",
+      query: {
+        since: options.since === undefined ? undefined : String(options.since),
+        broker: options.broker,
+        topic: options.topic,
+        limit: options.limit === undefined ? undefined : String(options.limit),
+        cursor: options.cursor,
+      },
+    });
+    return this.parse(historyPageSchema, response);
   }
 
   async health(): Promise<{ status: string }> {

@@ -34,6 +34,11 @@ export interface TransportOptions {
   gzipThresholdBytes?: number;
   /** For tests: a fetch other than the global one. */
   fetch?: typeof fetch;
+  /**
+   * Headers added to every request at the time it is sent (signed with it under SigV4): the remoting
+   * gateway names the RocketMQ request it forwards, for the registry's history.
+   */
+  contextHeaders?: () => Record<string, string> | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MILLIS = 5000;
@@ -202,6 +207,7 @@ export class Transport {
   private readonly timeoutMillis: number;
   private readonly gzipThresholdBytes: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly contextHeaders: (() => Record<string, string> | undefined) | undefined;
   private credentials: SigV4Credentials | undefined;
 
   constructor(options: TransportOptions = {}) {
@@ -209,11 +215,16 @@ export class Transport {
     this.timeoutMillis = options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS;
     this.gzipThresholdBytes = options.gzipThresholdBytes ?? DEFAULT_GZIP_THRESHOLD_BYTES;
     this.fetchImpl = options.fetch ?? fetch;
+    this.contextHeaders = options.contextHeaders;
   }
 
   async request(baseUrl: string, request: TransportRequest): Promise<TransportResponse> {
     const url = buildUrl(baseUrl, request.path, request.query);
-    const headers: Record<string, string> = { accept: "application/json", ...request.headers };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...this.contextHeaders?.(),
+      ...request.headers,
+    };
     let body: Uint8Array | string | undefined;
     if (request.body !== undefined) {
       const json = JSON.stringify(request.body);

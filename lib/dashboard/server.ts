@@ -2,15 +2,23 @@
  * The status page (`namesrv dashboard`): a small HTTP server that serves one static page
  * (lib/dashboard/static, plain HTML/CSS/JS, nothing to build) and answers the page's polling with a
  * snapshot read from the registry through the typed client. The registry's credentials (SigV4 for a
- * deployed API, the bearer token locally) stay in this process: the browser never sees them, and the
- * server only ever sends GET requests to the registry.
+ * deployed API, the bearer token locally) stay in this process: the browser never sees them.
+ *
+ * Besides the snapshot the page reads the history of changes (`/api/history`, GET /history) and the
+ * settings (`/api/config`, GET /config). Where this process may write (a token or IAM credentials:
+ * `actions` on), the page offers the operator actions mqadmin has for the NameServer (write
+ * permission, KV, order configuration, settings) as `POST /api/actions`; each goes to the registry
+ * with these credentials, so the history records it. A POST must carry `x-namesrv-action: 1` and a
+ * JSON body: a page of another origin cannot send that without a CORS preflight, which is never
+ * answered.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import * as z from "zod";
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
-import { nameSchema } from "../domain/model";
+import { kvKeySchema, nameSchema, plainNameSchema, topicNameSchema } from "../domain/model";
 import { SnapshotSource } from "./snapshot";
 
 export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:8088";
@@ -39,6 +47,82 @@ export interface DashboardOptions {
   namespaces?: readonly string[];
   /** For tests: a client other than one built from `apiUrl` and `auth`. */
   client?: NameServerClient;
+  /** Offer the operator actions; default: on when the dashboard authenticates (token or SigV4). */
+  actions?: boolean;
+}
+
+/** An operator action from the page: what mqadmin does to a NameServer. */
+const actionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.enum(["wipeWritePerm", "addWritePerm"]), broker: plainNameSchema }),
+  z.object({
+    action: z.literal("updateKvConfig"),
+    namespace: nameSchema,
+    key: kvKeySchema,
+    value: z.string().min(1).max(65536),
+  }),
+  z.object({ action: z.literal("deleteKvConfig"), namespace: nameSchema, key: kvKeySchema }),
+  z.object({
+    action: z.literal("updateOrderConf"),
+    topic: topicNameSchema,
+    value: z.string().min(1).max(65536),
+  }),
+  z.object({
+    action: z.literal("updateNamesrvConfig"),
+    key: z.string().min(1).max(127),
+    value: z.string().max(255),
+  }),
+]);
+type Action = z.infer<typeof actionSchema>;
+
+async function perform(client: NameServerClient, action: Action): Promise<string> {
+  switch (action.action) {
+    case "wipeWritePerm":
+    case "addWritePerm": {
+      const { affectedTopicCount } = await client.setWritePerm(
+        action.broker,
+        action.action === "addWritePerm",
+      );
+      return `${action.action} ${action.broker}: ${affectedTopicCount} topic(s)`;
+    }
+    case "updateKvConfig":
+      await client.putKvConfig(action.namespace, action.key, action.value);
+      return `${action.namespace}/${action.key} = ${action.value}`;
+    case "deleteKvConfig":
+      await client.deleteKvConfig(action.namespace, action.key);
+      return `${action.namespace}/${action.key} deleted`;
+    case "updateOrderConf":
+      await client.putKvConfig("ORDER_TOPIC_CONFIG", action.topic, action.value);
+      return `order conf of ${action.topic} = ${action.value}`;
+    case "updateNamesrvConfig":
+      await client.updateConfig({ [action.key]: action.value });
+      return `${action.key} = ${action.value}`;
+  }
+}
+
+function readBody(request: IncomingMessage, limit = 70_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error("body too large"));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  send(response, status, "application/json; charset=utf-8", JSON.stringify(body));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export interface Dashboard {
@@ -73,6 +157,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/dashboard.js": { file: "dashboard.js", type: "text/javascript; charset=utf-8" },
+  "/history.js": { file: "history.js", type: "text/javascript; charset=utf-8" },
   "/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
 };
 
@@ -152,6 +237,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     minIntervalMillis: Math.min(1000, pollIntervalMillis / 2),
   });
   const defaults = [...(options.namespaces ?? DEFAULT_DASHBOARD_NAMESPACES)];
+  const actions = options.actions ?? auth.kind !== "none";
   const files = loadStatic();
 
   const server = createServer((request, response) => {
@@ -159,12 +245,70 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       send(response, 403, "text/plain; charset=utf-8", "Forbidden: use a loopback host name\n");
       return;
     }
+    const url = new URL(request.url ?? "/", "http://dashboard");
+    if (url.pathname === "/api/actions" && request.method === "POST") {
+      if (!actions) {
+        sendJson(response, 403, {
+          error: "this status page has no write credentials (start it with a token or IAM)",
+        });
+        return;
+      }
+      if (
+        request.headers["x-namesrv-action"] !== "1" ||
+        !(request.headers["content-type"] ?? "").startsWith("application/json")
+      ) {
+        sendJson(response, 400, { error: "an action is a JSON POST with x-namesrv-action: 1" });
+        return;
+      }
+      readBody(request)
+        .then(async (text) => {
+          let parsed: z.ZodSafeParseResult<Action>;
+          try {
+            parsed = actionSchema.safeParse(JSON.parse(text));
+          } catch {
+            sendJson(response, 400, { error: "the body is not JSON" });
+            return;
+          }
+          if (!parsed.success) {
+            sendJson(response, 400, {
+              error: parsed.error.issues
+                .map((i) => `${i.path.join(".") || "action"}: ${i.message}`)
+                .join("; "),
+            });
+            return;
+          }
+          const done = await perform(client, parsed.data);
+          source.invalidate();
+          sendJson(response, 200, { ok: true, done });
+        })
+        .catch((error: unknown) => sendJson(response, 502, { error: errorText(error) }));
+      return;
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
-      response.setHeader("allow", "GET, HEAD");
+      response.setHeader("allow", actions && url.pathname === "/api/actions" ? "POST" : "GET, HEAD");
       send(response, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
       return;
     }
-    const url = new URL(request.url ?? "/", "http://dashboard");
+    if (url.pathname === "/api/history") {
+      const since = url.searchParams.get("since");
+      client
+        .getHistory({
+          limit: 200,
+          ...(since !== null && /^\d{1,13}$/.test(since) ? { since: Number(since) } : {}),
+        })
+        .then(
+          (page) => sendJson(response, 200, page),
+          (error: unknown) => sendJson(response, 502, { error: errorText(error) }),
+        );
+      return;
+    }
+    if (url.pathname === "/api/config") {
+      client.getConfig().then(
+        (config) => sendJson(response, 200, { config, actions }),
+        (error: unknown) => sendJson(response, 502, { error: errorText(error) }),
+      );
+      return;
+    }
     if (url.pathname === "/api/snapshot") {
       source.get(namespacesOf(url, defaults)).then(
         (snapshot) => send(response, 200, "application/json; charset=utf-8", JSON.stringify(snapshot)),

@@ -199,6 +199,14 @@ export class SnapshotSource {
   }
 
   /** The snapshot for these KV namespaces, shared with every request of the last `minIntervalMillis`. */
+  /** After an action from the page: the next snapshot reads everything again. */
+  invalidate(): void {
+    this.last = undefined;
+    this.slow = undefined;
+    this.routes.clear();
+    this.namespaces.clear();
+  }
+
   get(namespaces: readonly string[]): Promise<Snapshot> {
     const key = namespaces.join("\n");
     const now = this.now();

@@ -25,6 +25,7 @@ import { type RemotingServer, type RemotingServerStats, startRemotingServer } fr
 import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
+import { withRemotingCaller } from "./remoting-caller";
 import { RouteCache } from "./route-cache";
 import { SteadyRegistrations } from "./steady-registration";
 import { unregisterOnClose as unregisterOnCloseWithRetry } from "./unregister-on-close";
@@ -70,7 +71,8 @@ export interface RemotingGatewayOptions {
   acl?: RemotingAccessControl;
   /**
    * Runs each let-through request's processing with its caller (for the registry's history: who
-   * sent it, from where). Default: just runs it.
+   * sent it, from where). Default: withRemotingCaller, which a transport built with
+   * `contextHeaders: remotingCallerHeaders` turns into a header on the registry calls.
    */
   withCaller?: <T>(caller: RemotingCaller & { remoteAddress: string }, run: () => Promise<T>) => Promise<T>;
   /** Called once per answered request (`npm start`'s request lines): code, response code, duration. */
@@ -175,8 +177,8 @@ function guard(
   options: Pick<RemotingGatewayOptions, "acl" | "withCaller">,
   log: (line: string) => void,
 ): Map<number, Processor> {
-  const { acl, withCaller } = options;
-  if (acl === undefined && withCaller === undefined) return table;
+  const { acl } = options;
+  const withCaller = options.withCaller ?? withRemotingCaller;
   return new Map(
     [...table].map(([code, processor]): [number, Processor] => [
       code,
@@ -193,7 +195,6 @@ function guard(
           }
           caller = decision.caller;
         }
-        if (withCaller === undefined) return processor(request, connection);
         return withCaller({ ...caller, remoteAddress: connection.remoteAddress }, () =>
           processor(request, connection),
         );

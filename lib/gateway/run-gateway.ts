@@ -21,6 +21,7 @@ import {
 } from "./gateway";
 import { type HealthServer, startHealthServer } from "./health";
 import { registryApiOf } from "./registry-api";
+import { remotingCallerHeaders } from "./remoting-caller";
 
 export interface GatewayCommandOptions {
   /** `HOST:PORT` to listen on (`0.0.0.0:9876` for every interface). */
@@ -61,7 +62,11 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Runnin
   const { host, port } = parseListen(options.listen);
   const acl = options.acl ?? (await loadAclFromEnvironment(options.env ?? process.env));
   const timeoutMillis = options.timeoutMillis ?? 5000;
-  const transport = new Transport({ auth: defaultAuth(options.auth, options.url), timeoutMillis });
+  const transport = new Transport({
+    auth: defaultAuth(options.auth, options.url),
+    timeoutMillis,
+    contextHeaders: remotingCallerHeaders,
+  });
   const client = new NameServerClient(options.url.replace(/\/+$/, ""), transport);
   const gateway = await startRemotingGateway({
     host,

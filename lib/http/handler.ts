@@ -6,7 +6,9 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { z } from "zod";
+import { runAsCaller } from "../caller-context";
 import { InvalidRequestError } from "../domain/errors";
+import type { HistoryCaller } from "../domain/history";
 import { flushMetrics } from "../observability";
 import { header, parseJsonBody } from "./body";
 import { acceptsGzip, gzipBase64 } from "./compression";
@@ -103,10 +105,55 @@ function checkedSize(response: HttpResponse): HttpResponse {
   throw new InvalidRequestError(message, [{ field: "topics", message: "too many routes for one answer" }]);
 }
 
+/** The header a remoting gateway names the RocketMQ request's signer and address in (lib/gateway/remoting-caller.ts). */
+const REMOTING_CALLER_HEADER = "x-namesrv-remoting-caller";
+
+/**
+ * Who sent the request, for the history: the IAM principal API Gateway verified, else the local
+ * token's holder (the local server checked the token before the handler runs), else anonymous; and
+ * what a remoting gateway says it forwards (`accessKey=<key>; remote=<host:port>`), kept beside the
+ * principal that vouches for it, never instead of it.
+ */
+export function callerOf(event: APIGatewayProxyEventV2): HistoryCaller {
+  const context = event.requestContext as
+    | (APIGatewayProxyEventV2["requestContext"] & { authorizer?: { iam?: { userArn?: string } } })
+    | undefined;
+  const principal = context?.authorizer?.iam?.userArn;
+  const authorization = header(event, "authorization");
+  const caller: HistoryCaller = {
+    actor:
+      principal !== undefined
+        ? { kind: "iam", principal }
+        : authorization !== undefined && /^Bearer\s/i.test(authorization)
+          ? { kind: "token" }
+          : { kind: "anonymous" },
+  };
+  const sourceIp = context?.http?.sourceIp;
+  if (sourceIp !== undefined && sourceIp !== "") caller.sourceIp = sourceIp;
+  const remoting = header(event, REMOTING_CALLER_HEADER);
+  if (remoting !== undefined) {
+    const fields = new Map(
+      remoting.split(";").map((part) => {
+        const at = part.indexOf("=");
+        return [part.slice(0, at).trim(), part.slice(at + 1).trim()] as const;
+      }),
+    );
+    const remoteAddress = fields.get("remote");
+    const accessKey = fields.get("accessKey");
+    if (remoteAddress !== undefined && remoteAddress.length <= 300) {
+      caller.remoting = {
+        remoteAddress,
+        ...(accessKey !== undefined && accessKey !== "" && accessKey.length <= 256 ? { accessKey } : {}),
+      };
+    }
+  }
+  return caller;
+}
+
 export function httpHandler(handle: (request: HttpRequest) => Promise<Reply>): HttpLambdaHandler {
   return async (event) => {
     try {
-      return toResponse(event, await handle(requestOf(event)));
+      return toResponse(event, await runAsCaller(callerOf(event), () => handle(requestOf(event))));
     } catch (error) {
       return errorResponse(error, { routeKey: event.routeKey, requestId: event.requestContext?.requestId });
     } finally {

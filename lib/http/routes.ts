@@ -58,6 +58,7 @@ export const routes: readonly RouteDefinition[] = [
   { id: "DeleteKvConfigQuery", method: "DELETE", path: "/kv", handler: "delete-kv-config", access: "write", tableAccess: "readWrite" },
   { id: "GetNamesrvConfig", method: "GET", path: "/config", handler: "get-namesrv-config", access: "read", tableAccess: "read" },
   { id: "UpdateNamesrvConfig", method: "PUT", path: "/config", handler: "update-namesrv-config", access: "write", tableAccess: "readWrite" },
+  { id: "GetHistory", method: "GET", path: "/history", handler: "get-history", access: "read", tableAccess: "read" },
   { id: "Health", method: "GET", path: "/health", handler: "health", access: "public", tableAccess: "read" },
 ];
 

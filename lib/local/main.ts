@@ -15,6 +15,7 @@ import { type AclConfig, describeAclConfig } from "../gateway/acl/acl-config";
 import { ACL_FILE_ENV, loadAclFromEnvironment } from "../gateway/acl/acl-source";
 import { type RemotingGateway, startRemotingGateway } from "../gateway/gateway";
 import { registryApiOf } from "../gateway/registry-api";
+import { remotingCallerHeaders } from "../gateway/remoting-caller";
 import { requestCodeName, responseCodeName } from "../remoting/protocol";
 import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
   if (config.remotingPort !== 0) {
     const transport = new Transport({
       auth: config.token === undefined ? { kind: "none" } : { kind: "bearer", token: config.token },
+      contextHeaders: remotingCallerHeaders,
     });
     try {
       gateway = await startRemotingGateway({

@@ -11,6 +11,7 @@
  * - `TOPIC#<topic>` / `ORDER`: mirror of KV `ORDER_TOPIC_CONFIG/<topic>`, so a route is one Query.
  * - `KV#<namespace>` / `KEY#<key>`: KV config.
  * - `CONFIG` / `NAMESRV`: the NameServer's settings (PUT /config), one attribute per setting.
+ * - `HISTORY#<YYYY-MM-DD>` / `<entry id>`: the history of changes (dynamo-history.ts).
  *
  * Keys and item shapes are in dynamo-items.ts; the request layer (capacity, unavailable errors, the
  * one conditional-write helper, batching) in dynamo-table.ts.
@@ -30,6 +31,7 @@ import { NO_SWEEPER_STATE, type SweeperState } from "../domain/liveness";
 import type { BrokerGroup, BrokerMember, StoredQueueData } from "../domain/model";
 import { INVALIDATED_DIGEST } from "../domain/registration";
 import type { MemberRemoval } from "../domain/removal";
+import { DynamoHistoryTable } from "./dynamo-history";
 import {
   decodeGroup,
   decodeQueueData,
@@ -45,7 +47,6 @@ import {
   SWEEPER_SK,
   touchAttr,
 } from "./dynamo-items";
-import { DynamoSettingsTable } from "./dynamo-settings";
 import { chunk, sleep } from "./dynamo-table";
 import type {
   GroupSettings,
@@ -59,7 +60,7 @@ import { tableDefinition } from "./table-definition";
 
 export type { CapacityRecorder, DynamoRegistryStoreOptions } from "./dynamo-table";
 
-export class DynamoRegistryStore extends DynamoSettingsTable implements RegistryStore {
+export class DynamoRegistryStore extends DynamoHistoryTable implements RegistryStore {
   async getGroup(brokerName: string): Promise<BrokerGroup | undefined> {
     const out = await this.send<{ Item?: Record<string, unknown> }>(
       "GetGroup",

@@ -4,6 +4,7 @@
  * `false` / "conflict" the use case understands; an unreachable or throttling table is a
  * ServiceUnavailableError.
  */
+import type { HistoryEntry } from "../domain/history";
 import type { SweeperState } from "../domain/liveness";
 import type { BrokerGroup, BrokerMember, DataVersion, StoredQueueData } from "../domain/model";
 import type { MemberRemoval } from "../domain/removal";
@@ -155,4 +156,17 @@ export interface RegistryStore {
   getKv(namespace: string, key: string): Promise<string | undefined>;
   deleteKv(namespace: string, key: string): Promise<void>;
   listKv(namespace: string): Promise<Record<string, string>>;
+
+  /** Appends a history entry (its day's partition), deletable from `expiresAt` (epoch seconds, TTL). */
+  appendHistory(entry: HistoryEntry, expiresAt: number): Promise<void>;
+  /**
+   * One UTC day's history entries in id order, from `fromId` (inclusive) or after `afterId`, up to
+   * `untilId` (inclusive), at most `limit`.
+   */
+  queryHistoryDay(
+    day: string,
+    range: { afterId?: string; fromId?: string; untilId?: string; limit: number },
+  ): Promise<HistoryEntry[]>;
+  /** Deletes up to `limit` entries of one day older than `beforeId`; how many it deleted. */
+  deleteHistoryBefore(day: string, beforeId: string, limit: number): Promise<number>;
 }

@@ -26,7 +26,9 @@ export type Partition =
   /** `KV#<namespace>`: KV config. */
   | "kv"
   /** `CONFIG`: the NameServer's settings (GET / PUT /config). */
-  | "config";
+  | "config"
+  /** `HISTORY#<day>`: the history of changes. */
+  | "history";
 
 /** `dynamodb:LeadingKeys` value pattern of each partition. */
 export const leadingKeyPattern: Record<Partition, string> = {
@@ -34,6 +36,7 @@ export const leadingKeyPattern: Record<Partition, string> = {
   topics: "TOPIC#*",
   kv: "KV#*",
   config: "CONFIG",
+  history: "HISTORY#*",
 };
 
 /**
@@ -82,4 +85,7 @@ export const storeMethodAccess: { readonly [M in keyof RegistryStore]: readonly 
   listKv: [{ actions: ["Query"], partitions: ["kv"] }],
   getConfig: [{ actions: ["GetItem"], partitions: ["config"] }],
   putConfig: [{ actions: ["UpdateItem"], partitions: ["config"] }],
+  appendHistory: [{ actions: ["PutItem"], partitions: ["history"] }],
+  queryHistoryDay: [{ actions: ["Query"], partitions: ["history"] }],
+  deleteHistoryBefore: [{ actions: ["Query", "BatchWriteItem"], partitions: ["history"] }],
 };

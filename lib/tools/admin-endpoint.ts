@@ -5,7 +5,12 @@
  * against this registry and against RocketMQ's own NameServer.
  */
 
-import { type BrokerMemberGroup, NameServerClient } from "../client/name-server-client";
+import {
+  type BrokerMemberGroup,
+  type HistoryPage,
+  type HistoryQueryOptions,
+  NameServerClient,
+} from "../client/name-server-client";
 import { NameServerClientError, type Transport } from "../client/transport";
 import type {
   BrokerData,
@@ -43,6 +48,8 @@ export interface AdminEndpoint {
   updateConfig(config: Record<string, string>): Promise<void>;
   systemTopicList(): Promise<SystemTopicList>;
   unitTopicList(kind: UnitTopicKind): Promise<string[]>;
+  /** The history of changes (GET /history); only the registry's HTTP API keeps one. */
+  history?(options: HistoryQueryOptions): Promise<HistoryPage>;
   close(): void;
 }
 
@@ -69,6 +76,9 @@ export class HttpAdminEndpoint implements AdminEndpoint {
   }
   topicsByCluster(cluster: string): Promise<string[]> {
     return this.client.getTopicsByCluster(cluster);
+  }
+  history(options: HistoryQueryOptions): Promise<HistoryPage> {
+    return this.client.getHistory(options);
   }
   async route(topic: string, zone?: string): Promise<TopicRouteData> {
     const answer = await this.client.getRouteInfoByTopic(topic, zone === undefined ? {} : { zone });

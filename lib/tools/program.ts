@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUT_MILLIS } from "../client/transport";
 import { registerBrokerCommands } from "./commands/broker";
 import { registerClusterCommands } from "./commands/cluster";
+import { registerHistoryCommands } from "./commands/history";
 import { registerKvCommands } from "./commands/kv";
 import { registerNamesrvConfigCommands } from "./commands/namesrv-config";
 import { registerServicesCommands } from "./commands/services";
@@ -78,6 +79,7 @@ export function buildProgram(io: CliIo, run: CommandKit["run"]): Command {
   registerTopicCommands(kit);
   registerKvCommands(kit);
   registerNamesrvConfigCommands(kit);
+  registerHistoryCommands(kit);
   registerBrokerCommands(kit);
   registerWatchCommands(kit);
   registerServicesCommands(kit);

@@ -58,6 +58,7 @@ const GROUPS = "GROUPS";
 const TOPIC = "TOPIC#TopicTest";
 const KV = "KV#ns-a";
 const CONFIG = "CONFIG";
+const HISTORY = "HISTORY#2026-12-07";
 const ALL_ACTIONS = [
   "GetItem",
   "BatchGetItem",
@@ -109,16 +110,19 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["Query", TOPIC],
       ["BatchWriteItem", TOPIC],
       ["PutItem", TOPIC],
+      ["PutItem", HISTORY],
     ],
     index: false,
   },
   "get-namesrv-config": { allowed: [["GetItem", CONFIG]], index: false },
+  "get-history": { allowed: [["Query", HISTORY]], index: false },
   "update-namesrv-config": {
     allowed: [
       ["GetItem", CONFIG],
       ["UpdateItem", CONFIG],
       ["Query", GROUPS],
       ["UpdateItem", GROUPS],
+      ["PutItem", HISTORY],
     ],
     index: false,
   },
@@ -141,15 +145,19 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
   },
   "put-kv-config": {
     allowed: [
+      ["GetItem", KV],
       ["PutItem", KV],
       ["PutItem", TOPIC],
+      ["PutItem", HISTORY],
     ],
     index: false,
   },
   "delete-kv-config": {
     allowed: [
+      ["GetItem", KV],
       ["DeleteItem", KV],
       ["DeleteItem", TOPIC],
+      ["PutItem", HISTORY],
     ],
     index: false,
   },
@@ -157,6 +165,7 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
     allowed: [
       ["GetItem", GROUPS],
       ["UpdateItem", TOPIC],
+      ["PutItem", HISTORY],
     ],
     index: true,
   },
@@ -166,6 +175,7 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["BatchGetItem", GROUPS],
       ["BatchWriteItem", TOPIC],
       ["UpdateItem", GROUPS],
+      ["PutItem", HISTORY],
     ],
     index: false,
   },
@@ -180,6 +190,7 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["PutItem", TOPIC],
       ["BatchWriteItem", TOPIC],
       ["DeleteItem", TOPIC],
+      ["PutItem", HISTORY],
     ],
     index: true,
   },
@@ -191,6 +202,7 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["ConditionCheckItem", GROUPS],
       ["UpdateItem", TOPIC],
       ["DeleteItem", TOPIC],
+      ["PutItem", HISTORY],
     ],
     index: true,
   },
@@ -204,6 +216,9 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["ConditionCheckItem", GROUPS],
       ["UpdateItem", TOPIC],
       ["DeleteItem", TOPIC],
+      ["PutItem", HISTORY],
+      ["Query", HISTORY],
+      ["BatchWriteItem", HISTORY],
     ],
     index: true,
   },
@@ -219,7 +234,7 @@ describe("each function's table grant", () => {
     const statements = statementsOf(functionOf(handler));
 
     it("allows exactly the actions it calls, on the partitions it touches", () => {
-      for (const pk of [GROUPS, TOPIC, KV, CONFIG]) {
+      for (const pk of [GROUPS, TOPIC, KV, CONFIG, HISTORY]) {
         for (const action of ALL_ACTIONS) {
           const want = allowed.some(([a, p]) => a === action && p === pk);
           expect(isAllowed(statements, on(action, pk)), `${action} on ${pk}`).toBe(want);

@@ -216,6 +216,7 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
     await as("deleteKvConfig", () => ns.deleteKvConfig("ns-a", "k"));
     await as("deleteKvConfig", () => ns.deleteKvConfig(ORDER_TOPIC_CONFIG_NAMESPACE, "AccessA0"));
     await as("health", () => ns.health());
+    await as("getHistory", () => ns.getHistory({ limit: 10 }));
     // The master leaves an acting-master group: WRITE is cleared; then the slave leaves: the group goes.
     await as("unregisterBroker", () =>
       ns.unregisterBroker({
@@ -241,6 +242,9 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
     await ns.registerBroker(registration({ ...b, brokerId: 1, brokerAddr: "10.9.1.2:10911" }));
     f.clock.advance(5000);
     await as("sweep", () => ns.sweep());
+    await as("sweep", () => ns.sweep());
+    // The first sweep of an hour cleans the history past its retention.
+    f.clock.advance(3_600_000);
     await as("sweep", () => ns.sweep());
 
     for (const useCase of Object.values(handlerUseCases).flat()) {

@@ -6,11 +6,11 @@
  * (the deflated RegisterBrokerBody with `compressed=true`) registers with both alike.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { RemotingCommand } from "../../lib/remoting/codec";
+import { type RemotingCommand, requestCommand } from "../../lib/remoting/codec";
 import { RequestCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { comparable, saveFixture } from "./support/compare";
-import { type RecordingProxy, startRecordingProxy } from "./support/recording-proxy";
+import { type RecordedFrame, type RecordingProxy, startRecordingProxy } from "./support/recording-proxy";
 import { type RegistryUnderTest, startRegistry } from "./support/registry";
 import {
   ROCKETMQ_4X_VERSION,
@@ -98,6 +98,39 @@ async function killMasterAndCompare(brokerName: string, master: RocketMqBroker, 
   expect(after.registry).toEqual(after.oracle);
 }
 
+/**
+ * The BROKER_HEARTBEAT requests of `brokerName` that the registry has processed: waits for a moment
+ * when it has printed a request line for every one the proxy passed on (processed ≤ passed on, both
+ * read at once), and returns those. With the RocketMQ stand-in (no request lines), what was passed on.
+ */
+async function heartbeatsProcessedByTheRegistry(brokerName: string): Promise<RecordedFrame[]> {
+  const passedOn = () =>
+    registryProxy.frames.filter(
+      (f) =>
+        f.direction === "request" &&
+        f.command?.code === RequestCode.BROKER_HEARTBEAT &&
+        f.command.extFields.brokerName === brokerName,
+    );
+  if (registry.kind !== "registry") return passedOn();
+  const line = new RegExp(` remoting BROKER_HEARTBEAT .*broker=${brokerName}\\b`, "g");
+  let processed: RecordedFrame[] = [];
+  await expect
+    .poll(
+      () => {
+        const printed = registry.output().match(line)?.length ?? 0;
+        processed = passedOn();
+        return printed >= processed.length;
+      },
+      {
+        timeout: 15_000,
+        interval: 50,
+        message: `the registry's request lines for ${brokerName}'s heartbeats`,
+      },
+    )
+    .toBe(true);
+  return processed;
+}
+
 /** Runs a master/slave case; both brokers are gone afterwards, whatever happened. */
 async function withMasterAndSlave(
   brokerName: string,
@@ -125,13 +158,27 @@ describe("kill -9 of the master", () => {
     await withMasterAndSlave("broker-c", config, async (master, slave) => {
       const sentHeartbeat = () =>
         registryProxy.exchange(RequestCode.BROKER_HEARTBEAT, (r) => r.extFields.brokerName === "broker-c");
-      for (let waited = 0; sentHeartbeat() === undefined && waited < 15_000; waited += 250) {
-        await new Promise((r) => setTimeout(r, 250));
+      await expect
+        .poll(sentHeartbeat, { timeout: 15_000, interval: 250, message: "the brokers send BROKER_HEARTBEAT" })
+        .toBeDefined();
+      // No sleep "for an answer, if one were sent": a barrier. Once the registry has processed every
+      // heartbeat the proxy passed on (one request line each; a wrong answer would be written in the
+      // same step), a probe on each of their connections is answered after any such answer.
+      const heartbeats = await heartbeatsProcessedByTheRegistry("broker-c");
+      for (const connection of new Set(heartbeats.map((h) => h.connection))) {
+        await registryProxy.probe(connection, requestCommand(RequestCode.GET_BROKER_CLUSTER_INFO));
       }
-      await new Promise((r) => setTimeout(r, 1000)); // time for an answer, if one were (wrongly) sent
+      const answered = heartbeats.filter(
+        (h) =>
+          registryProxy.frames.find(
+            (f) =>
+              f.direction === "response" &&
+              f.connection === h.connection &&
+              f.command?.opaque === h.command?.opaque,
+          ) !== undefined,
+      );
+      expect(answered, "a oneway request gets no answer").toEqual([]);
       const heartbeat = sentHeartbeat();
-      expect(heartbeat, "the brokers send BROKER_HEARTBEAT").toBeDefined();
-      expect(heartbeat?.response, "a oneway request gets no answer").toBeUndefined();
       saveFixture("broker-heartbeat-oneway-5.3.3.bin", heartbeat?.request.bytes);
       const acting = oracleProxy.exchange(
         RequestCode.REGISTER_BROKER,

@@ -13,6 +13,7 @@ const useCases: Record<keyof NameServer, true> = {
   getBrokerClusterInfo: true,
   getBrokerMemberGroup: true,
   getConfig: true,
+  getHistory: true,
   getKvConfig: true,
   getKvList: true,
   getRouteInfoByTopic: true,

@@ -5,7 +5,7 @@
  * The byte fixtures in test/fixtures/remoting/ are frames recorded this way.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { decodeFrame, isResponse, type RemotingCommand } from "../../../lib/remoting/codec";
+import { decodeFrame, encode, isResponse, type RemotingCommand } from "../../../lib/remoting/codec";
 
 export interface RecordedFrame {
   /** "request" = from the proxy's client (broker, mqadmin, ...); "response" = from the NameServer. */
@@ -28,9 +28,20 @@ export interface RecordingProxy {
     code: number,
     where?: (request: RemotingCommand) => boolean,
   ): { request: RecordedFrame; response?: RecordedFrame } | undefined;
+  /**
+   * A barrier on one proxied connection: sends `request` to the NameServer on it, as if its client had,
+   * and resolves with the answer. The NameServer writes answers on a connection in order, so whatever
+   * it had written there before it read the probe has crossed the proxy (and is in `frames`) by then.
+   * The client also receives the answer, with an opaque it never used, and drops it as RocketMQ drops a
+   * response it does not wait for.
+   */
+  probe(connection: number, request: RemotingCommand, timeoutMs?: number): Promise<RecordedFrame>;
   /** Closes the listener and every proxied connection. */
   close(): Promise<void>;
 }
+
+/** Opaques of probes: far above any a RocketMQ client counts up to in a test. */
+const PROBE_OPAQUE_BASE = 2_000_000_000;
 
 class FrameSplitter {
   private buffer: Buffer = Buffer.alloc(0);
@@ -55,7 +66,9 @@ export async function startRecordingProxy(target: string, listenPort = 0): Promi
   const [targetHost, targetPort] = target.split(":") as [string, string];
   const frames: RecordedFrame[] = [];
   const sockets = new Set<Socket>();
+  const upstreams = new Map<number, Socket>();
   let connections = 0;
+  let probes = 0;
 
   const record = (direction: RecordedFrame["direction"], connection: number, bytes: Buffer) => {
     let command: RemotingCommand | undefined;
@@ -78,6 +91,7 @@ export async function startRecordingProxy(target: string, listenPort = 0): Promi
     const upstream = connect({ host: targetHost, port: Number(targetPort) });
     sockets.add(client);
     sockets.add(upstream);
+    upstreams.set(connection, upstream);
     const fromClient = new FrameSplitter();
     const fromServer = new FrameSplitter();
     client.on("data", (chunk) => {
@@ -93,6 +107,7 @@ export async function startRecordingProxy(target: string, listenPort = 0): Promi
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      upstreams.delete(connection);
     };
     client.on("close", end);
     upstream.on("close", end);
@@ -127,6 +142,41 @@ export async function startRecordingProxy(target: string, listenPort = 0): Promi
           f.command.opaque === opaque,
       );
       return { request, ...(response === undefined ? {} : { response }) };
+    },
+    probe(connection, request, timeoutMs = 30_000) {
+      const upstream = upstreams.get(connection);
+      if (upstream === undefined) return Promise.reject(new Error(`no open connection ${connection}`));
+      const opaque = PROBE_OPAQUE_BASE + ++probes;
+      const answer = () =>
+        frames.find(
+          (f) =>
+            f.direction === "response" &&
+            f.connection === connection &&
+            f.command !== undefined &&
+            isResponse(f.command) &&
+            f.command.opaque === opaque,
+        );
+      // Listeners run in order: this one after the proxy's own has recorded the frames of a chunk.
+      return new Promise((resolveProbe, rejectProbe) => {
+        const settle = (outcome: () => void) => {
+          clearTimeout(timer);
+          upstream.off("data", onData);
+          upstream.off("close", onClose);
+          outcome();
+        };
+        const onData = () => {
+          const found = answer();
+          if (found !== undefined) settle(() => resolveProbe(found));
+        };
+        const onClose = () => settle(() => rejectProbe(new Error(`connection ${connection} closed`)));
+        const timer = setTimeout(
+          () => settle(() => rejectProbe(new Error(`no answer to the probe on connection ${connection}`))),
+          timeoutMs,
+        );
+        upstream.on("data", onData);
+        upstream.on("close", onClose);
+        upstream.write(encode({ ...request, opaque }));
+      });
     },
     close() {
       for (const socket of sockets) socket.destroy();

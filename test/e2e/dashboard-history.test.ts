@@ -1,0 +1,143 @@
+/**
+ * The status page as an operator's tool, in Chromium (Debian's, through Playwright): the history as
+ * a timeline (a broker that expired before the page was opened is there), the registry's settings
+ * (GET /config), and an operator action taken from the page (wipe a broker's write permission),
+ * which the registry records in the history as the dashboard's token holder.
+ *
+ * Chromium as in dashboard.test.ts: a missing browser fails under CI or with CHROMIUM_PATH set, and
+ * is a named skip elsewhere.
+ */
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Dashboard, startDashboard } from "../../lib/dashboard/server";
+import type { LocalRegistry } from "../../lib/local/registry";
+import { type Client, client, registration, startE2eRegistry, topicConfig } from "../support/e2e";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+const ci = process.env.CI !== undefined && !["", "0", "false"].includes(process.env.CI.toLowerCase());
+const chromiumRequired = ci || process.env.CHROMIUM_PATH !== undefined;
+const skipBrowser = !haveChromium && !chromiumRequired;
+const NO_CHROMIUM = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+if (skipBrowser) console.warn(`dashboard history browser test SKIPPED: ${NO_CHROMIUM}`);
+
+const TOKEN = "dashboard-history-token";
+let registry: LocalRegistry;
+let api: Client;
+let dashboard: Dashboard;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  registry = await startE2eRegistry("dash-history", { token: TOKEN, sweepIntervalMs: 500 });
+  api = client(registry.url, { authorization: `Bearer ${TOKEN}` });
+  const live = registration({
+    brokerName: "hist-live",
+    brokerAddr: "10.80.0.1:10911",
+    heartbeatTimeoutMillis: 120_000,
+    topicConfigTable: { HistoryTopic: topicConfig("HistoryTopic") },
+  });
+  const gone = registration({
+    brokerName: "hist-gone",
+    brokerAddr: "10.80.1.1:10911",
+    heartbeatTimeoutMillis: 1_000,
+    topicConfigTable: { GoneTopic: topicConfig("GoneTopic") },
+  });
+  expect((await api.post("/brokers/heartbeat", live)).status).toBe(200);
+  expect((await api.post("/brokers/heartbeat", gone)).status).toBe(200);
+  // The silent one expires before the page is ever opened.
+  // (expect.poll belongs to tests; the expiry is the fixture here: an event to wait for, bounded.)
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const page = await api.get("/history?broker=hist-gone");
+    if (page.body.entries.some((e: { action: string }) => e.action === "broker.expired")) break;
+    if (Date.now() > deadline) throw new Error("hist-gone did not expire within 20 s");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  dashboard = await startDashboard({
+    apiUrl: registry.url,
+    listen: "127.0.0.1:0",
+    env: { NAMESRV_TOKEN: TOKEN },
+    pollIntervalMillis: 500,
+    slowRefreshMillis: 1_000,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  await registry?.stop();
+});
+
+describe.skipIf(skipBrowser)(
+  `the status page's history, settings and actions in Chromium${skipBrowser ? " (SKIPPED)" : ""}`,
+  () => {
+    it("shows the timeline with an earlier expiry, the settings, and records a wipe taken from the page", async () => {
+      if (!haveChromium) throw new Error(`${NO_CHROMIUM}: required under CI or with CHROMIUM_PATH`);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await page.goto(dashboard.url);
+
+      const expired = page.locator('#timeline > li[data-action="broker.expired"]');
+      await expect.poll(() => expired.count(), { timeout: 15_000 }).toBe(1);
+      expect(await expired.textContent()).toContain("DefaultCluster/hist-gone");
+      expect(await expired.textContent()).toContain("by sweeper");
+      expect(await expired.textContent()).toContain("members.0: 10.80.1.1:10911 → –");
+      expect(await page.locator('#timeline > li[data-action="broker.registered"]').count()).toBe(2);
+
+      // GET /config, shown.
+      await expect.poll(() => page.locator('#config tr[data-setting="orderMessageEnable"]').count()).toBe(1);
+      expect(await page.locator('#config tr[data-setting="orderMessageEnable"]').textContent()).toContain(
+        "true",
+      );
+
+      // An action from the page: the dashboard holds the token, so the actions are offered.
+      await expect.poll(() => page.locator("#actions").isVisible()).toBe(true);
+      await page.fill("#perm-broker", "hist-live");
+      await page.click('#action-perm button[value="wipeWritePerm"]');
+      await expect
+        .poll(() => page.locator("#action-result").textContent(), { timeout: 10_000 })
+        .toContain("done: wipeWritePerm hist-live: 1 topic(s)");
+      const wiped = page.locator('#timeline > li[data-action="writePerm.wiped"]');
+      await expect.poll(() => wiped.count(), { timeout: 10_000 }).toBe(1);
+      expect(await wiped.textContent()).toContain("by token");
+      expect(await wiped.textContent()).toContain("topics.HistoryTopic.perm: 6 → 4");
+      // And the registry itself says so.
+      const route = await api.get("/topics/HistoryTopic/route");
+      expect(route.body.queueDatas[0].perm).toBe(4);
+
+      // An action the registry refuses is shown as refused, and changes nothing.
+      await page.fill("#config-key", "rocketmqHome");
+      await page.fill("#config-value", "/tmp");
+      await page.click("#action-config button");
+      await expect
+        .poll(() => page.locator("#action-result").textContent(), { timeout: 10_000 })
+        .toContain("refused");
+      expect(pageErrors).toEqual([]);
+    }, 120_000);
+  },
+);
+
+describe("the status page's action endpoint", () => {
+  it("refuses a POST without the action header (another origin cannot send one), and a bad action", async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(new URL("api/actions", dashboard.url), { method: "POST", headers, body });
+    const noHeader = await post(
+      { "content-type": "application/json" },
+      '{"action":"wipeWritePerm","broker":"hist-live"}',
+    );
+    expect(noHeader.status).toBe(400);
+    const bad = await post(
+      { "content-type": "application/json", "x-namesrv-action": "1" },
+      '{"action":"wipeWritePerm","broker":"../x"}',
+    );
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain("broker");
+  });
+});
