@@ -19,6 +19,7 @@ import * as z from "zod";
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
 import { kvKeySchema, nameSchema, plainNameSchema, topicNameSchema } from "../domain/model";
+import { compareRegistries, type RegistryView } from "./compare";
 import { SnapshotSource } from "./snapshot";
 
 export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:8088";
@@ -49,6 +50,41 @@ export interface DashboardOptions {
   client?: NameServerClient;
   /** Offer the operator actions; default: on when the dashboard authenticates (token or SigV4). */
   actions?: boolean;
+  /** More registries (every further `--url`), shown side by side with the first and what differs. */
+  compareUrls?: readonly string[];
+}
+
+/** Topics whose routes are compared (a status page, not an audit: the first ones, sorted). */
+const MAX_COMPARED_TOPICS = 200;
+
+async function viewOf(url: string, client: NameServerClient): Promise<RegistryView> {
+  try {
+    const [config, info, topics] = await Promise.all([
+      client.getConfig(),
+      client.getBrokerClusterInfo(),
+      client.getAllTopicList(),
+    ]);
+    const members: Record<string, string> = {};
+    for (const broker of Object.values(info.brokerAddrTable)) {
+      for (const [id, addr] of Object.entries(broker.brokerAddrs)) {
+        members[`${broker.cluster}/${broker.brokerName}/${id}`] = addr;
+      }
+    }
+    const routes: Record<string, string> = {};
+    const names = [...topics].sort().slice(0, MAX_COMPARED_TOPICS);
+    if (names.length > 0) {
+      const answer = await client.getRoutes(names);
+      for (const [topic, route] of Object.entries(answer.routes)) {
+        routes[topic] = route.queueDatas
+          .map((q) => `${q.brokerName}:${q.perm}:${q.readQueueNums}/${q.writeQueueNums}`)
+          .sort()
+          .join(", ");
+      }
+    }
+    return { url, config, members, routes };
+  } catch (error) {
+    return { url, error: errorText(error), config: {}, members: {}, routes: {} };
+  }
 }
 
 /** An operator action from the page: what mqadmin does to a NameServer. */
@@ -238,6 +274,23 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   const defaults = [...(options.namespaces ?? DEFAULT_DASHBOARD_NAMESPACES)];
   const actions = options.actions ?? auth.kind !== "none";
+  const compared = [
+    { url: apiUrl, client },
+    ...(options.compareUrls ?? []).map((raw) => {
+      const url = raw.replace(/\/+$/, "");
+      const auth = options.auth ?? defaultDashboardAuth(url, options.env ?? {});
+      return {
+        url,
+        client: new NameServerClient(
+          url,
+          new Transport({
+            auth,
+            ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis }),
+          }),
+        ),
+      };
+    }),
+  ];
   const files = loadStatic();
 
   const server = createServer((request, response) => {
@@ -300,6 +353,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           (page) => sendJson(response, 200, page),
           (error: unknown) => sendJson(response, 502, { error: errorText(error) }),
         );
+      return;
+    }
+    if (url.pathname === "/api/compare") {
+      if (compared.length < 2) {
+        sendJson(response, 200, { registries: [], differences: [] });
+        return;
+      }
+      Promise.all(compared.map((c) => viewOf(c.url, c.client))).then((views) =>
+        sendJson(response, 200, {
+          registries: views.map((v) => ({
+            url: v.url,
+            ...(v.error === undefined ? {} : { error: v.error }),
+          })),
+          differences: compareRegistries(views),
+        }),
+      );
       return;
     }
     if (url.pathname === "/api/config") {

@@ -11,8 +11,16 @@ import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dashboard, startDashboard } from "../../lib/dashboard/server";
-import type { LocalRegistry } from "../../lib/local/registry";
-import { type Client, client, registration, startE2eRegistry, topicConfig } from "../support/e2e";
+import { type LocalRegistry, type SpawnedRegistry, spawnLocalRegistry } from "../../lib/local/registry";
+import {
+  type Client,
+  client,
+  dynamodbEndpoint,
+  registration,
+  startE2eRegistry,
+  topicConfig,
+  uniqueTableName,
+} from "../support/e2e";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -24,6 +32,8 @@ if (skipBrowser) console.warn(`dashboard history browser test SKIPPED: ${NO_CHRO
 
 const TOKEN = "dashboard-history-token";
 let registry: LocalRegistry;
+/** A second registry (its own process), for the side-by-side view: it holds a broker the first does not. */
+let other: SpawnedRegistry;
 let api: Client;
 let dashboard: Dashboard;
 let browser: Browser | undefined;
@@ -54,8 +64,23 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error("hist-gone did not expire within 20 s");
     await new Promise((r) => setTimeout(r, 250));
   }
+  other = await spawnLocalRegistry({
+    dynamodbEndpoint: dynamodbEndpoint(),
+    tableName: uniqueTableName("dash-history-2"),
+    token: TOKEN,
+    env: { LOG_LEVEL: "WARN" },
+  });
+  const otherApi = client(other.url, { authorization: `Bearer ${TOKEN}` });
+  const elsewhere = registration({
+    brokerName: "hist-other",
+    brokerAddr: "10.80.2.1:10911",
+    heartbeatTimeoutMillis: 120_000,
+    topicConfigTable: { HistoryTopic: topicConfig("HistoryTopic") },
+  });
+  expect((await otherApi.post("/brokers/heartbeat", elsewhere)).status).toBe(200);
   dashboard = await startDashboard({
     apiUrl: registry.url,
+    compareUrls: [other.url],
     listen: "127.0.0.1:0",
     env: { NAMESRV_TOKEN: TOKEN },
     pollIntervalMillis: 500,
@@ -67,6 +92,7 @@ afterAll(async () => {
   await browser?.close();
   await dashboard?.close();
   await registry?.stop();
+  await other?.stop();
 });
 
 describe.skipIf(skipBrowser)(
@@ -111,6 +137,19 @@ describe.skipIf(skipBrowser)(
       // And the registry itself says so.
       const route = await api.get("/topics/HistoryTopic/route");
       expect(route.body.queueDatas[0].perm).toBe(4);
+
+      // Two registries side by side: the broker each holds that the other does not, and the route that differs.
+      await expect.poll(() => page.locator("#compare").isVisible(), { timeout: 15_000 }).toBe(true);
+      const otherMember = page.locator(
+        '#differences tr[data-difference="member:DefaultCluster/hist-other/0"]',
+      );
+      await expect.poll(() => otherMember.count(), { timeout: 15_000 }).toBe(1);
+      expect(await otherMember.textContent()).toContain("absent");
+      expect(await otherMember.textContent()).toContain("10.80.2.1:10911");
+      const routeRow = page.locator('#differences tr[data-difference="route:HistoryTopic"]');
+      await expect.poll(() => routeRow.count(), { timeout: 15_000 }).toBe(1);
+      expect(await routeRow.textContent()).toContain("hist-other:6:4/4");
+      expect(await page.locator("#compare-head").textContent()).toContain(other.url);
 
       // An action the registry refuses is shown as refused, and changes nothing.
       await page.fill("#config-key", "rocketmqHome");

@@ -126,4 +126,37 @@ function startActions() {
   setInterval(loadConfig, 30000);
 }
 
+async function loadComparison() {
+  try {
+    const response = await fetch("api/compare", { cache: "no-store" });
+    if (!response.ok) return;
+    const { registries, differences } = await response.json();
+    $("compare").hidden = registries.length < 2;
+    if (registries.length < 2) return;
+    $("compare-count").textContent = String(differences.length);
+    $("compare-head").replaceChildren(
+      el("th", {}, "What"),
+      el("th", {}, "Name"),
+      ...registries.map((r) =>
+        el("th", { title: r.error ?? "" }, r.error ? `${r.url} (unreachable)` : r.url),
+      ),
+    );
+    $("differences").replaceChildren(
+      ...differences.map((d) =>
+        el(
+          "tr",
+          { "data-difference": `${d.kind}:${d.name}` },
+          el("td", {}, d.kind),
+          el("td", {}, d.name),
+          ...d.values.map((v) => el("td", { class: v === null ? "muted" : "" }, v ?? "absent")),
+        ),
+      ),
+    );
+  } catch {
+    // as above
+  }
+}
+
 startActions();
+loadComparison();
+setInterval(loadComparison, 10000);

@@ -72,7 +72,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
 
   cmd(
     "dashboard",
-    "Serve the status page (brokers and heartbeats, topics, KV, self-preservation) of the first --url, until Ctrl-C.",
+    "Serve the status page (brokers and heartbeats, topics, KV, self-preservation, history, settings) of the first --url, every further --url side by side with what differs, until Ctrl-C.",
   )
     .option("--listen <host:port>", "where to serve the page", "127.0.0.1:8088")
     .addHelpText("after", "\nAn execute-api URL is signed with SigV4 (AWS credential chain).")
@@ -81,7 +81,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
 
 async function runDashboard(context: Context, listen: string): Promise<number> {
   const { io, global } = context;
-  const [apiUrl = DEFAULT_NAMESRV_URL] = httpUrls(context, "dashboard");
+  const [apiUrl = DEFAULT_NAMESRV_URL, ...compareUrls] = httpUrls(context, "dashboard");
   const { parseListen, startDashboard } = await import("../../dashboard/server");
   try {
     parseListen(listen);
@@ -93,9 +93,11 @@ async function runDashboard(context: Context, listen: string): Promise<number> {
     listen,
     timeoutMillis: global.timeoutMillis,
     env: io.env,
+    compareUrls,
     ...(global.auth.kind === "none" ? {} : { auth: global.auth }),
   });
-  io.stdout(`Status page of ${apiUrl} at ${dashboard.url} (Ctrl-C stops)\n`);
+  const others = compareUrls.length === 0 ? "" : `, compared with ${compareUrls.join(", ")}`;
+  io.stdout(`Status page of ${apiUrl}${others} at ${dashboard.url} (Ctrl-C stops)\n`);
   await waitForAbort(io.signal);
   await dashboard.close();
   io.stdout("Status page stopped\n");
