@@ -29,8 +29,9 @@ agent.on("registered", (e) => console.log(`broker: registered with ${e.nameServe
 agent.on("error", (e) =>
   console.error(`broker: ${e.operation} at ${e.nameServer} failed: ${e.error.message}`),
 );
-await agent.start();
-if (agent.states().every((s) => s.status !== "registered")) {
+// start() resolves once every NameServer answered or failed, saying whether the registration went through.
+const { registered } = await agent.start();
+if (!registered) {
   console.error(`no NameServer reachable at ${nameServers.join(", ")}: is \`npm start\` running?`);
   await agent.stop({ unregister: false });
   process.exit(1);

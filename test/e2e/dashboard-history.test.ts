@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Dashboard, startDashboard } from "../../lib/dashboard/server";
 import { type LocalRegistry, type SpawnedRegistry, spawnLocalRegistry } from "../../lib/local/registry";
 import {
@@ -56,14 +56,17 @@ beforeAll(async () => {
   expect((await api.post("/brokers/heartbeat", live)).status).toBe(200);
   expect((await api.post("/brokers/heartbeat", gone)).status).toBe(200);
   // The silent one expires before the page is ever opened.
-  // (expect.poll belongs to tests; the expiry is the fixture here: an event to wait for, bounded.)
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const page = await api.get("/history?broker=hist-gone");
-    if (page.body.entries.some((e: { action: string }) => e.action === "broker.expired")) break;
-    if (Date.now() > deadline) throw new Error("hist-gone did not expire within 20 s");
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // (expect.poll belongs to tests; in a hook, vi.waitFor: the expiry is an event to wait for, bounded.)
+  await vi.waitFor(
+    async () => {
+      const page = await api.get("/history?broker=hist-gone");
+      expect(
+        page.body.entries.map((e: { action: string }) => e.action),
+        "hist-gone expires within 20 s",
+      ).toContain("broker.expired");
+    },
+    { timeout: 20_000, interval: 250 },
+  );
   other = await spawnLocalRegistry({
     dynamodbEndpoint: dynamodbEndpoint(),
     tableName: uniqueTableName("dash-history-2"),

@@ -48,9 +48,12 @@ async function agentRequests(): Promise<string[]> {
     },
     nameServers: [`http://127.0.0.1:${port}`],
     topicState: () => ({ topicConfigTable: {}, dataVersion: { timestamp: 1, counter: 1 } }),
-    transport: { timeoutMillis: 2000 },
+    // Generous: under a loaded CI machine a registration must not time out (it would not unregister).
+    transport: { timeoutMillis: 30_000 },
   });
-  await agent.start();
+  const started = await agent.start();
+  if (!started.registered)
+    throw new Error(`the agent did not register: ${JSON.stringify(started.nameServers)}`);
   await agent.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return [...new Set(seen)];

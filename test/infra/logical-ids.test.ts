@@ -39,6 +39,7 @@ const PINNED: Record<string, string> = {
   GetNamesrvConfigFunctionLogGroup4BF18E5F: "AWS::Logs::LogGroup",
   UpdateNamesrvConfigFunctionLogGroup52A91BAE: "AWS::Logs::LogGroup",
   HealthFunctionLogGroup8350B222: "AWS::Logs::LogGroup",
+  GetHistoryFunctionLogGroup4C825FE1: "AWS::Logs::LogGroup",
   DefaultRouteFunctionLogGroup3A3C3076: "AWS::Logs::LogGroup",
   SweeperFunctionLogGroup40FAA7C8: "AWS::Logs::LogGroup",
   SweepStateMachineLogs7E9E89C3: "AWS::Logs::LogGroup",

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { NameServerClient } from "../../lib/client/name-server-client";
 import { Transport } from "../../lib/client/transport";
 import { RequestCode } from "../../lib/remoting/protocol";
@@ -61,14 +61,16 @@ async function brokerNames(): Promise<string[]> {
   return Object.keys(info.brokerAddrTable);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** vitest's poller (vi.waitFor: also in hooks) until `probe` gives a value; its errors mean "not yet". */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === undefined) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 250 },
+  );
 }
 
 /** The Dockerfile's runtime stage: ENV (joined continuation lines), ENTRYPOINT and CMD in exec form. */
