@@ -9,7 +9,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { NameServerStack, type NameServerStackProps } from "./name-server-stack";
 import type { AwsSdkSource } from "./namesrv-function";
-import { remotingEndpointFromContext } from "./remoting-endpoint";
+import { remotingEndpointFromContext } from "./remoting-endpoint-context";
 
 const app = new App();
 

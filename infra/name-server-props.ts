@@ -190,8 +190,8 @@ export interface NameServerProps {
   /**
    * The managed remoting endpoint (infra/remoting-endpoint.ts): RocketMQ's `namesrvAddr` (output
    * NamesrvAddr) from this deployment: an internal NLB on 9876 in front of ARM64 Fargate tasks running
-   * `namesrv gateway` against this API. `cdk deploy` builds the gateway's image (Docker needed then);
-   * `cdk synth` needs no Docker. `{}` for the defaults (its own small VPC, reachable from that VPC).
+   * `namesrv gateway` against this API. `cdk deploy` builds the gateway's image (Docker needed then;
+   * from node_modules, the package's Dockerfile.package over its dist/); `cdk synth` needs no Docker. `{}` for the defaults (its own small VPC, reachable from that VPC).
    * @default - none: run `namesrv gateway` on the brokers' and clients' hosts instead
    */
   readonly remotingEndpoint?: RemotingEndpointOptions;

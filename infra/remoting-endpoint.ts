@@ -1,8 +1,9 @@
 /**
  * The managed remoting endpoint (`-c remotingEndpoint=true`): RocketMQ's `namesrvAddr` from one
  * `cdk deploy`. An internal Network Load Balancer with a TCP listener on 9876 in front of a Fargate
- * service (ARM64) whose tasks run `namesrv gateway` (the repository's Dockerfile, built by
- * `cdk deploy`) against the stack's own HTTP API, signing with the task role.
+ * service (ARM64) whose tasks run `namesrv gateway` (the repository's Dockerfile, or from an installed
+ * package its Dockerfile.package: infra/gateway-image.ts; built by `cdk deploy`) against the stack's
+ * own HTTP API, signing with the task role. Its CDK context: infra/remoting-endpoint-context.ts.
  *
  * - Network: the user's VPC and subnets (`vpcId` + `subnetIds`, taken as given: no lookup, so
  *   `cdk synth` stays offline), or a small VPC of its own (2 AZs, public subnets, no NAT gateway;
@@ -22,13 +23,9 @@
  *   filters on the task's log group: no PutMetricData permission, no agent).
  */
 
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
-import { Platform } from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -36,6 +33,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { type HttpMethod, routes as routeTable } from "../lib/http/routes";
+import { gatewayImageAsset } from "./gateway-image";
 
 /** RocketMQ's NameServer port: what brokers and clients put in `namesrvAddr`. */
 export const REMOTING_PORT = 9876;
@@ -132,7 +130,10 @@ export interface RemotingEndpointProps {
    * @default - none: every request let through, as RocketMQ's own NameServer
    */
   readonly aclSecret?: secretsmanager.ISecret;
-  /** The image; default: the repository's Dockerfile, built for linux/arm64 by `cdk deploy`. */
+  /**
+   * The image; default: built for linux/arm64 by `cdk deploy` from the repository's Dockerfile, or,
+   * from an installed package, from the package's Dockerfile.package over its prebuilt dist/.
+   */
   readonly image?: ecs.ContainerImage;
 }
 
@@ -311,12 +312,7 @@ export class RemotingEndpoint extends Construct {
     this.taskDefinition.taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ["execute-api:Invoke"], resources: invokeArns }),
     );
-    const image =
-      props.image ??
-      ecs.ContainerImage.fromAsset(projectRootOf(), {
-        file: "Dockerfile",
-        platform: Platform.LINUX_ARM64,
-      });
+    const image = props.image ?? gatewayImageAsset(import.meta.url);
     this.taskDefinition.addContainer("Gateway", {
       image,
       // The image's own ENTRYPOINT and CMD (`namesrv gateway`); only where the registry is, and the
@@ -502,92 +498,6 @@ export class RemotingEndpoint extends Construct {
   }
 }
 
-/** The CDK context keys of the endpoint (docs/deploy.md "Options"). */
-export const ENDPOINT_CONTEXT_KEYS = [
-  "remotingEndpoint",
-  "vpcId",
-  "subnetIds",
-  "subnetAvailabilityZones",
-  "remotingAllowFrom",
-  "remotingAssignPublicIp",
-  "remotingMinTasks",
-  "remotingMaxTasks",
-  "remotingTaskCpu",
-  "remotingTaskMemory",
-  "remotingAclSecretArn",
-] as const;
-
-/**
- * `-c remotingEndpoint=true [-c vpcId=vpc-… -c subnetIds=subnet-a,subnet-b] [-c remotingAllowFrom=10.0.0.0/16,…]`
- * → the construct's options; undefined without `remotingEndpoint=true`. Every value is taken as given
- * (no VPC lookup), so `cdk synth` stays offline.
- */
-export function remotingEndpointFromContext(
-  get: (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) => string | undefined,
-): RemotingEndpointOptions | undefined {
-  const list = (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) =>
-    get(key)
-      ?.split(",")
-      .map((item) => item.trim())
-      .filter((item) => item !== "");
-  const integer = (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) => {
-    const value = get(key);
-    if (value === undefined) return undefined;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed <= 0)
-      throw new Error(`context ${key} must be a positive integer, got ${value}`);
-    return parsed;
-  };
-  const flag = (key: (typeof ENDPOINT_CONTEXT_KEYS)[number]) => {
-    const value = get(key);
-    if (value === undefined) return undefined;
-    if (value !== "true" && value !== "false")
-      throw new Error(`context ${key} must be true or false, got ${value}`);
-    return value === "true";
-  };
-  if (flag("remotingEndpoint") !== true) {
-    const stray = ENDPOINT_CONTEXT_KEYS.filter((key) => key !== "remotingEndpoint" && get(key) !== undefined);
-    if (stray.length > 0) {
-      throw new Error(
-        `context ${stray.join(", ")} configure the remoting endpoint: add -c remotingEndpoint=true`,
-      );
-    }
-    return undefined;
-  }
-  const vpcId = get("vpcId");
-  const subnetIds = list("subnetIds");
-  if ((vpcId === undefined) !== (subnetIds === undefined)) {
-    throw new Error("context vpcId and subnetIds go together: -c vpcId=vpc-… -c subnetIds=subnet-a,subnet-b");
-  }
-  const availabilityZones = list("subnetAvailabilityZones");
-  const options: { -readonly [K in keyof RemotingEndpointOptions]: RemotingEndpointOptions[K] } = {};
-  if (vpcId !== undefined && subnetIds !== undefined) {
-    options.network = { vpcId, subnetIds, ...(availabilityZones === undefined ? {} : { availabilityZones }) };
-  }
-  const allowFrom = list("remotingAllowFrom");
-  if (allowFrom !== undefined) options.allowFrom = allowFrom;
-  const assignPublicIp = flag("remotingAssignPublicIp");
-  if (assignPublicIp !== undefined) options.assignPublicIp = assignPublicIp;
-  const minTasks = integer("remotingMinTasks");
-  if (minTasks !== undefined) options.minTasks = minTasks;
-  const maxTasks = integer("remotingMaxTasks");
-  if (maxTasks !== undefined) options.maxTasks = maxTasks;
-  const cpu = integer("remotingTaskCpu");
-  if (cpu !== undefined) options.cpu = cpu;
-  const memoryMiB = integer("remotingTaskMemory");
-  if (memoryMiB !== undefined) options.memoryMiB = memoryMiB;
-  const aclSecretArn = get("remotingAclSecretArn");
-  if (aclSecretArn !== undefined) {
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(aclSecretArn)) {
-      throw new Error(
-        `context remotingAclSecretArn must be a secret's complete ARN (…:secret:<name>-AbCdEf), got ${aclSecretArn}`,
-      );
-    }
-    options.aclSecretArn = aclSecretArn;
-  }
-  return options;
-}
-
 /** A resolved ARN as cdk-nag names it in a finding: `<Logical.Attr>` for references, joins flattened. */
 function flattenForNag(value: unknown): string {
   if (typeof value === "string") return value.replace(/\$\{/g, "<").replace(/\}/g, ">");
@@ -610,15 +520,4 @@ function counterMetricName(field: string): string {
     goAway: "GoAway",
     connections: "Connections",
   }[field] as string;
-}
-
-/** The repository root: the Docker build context (the .dockerignore there keeps it to the sources). */
-function projectRootOf(): string {
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  if (!existsSync(join(root, "Dockerfile"))) {
-    throw new Error(
-      `remoting endpoint: no Dockerfile in ${root}; build the gateway image from the repository (docker buildx build --platform linux/arm64 .) and pass it as the endpoint's image (ecs.ContainerImage.fromRegistry / fromEcrRepository)`,
-    );
-  }
-  return root;
 }

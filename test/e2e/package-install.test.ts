@@ -88,6 +88,8 @@ describe("the packed package", () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining([
         "LICENSE",
+        // The gateway image's recipe from the package's own dist/ (the construct's remoting endpoint).
+        "Dockerfile.package",
         "dist/bin/namesrv.js",
         "dist/client/index.js",
         "dist/client/index.cjs",
@@ -101,6 +103,7 @@ describe("the packed package", () => {
       ]),
     );
     expect(packedFiles.filter((f) => /^(lib|test|infra|functions|bin)\//.test(f))).toEqual([]);
+    expect(packedFiles).not.toContain("Dockerfile");
   });
 
   it("installs without devDependencies: no tsx, no TypeScript, no CDK", async () => {

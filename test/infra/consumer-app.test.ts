@@ -2,7 +2,9 @@
  * A CDK user's own app (README "The package"): the packed package installed into an empty CommonJS
  * app with its peers (aws-cdk-lib, constructs), `new NameServer(this, "Ns")` in the app's own stack,
  * synthesized. The construct comes from node_modules with its prebuilt handler bundles: no sources,
- * no esbuild, no Docker. `import` of `serverless-namesrv/cdk` from an ES module works as well.
+ * no esbuild, no Docker; with the remoting endpoint on, the gateway image's build context is the
+ * package's own Dockerfile.package over its dist/. `import` of `serverless-namesrv/cdk` from an ES
+ * module works as well.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -102,6 +104,53 @@ console.log(JSON.stringify({ table: stack.resolve(stack.nameServer.table.tableNa
     }
     // Nothing was bundled at synth: the app has no esbuild.
     expect(existsSync(join(app, "node_modules", "esbuild"))).toBe(false);
+  });
+
+  it("with the remoting endpoint on, stages the package's own Dockerfile.package over its dist/ (no Docker)", async () => {
+    await writeFile(
+      join(app, "endpoint.js"),
+      `const { App, Stack } = require("aws-cdk-lib");
+const { NameServer } = require("serverless-namesrv/cdk");
+
+const app = new App({ outdir: "cdk.out.endpoint" });
+const stack = new Stack(app, "WithEndpoint");
+const ns = new NameServer(stack, "Ns", { remotingEndpoint: { allowFrom: ["10.0.0.0/16"] } });
+app.synth();
+console.log(JSON.stringify({ namesrvAddr: stack.resolve(ns.endpoint.namesrvAddr) }));
+`,
+    );
+    // No Docker on PATH: synth only stages the build context.
+    const result = await run(process.execPath, ["endpoint.js"], {
+      cwd: app,
+      env: { ...process.env, PATH: "/nonexistent" },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(JSON.stringify(JSON.parse(result.stdout).namesrvAddr)).toContain("9876");
+    const out = join(app, "cdk.out.endpoint");
+    const assets = JSON.parse(readFileSync(join(out, "WithEndpoint.assets.json"), "utf8")) as {
+      dockerImages?: Record<
+        string,
+        { source: { directory: string; dockerFile?: string; platform?: string } }
+      >;
+    };
+    const images = Object.values(assets.dockerImages ?? {}).map((image) => image.source);
+    expect(images).toEqual([
+      expect.objectContaining({ dockerFile: "Dockerfile.package", platform: "linux/arm64" }),
+    ]);
+    const [image] = images;
+    const context = join(out, image?.directory ?? "missing");
+    // The packaged Dockerfile itself, as the repository ships it, with what its build stage packs.
+    expect(readFileSync(join(context, "Dockerfile.package"), "utf8")).toBe(
+      readFileSync(join(projectRoot, "Dockerfile.package"), "utf8"),
+    );
+    expect(existsSync(join(context, "package.json"))).toBe(true);
+    expect(existsSync(join(context, "dist", "bin", "namesrv.js"))).toBe(true);
+    expect(existsSync(join(context, "dist", "bin", "static"))).toBe(true);
+    // Not the sources (nothing to compile), not the handler bundles, nothing npm installed.
+    expect(existsSync(join(context, "lib"))).toBe(false);
+    expect(existsSync(join(context, "Dockerfile"))).toBe(false);
+    expect(existsSync(join(context, "dist", "functions"))).toBe(false);
+    expect(existsSync(join(context, "node_modules"))).toBe(false);
   });
 
   it("imports serverless-namesrv/cdk from an ES module too", async () => {

@@ -22,8 +22,8 @@ import {
   GATEWAY_ROUTE_IDS,
   OWN_VPC_CIDR,
   REMOTING_PORT,
-  remotingEndpointFromContext,
 } from "../../infra/remoting-endpoint";
+import { remotingEndpointFromContext } from "../../infra/remoting-endpoint-context";
 import { routes } from "../../lib/http/routes";
 import { statementsOfRole, synthNameServer } from "./synth";
 
@@ -269,6 +269,41 @@ describe("the image the endpoint builds", () => {
     expect(dockerfile).toMatch(new RegExp(`NAMESRV_GATEWAY_LISTEN=0\\.0\\.0\\.0:${REMOTING_PORT}\\b`));
     expect(dockerfile).toMatch(new RegExp(`NAMESRV_GATEWAY_DRAIN_MS=${GATEWAY_DRAIN_SECONDS * 1000}\\b`));
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
+  });
+
+  it("from an installed package, Dockerfile.package runs what the repository's Dockerfile runs", async () => {
+    const stages = async (file: string) => {
+      const text = (await readFile(join(projectRoot, file), "utf8")).replace(/\\\n\s*/g, " ");
+      const runtime = text.slice(text.lastIndexOf("\nFROM ") + 1);
+      const json = (instruction: string) =>
+        JSON.parse(new RegExp(`^${instruction} (\\[.*\\])$`, "m").exec(runtime)?.[1] ?? "null") as unknown;
+      const env = Object.fromEntries(
+        [...runtime.matchAll(/^ENV (.*)$/gm)].flatMap(([, body]) =>
+          [...(body ?? "").matchAll(/(\w+)=(\S+)/g)].map(([, key, value]) => [key, value]),
+        ),
+      );
+      return { text, runtime, entrypoint: json("ENTRYPOINT"), cmd: json("CMD"), env };
+    };
+    const repository = await stages("Dockerfile");
+    const packaged = await stages("Dockerfile.package");
+    // The same ENTRYPOINT, CMD and ENV (what test/interop/gateway-fleet.interop.test.ts runs as a
+    // process), and indeed the same runtime stage, line for line.
+    expect(repository.entrypoint).toEqual([
+      "node",
+      "/opt/namesrv/node_modules/serverless-namesrv/dist/bin/namesrv.js",
+    ]);
+    expect(packaged.entrypoint).toEqual(repository.entrypoint);
+    expect(packaged.cmd).toEqual(repository.cmd);
+    expect(packaged.env).toEqual(repository.env);
+    expect(Object.keys(packaged.env)).toContain("NAMESRV_GATEWAY_DRAIN_MS");
+    expect(packaged.runtime).toBe(repository.runtime);
+    // It compiles nothing: no npm ci, no build, only the package's own dist/ packed as it is.
+    expect(packaged.text).not.toMatch(/npm (ci|run build)/);
+    expect(packaged.text).toMatch(/npm pack --ignore-scripts/);
+    const manifest = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as {
+      files: string[];
+    };
+    expect(manifest.files).toContain("Dockerfile.package");
   });
 
   it("`cdk synth -c remotingEndpoint=true` (the app, cdk-nag on) synthesizes without Docker or AWS", {
