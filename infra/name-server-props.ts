@@ -95,6 +95,12 @@ export interface NameServerProps {
    */
   readonly routeGroupCacheMs?: number;
   /**
+   * How long the history of changes (GET /history) is kept, in whole days (1 to 3650): the table's
+   * TTL deletes older entries, and the sweeper deletes what TTL has not deleted yet.
+   * @default 30
+   */
+  readonly historyRetentionDays?: number;
+  /**
    * Broker groups that get a managed policy of their own (exported as `BrokerPolicy<n>Arn`): the
    * group's scoped writes (heartbeat, unregister, ... on `/clusters/{cluster}/brokers/{brokerName}/`)
    * plus the route reads. Attach it to the role the group's brokers run with. `grantBrokerWrites`

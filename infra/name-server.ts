@@ -99,6 +99,12 @@ export class NameServer extends Construct {
         `routeGroupCacheMs must be a whole number of ms from 0 to 10000, got ${routeGroupCacheMs}`,
       );
     }
+    const historyRetentionDays = props.historyRetentionDays ?? 30;
+    if (!Number.isInteger(historyRetentionDays) || historyRetentionDays < 1 || historyRetentionDays > 3650) {
+      throw new Error(
+        `historyRetentionDays must be a whole number of days from 1 to 3650, got ${historyRetentionDays}`,
+      );
+    }
     const functionDefaults = {
       logRetention,
       awsSdk: props.awsSdk ?? "bundled",
@@ -108,6 +114,7 @@ export class NameServer extends Construct {
     const metricsFlushMs = (props.metricsFlushInterval ?? Duration.minutes(1)).toMilliseconds();
     const httpEnvironment = {
       ROUTE_GROUP_CACHE_MS: String(routeGroupCacheMs),
+      HISTORY_RETENTION_DAYS: String(historyRetentionDays),
       METRICS_FLUSH_INTERVAL_MS: String(metricsFlushMs),
       // The self-preservation settings too: GET /config shows them (the sweeper is what applies them).
       ...selfPreservationEnvironment(props.selfPreservation),
@@ -295,10 +302,13 @@ export class NameServer extends Construct {
       description: "NameServer sweeper (scanNotActiveBroker)",
       table: { table: this.table, access: "declared" },
       // The sweep period tells self-preservation when its last healthy sweep is too old to trust.
-      environment: selfPreservationEnvironment({
-        ...props.selfPreservation,
-        sweepIntervalMs: sweepInterval.toMilliseconds(),
-      }),
+      environment: {
+        ...selfPreservationEnvironment({
+          ...props.selfPreservation,
+          sweepIntervalMs: sweepInterval.toMilliseconds(),
+        }),
+        HISTORY_RETENTION_DAYS: String(historyRetentionDays),
+      },
       timeout: Duration.seconds(Math.min(25, Math.max(5, sweepInterval.toSeconds() - 5))),
     });
     this.sweepStateMachine = this.sweepWorkflow(plan.sweepsPerRun, sweepInterval, logRetention);
