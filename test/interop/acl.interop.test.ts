@@ -174,6 +174,20 @@ describe.skipIf(STANDIN)("remoting accounts with real RocketMQ 5.3.3 (npm start,
     expect(exchange?.response?.command?.code).toBe(ResponseCode.SUCCESS);
     saveFixture("wipe-write-perm-signed-mqadmin-5.3.3.bin", exchange?.request.bytes);
     expect(await topicPerm(CLUSTER)).toBe(7 & ~2);
+    // The history names mqadmin's account and address beside npm start's own HTTP caller.
+    const history = (await (await fetch(`${registry.url}/history?broker=broker-a`)).json()) as {
+      entries: Array<{
+        action: string;
+        caller: { remoting?: { accessKey?: string; remoteAddress: string } };
+      }>;
+    };
+    const wiped = history.entries.filter((e) => e.action === "writePerm.wiped");
+    expect(wiped).toHaveLength(1);
+    expect(wiped[0]?.caller.remoting?.accessKey).toBe(ADMIN.accessKey);
+    expect(wiped[0]?.caller.remoting?.remoteAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    // The broker's own registration: signed by its group's account.
+    const registered = history.entries.find((e) => e.action === "broker.registered");
+    expect(registered?.caller.remoting?.accessKey).toBe(BROKER_A.accessKey);
   }, 180_000);
 
   it("anonymous defaults to none: an unsigned route read is refused, a client account's is answered", async () => {
