@@ -110,9 +110,15 @@ describe("POST /routes", () => {
   });
 
   it("a bad batch is a 400 naming the field", async () => {
-    const response = await api.post("/routes", { topics: ["A", "A"] });
+    const response = await api.post("/routes", { topics: ["A", "not a topic"] });
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].field).toBe("topics.1");
+  });
+
+  it("a topic named twice in a batch is answered once", async () => {
+    const response = await api.post("/routes", { topics: ["Gone", "Gone"] });
+    expect(response.status).toBe(200);
+    expect(response.body.missing).toEqual(["Gone"]);
   });
 
   it("RouteClient refreshes its whole topic set with one POST /routes per poll", async () => {
