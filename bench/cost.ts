@@ -166,7 +166,6 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
           responseBytes: hostInterval.apiResponseBytes / hostInterval.apiRequests,
         };
   const sweep = op("sweep.idle.100");
-  const list = op("brokers.list.100");
 
   const scenarios: Scenario[] = [];
   for (const topology of TOPOLOGIES) {
@@ -178,21 +177,8 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       const lines: Line[] = [];
       let tasks = 0;
       let nlbBytes = 0;
-      // Each gateway's refresh round also reads the live table (GET /brokers: its stale-member filter),
-      // a Query of the whole GROUPS partition, whose size grows with the fleet.
-      const liveTable = (gateways: number): Traffic => ({
-        label: `GET /brokers per gateway per ${FLEET.intervalSeconds} s`,
-        perMonth: gateways * perInterval,
-        rcu: list.rcu * f,
-        wcu: 0,
-        billedMs: billed(list) * f,
-        memoryMb: stack.memoryMb.getRouteInfoByTopic,
-        requestBytes: 1_200,
-        responseBytes: 250 + (b["http.brokers.100"] ?? 0) * f,
-      });
       if (topology === "host-gateways") {
         traffic.push(routeOf("host", clients / FLEET.clientsPerHost));
-        traffic.push(liveTable(clients / FLEET.clientsPerHost));
       }
       if (topology === "http-clients") traffic.push(routeOf("client", clients));
       if (topology === "managed-endpoint") {
@@ -210,7 +196,6 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
           requestBytes: (hostInterval.apiRequestBytes / hostInterval.asks) * (topicsPerTask / calls),
           responseBytes: (hostInterval.apiResponseBytes / hostInterval.asks) * (topicsPerTask / calls),
         });
-        traffic.push(liveTable(tasks));
         nlbBytes =
           perInterval *
           (brokers * ((b["remoting.register.1000.compressed"] ?? 0) + reg.remotingResponseBytes / reg.asks) +
@@ -361,14 +346,7 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         { name: "table write units/s", used: round1(writePerSecond), limit: QUOTAS.tableWriteUnitsPerSecond },
         {
           name: "GROUPS partition read units/s",
-          used: round1(
-            groupReadsPerSecond +
-              (sweep.rcu * f) / FLEET.intervalSeconds +
-              traffic
-                .filter((t) => t.label.startsWith("GET /brokers"))
-                .reduce((n, t) => n + t.perMonth * t.rcu, 0) /
-                seconds,
-          ),
+          used: round1(groupReadsPerSecond + (sweep.rcu * f) / FLEET.intervalSeconds),
           limit: QUOTAS.partitionReadUnitsPerSecond,
         },
         // Every heartbeat writes its group's item, and every group item lives in the GROUPS partition.

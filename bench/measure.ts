@@ -15,7 +15,12 @@ import type { RoutesAnswer } from "../lib/client/name-server-client";
 import { NameServerRequestError } from "../lib/client/transport";
 import { mapLimit } from "../lib/concurrency";
 import { FullRegistrationRequiredError } from "../lib/domain/errors";
-import { type RegisterBrokerRequest, registerBrokerSchema, type TopicRouteData } from "../lib/domain/model";
+import {
+  type MemberDeadlines,
+  type RegisterBrokerRequest,
+  registerBrokerSchema,
+  type TopicRouteData,
+} from "../lib/domain/model";
 import { DEFAULT_SELF_PRESERVATION } from "../lib/domain/self-preservation";
 import { startRemotingGateway } from "../lib/gateway/gateway";
 import { fastjsonRoute } from "../lib/gateway/processors";
@@ -173,9 +178,16 @@ function registerAsHandler(ns: NameServer, body: Buffer) {
   return ns.registerBroker(registerBrokerSchema.parse(JSON.parse(text)));
 }
 
-/** POST /routes' answer body as functions/get-routes.ts builds it, gzip-encoded. */
+/**
+ * POST /routes' answer body as functions/get-routes.ts builds it, gzip-encoded; with the members'
+ * `deadlines` when the answer has them (asked with `deadlines: true`, as the gateway does).
+ */
 export function routesAnswerBody(
-  answer: { routes: Map<string, TopicRouteData> | Record<string, TopicRouteData>; missing: string[] },
+  answer: {
+    routes: Map<string, TopicRouteData> | Record<string, TopicRouteData>;
+    missing: string[];
+    deadlines?: MemberDeadlines;
+  },
   known: Record<string, string> = {},
 ): Buffer {
   const routes: Record<string, TopicRouteData> = {};
@@ -190,7 +202,15 @@ export function routesAnswerBody(
       etags[topic] = etag;
     }
   }
-  return gzipSync(JSON.stringify({ routes, etags, unchanged, missing: answer.missing }));
+  return gzipSync(
+    JSON.stringify({
+      routes,
+      etags,
+      unchanged,
+      missing: answer.missing,
+      ...(answer.deadlines === undefined ? {} : { deadlines: answer.deadlines }),
+    }),
+  );
 }
 
 const broker = (topicCount: number, overrides: Record<string, unknown> = {}): RegisterBrokerRequest =>
@@ -228,9 +248,6 @@ async function populate(
     },
   );
 }
-
-/** Bytes of the gzip-encoded GET /brokers answer for the healthy fleet (set by operations()). */
-let liveTableBytes = 0;
 
 async function operations(
   endpoint: string,
@@ -341,12 +358,17 @@ async function operations(
         }),
       );
       for (const n of [SIZES.clientTopics, SIZES.hostTopics]) {
+        // A host's batch is a gateway's: it asks for the members' deadlines too.
+        const deadlines = n === SIZES.hostTopics;
         out.push(
           await figure(b, {
             id: `routes.post.${n}.${cache}`,
-            label: `POST /routes of ${n} topics on ${SIZES.groupsPerTopic} shared groups, group cache ${cache}`,
+            label: `POST /routes of ${n} topics on ${SIZES.groupsPerTopic} shared groups, group cache ${cache}${deadlines ? ", with deadlines (a gateway's batch)" : ""}`,
             runs: n > 20 ? Math.max(3, Math.floor(runs / 5)) : runs,
-            action: async () => routesAnswerBody(await server.getRoutes(routeTopics.slice(0, n))),
+            action: async () =>
+              routesAnswerBody(
+                await server.getRoutes(routeTopics.slice(0, n), undefined, deadlines ? { deadlines } : {}),
+              ),
           }),
         );
       }
@@ -383,21 +405,6 @@ async function operations(
           },
         }),
       );
-      if (dead === 0) {
-        // The live table a gateway reads once per refresh round (GET /brokers): its stale-member filter.
-        let bytes = 0;
-        out.push(
-          await figure(s, {
-            id: `brokers.list.${instances}`,
-            label: `GET /brokers (the live table), ${instances} instances: a gateway's read per refresh round`,
-            runs: Math.max(2, Math.floor(runs / 20)),
-            action: async () => {
-              bytes = gzipSync(JSON.stringify(await s.nameServer.listBrokers())).length;
-            },
-          }),
-        );
-        liveTableBytes = bytes;
-      }
     } finally {
       await s.drop();
     }
@@ -468,9 +475,10 @@ function countingApi(ns: NameServer) {
       return { notModified: false, route, etag: etagOf(json) };
     },
     getRoutes: async (list, options) => {
-      const answer = await ns.getRoutes(list);
+      const deadlines = options?.deadlines === true;
+      const answer = await ns.getRoutes(list, undefined, deadlines ? { deadlines } : {});
       const known = { ...(options?.known ?? {}) };
-      sent({ topics: list, known }, routesAnswerBody(answer, known));
+      sent({ topics: list, known, ...(deadlines ? { deadlines } : {}) }, routesAnswerBody(answer, known));
       const routes: RoutesAnswer["routes"] = {};
       const etags: Record<string, string> = {};
       const unchanged: string[] = [];
@@ -482,7 +490,13 @@ function countingApi(ns: NameServer) {
           etags[topic] = etag;
         }
       }
-      return { routes, etags, unchanged, missing: answer.missing };
+      return {
+        routes,
+        etags,
+        unchanged,
+        missing: answer.missing,
+        ...(answer.deadlines === undefined ? {} : { deadlines: answer.deadlines }),
+      };
     },
   };
   return { api: api as RegistryApi, count };
@@ -640,7 +654,6 @@ function wireBytes(): Record<string, number> {
     "remoting.register.1000": registerBrokerFrame(SIZES.brokerTopics).bytes,
     "remoting.register.10000": registerBrokerFrame(SIZES.largeBrokerTopics).bytes,
     "remoting.register.1000.compressed": registerBrokerFrame(SIZES.brokerTopics, 1, true).bytes,
-    "http.brokers.100": liveTableBytes,
     "remoting.route.request": encode(
       requestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "ProducerTopic-0" }),
     ).length,

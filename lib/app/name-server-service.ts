@@ -31,7 +31,7 @@ export function createNameServer(deps: NameServerDependencies): NameServer {
     getBrokerMemberGroup: (clusterName, brokerName) => routes.getBrokerMemberGroup(clusterName, brokerName),
     setWritePerm: (brokerName, writable) => routes.setWritePerm(brokerName, writable),
     getRouteInfoByTopic: (topic, zone) => routes.getRouteInfoByTopic(topic, zone),
-    getRoutes: (topics, zone) => routes.getRoutes(topics, zone),
+    getRoutes: (topics, zone, options) => routes.getRoutes(topics, zone, options),
     getBrokerClusterInfo: () => routes.getBrokerClusterInfo(),
     listBrokers: () => routes.listBrokers(),
     getAllTopicList: () => routes.getAllTopicList(),

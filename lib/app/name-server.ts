@@ -7,6 +7,7 @@ import type { HistoryEntry } from "../domain/history";
 import type {
   BrokerLiveTable,
   ClusterInfo,
+  MemberDeadlines,
   QueryDataVersionRequest,
   QueryDataVersionResult,
   RegisterBrokerRequest,
@@ -62,6 +63,8 @@ export interface RoutesAnswer {
   /** In the order asked. */
   routes: Map<string, TopicRouteData>;
   missing: string[];
+  /** Asked with `deadlines`: the milliseconds left of every member the routes list (lib/domain/route.ts memberDeadlines). */
+  deadlines?: MemberDeadlines;
 }
 
 export interface SweepReport {
@@ -123,7 +126,11 @@ export interface NameServer {
    * it; topics without a live route are `missing`. Each topic's items and each group are read at most
    * once per call.
    */
-  getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer>;
+  getRoutes(
+    topics: readonly string[],
+    zone?: string,
+    options?: { deadlines?: boolean },
+  ): Promise<RoutesAnswer>;
   /** GET_BROKER_CLUSTER_INFO: live instances only. */
   getBrokerClusterInfo(): Promise<ClusterInfo>;
   /** GET /brokers: every live instance with its heartbeat time and timeout (the status page's view). */

@@ -21,7 +21,7 @@ import {
 } from "../domain/model";
 import { withoutWrite, withWrite } from "../domain/perm";
 import { isTombstone } from "../domain/registration";
-import { assembleClusterInfo, assembleRoute, brokerLiveTable } from "../domain/route";
+import { assembleClusterInfo, assembleRoute, brokerLiveTable, memberDeadlines } from "../domain/route";
 import { queueView } from "./history-log";
 import type { BrokerMemberGroup, RoutesAnswer } from "./name-server";
 import { UseCases } from "./use-case-context";
@@ -82,7 +82,11 @@ export class RouteInfo extends UseCases {
     return route;
   }
 
-  async getRoutes(topics: readonly string[], zone?: string): Promise<RoutesAnswer> {
+  async getRoutes(
+    topics: readonly string[],
+    zone?: string,
+    options: { deadlines?: boolean } = {},
+  ): Promise<RoutesAnswer> {
     // One Query per topic (its queue data and ORDER_TOPIC_CONFIG mirror), then the union of their
     // groups once: from the cache, the rest in one BatchGetItem per 100 groups.
     const [items, config] = await Promise.all([
@@ -92,9 +96,12 @@ export class RouteInfo extends UseCases {
     const queueDatas = items.flatMap((item) => item.queueDatas);
     const routes = new Map<string, TopicRouteData>();
     const missing: string[] = [];
-    if (queueDatas.length === 0) return { routes, missing: [...topics] };
+    if (queueDatas.length === 0) {
+      return { routes, missing: [...topics], ...(options.deadlines === true ? { deadlines: {} } : {}) };
+    }
     const { groups, sweeper } = await this.groupsOfRoute(queueDatas);
-    const at = livenessView(this.now(), sweeper);
+    const now = this.now();
+    const at = livenessView(now, sweeper);
     for (const [index, topic] of topics.entries()) {
       const { queueDatas: topicQueueDatas, orderTopicConf } = items[index] ?? { queueDatas: [] };
       const route =
@@ -113,7 +120,9 @@ export class RouteInfo extends UseCases {
       if (route === undefined) missing.push(topic);
       else routes.set(topic, route);
     }
-    return { routes, missing };
+    if (options.deadlines !== true) return { routes, missing };
+    // From the same group reads and the same clock as the routes: no extra read.
+    return { routes, missing, deadlines: memberDeadlines(routes.values(), groups, now) };
   }
 
   /** The groups a route names, from the group cache where it may, else in one BatchGetItem. */

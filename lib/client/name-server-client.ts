@@ -137,6 +137,8 @@ const routesAnswerSchema = z.object({
   etags: z.record(z.string(), z.string()).default({}),
   unchanged: z.array(z.string()).default([]),
   missing: z.array(z.string()).default([]),
+  /** Only when asked with `deadlines: true`: group → member address → ms left before its heartbeat timeout. */
+  deadlines: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 /** The answer of POST /routes. */
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
@@ -285,11 +287,13 @@ export class NameServerClient {
 
   /**
    * POST /routes: the routes of up to 1,000 topics in one call. `known` holds the ETags of the routes
-   * the caller has: those that still hold come back in `unchanged`, without a body.
+   * the caller has: those that still hold come back in `unchanged`, without a body. `deadlines`
+   * (an extension) asks also for the milliseconds left before each listed member's heartbeat timeout,
+   * for the topics in `routes` and in `unchanged` (members kept by self-preservation left out).
    */
   async getRoutes(
     topics: readonly string[],
-    options: { zone?: string; known?: Readonly<Record<string, string>> } = {},
+    options: { zone?: string; known?: Readonly<Record<string, string>>; deadlines?: boolean } = {},
   ): Promise<RoutesAnswer> {
     const response = await this.transport.request(this.url, {
       method: "POST",
@@ -298,6 +302,7 @@ export class NameServerClient {
         topics,
         ...(options.zone === undefined ? {} : { zone: options.zone }),
         ...(options.known === undefined ? {} : { known: options.known }),
+        ...(options.deadlines === true ? { deadlines: true } : {}),
       },
     });
     return this.parse(routesAnswerSchema, response);

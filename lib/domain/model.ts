@@ -358,6 +358,11 @@ export const getRoutesSchema = z.object({
       message: `must hold at most ${MAX_ROUTES_PER_REQUEST} ETags`,
     })
     .optional(),
+  /**
+   * Opt-in (the gateway's route cache): the answer also carries `deadlines`, the milliseconds left
+   * before each listed member's heartbeat timeout, for every topic in `routes` and `unchanged`.
+   */
+  deadlines: z.boolean("must be a boolean").optional(),
 });
 export type GetRoutesRequest = z.infer<typeof getRoutesSchema>;
 
@@ -417,6 +422,13 @@ export interface BrokerLiveInfo {
   /** Past its timeout, but kept because the registry is in self-preservation. */
   preserved: boolean;
 }
+
+/**
+ * POST /routes with `"deadlines": true`: by group name and member address, the milliseconds left
+ * before the member's heartbeat timeout on the registry's clock (members kept by self-preservation
+ * left out).
+ */
+export type MemberDeadlines = Record<string, Record<string, number>>;
 
 /** GET /brokers: the live instances, and the registry's clock so that ages need no synchronized clocks. */
 export interface BrokerLiveTable {

@@ -195,3 +195,33 @@ export function brokerLiveTable(groups: Iterable<BrokerGroup>, now: number, at: 
   }
   return table;
 }
+
+/**
+ * Milliseconds left before each member listed in the routes reaches its heartbeat timeout, on the
+ * registry's clock at `now`, by group and address: `{ brokerName: { brokerAddr: msLeft } }`. A member
+ * is expired once `now` is past `lastUpdateTimestamp + heartbeatTimeoutMillis` (isDead, strict), so 0
+ * still means listed. Members served only by self-preservation (dead by `now`) are left out: the
+ * registry keeps listing them whatever their heartbeat time. Keyed by address, not id, as an acting
+ * master is listed under id 0 with its own address.
+ */
+export function memberDeadlines(
+  routes: Iterable<TopicRouteData>,
+  groups: ReadonlyMap<string, BrokerGroup>,
+  now: number,
+): Record<string, Record<string, number>> {
+  const deadlines: Record<string, Record<string, number>> = {};
+  for (const route of routes) {
+    for (const broker of route.brokerDatas) {
+      const group = groups.get(broker.brokerName);
+      if (group === undefined) continue;
+      for (const addr of Object.values(broker.brokerAddrs)) {
+        const member = Object.values(group.members).find((m) => m.brokerAddr === addr);
+        if (member === undefined || isDead(member, now)) continue;
+        const ofGroup = deadlines[broker.brokerName] ?? {};
+        ofGroup[addr] = member.lastUpdateTimestamp + member.heartbeatTimeoutMillis - now;
+        deadlines[broker.brokerName] = ofGroup;
+      }
+    }
+  }
+  return deadlines;
+}

@@ -11,7 +11,6 @@ import type {
   RoutesAnswer,
 } from "../client/name-server-client";
 import type {
-  BrokerLiveTable,
   ClusterInfo,
   DataVersion,
   QueueData,
@@ -44,15 +43,14 @@ export interface RegistryApi {
   getRouteInfoByTopic(topic: string, options?: { zone?: string; etag?: string }): Promise<RouteAnswer>;
   getRoutes(
     topics: readonly string[],
-    options?: { zone?: string; known?: Readonly<Record<string, string>> },
+    /**
+     * `deadlines`: the answer also carries each listed member's milliseconds left before its
+     * heartbeat timeout; the route cache uses them to stop serving a cached route once a member's
+     * time has run out (an answer without them gets no such check: routes bounded by age only).
+     */
+    options?: { zone?: string; known?: Readonly<Record<string, string>>; deadlines?: boolean },
   ): Promise<RoutesAnswer>;
   getBrokerClusterInfo(): Promise<ClusterInfo>;
-  /**
-   * GET /brokers: the live instances with their heartbeat times. The route cache uses it to stop
-   * serving a cached route once a member's time has run out; a registry API without it gets no such
-   * check (cached routes are then only bounded by their age).
-   */
-  listBrokers?(): Promise<BrokerLiveTable>;
   getAllTopicList(): Promise<string[]>;
   getTopicsByCluster(clusterName: string): Promise<string[]>;
   deleteTopic(topic: string, clusterName?: string): Promise<void>;

@@ -11,14 +11,16 @@
  * registry with `GET /route?topic=`. Topics nobody asked for in `idleAfterMs` are dropped.
  *
  * Liveness: a cached route was right when fetched, but a member may reach its heartbeat timeout
- * while the route is held. Each refresh round also reads the registry's live table (`GET /brokers`,
- * when the API offers it) for every member's deadline; a cached route listing a member whose
- * deadline fell after the route was fetched is not served from memory: it is asked for again (the
- * registry drops the member, or shows it heartbeated since), and, should the registry not answer,
- * served without that member. So the gateway never lists a broker the registry would not.
+ * while the route is held. The refresh batches ask `POST /routes` for `deadlines` too: for every
+ * member of the routes they return (changed or unchanged), the milliseconds left before its
+ * heartbeat timeout, from the same reads (no extra request). A cached route listing a member whose
+ * deadline fell after the route was fetched and has passed (strictly, as the registry's
+ * `now - last > timeout`) is not served from memory: it is asked for again (the registry drops the
+ * member, or shows it heartbeated since), and, should the registry not answer, served without that
+ * member. So the gateway never lists a broker the registry would not.
  */
 import { NameServerRequestError } from "../client/transport";
-import type { BrokerLiveTable, TopicRouteData } from "../domain/model";
+import type { MemberDeadlines, TopicRouteData } from "../domain/model";
 import type { RegistryApi } from "./registry-api";
 
 export type RouteLookup = { found: true; route: TopicRouteData; entry: CachedRoute } | { found: false };
@@ -36,7 +38,7 @@ export interface CachedRoute {
 }
 
 export interface RouteCacheOptions {
-  api: Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes" | "listBrokers">;
+  api: Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes">;
   /** Refresh period; RocketMQ's own poll is 30 s. 0 turns the cache off (every ask goes through). */
   intervalMs: number;
   /** The longest one registry request may take (the HTTP client's timeout). */
@@ -58,9 +60,6 @@ export interface RouteCacheStats {
   failedBatches: number;
   /** Asks sent to the registry because a member of the cached route reached its deadline. */
   expiredMemberFetches: number;
-  /** Live-table reads (GET /brokers) of refresh rounds, and those that failed. */
-  liveTableRequests: number;
-  failedLiveTables: number;
 }
 
 export class RouteCache {
@@ -70,15 +69,13 @@ export class RouteCache {
   private readonly idleAfterMs: number;
   private refreshing: Promise<void> | undefined;
   /** (cluster, broker address) → when its heartbeat time runs out, on this cache's clock. */
-  private deadlines = new Map<string, number>();
+  private readonly deadlines = new Map<string, number>();
   readonly stats: RouteCacheStats = {
     hits: 0,
     directFetches: 0,
     batchRequests: 0,
     failedBatches: 0,
     expiredMemberFetches: 0,
-    liveTableRequests: 0,
-    failedLiveTables: 0,
   };
 
   constructor(private readonly options: RouteCacheOptions) {
@@ -133,7 +130,8 @@ export class RouteCache {
   /**
    * The members (cluster, address keys) of the entry's route whose deadline fell after the route was
    * fetched and has passed now; undefined when there are none. A deadline before the fetch says
-   * nothing: the registry listed the member then, so it heartbeated after the live table was read.
+   * nothing: the registry listed the member then, so it heartbeated after that deadline was learnt.
+   * Expired only once `deadline < now`: the registry's liveness is strict (`now - last > timeout`).
    */
   private expiredSince(entry: CachedRoute, now: number): Set<string> | undefined {
     if (entry.route === undefined || this.deadlines.size === 0) return undefined;
@@ -142,7 +140,7 @@ export class RouteCache {
       for (const addr of Object.values(broker.brokerAddrs)) {
         const member = memberKey(broker.cluster, addr);
         const deadline = this.deadlines.get(member);
-        if (deadline !== undefined && deadline > entry.sentAt && deadline <= now) {
+        if (deadline !== undefined && deadline >= entry.sentAt && deadline < now) {
           expired ??= new Set();
           expired.add(member);
         }
@@ -151,29 +149,21 @@ export class RouteCache {
     return expired;
   }
 
-  /** Reads the registry's live table: every member's deadline, on this cache's clock. */
-  private async refreshDeadlines(): Promise<void> {
-    const { api } = this.options;
-    if (api.listBrokers === undefined) return;
-    this.stats.liveTableRequests++;
-    let table: BrokerLiveTable;
-    try {
-      table = await api.listBrokers();
-    } catch {
-      // The deadlines held stay: at worst they cost one extra ask per route.
-      this.stats.failedLiveTables++;
-      return;
+  /**
+   * Learns the deadlines of the route's members from a `POST /routes` answer, on this cache's clock:
+   * relative to the registry's own clock (no synchronized clocks needed), placed at the moment the
+   * answer arrived, so never earlier than the registry's own. A member the answer gives no time for
+   * (kept by self-preservation) has none: the registry keeps serving it.
+   */
+  private learnDeadlines(route: TopicRouteData, deadlines: MemberDeadlines, receivedAt: number): void {
+    for (const broker of route.brokerDatas) {
+      for (const addr of Object.values(broker.brokerAddrs)) {
+        const left = deadlines[broker.brokerName]?.[addr];
+        const member = memberKey(broker.cluster, addr);
+        if (left === undefined) this.deadlines.delete(member);
+        else this.deadlines.set(member, receivedAt + left);
+      }
     }
-    // Times relative to the registry's own clock (no synchronized clocks needed), placed at the
-    // moment the answer arrived: never earlier than the registry's own deadline.
-    const receivedAt = this.now();
-    const deadlines = new Map<string, number>();
-    for (const broker of table.brokers) {
-      if (broker.preserved) continue; // self-preservation: the registry keeps serving it
-      const remaining = broker.lastUpdateTimestamp + broker.heartbeatTimeoutMillis - table.now;
-      deadlines.set(memberKey(broker.clusterName, broker.brokerAddr), receivedAt + remaining);
-    }
-    this.deadlines = deadlines;
   }
 
   private async fetch(topic: string, zone: string | undefined, key: string): Promise<RouteLookup> {
@@ -260,11 +250,11 @@ export class RouteCache {
         batches.push({ zone, entries: list.slice(i, i + MAX_TOPICS_PER_BATCH) });
       }
     }
+    // A deadline that passed before any servable entry was fetched can no longer matter.
+    const horizon = now - this.options.intervalMs - this.options.requestTimeoutMs;
+    for (const [member, deadline] of this.deadlines) if (deadline < horizon) this.deadlines.delete(member);
     if (batches.length === 0) return;
-    await Promise.all([
-      this.refreshDeadlines(),
-      ...batches.map((batch) => this.refreshBatch(batch.zone, batch.entries)),
-    ]);
+    await Promise.all(batches.map((batch) => this.refreshBatch(batch.zone, batch.entries)));
   }
 
   private async refreshBatch(zone: string | undefined, entries: CachedRoute[]): Promise<void> {
@@ -278,22 +268,32 @@ export class RouteCache {
     try {
       answer = await this.options.api.getRoutes(
         entries.map((e) => e.topic),
-        { ...(zone === undefined ? {} : { zone }), ...(Object.keys(known).length > 0 ? { known } : {}) },
+        {
+          ...(zone === undefined ? {} : { zone }),
+          ...(Object.keys(known).length > 0 ? { known } : {}),
+          deadlines: true,
+        },
       );
     } catch {
       // Entries age out by themselves: the next ask of a too-old one goes straight through.
       this.stats.failedBatches++;
       return;
     }
+    const receivedAt = this.now();
     const unchanged = new Set(answer.unchanged);
     const missing = new Set(answer.missing);
     for (const entry of entries) {
       const key = keyOf(entry.topic, zone);
       const route = answer.routes[entry.topic];
+      // The route this answer lists for the topic (changed, or the one held if unchanged).
+      const listed = route ?? (unchanged.has(entry.topic) ? entry.route : undefined);
       if (route !== undefined) this.store(key, entry.topic, zone, route, answer.etags[entry.topic], sentAt);
       else if (unchanged.has(entry.topic) && entry.route !== undefined) {
         this.store(key, entry.topic, zone, entry.route, entry.etag, sentAt);
       } else if (missing.has(entry.topic)) this.store(key, entry.topic, zone, undefined, undefined, sentAt);
+      if (answer.deadlines !== undefined && listed !== undefined) {
+        this.learnDeadlines(listed, answer.deadlines, receivedAt);
+      }
     }
   }
 

@@ -35,12 +35,16 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-/** The registry API in process, as its handlers answer (the gateway's only way to the registry). */
+/**
+ * The registry API in process, as its handlers answer (the gateway's only way to the registry).
+ * `deadlines`: whether POST /routes honours the gateway's `deadlines` ask (a registry without the
+ * extension ignores it, and the gateway's routes are then bounded by their age only).
+ */
 function inProcessApi(
   f: RegistryFixture,
-): Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes"> & { listBrokers: RegistryApi["listBrokers"] } {
+  deadlines = true,
+): Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes"> {
   return {
-    listBrokers: () => f.nameServer.listBrokers(),
     getRouteInfoByTopic: async (topic) => {
       try {
         const route = await f.nameServer.getRouteInfoByTopic(topic);
@@ -50,11 +54,18 @@ function inProcessApi(
         throw new NameServerRequestError("in-process", 404, "TOPIC_NOT_EXIST", error.message);
       }
     },
-    getRoutes: async (list) => {
-      const answer = await f.nameServer.getRoutes(list);
+    getRoutes: async (list, options) => {
+      const asked = deadlines && options?.deadlines === true;
+      const answer = await f.nameServer.getRoutes(list, undefined, asked ? { deadlines: true } : {});
       const routes = Object.fromEntries(answer.routes);
       const etags = Object.fromEntries([...answer.routes].map(([t, r]) => [t, etagOf(JSON.stringify(r))]));
-      return { routes, etags, unchanged: [], missing: answer.missing };
+      return {
+        routes,
+        etags,
+        unchanged: [],
+        missing: answer.missing,
+        ...(asked ? { deadlines: answer.deadlines ?? {} } : {}),
+      };
     },
   };
 }
@@ -106,9 +117,8 @@ describe("freshness per topology (fake clock)", () => {
     const f = fixture;
     const live = await twoBrokers(f);
     const t0 = f.clock.now();
-    const { listBrokers: _, ...withoutLiveTable } = inProcessApi(f);
     const cache = new RouteCache({
-      api: withoutLiveTable,
+      api: inProcessApi(f, false),
       intervalMs: INTERVAL_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       now: f.clock.now,
@@ -139,7 +149,7 @@ describe("freshness per topology (fake clock)", () => {
     expect((gone ?? Number.POSITIVE_INFINITY) + INTERVAL_MS).toBeLessThanOrEqual(185_000);
   });
 
-  it("gateways with the live table (GET /brokers each refresh round): a member past its deadline is not served", async () => {
+  it("gateways with deadlines (POST /routes answers of each refresh round): a member past its deadline is not served", async () => {
     fixture = await createRegistryFixture();
     const f = fixture;
     const live = await twoBrokers(f);
@@ -156,12 +166,17 @@ describe("freshness per topology (fake clock)", () => {
     };
     expect(await ask()).toEqual(["a-live", "b-dead"]);
     let gone: number | undefined;
-    // Asks half a second off the deadline's phase: at the exact deadline instant the registry still
-    // counts the member alive (dead is strictly past the timeout) while the gateway already refetches,
-    // and the route it gets then is served until the next round.
-    for (let t = 500; t <= TIMEOUT_MS + INTERVAL_MS; t += 1_000) {
+    // Asks on the deadline's phase: at the exact deadline instant the registry still counts the member
+    // alive (dead is strictly past the timeout), and so does the gateway; one millisecond later, neither.
+    for (let t = 0; t <= TIMEOUT_MS + INTERVAL_MS; t += 1_000) {
       f.clock.time = t0 + t;
-      if (t % 30_000 === 500) {
+      if (t === TIMEOUT_MS + 1_000) {
+        f.clock.time = t0 + TIMEOUT_MS + 1;
+        expect(await ask()).toEqual(["a-live"]);
+        gone ??= TIMEOUT_MS + 1;
+        f.clock.time = t0 + t;
+      }
+      if (t % 30_000 === 0) {
         await f.nameServer.registerBroker(live);
         await cache.refresh();
       }
@@ -170,6 +185,6 @@ describe("freshness per topology (fake clock)", () => {
       if (!seen.includes("b-dead")) gone ??= t;
     }
     // Gone at its timeout, as from the registry itself: ≤ 150 s with the client's poll.
-    expect(gone).toBe(TIMEOUT_MS + 500);
+    expect(gone).toBe(TIMEOUT_MS + 1);
   });
 });

@@ -11,8 +11,6 @@ export type Call = { method: keyof RegistryApi; args: unknown[] };
 
 type Api = Required<RegistryApi>;
 type Answers = { [K in keyof Api]?: (...args: Parameters<Api[K]>) => unknown };
-/** Methods a RegistryApi may lack: the fake has them only when the test answers them. */
-type OptionalMethod = "listBrokers";
 
 export const URL_OF_FAKE = "http://registry.test";
 
@@ -29,7 +27,7 @@ export function routeOf(brokerName = "broker-a", addrs: Record<string, string> =
   return route;
 }
 
-const defaults: Required<Omit<Answers, OptionalMethod>> = {
+const defaults: Required<Answers> = {
   registerBroker: () => ({ topicConfigApplied: true }),
   unregisterBroker: () => undefined,
   touchBroker: () => ({}),

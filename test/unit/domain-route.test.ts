@@ -6,6 +6,7 @@ import {
   assembleRoute,
   brokerLiveTable,
   filterByZone,
+  memberDeadlines,
   withActingMasters,
 } from "../../lib/domain/route";
 import { group, member, queueData, T0 } from "../support/domain-factories";
@@ -261,5 +262,27 @@ describe("brokerLiveTable (GET /brokers)", () => {
       [2, true],
     ]);
     expect(brokerLiveTable(groups, T0 + 120_001, T0 + 120_001)).toEqual([]);
+  });
+});
+
+describe("memberDeadlines (POST /routes with deadlines)", () => {
+  it("gives every listed member its ms left, keyed by group and address; the preserved are left out", () => {
+    const older = member({ brokerId: 1, brokerAddr: "10.0.0.2:10911", lastUpdateTimestamp: T0 - 100_000 });
+    const groups = new Map([["broker-a", group([master, older, deadSlave])]]);
+    const at = livenessView(T0, { selfPreservation: true, since: T0 - 150_000, protectUntil: T0 });
+    const route = assembleRoute({ queueDatas: [queueData()], groups, at });
+    expect(route).toBeDefined();
+    // deadSlave is listed only because self-preservation keeps it: no deadline.
+    expect(memberDeadlines([route as TopicRouteData], groups, T0)).toEqual({
+      "broker-a": { "10.0.0.1:10911": 120_000, "10.0.0.2:10911": 20_000 },
+    });
+    // Exactly at the timeout a member is still live (strict): 0 left; one ms later it is not listed.
+    expect(memberDeadlines([route as TopicRouteData], groups, T0 + 20_000)["broker-a"]).toMatchObject({
+      "10.0.0.2:10911": 0,
+    });
+    expect(memberDeadlines([route as TopicRouteData], groups, T0 + 20_001)["broker-a"]).not.toHaveProperty(
+      "10.0.0.2:10911",
+    );
+    expect(memberDeadlines([], groups, T0)).toEqual({});
   });
 });

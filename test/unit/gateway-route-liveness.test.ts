@@ -1,11 +1,12 @@
 /**
  * The gateway's cached routes never list a member past its heartbeat timeout (README "Where it
  * differs"): with a fake clock, a route cached while broker-a had 20 s left is no longer served from
- * memory once those 20 s are over, though the cache interval has not run out.
+ * memory once those 20 s are over, though the cache interval has not run out. The deadlines come with
+ * the refresh's own `POST /routes` answers (`deadlines: true`), for changed and unchanged routes alike.
  */
 import { describe, expect, it } from "vitest";
 import { NameServerUnreachableError } from "../../lib/client/transport";
-import type { BrokerLiveInfo, TopicRouteData } from "../../lib/domain/model";
+import type { BrokerLiveInfo, MemberDeadlines, TopicRouteData } from "../../lib/domain/model";
 import { RouteCache, withoutMembers } from "../../lib/gateway/route-cache";
 import { fakeRegistryApi } from "../support/fake-registry-api";
 
@@ -66,13 +67,27 @@ function setup() {
       if (state.down) throw new NameServerUnreachableError("http://registry.test", "network");
       return { notModified: false, route: state.route, etag: `"${JSON.stringify(state.route).length}"` };
     },
-    getRoutes: (topics) => ({
-      routes: Object.fromEntries(topics.map((t) => [t, state.route])),
-      etags: {},
-      unchanged: [],
-      missing: [],
-    }),
-    listBrokers: () => ({ now: now + skew, brokers: state.brokers }),
+    // As the registry answers with `deadlines`: ms left on its own clock, preserved members left out;
+    // a route whose ETag the gateway holds comes back only in `unchanged`.
+    getRoutes: (topics, options) => {
+      const etag = `"${JSON.stringify(state.route).length}"`;
+      const unchanged = topics.filter((t) => options?.known?.[t] === etag);
+      const changed = topics.filter((t) => !unchanged.includes(t));
+      const deadlines: MemberDeadlines = {};
+      for (const b of state.brokers) {
+        if (b.preserved) continue;
+        const ofGroup = deadlines[b.brokerName] ?? {};
+        ofGroup[b.brokerAddr] = b.lastUpdateTimestamp + b.heartbeatTimeoutMillis - (now + skew);
+        deadlines[b.brokerName] = ofGroup;
+      }
+      return {
+        routes: Object.fromEntries(changed.map((t) => [t, state.route])),
+        etags: Object.fromEntries(changed.map((t) => [t, etag])),
+        unchanged,
+        missing: [],
+        ...(options?.deadlines === true ? { deadlines } : {}),
+      };
+    },
   });
   const cache = new RouteCache({ api, intervalMs: INTERVAL, requestTimeoutMs: 5_000, now: () => now });
   const addrs = async () => {
@@ -96,13 +111,17 @@ describe("the route cache and heartbeat deadlines", () => {
     const t = setup();
     expect(await t.addrs()).toEqual([A, B]);
     await t.cache.refresh(); // broker-a has 20 s left
-    expect(t.count("listBrokers")).toBe(1);
+    // The deadlines come with the refresh's own batch: no other request.
+    expect(t.api.calls.map((c) => c.method)).toEqual(["getRouteInfoByTopic", "getRoutes"]);
+    expect(t.api.calls[1]?.args[1]).toMatchObject({ deadlines: true });
     t.advance(19_000);
+    expect(await t.addrs()).toEqual([A, B]);
+    t.advance(1_000); // exactly at the deadline: the registry's liveness is strict (now - last > timeout)
     expect(await t.addrs()).toEqual([A, B]);
     expect(t.count("getRouteInfoByTopic")).toBe(1);
 
     t.state.route = routeOn({ "broker-b": B }); // what the registry answers once broker-a's time is up
-    t.advance(2_000); // 21 s after the refresh: well within the cache interval
+    t.advance(1_000); // 21 s after the refresh: well within the cache interval
     expect(await t.addrs()).toEqual([B]);
     expect(t.count("getRouteInfoByTopic")).toBe(2);
     expect(t.cache.stats.expiredMemberFetches).toBe(1);
@@ -120,6 +139,25 @@ describe("the route cache and heartbeat deadlines", () => {
     t.advance(1_000);
     expect(await t.addrs()).toEqual([A, B]);
     expect(t.count("getRouteInfoByTopic")).toBe(2);
+  });
+
+  it("learns deadlines from unchanged routes too: a member that heartbeated is kept in memory", async () => {
+    const t = setup();
+    await t.addrs();
+    await t.cache.refresh(); // broker-a has 20 s left
+    t.advance(10_000);
+    t.state.brokers[0] = {
+      ...(t.state.brokers[0] as BrokerLiveInfo),
+      lastUpdateTimestamp: 1_010_000 + 5 * 3600_000,
+    };
+    await t.cache.refresh(); // the route is unchanged; broker-a now has 120 s left
+    const last = t.api.calls.at(-1);
+    expect(last?.method).toBe("getRoutes");
+    expect(last?.args[1]).toMatchObject({ deadlines: true, known: { T: expect.any(String) } });
+    t.advance(15_000); // 25 s after its first deadline was learnt
+    expect(await t.addrs()).toEqual([A, B]);
+    expect(t.count("getRouteInfoByTopic")).toBe(1);
+    expect(t.cache.stats.expiredMemberFetches).toBe(0);
   });
 
   it("serves the held route without the expired member when the registry cannot be asked", async () => {

@@ -180,6 +180,35 @@ describe("POST /routes", () => {
     expect(Object.keys(second.etags)).toEqual(["T"]);
   });
 
+  it("carries deadlines only when asked with deadlines: true (the answer is API.md's otherwise)", async () => {
+    const deadlines = { "broker-a": { "10.0.0.1:10911": 20_000 }, "broker-b": { "10.0.0.1:10911": 0 } };
+    nameServer.getRoutes.mockResolvedValue({
+      routes: new Map([
+        ["%RETRY%g", route("broker-a")],
+        ["T", route("broker-b")],
+      ]),
+      missing: [],
+      deadlines,
+    });
+    const plain = bodyOf(await post({ topics: ["%RETRY%g", "T"] }));
+    expect(Object.keys(plain).sort()).toEqual(["etags", "missing", "routes", "unchanged"]);
+    expect(nameServer.getRoutes).toHaveBeenLastCalledWith(["%RETRY%g", "T"], undefined);
+    const asked = bodyOf(
+      await post({
+        topics: ["%RETRY%g", "T"],
+        known: { "%RETRY%g": plain.etags["%RETRY%g"] },
+        deadlines: true,
+      }),
+    );
+    expect(nameServer.getRoutes).toHaveBeenLastCalledWith(["%RETRY%g", "T"], undefined, { deadlines: true });
+    // For the unchanged topic's members as well as the changed one's.
+    expect(asked.unchanged).toEqual(["%RETRY%g"]);
+    expect(asked.deadlines).toEqual(deadlines);
+    const bad = await post({ topics: ["T"], deadlines: "yes" });
+    expect(bad.statusCode).toBe(400);
+    expect(fieldsOf(bad)).toEqual(["deadlines"]);
+  });
+
   it("counts distinct topics towards the 1,000 and answers a repeated topic once", async () => {
     const topics = Array.from({ length: 1000 }, (_, i) => `T${i}`);
     nameServer.getRoutes.mockResolvedValue({ routes: new Map(), missing: topics });

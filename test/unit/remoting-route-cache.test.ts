@@ -70,7 +70,10 @@ describe("RouteCache", () => {
       "getRouteInfoByTopic",
       "getRoutes",
     ]);
-    expect(api.calls[3]?.args).toEqual([["T", "U", "Gone"], { known: { T: '"6"', U: '"6"' } }]);
+    expect(api.calls[3]?.args).toEqual([
+      ["T", "U", "Gone"],
+      { known: { T: '"6"', U: '"6"' }, deadlines: true },
+    ]);
   });
 
   it("a change in the registry shows after the next refresh, and a served route is never older than interval + one request", async () => {
