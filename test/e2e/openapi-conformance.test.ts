@@ -7,6 +7,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import type { TopicRouteData } from "../../lib/domain/model";
 import type { LocalRegistry } from "../../lib/local/registry";
 import {
   type ApiResponse,
@@ -209,6 +210,25 @@ describe("responses conform to openapi/openapi.yaml", () => {
     expect(unchanged.body.unchanged).toEqual(["OaTopic"]);
     expectConforms("POST", "/routes", unchanged);
     expectConforms("POST", "/routes", await api.post("/routes", { topics: ["A", "A"] }));
+    // The opt-in extension: deadlines of the members of changed and unchanged routes alike.
+    const withDeadlines = await api.post("/routes", {
+      topics: ["OaTopic", "%RETRY%oa-group"],
+      known,
+      deadlines: true,
+    });
+    expect(withDeadlines.body.unchanged).toEqual(["OaTopic"]);
+    const listed = [
+      ...Object.values(withDeadlines.body.routes as Record<string, TopicRouteData>),
+      routes.body.routes.OaTopic as TopicRouteData,
+    ].flatMap((r) =>
+      r.brokerDatas.flatMap((b) => Object.values(b.brokerAddrs).map((a) => `${b.brokerName} ${a}`)),
+    );
+    const timed = Object.entries(
+      withDeadlines.body.deadlines as Record<string, Record<string, number>>,
+    ).flatMap(([name, byAddr]) => Object.keys(byAddr).map((a) => `${name} ${a}`));
+    expect(new Set(timed)).toEqual(new Set(listed));
+    expectConforms("POST", "/routes", withDeadlines);
+    expect(routes.body).not.toHaveProperty("deadlines");
     expectConforms("PUT", "/kv", await api.put("/kv?namespace=oa-ns&key=a%2Fb", { value: "v" }));
     expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns&key=a%2Fb"));
     expectConforms("GET", "/kv", await api.get("/kv?namespace=oa-ns"));
