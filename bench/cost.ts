@@ -15,7 +15,7 @@
  * stack as deployed; the HTTP API's fee is in the front door line's detail.
  * - http-clients: each client calls POST /routes itself (the project's RouteClient), every 30 s.
  */
-import type { Figure, GatewayFigure, Measured } from "./measure";
+import type { Figure, GatewayFigure, Measured } from "./measure-base";
 import { PRICES, type Prices } from "./prices";
 import type { StackSettings } from "./stack-settings";
 

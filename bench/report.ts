@@ -5,7 +5,7 @@
  * committed counts are what the code measures today.
  */
 import { FACTORS, quotaMisses, type Scenario, TOPOLOGIES } from "./cost";
-import { type GatewayFigure, type Measured, REQUEST_HEADER_BYTES } from "./measure";
+import { type GatewayFigure, type Measured, REQUEST_HEADER_BYTES } from "./measure-base";
 import type { StackSettings } from "./stack-settings";
 
 export interface Target {

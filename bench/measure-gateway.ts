@@ -1,0 +1,230 @@
+import type { NameServer } from "../lib/app/name-server";
+import type { RoutesAnswer } from "../lib/client/name-server-client";
+import { NameServerRequestError } from "../lib/client/transport";
+import { FullRegistrationRequiredError } from "../lib/domain/errors";
+import { registerBrokerSchema } from "../lib/domain/model";
+import { startRemotingGateway } from "../lib/gateway/gateway";
+import type { RegistryApi } from "../lib/gateway/registry-api";
+import { etagOf } from "../lib/http/etag";
+import { encode, requestCommand } from "../lib/remoting/codec";
+import { RequestCode } from "../lib/remoting/protocol";
+import { encodeRegisterBrokerBody } from "../lib/remoting/register-broker-body";
+import { RemotingClient } from "../lib/remoting/remoting-client";
+import { FakeClock, topics } from "../test/support/registry-fixture";
+import {
+  createBench,
+  type GatewayFigure,
+  httpBody,
+  populate,
+  REQUEST_HEADER_BYTES,
+  RESPONSE_HEADER_BYTES,
+  routesAnswerBody,
+  SIZES,
+} from "./measure-base";
+
+/** A RocketMQ 5.x broker's REGISTER_BROKER (uncompressed fastjson body, as brokers send by default). */
+export function registerBrokerFrame(topicCount: number, counter = 1, compressed = false) {
+  const table = Object.fromEntries(
+    Object.keys(topics(topicCount, "T")).map((t) => [
+      t,
+      { topicName: t, readQueueNums: 8, writeQueueNums: 8 },
+    ]),
+  );
+  const body = encodeRegisterBrokerBody(
+    { dataVersion: { counter, stateVersion: 0, timestamp: 1732400000000 }, topicConfigTable: table },
+    { compressed, version: 479 },
+  );
+  const ext = {
+    brokerName: "broker-a",
+    brokerAddr: "10.0.0.1:10911",
+    clusterName: "DefaultCluster",
+    haServerAddr: "10.0.0.1:10912",
+    brokerId: "0",
+    compressed: String(compressed),
+    enableActingMaster: "false",
+  };
+  return {
+    ext,
+    body,
+    bytes: encode(requestCommand(RequestCode.REGISTER_BROKER, ext, { version: 479, body })).length,
+  };
+}
+
+/**
+ * The registry API in process, as the HTTP handlers answer it, counting requests and bytes: what a
+ * gateway sends to the front door and gets back.
+ */
+function countingApi(ns: NameServer) {
+  const count = { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 };
+  const sent = (body: unknown, answer: Buffer | string) => {
+    count.requests++;
+    count.requestBytes += REQUEST_HEADER_BYTES + (body === undefined ? 0 : httpBody(body).length);
+    count.responseBytes += RESPONSE_HEADER_BYTES + Buffer.byteLength(answer);
+  };
+  const api: Partial<RegistryApi> = {
+    registerBroker: async (request) => {
+      if (request.topicConfigTable === undefined) count.light++;
+      try {
+        const outcome = await ns.registerBroker(registerBrokerSchema.parse(request));
+        sent(request, JSON.stringify(outcome.response));
+        return outcome.response;
+      } catch (error) {
+        if (!(error instanceof FullRegistrationRequiredError)) throw error;
+        sent(request, '{"code":"FULL_REGISTRATION_REQUIRED","message":"…"}');
+        throw new NameServerRequestError("in-process", 409, "FULL_REGISTRATION_REQUIRED", error.message);
+      }
+    },
+    unregisterBroker: async (request) => {
+      await ns.unregisterBroker(request);
+      sent(request, "{}");
+    },
+    getRouteInfoByTopic: async (topic) => {
+      const route = await ns.getRouteInfoByTopic(topic);
+      const json = JSON.stringify(route);
+      sent(undefined, json);
+      return { notModified: false, route, etag: etagOf(json) };
+    },
+    getRoutes: async (list, options) => {
+      const deadlines = options?.deadlines === true;
+      const answer = await ns.getRoutes(list, undefined, deadlines ? { deadlines } : {});
+      const known = { ...(options?.known ?? {}) };
+      sent({ topics: list, known, ...(deadlines ? { deadlines } : {}) }, routesAnswerBody(answer, known));
+      const routes: RoutesAnswer["routes"] = {};
+      const etags: Record<string, string> = {};
+      const unchanged: string[] = [];
+      for (const [topic, route] of answer.routes) {
+        const etag = etagOf(JSON.stringify(route));
+        if (known[topic] === etag) unchanged.push(topic);
+        else {
+          routes[topic] = route;
+          etags[topic] = etag;
+        }
+      }
+      return {
+        routes,
+        etags,
+        unchanged,
+        missing: answer.missing,
+        ...(answer.deadlines === undefined ? {} : { deadlines: answer.deadlines }),
+      };
+    },
+  };
+  return { api: api as RegistryApi, count };
+}
+
+/**
+ * The real gateway over the counting API: a broker's steady registrations with the lever on and off,
+ * and a host's clients asking their topics' routes for one poll interval, the cache warm.
+ */
+export async function measureGateway(
+  endpoint: string,
+  cacheMs: number,
+  log: (m: string) => void,
+): Promise<GatewayFigure[]> {
+  const out: GatewayFigure[] = [];
+  const b = await createBench(endpoint, cacheMs);
+  try {
+    const frame = registerBrokerFrame(SIZES.brokerTopics);
+    for (const fullEvery of [1, 10]) {
+      log(`  gateway: ${SIZES.gatewayRegistrations} steady registrations, full body every ${fullEvery}`);
+      const { api, count } = countingApi(b.nameServer);
+      const gw = await startRemotingGateway({
+        port: 0,
+        host: "127.0.0.1",
+        client: api,
+        routeCacheIntervalMs: 0,
+        fullRegistrationEvery: fullEvery,
+        unregisterOnClose: false,
+        log: () => {},
+      });
+      const client = new RemotingClient(`127.0.0.1:${gw.port}`, { version: 479, timeoutMs: 60_000 });
+      try {
+        const first = await client.invoke(RequestCode.REGISTER_BROKER, frame.ext, frame.body);
+        if (first.code !== 0) throw new Error(`REGISTER_BROKER answered ${first.code} ${first.remark ?? ""}`);
+        Object.assign(count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
+        b.capacity.reset();
+        let responseBytes = 0;
+        for (let i = 0; i < SIZES.gatewayRegistrations; i++) {
+          const answer = await client.invoke(RequestCode.REGISTER_BROKER, frame.ext, frame.body);
+          if (answer.code !== 0) throw new Error(`REGISTER_BROKER answered ${answer.code}`);
+          responseBytes += encode(answer).length;
+        }
+        const ddb = b.capacity.count();
+        out.push({
+          id: `gateway.register.every${fullEvery}`,
+          label: `${SIZES.gatewayRegistrations} steady registrations of a ${SIZES.brokerTopics.toLocaleString("en-US")}-topic broker through the gateway, ${fullEvery === 1 ? "lever off (every body in full)" : `full body every ${fullEvery}th`}`,
+          asks: SIZES.gatewayRegistrations,
+          apiRequests: count.requests,
+          lightHeartbeats: count.light,
+          apiRequestBytes: count.requestBytes,
+          apiResponseBytes: count.responseBytes,
+          remotingRequestBytes: SIZES.gatewayRegistrations * frame.bytes,
+          remotingResponseBytes: responseBytes,
+          ddbRequests: ddb.requests,
+          rcu: ddb.rcu,
+          wcu: ddb.wcu,
+        });
+      } finally {
+        client.close();
+        await gw.close();
+      }
+    }
+
+    log(`  gateway: clients asking ${SIZES.hostTopics} topics' routes for one interval, cache warm`);
+    const hostTopics = Array.from({ length: SIZES.hostTopics }, (_, i) => `H-${i}`);
+    await populate(b, SIZES.groupsPerTopic, () => hostTopics);
+    await b.nameServer.sweep();
+    const clock = new FakeClock(Date.now());
+    const { api, count } = countingApi(b.cached);
+    const gw = await startRemotingGateway({
+      port: 0,
+      host: "127.0.0.1",
+      client: api,
+      routeCacheIntervalMs: 30_000,
+      now: clock.now,
+      log: () => {},
+    });
+    const client = new RemotingClient(`127.0.0.1:${gw.port}`, { timeoutMs: 60_000 });
+    try {
+      const ask = async () => {
+        let bytes = 0;
+        for (const topic of hostTopics) {
+          const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
+          if (answer.code !== 0) throw new Error(`no route for ${topic}`);
+          bytes += encode(answer).length;
+        }
+        return bytes;
+      };
+      await ask(); // first asks: answered from the table, one GET each
+      clock.advance(30_000);
+      await gw.routes.refresh(); // the interval's refresh: POST /routes
+      Object.assign(count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
+      b.capacity.reset();
+      clock.advance(29_000);
+      await gw.routes.refresh();
+      const responseBytes = await ask();
+      const ddb = b.capacity.count();
+      const request = requestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "H-0" });
+      out.push({
+        id: "gateway.routes.interval",
+        label: `one 30 s interval of a host gateway: its clients ask ${SIZES.hostTopics} topics (on ${SIZES.groupsPerTopic} groups) once each; one refresh`,
+        asks: SIZES.hostTopics,
+        apiRequests: count.requests,
+        lightHeartbeats: 0,
+        apiRequestBytes: count.requestBytes,
+        apiResponseBytes: count.responseBytes,
+        remotingRequestBytes: SIZES.hostTopics * encode(request).length,
+        remotingResponseBytes: responseBytes,
+        ddbRequests: ddb.requests,
+        rcu: ddb.rcu,
+        wcu: ddb.wcu,
+      });
+    } finally {
+      client.close();
+      await gw.close();
+    }
+  } finally {
+    await b.drop();
+  }
+  return out;
+}
