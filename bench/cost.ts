@@ -49,6 +49,15 @@ export const FLEET = {
    * at 0.25 vCPU, and half of that.
    */
   askPerTaskPerSecond: 600,
+  /**
+   * History of changes (README "History of changes"): steady heartbeats record nothing, so its cost is
+   * the fleet's churn. Assumed: a restart per broker a day (an unregister or expiry and a registration:
+   * two entries), each under 1 KB (1 WCU, as test/integration/history.test.ts measures for membership
+   * changes), kept for the default 30 days, plus the hourly clean-up's two Queries.
+   */
+  historyEntriesPerBrokerPerDay: 2,
+  historyEntryBytes: 1_024,
+  historyRetentionDays: 30,
 } as const;
 
 /** Account and table quotas (us-east-1 defaults). */
@@ -113,6 +122,18 @@ interface Traffic {
   requestBytes: number;
   responseBytes: number;
 }
+
+/** Work done inside invocations already counted (no request, no bytes, no duration of its own). */
+const NO_TRAFFIC: Traffic = {
+  label: "",
+  perMonth: 0,
+  rcu: 0,
+  wcu: 0,
+  billedMs: 0,
+  memoryMb: 128,
+  requestBytes: 0,
+  responseBytes: 0,
+};
 
 export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRICES): Scenario[] {
   const seconds = p.hoursPerMonth * 3600;
@@ -204,8 +225,14 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
               ((b["remoting.route.request"] ?? 0) + (b["remoting.route.response"] ?? 0)));
       }
       const sweeps = perInterval;
+      const historyEntries = brokers * FLEET.historyEntriesPerBrokerPerDay * (seconds / 86_400);
+      const history: Traffic[] = [
+        { ...NO_TRAFFIC, label: "history entries", perMonth: historyEntries, wcu: 1 },
+        { ...NO_TRAFFIC, label: "history clean-up", perMonth: 2 * p.hoursPerMonth, rcu: 0.5 },
+      ];
       const all = [
         ...traffic,
+        ...history,
         {
           label: "sweeps",
           perMonth: sweeps,
@@ -292,6 +319,17 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         ),
         detail: `${fmt(sweeps / stack.sweepsPerRun)} runs`,
       });
+      const historyGb =
+        (brokers *
+          FLEET.historyEntriesPerBrokerPerDay *
+          FLEET.historyRetentionDays *
+          FLEET.historyEntryBytes) /
+        GB;
+      lines.push({
+        item: "History of changes",
+        monthlyUsd: usd(historyGb * p.dynamodb.storagePerGbMonth),
+        detail: `${fmt(historyEntries)} entries a month at a restart per broker a day (their ${fmt(historyEntries)} WCU and the hourly clean-up are in the DynamoDB line), ${historyGb.toFixed(2)} GB kept ${FLEET.historyRetentionDays} days; heartbeats record nothing`,
+      });
       if (topology === "managed-endpoint") {
         const gbPerHour = nlbBytes / GB / p.hoursPerMonth;
         const activeFlows = clients + brokers;
@@ -334,7 +372,8 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       const classic = classicUsd(f, p);
       const ofClassic = Math.round((totalUsd / classic) * 100) / 100;
       const target = TARGETS[topology][k];
-      const groupWrites = writePerSecond - (readUnits > 0 ? 0 : 0);
+      // History entries live in their own day partitions; every other write is a group's.
+      const groupWrites = writePerSecond - historyEntries / seconds;
       const quotas: Quota[] = [
         {
           name: "HTTP API requests/s",
