@@ -7,7 +7,6 @@
  * as the accounts say, replaying the exact recorded bytes.
  */
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RemotingAccessControl } from "../../lib/gateway/acl/access";
@@ -17,6 +16,7 @@ import { signatureMatches } from "../../lib/remoting/acl/signature";
 import { FrameDecoder, type RemotingCommand } from "../../lib/remoting/codec";
 import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { fakeRegistryApi } from "../support/fake-registry-api";
+import { exchangeRawFrame } from "../support/raw-frame";
 
 // The accounts of test/interop/acl.interop.test.ts (test-only keys, recorded with them).
 const ADMIN = { accessKey: "interop-admin", secretKey: "admin-secret-0001" };
@@ -110,17 +110,7 @@ describe("the gateway replaying the recorded bytes", () => {
       acl,
       log: () => {},
     });
-    const socket = connect(gateway.port, "127.0.0.1");
-    const decoder = new FrameDecoder();
-    const answer = await new Promise<RemotingCommand>((resolve, reject) => {
-      socket.on("data", (chunk) => {
-        const [first] = decoder.push(chunk);
-        if (first !== undefined) resolve(first);
-      });
-      socket.on("error", reject);
-      socket.on("connect", () => socket.write(bytesOf(file)));
-    });
-    socket.destroy();
+    const answer = await exchangeRawFrame(gateway.port, bytesOf(file));
     return { answer, calls: api.calls.map((c) => c.method) };
   }
 

@@ -5,7 +5,6 @@
  * same registry state, answers with the bodies RocketMQ's NameServer wrote.
  */
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ClusterInfo, TopicRouteData } from "../../lib/domain/model";
@@ -16,6 +15,7 @@ import { SerializeType } from "../../lib/remoting/protocol";
 import { bodyCrc32 } from "../../lib/remoting/register-broker-body";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { fakeRegistryApi } from "../support/fake-registry-api";
+import { exchangeRawFrame } from "../support/raw-frame";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/remoting");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -37,18 +37,7 @@ afterEach(async () => {
 async function replay(name: string, api: ReturnType<typeof fakeRegistryApi>): Promise<RemotingCommand> {
   gateway = await startRemotingGateway({ port: 0, client: api, routeCacheIntervalMs: 0, log: () => {} });
   const request = frameOf(name);
-  // The recorded bytes as they were, on a raw socket: its answer belongs to no RemotingClient invoke.
-  const socket = connect(gateway.port, "127.0.0.1");
-  const decoder = new FrameDecoder();
-  const answer = await new Promise<RemotingCommand>((resolve, reject) => {
-    socket.on("data", (chunk) => {
-      const [first] = decoder.push(chunk);
-      if (first !== undefined) resolve(first);
-    });
-    socket.on("error", reject);
-    socket.on("connect", () => socket.write(fixture(name)));
-  });
-  socket.destroy();
+  const answer = await exchangeRawFrame(gateway.port, fixture(name));
   expect(answer.opaque).toBe(request.opaque);
   return answer;
 }
