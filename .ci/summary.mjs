@@ -1,4 +1,4 @@
-// Prints what every tier of .ci/run counted, then the one plain line CI reads: `N passed, N failed, N skipped`.
+// Prints what every tier of .ci/run counted, the skipped total, then the one plain line CI reads: `N passed, N failed`.
 // Usage: node .ci/summary.mjs <results dir> <tier>...  Each tier left one of:
 //   <tier>.json      vitest's JSON reporter (unit, integration, e2e and infra share `npm test`'s file)
 //   <tier>/*.xml     a JUnit report (Schemathesis: one test case per API operation, plus its stateful phase)
@@ -81,4 +81,5 @@ console.log("Tests by tier:");
 for (const row of rows) {
   console.log(`  ${row.name.padEnd(16)} ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped`);
 }
-console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+console.log(`Skipped: ${total.skipped}`);
+console.log(`${total.passed} passed, ${total.failed} failed`);
