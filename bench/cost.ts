@@ -44,11 +44,11 @@ export const FLEET = {
   /** Share of a poll's routes that changed since the last one (their answer carries a body). */
   changedShare: 0.01,
   /**
-   * Asks one 0.25 vCPU gateway task answers per second at the endpoint's 50 % CPU scaling target: the
-   * warm gateway answers 4,000–6,000 routes/s on one of this machine's cores (README), so about 1,200
-   * at 0.25 vCPU, and half of that.
+   * The endpoint's tasks scale on CPU at this target (infra/remoting-endpoint.ts, `targetCpuPercent`):
+   * the model sizes them from the gateway's CPU per ask the bench measures (`gatewayCpu`; an upper
+   * bound taken on this machine's cores, not Graviton's).
    */
-  askPerTaskPerSecond: 600,
+  taskCpuTarget: 0.5,
   /**
    * History of changes (README "History of changes"): steady heartbeats record nothing, so its cost is
    * the fleet's churn. Assumed: a restart per broker a day (an unregister or expiry and a registration:
@@ -187,6 +187,8 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
           responseBytes: hostInterval.apiResponseBytes / hostInterval.apiRequests,
         };
   const sweep = op("sweep.idle.100");
+  const routeCpu = pick(m.gatewayCpu ?? [], "gateway.cpu.route.cached");
+  const registerCpu = pick(m.gatewayCpu ?? [], "gateway.cpu.register.compressed");
 
   const scenarios: Scenario[] = [];
   for (const topology of TOPOLOGIES) {
@@ -197,16 +199,30 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       const traffic: Traffic[] = [registration(brokers)];
       const lines: Line[] = [];
       let tasks = 0;
+      let taskCpu = 0;
       let nlbBytes = 0;
       if (topology === "host-gateways") {
         traffic.push(routeOf("host", clients / FLEET.clientsPerHost));
       }
       if (topology === "http-clients") traffic.push(routeOf("client", clients));
       if (topology === "managed-endpoint") {
-        const asksPerSecond = (clients * FLEET.topicsPerClient + brokers) / FLEET.intervalSeconds;
-        tasks = Math.max(2, Math.ceil(asksPerSecond / FLEET.askPerTaskPerSecond));
         // Each task refreshes the topics its clients ask (a client keeps one connection, to one task).
-        const topicsPerTask = Math.min(fleetTopics, Math.ceil(clients / tasks) * FLEET.topicsPerClient);
+        const topicsOf = (n: number) => Math.min(fleetTopics, Math.ceil(clients / n) * FLEET.topicsPerClient);
+        // CPU-seconds a second: every client's route asks and every broker's registration, measured per
+        // ask; of a task's refresh, the changed routes (an unchanged one comes back as its name only)
+        // are counted as one more route ask each.
+        const cpuOf = (n: number) =>
+          ((clients * FLEET.topicsPerClient + n * topicsOf(n) * FLEET.changedShare) *
+            routeCpu.cpuMicrosPerAsk +
+            brokers * registerCpu.cpuMicrosPerAsk) /
+          FLEET.intervalSeconds /
+          1e6;
+        tasks = 2;
+        for (let i = 0; i < 5; i++) {
+          tasks = Math.max(2, Math.ceil(cpuOf(tasks) / (p.fargate.vcpu * FLEET.taskCpuTarget)));
+        }
+        taskCpu = cpuOf(tasks);
+        const topicsPerTask = topicsOf(tasks);
         const calls = Math.ceil(topicsPerTask / 1000);
         traffic.push({
           ...routeOf("host", 0),
@@ -346,7 +362,7 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
               (p.fargate.vcpu * p.fargate.perVcpuHour + p.fargate.gb * p.fargate.perGbHour) *
               p.hoursPerMonth,
           ),
-          detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥2 for two zones; ${FLEET.askPerTaskPerSecond} asks/s each)`,
+          detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥2 for two zones; ${taskCpu.toFixed(2)} vCPU of gateway work at ${Math.round(FLEET.taskCpuTarget * 100)} % CPU: ${routeCpu.cpuMicrosPerAsk} µs per cached route ask, ${registerCpu.cpuMicrosPerAsk} µs per compressed registration, measured)`,
         });
         lines.push({
           item: "Public IPv4, alarms and metric filters",

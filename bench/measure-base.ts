@@ -71,11 +71,20 @@ export interface GatewayFigure {
   wcu: number;
 }
 
+/** The gateway's CPU per ask (p50 of rounds; noisy like every timing here, not an exact count). */
+export interface GatewayCpu {
+  id: string;
+  label: string;
+  asks: number;
+  cpuMicrosPerAsk: number;
+}
+
 export interface Measured {
   operations: Figure[];
   /** Wire sizes of one message each (bytes), after the compression the sender applies. */
   bytes: Record<string, number>;
   gateway: GatewayFigure[];
+  gatewayCpu: GatewayCpu[];
 }
 
 export interface Bench {

@@ -13,8 +13,10 @@ import { RemotingClient } from "../lib/remoting/remoting-client";
 import { FakeClock, topics } from "../test/support/registry-fixture";
 import {
   createBench,
+  type GatewayCpu,
   type GatewayFigure,
   httpBody,
+  p50,
   populate,
   REQUEST_HEADER_BYTES,
   RESPONSE_HEADER_BYTES,
@@ -55,7 +57,17 @@ export function registerBrokerFrame(topicCount: number, counter = 1, compressed 
  * gateway sends to the front door and gets back.
  */
 function countingApi(ns: NameServer) {
-  const count = { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 };
+  const count = { requests: 0, light: 0, requestBytes: 0, responseBytes: 0, registryCpuMicros: 0 };
+  // The registry's own CPU inside a call (requests go one at a time: nothing else runs meanwhile).
+  const timed = async <T>(call: () => Promise<T>): Promise<T> => {
+    const start = process.cpuUsage();
+    try {
+      return await call();
+    } finally {
+      const used = process.cpuUsage(start);
+      count.registryCpuMicros += used.user + used.system;
+    }
+  };
   const sent = (body: unknown, answer: Buffer | string) => {
     count.requests++;
     count.requestBytes += REQUEST_HEADER_BYTES + (body === undefined ? 0 : httpBody(body).length);
@@ -65,7 +77,7 @@ function countingApi(ns: NameServer) {
     registerBroker: async (request) => {
       if (request.topicConfigTable === undefined) count.light++;
       try {
-        const outcome = await ns.registerBroker(registerBrokerSchema.parse(request));
+        const outcome = await timed(() => ns.registerBroker(registerBrokerSchema.parse(request)));
         sent(request, JSON.stringify(outcome.response));
         return outcome.response;
       } catch (error) {
@@ -79,14 +91,14 @@ function countingApi(ns: NameServer) {
       sent(request, "{}");
     },
     getRouteInfoByTopic: async (topic) => {
-      const route = await ns.getRouteInfoByTopic(topic);
+      const route = await timed(() => ns.getRouteInfoByTopic(topic));
       const json = JSON.stringify(route);
       sent(undefined, json);
       return { notModified: false, route, etag: etagOf(json) };
     },
     getRoutes: async (list, options) => {
       const deadlines = options?.deadlines === true;
-      const answer = await ns.getRoutes(list, undefined, deadlines ? { deadlines } : {});
+      const answer = await timed(() => ns.getRoutes(list, undefined, deadlines ? { deadlines } : {}));
       const known = { ...(options?.known ?? {}) };
       sent({ topics: list, known, ...(deadlines ? { deadlines } : {}) }, routesAnswerBody(answer, known));
       const routes: RoutesAnswer["routes"] = {};
@@ -112,16 +124,35 @@ function countingApi(ns: NameServer) {
   return { api: api as RegistryApi, count };
 }
 
+/** CPU time of the process around `work`, less what the registry used inside its calls, per ask. */
+async function cpuPerAsk(
+  count: { registryCpuMicros: number },
+  asks: number,
+  work: () => Promise<unknown>,
+): Promise<number> {
+  count.registryCpuMicros = 0;
+  const start = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(start);
+  return Math.round((used.user + used.system - count.registryCpuMicros) / asks);
+}
+
+/** Rounds of CPU measurement (the first one warms the JIT and is not counted). */
+const CPU_ROUNDS = 5;
+
 /**
  * The real gateway over the counting API: a broker's steady registrations with the lever on and off,
- * and a host's clients asking their topics' routes for one poll interval, the cache warm.
+ * and a host's clients asking their topics' routes for one poll interval, the cache warm. Also the
+ * gateway's CPU per ask (its client runs in the same process, so an upper bound of the gateway's own;
+ * the registry's CPU inside its calls is taken out): what sizes the managed endpoint's tasks.
  */
 export async function measureGateway(
   endpoint: string,
   cacheMs: number,
   log: (m: string) => void,
-): Promise<GatewayFigure[]> {
+): Promise<{ figures: GatewayFigure[]; cpu: GatewayCpu[] }> {
   const out: GatewayFigure[] = [];
+  const cpu: GatewayCpu[] = [];
   const b = await createBench(endpoint, cacheMs);
   try {
     const frame = registerBrokerFrame(SIZES.brokerTopics);
@@ -163,6 +194,43 @@ export async function measureGateway(
           ddbRequests: ddb.requests,
           rcu: ddb.rcu,
           wcu: ddb.wcu,
+        });
+      } finally {
+        client.close();
+        await gw.close();
+      }
+    }
+
+    {
+      const compressed = registerBrokerFrame(SIZES.brokerTopics, 1, true);
+      const registrations = 20;
+      log(
+        `  gateway CPU: ${registrations} steady compressed registrations × ${CPU_ROUNDS}, full body every 10`,
+      );
+      const { api, count } = countingApi(b.nameServer);
+      const gw = await startRemotingGateway({
+        port: 0,
+        host: "127.0.0.1",
+        client: api,
+        routeCacheIntervalMs: 0,
+        unregisterOnClose: false,
+        log: () => {},
+      });
+      const client = new RemotingClient(`127.0.0.1:${gw.port}`, { version: 479, timeoutMs: 60_000 });
+      try {
+        const register = async () => {
+          for (let i = 0; i < registrations; i++) {
+            const answer = await client.invoke(RequestCode.REGISTER_BROKER, compressed.ext, compressed.body);
+            if (answer.code !== 0) throw new Error(`REGISTER_BROKER answered ${answer.code}`);
+          }
+        };
+        const rounds: number[] = [];
+        for (let r = 0; r < CPU_ROUNDS; r++) rounds.push(await cpuPerAsk(count, registrations, register));
+        cpu.push({
+          id: "gateway.cpu.register.compressed",
+          label: `a ${SIZES.brokerTopics.toLocaleString("en-US")}-topic broker's steady registration with \`compressedRegister=true\` (one full body in ten)`,
+          asks: registrations * (CPU_ROUNDS - 1),
+          cpuMicrosPerAsk: p50(rounds.slice(1)),
         });
       } finally {
         client.close();
@@ -219,6 +287,15 @@ export async function measureGateway(
         rcu: ddb.rcu,
         wcu: ddb.wcu,
       });
+      log(`  gateway CPU: ${SIZES.hostTopics} cached route asks × ${CPU_ROUNDS}`);
+      const rounds: number[] = [];
+      for (let r = 0; r < CPU_ROUNDS; r++) rounds.push(await cpuPerAsk(count, SIZES.hostTopics, ask));
+      cpu.push({
+        id: "gateway.cpu.route.cached",
+        label: "a client's GET_ROUTEINFO_BY_TOPIC answered from the gateway's warm cache",
+        asks: SIZES.hostTopics * (CPU_ROUNDS - 1),
+        cpuMicrosPerAsk: p50(rounds.slice(1)),
+      });
     } finally {
       client.close();
       await gw.close();
@@ -226,5 +303,5 @@ export async function measureGateway(
   } finally {
     await b.drop();
   }
-  return out;
+  return { figures: out, cpu };
 }

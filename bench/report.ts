@@ -194,6 +194,16 @@ export function markdownReport(r: BenchResults): string {
       "lrrrrrrrr",
     ),
     "",
+    "## The gateway's CPU per ask (what sizes the managed endpoint's tasks)",
+    "",
+    "Its client runs in the same process, so an upper bound of the gateway's own; the registry's CPU inside its calls is taken out. p50 of rounds, noisy like every timing here.",
+    "",
+    table(
+      ["case", "asks", "CPU µs per ask"],
+      (m.gatewayCpu ?? []).map((c) => [c.label, c.asks, num(c.cpuMicrosPerAsk)]),
+      "lrr",
+    ),
+    "",
     "## Bytes of one message",
     "",
     table(

@@ -36,4 +36,27 @@ describe("the committed bench report", () => {
       }
     }
   });
+
+  it("sizes the endpoint's tasks from the measured CPU per ask, and refuses a run without it", () => {
+    const fargate = (m: BenchResults["measured"], factor: number) => {
+      const s = costScenarios(m, committed.stack).find(
+        (x) => x.topology === "managed-endpoint" && x.fleetFactor === factor,
+      );
+      const line = s?.lines.find((l) => l.item.startsWith("Fargate"));
+      return Number(/^(\d+) tasks/.exec(line?.detail ?? "")?.[1]);
+    };
+    const slower = {
+      ...committed.measured,
+      gatewayCpu: committed.measured.gatewayCpu.map((c) => ({
+        ...c,
+        cpuMicrosPerAsk: c.cpuMicrosPerAsk * 4,
+      })),
+    };
+    expect(fargate(committed.measured, 1)).toBe(2);
+    expect(fargate(slower, 100)).toBeGreaterThanOrEqual(3 * fargate(committed.measured, 100));
+    const { gatewayCpu: _, ...without } = committed.measured;
+    expect(() => costScenarios(without as BenchResults["measured"], committed.stack)).toThrow(
+      /gateway\.cpu\.route\.cached/,
+    );
+  });
 });
