@@ -16,12 +16,14 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
+import { ENDPOINT_ZONES } from "../../bench/cost";
 import { projectRoot } from "../../infra/namesrv-function";
 import {
   GATEWAY_DRAIN_SECONDS,
   GATEWAY_HEALTH_PORT,
   GATEWAY_ROUTE_IDS,
   OWN_VPC_CIDR,
+  OWN_VPC_ZONES,
   REMOTING_PORT,
 } from "../../infra/remoting-endpoint";
 import { remotingEndpointFromContext } from "../../infra/remoting-endpoint-context";
@@ -125,7 +127,8 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
       "load_balancing.cross_zone.enabled": "false",
       "dns_record.client_routing_policy": "availability_zone_affinity",
     });
-    expect(minCapacity(template)).toEqual([2]);
+    expect(minCapacity(template)).toEqual([OWN_VPC_ZONES]);
+    expect(ENDPOINT_ZONES).toBe(OWN_VPC_ZONES); // what bench/cost.ts prices
 
     // Your three subnets (`-c subnetIds=a,b,c`): three tasks at least, always.
     const subnetIds = [...NETWORK.subnetIds, "subnet-0ccccccccccccccc3"];
