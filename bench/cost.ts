@@ -9,7 +9,8 @@
  * - host-gateways: a gateway per client host (sidecar / DaemonSet, 10 client instances per host);
  *   each refreshes its clients' topics with one POST /routes per 30 s.
  * - managed-endpoint: the stack's NLB + Fargate gateways (infra/remoting-endpoint.ts: 0.25 vCPU / 512 MiB
- *   Arm tasks, cross-zone on); every byte of every broker and client crosses the load balancer; each
+ *   Arm tasks, at least one per zone; a zonal NLB: cross-zone off, availability-zone DNS affinity);
+ *   every byte of every broker and client crosses the load balancer, none of it across zones; each
  *   task refreshes the topics its clients ask. Brokers set `compressedRegister=true`.
  * Every topology is priced with the function URL front door (`-c functionUrl=true`), the rest of the
  * stack as deployed; the HTTP API's fee is in the front door line's detail.
@@ -59,6 +60,12 @@ export const FLEET = {
   historyEntryBytes: 1_024,
   historyRetentionDays: 30,
 } as const;
+
+/**
+ * Availability Zones the managed endpoint uses (its own VPC's two: infra/remoting-endpoint.ts
+ * OWN_VPC_ZONES). Its NLB is zonal, so it runs at least one task per zone.
+ */
+export const ENDPOINT_ZONES = 2;
 
 /** Account and table quotas (us-east-1 defaults). */
 export const QUOTAS = {
@@ -217,9 +224,10 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
             brokers * registerCpu.cpuMicrosPerAsk) /
           FLEET.intervalSeconds /
           1e6;
-        tasks = 2;
+        // At least a task per zone (the NLB is zonal), and what the measured CPU needs.
+        tasks = ENDPOINT_ZONES;
         for (let i = 0; i < 5; i++) {
-          tasks = Math.max(2, Math.ceil(cpuOf(tasks) / (p.fargate.vcpu * FLEET.taskCpuTarget)));
+          tasks = Math.max(ENDPOINT_ZONES, Math.ceil(cpuOf(tasks) / (p.fargate.vcpu * FLEET.taskCpuTarget)));
         }
         taskCpu = cpuOf(tasks);
         const topicsPerTask = topicsOf(tasks);
@@ -362,7 +370,7 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
               (p.fargate.vcpu * p.fargate.perVcpuHour + p.fargate.gb * p.fargate.perGbHour) *
               p.hoursPerMonth,
           ),
-          detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥2 for two zones; ${taskCpu.toFixed(2)} vCPU of gateway work at ${Math.round(FLEET.taskCpuTarget * 100)} % CPU: ${routeCpu.cpuMicrosPerAsk} µs per cached route ask, ${registerCpu.cpuMicrosPerAsk} µs per compressed registration, measured)`,
+          detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥ one per zone, ${ENDPOINT_ZONES} zones; ${taskCpu.toFixed(2)} vCPU of gateway work at ${Math.round(FLEET.taskCpuTarget * 100)} % CPU: ${routeCpu.cpuMicrosPerAsk} µs per cached route ask, ${registerCpu.cpuMicrosPerAsk} µs per compressed registration, measured)`,
         });
         lines.push({
           item: "Public IPv4, alarms and metric filters",
@@ -371,11 +379,14 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
           ),
           detail: `one address per task (the endpoint's own VPC); 4 alarm metrics and 5 metric filters (bench/endpoint-cost.ts)`,
         });
+        // The NLB is zonal (infra/remoting-endpoint.ts): cross-zone off, availability-zone DNS affinity,
+        // a task in every zone. A client inside the VPC resolving the NLB's name through Amazon DNS gets
+        // its own zone's address and reaches its own zone's tasks: nothing crosses zones.
+        const crossingIfHalf = usd((nlbBytes / 2 / GB) * p.crossAz.perGbEachWay * 2);
         lines.push({
           item: "Cross-AZ transfer",
-          monthlyUsd: usd((nlbBytes / 2 / GB) * p.crossAz.perGbEachWay * 2),
-          detail:
-            "cross-zone on (as infra/remoting-endpoint.ts deploys it): half the bytes reach a task in the other zone, billed on both sides; $0 with cross-zone off and a task per zone",
+          monthlyUsd: 0,
+          detail: `$0: the NLB is zonal (cross-zone off, availability-zone DNS affinity, a task in each of its ${ENDPOINT_ZONES} zones), so a client inside the VPC resolving it through Amazon DNS stays in its zone. Assumed: every client does; one resolving through another resolver, or in a zone with no task, pays cross-AZ at $${p.crossAz.perGbEachWay}/GB each way, billed on both sides ($${crossingIfHalf.toFixed(2)} a month if half the bytes crossed)`,
         });
       } else {
         lines.push({

@@ -5,7 +5,7 @@
  * settings, bench/prices.ts and the endpoint prices below (us-east-1 list prices, same caveat as
  * bench/prices.ts: recalled, not fetched; check before quoting). `npx tsx bench/endpoint-cost.ts`.
  */
-import { FLEET } from "./cost";
+import { ENDPOINT_ZONES, FLEET } from "./cost";
 import { PRICES } from "./prices";
 
 /** Endpoint-only list prices (us-east-1, 2026-12), kept here rather than in bench/prices.ts. */
@@ -24,7 +24,10 @@ export const ENDPOINT_PRICES = {
 } as const;
 
 export interface EndpointSettings {
+  /** Tasks, at least one per zone (the NLB is zonal: cross-zone off, so each zone needs its own task). */
   tasks: number;
+  /** The Availability Zones the endpoint uses (its own VPC: 2; yours: one per subnet). */
+  zones: number;
   vcpu: number;
   memoryGb: number;
   /** Tasks with public IPs (the endpoint's own VPC). */
@@ -40,7 +43,8 @@ export interface EndpointSettings {
 }
 
 export const ENDPOINT_DEFAULTS: EndpointSettings = {
-  tasks: 2,
+  tasks: ENDPOINT_ZONES,
+  zones: ENDPOINT_ZONES,
   vcpu: 0.25,
   memoryGb: 0.5,
   publicIps: true,
@@ -81,29 +85,28 @@ export function endpointMonthlyCost(
 ) {
   const hours = PRICES.hoursPerMonth;
   const seconds = hours * 3600;
+  // The service's minimum follows the zones (infra/remoting-endpoint.ts: minTasks ≥ subnets).
+  const tasks = Math.max(2, settings.zones, settings.tasks);
   // Java clients ask GET_ROUTEINFO_BY_TOPIC per topic per poll; the gateways answer from their cache.
   const routeQueriesPerSecond = (FLEET.clients * FLEET.topicsPerClient) / FLEET.intervalSeconds;
   const gbPerHour = (routeQueriesPerSecond * traffic.bytesPerRouteQuery * 3600) / 1e9;
   const nlcu = Math.max(gbPerHour, traffic.connections / 100_000);
   const refreshCallsPerTask = Math.ceil(traffic.distinctTopics / 1000);
-  const refreshes = (settings.tasks * refreshCallsPerTask * seconds) / settings.refreshSeconds;
-  const probes = (settings.tasks * seconds) / settings.healthProbeSeconds;
+  const refreshes = (tasks * refreshCallsPerTask * seconds) / settings.refreshSeconds;
+  const probes = (tasks * seconds) / settings.healthProbeSeconds;
   const apiPerRequest = PRICES.apiGatewayHttpApi.perMillionRequestsFirst300M / 1e6;
   const lambdaPerRequest = PRICES.lambda.perMillionRequests / 1e6;
   // POST /routes: 0.1 ms per topic + 10 ms per batch at 512 MB (bench/gateway-cost.ts); /health ~2 ms.
   const refreshGbSeconds = refreshes * ((1000 * 0.1 + 10) / 1000) * 0.5;
   const probeGbSeconds = probes * 0.002 * 0.5;
   // Each refresh reads each topic once (0.5 RRU) and the groups (5.5 RRU); the stack's table is provisioned.
-  const rcu =
-    (settings.tasks * (traffic.distinctTopics * 0.5 + refreshCallsPerTask * 5.5)) / settings.refreshSeconds;
+  const rcu = (tasks * (traffic.distinctTopics * 0.5 + refreshCallsPerTask * 5.5)) / settings.refreshSeconds;
   const lines: CostLine[] = [
     {
       item: "Fargate tasks (ARM64)",
       monthlyUsd:
-        settings.tasks *
-        (settings.vcpu * p.fargateArmPerVcpuHour + settings.memoryGb * p.fargateArmPerGbHour) *
-        hours,
-      detail: `${settings.tasks} × ${settings.vcpu} vCPU / ${settings.memoryGb} GB, always on`,
+        tasks * (settings.vcpu * p.fargateArmPerVcpuHour + settings.memoryGb * p.fargateArmPerGbHour) * hours,
+      detail: `${tasks} × ${settings.vcpu} vCPU / ${settings.memoryGb} GB, always on`,
     },
     { item: "NLB hours", monthlyUsd: p.nlbPerHour * hours, detail: "one internal NLB" },
     {
@@ -113,7 +116,7 @@ export function endpointMonthlyCost(
     },
     {
       item: "public IPv4",
-      monthlyUsd: settings.publicIps ? settings.tasks * p.publicIpv4PerHour * hours : 0,
+      monthlyUsd: settings.publicIps ? tasks * p.publicIpv4PerHour * hours : 0,
       detail: settings.publicIps ? "one per task (own VPC, no NAT gateway)" : "none (your subnets, your NAT)",
     },
     {
@@ -125,8 +128,7 @@ export function endpointMonthlyCost(
     {
       item: "gateway logs",
       monthlyUsd:
-        ((settings.tasks * settings.countersLineBytes * hours * 60) / 1e9) *
-        PRICES.cloudWatchLogs.ingestionPerGb,
+        ((tasks * settings.countersLineBytes * hours * 60) / 1e9) * PRICES.cloudWatchLogs.ingestionPerGb,
       detail: "one counters line a minute per task",
     },
     {

@@ -9,7 +9,9 @@
  *   `cdk synth` stays offline), or a small VPC of its own (2 AZs, public subnets, no NAT gateway;
  *   the tasks get public IPs to reach the API and ECR, and take no inbound traffic but the NLB's).
  * - Reachable only from `allowFrom` CIDRs and `allowFromSecurityGroups`; never 0.0.0.0/0.
- * - At least 2 tasks spread over the subnets' AZs; target tracking on CPU (the gateway is one Node
+ * - Zonal: cross-zone load balancing off and availability-zone DNS affinity (clients in the VPC stay
+ *   in their zone: no cross-AZ bytes), so at least one task per subnet's AZ (≥ 2).
+ * - At least 2 tasks (and no fewer than subnets) spread over the subnets' AZs; target tracking on CPU (the gateway is one Node
  *   thread: CPU is what runs out first; README "RocketMQ on AWS in one deploy" has the measured
  *   capacity of one task).
  * - The NLB's health check is the gateway's `GET /health` (--health-port): 503 while the registry
@@ -110,7 +112,10 @@ export interface RemotingEndpointProps {
   readonly allowFromSecurityGroups?: readonly ec2.ISecurityGroup[];
   /** Public IPs on the tasks (subnets without NAT). Default: true in the endpoint's own VPC, false in yours. */
   readonly assignPublicIp?: boolean;
-  /** Tasks: at least `minTasks` (≥ 2), at most `maxTasks`. Default 2 and 6. */
+  /**
+   * Tasks: at least `minTasks` (≥ 2, and ≥ the number of subnets: a task per zone, cross-zone being
+   * off), at most `maxTasks`. Default max(2, subnets) and max(6, minTasks).
+   */
   readonly minTasks?: number;
   readonly maxTasks?: number;
   /** CPU utilization the service scales on. Default 50 %. */
@@ -139,6 +144,8 @@ export interface RemotingEndpointProps {
 
 /** The endpoint's own VPC (without -c vpcId): a literal, so the default ingress is a known CIDR. */
 export const OWN_VPC_CIDR = "10.98.0.0/16";
+/** Availability Zones of the endpoint's own VPC (one public subnet and at least one task in each). */
+export const OWN_VPC_ZONES = 2;
 
 const OPEN_TO_THE_WORLD = new Set(["0.0.0.0/0", "::/0"]);
 
@@ -157,11 +164,19 @@ export class RemotingEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: RemotingEndpointProps) {
     super(scope, id);
-    const minTasks = props.minTasks ?? 2;
-    const maxTasks = props.maxTasks ?? 6;
+    // Cross-zone load balancing is off (below): each zone's NLB node reaches only its own zone's
+    // tasks, so every zone the endpoint uses needs a task of its own at all times.
+    const zones = props.network?.subnetIds.length ?? OWN_VPC_ZONES;
+    const minTasks = props.minTasks ?? Math.max(2, zones);
+    const maxTasks = props.maxTasks ?? Math.max(6, minTasks);
     if (!Number.isInteger(minTasks) || minTasks < 2) {
       throw new Error(
         `remoting endpoint: minTasks must be at least 2 (two Availability Zones), got ${minTasks}`,
+      );
+    }
+    if (minTasks < zones) {
+      throw new Error(
+        `remoting endpoint: minTasks (remotingMinTasks) must be at least the number of subnets (${zones}): with cross-zone load balancing off a zone without a task drops out of the NLB's DNS and its clients cross zones, got ${minTasks}`,
       );
     }
     if (!Number.isInteger(maxTasks) || maxTasks < minTasks) {
@@ -223,7 +238,7 @@ export class RemotingEndpoint extends Construct {
     } else {
       ownVpc = new ec2.Vpc(this, "Vpc", {
         ipAddresses: ec2.IpAddresses.cidr(OWN_VPC_CIDR),
-        maxAzs: 2,
+        maxAzs: OWN_VPC_ZONES,
         natGateways: 0,
         subnetConfiguration: [{ name: "Public", subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
       });
@@ -363,7 +378,15 @@ export class RemotingEndpoint extends Construct {
       internetFacing: false,
       vpcSubnets: subnets,
       securityGroups: [this.loadBalancerSecurityGroup],
-      crossZoneEnabled: true,
+      // Zonal: cross-AZ bytes are billed on both sides ($0.01/GB each way), and every broker and client
+      // byte crosses this NLB. With cross-zone off each zone's NLB node forwards only to its own zone's
+      // tasks, and with availability-zone affinity Amazon DNS (the VPC resolver) answers a client with
+      // its own zone's NLB address, so a client in a zone with a task never crosses zones. Hence at
+      // least one task per zone (minTasks ≥ subnets, ECS's AZ-balanced placement and AZ rebalancing,
+      // above). A zone whose tasks are all unhealthy drops out of the NLB's DNS answers: its clients
+      // fail over to another zone's address (paying cross-AZ) until its tasks are healthy again.
+      crossZoneEnabled: false,
+      clientRoutingPolicy: elbv2.ClientRoutingPolicy.AVAILABILITY_ZONE_AFFINITY,
     });
     const listener = this.loadBalancer.addListener("Remoting", {
       port: REMOTING_PORT,

@@ -1,9 +1,10 @@
 /**
  * The managed remoting endpoint (`-c remotingEndpoint=true`, infra/remoting-endpoint.ts) as it
- * synthesizes: the NLB's TCP listener on 9876, the ARM64 Fargate service with at least 2 tasks and
- * CPU scaling, ingress only from what the user names, the health check on the gateway's /health, a
- * task role limited to the routes the gateway calls, logs with the stack's retention, the alarms, the
- * NamesrvAddr output, no cdk-nag finding; and the app itself synthesizing it offline, without Docker.
+ * synthesizes: the NLB's TCP listener on 9876 (zonal: cross-zone off, availability-zone DNS affinity),
+ * the ARM64 Fargate service with at least 2 tasks and a task per zone, CPU scaling, ingress only from
+ * what the user names, the health check on the gateway's /health, a task role limited to the routes the
+ * gateway calls, logs with the stack's retention, the alarms, the NamesrvAddr output, no cdk-nag
+ * finding; and the app itself synthesizing it offline, without Docker.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -15,12 +16,14 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
+import { ENDPOINT_ZONES } from "../../bench/cost";
 import { projectRoot } from "../../infra/namesrv-function";
 import {
   GATEWAY_DRAIN_SECONDS,
   GATEWAY_HEALTH_PORT,
   GATEWAY_ROUTE_IDS,
   OWN_VPC_CIDR,
+  OWN_VPC_ZONES,
   REMOTING_PORT,
 } from "../../infra/remoting-endpoint";
 import { remotingEndpointFromContext } from "../../infra/remoting-endpoint-context";
@@ -101,6 +104,61 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
     });
     // Two Availability Zones in its own VPC.
     expect(Object.keys(template.findResources("AWS::EC2::Subnet"))).toHaveLength(2);
+  });
+
+  it("keeps each client in its zone: cross-zone off, availability-zone DNS affinity, a task per zone", () => {
+    const attributes = (t: typeof template) => {
+      const balancers = Object.values(t.findResources("AWS::ElasticLoadBalancingV2::LoadBalancer"));
+      expect(balancers).toHaveLength(1);
+      return Object.fromEntries(
+        (
+          (balancers[0]?.Properties.LoadBalancerAttributes ?? []) as Array<{ Key: string; Value: string }>
+        ).map((attribute) => [attribute.Key, attribute.Value]),
+      );
+    };
+    const minCapacity = (t: typeof template) =>
+      Object.values(
+        t.findResources("AWS::ApplicationAutoScaling::ScalableTarget", {
+          Properties: { ScalableDimension: "ecs:service:DesiredCount" },
+        }),
+      ).map((target) => target.Properties.MinCapacity as number);
+    // Its own VPC: two zones, two tasks at least.
+    expect(attributes(template)).toMatchObject({
+      "load_balancing.cross_zone.enabled": "false",
+      "dns_record.client_routing_policy": "availability_zone_affinity",
+    });
+    expect(minCapacity(template)).toEqual([OWN_VPC_ZONES]);
+    expect(ENDPOINT_ZONES).toBe(OWN_VPC_ZONES); // what bench/cost.ts prices
+
+    // Your three subnets (`-c subnetIds=a,b,c`): three tasks at least, always.
+    const subnetIds = [...NETWORK.subnetIds, "subnet-0ccccccccccccccc3"];
+    const context: Record<string, string> = {
+      remotingEndpoint: "true",
+      vpcId: NETWORK.vpcId,
+      subnetIds: subnetIds.join(","),
+      remotingAllowFrom: "10.20.0.0/16",
+    };
+    const options = remotingEndpointFromContext((key) => context[key]);
+    const { template: three } = synthNameServer({ remotingEndpoint: options ?? {} });
+    expect(attributes(three)).toMatchObject({
+      "load_balancing.cross_zone.enabled": "false",
+      "dns_record.client_routing_policy": "availability_zone_affinity",
+    });
+    const [min] = minCapacity(three);
+    expect(min).toBeGreaterThanOrEqual(subnetIds.length);
+    const services = Object.values(three.findResources("AWS::ECS::Service"));
+    expect(services[0]?.Properties.DesiredCount).toBeGreaterThanOrEqual(subnetIds.length);
+    expect(services[0]?.Properties.AvailabilityZoneRebalancing).toBe("ENABLED");
+    // Fewer tasks than zones would leave a zone's clients without a task of their own.
+    expect(() =>
+      synthNameServer({
+        remotingEndpoint: {
+          network: { vpcId: NETWORK.vpcId, subnetIds },
+          allowFrom: ["10.20.0.0/16"],
+          minTasks: 2,
+        },
+      }),
+    ).toThrow(/remotingMinTasks.*at least the number of subnets \(3\)/);
   });
 
   it("opens 9876 only to the endpoint's own VPC by default, never to the world", () => {

@@ -25,6 +25,13 @@ describe("the remoting endpoint's monthly cost", () => {
     expect(cost.totalUsd).toBeCloseTo(sum, 1);
   });
 
+  it("runs at least a task per zone (the NLB is zonal): three subnets, three tasks", () => {
+    const three = endpointMonthlyCost({ ...ENDPOINT_DEFAULTS, zones: 3 });
+    const fargate = three.lines.find((l) => l.item === "Fargate tasks (ARM64)");
+    expect(fargate?.detail).toMatch(/^3 × /);
+    expect(fargate?.monthlyUsd).toBeCloseTo(((line("Fargate tasks (ARM64)") ?? 0) * 3) / 2, 1);
+  });
+
   it("counts the producers' POST /routes the gateways answer instead", () => {
     expect(cost.avoidedRouteRequests).toBeCloseTo((1000 * 730 * 3600) / 30, -3);
   });
