@@ -1,6 +1,9 @@
 /**
  * Long-running services started from the CLI: the remoting gateway and the status page.
  */
+
+import type { GatewayTlsSettings } from "../../gateway/run-gateway";
+import { parseTlsSettings } from "../../remoting/tls-settings";
 import {
   type CommandKit,
   type Context,
@@ -34,6 +37,12 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
       "--drain-timeout <ms>",
       "on SIGTERM: GO_AWAY to 5.x clients and finish in-flight requests for up to this long (default: NAMESRV_GATEWAY_DRAIN_MS or 15000)",
     )
+    .option(
+      "--tls-mode <mode>",
+      "TLS on the remoting port, as RocketMQ's tls.server.mode: disabled, permissive (TLS and plaintext on the same port) or enforcing (TLS only) (default: NAMESRV_GATEWAY_TLS_MODE or disabled)",
+    )
+    .option("--tls-cert <file>", "PEM certificate (chain) for TLS (default: NAMESRV_GATEWAY_TLS_CERT)")
+    .option("--tls-key <file>", "PEM private key, unencrypted, for TLS (default: NAMESRV_GATEWAY_TLS_KEY)")
     .action(
       (opts: {
         listen?: string;
@@ -41,6 +50,9 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
         keepBrokersOnClose?: boolean;
         healthPort?: string;
         drainTimeout?: string;
+        tlsMode?: string;
+        tlsCert?: string;
+        tlsKey?: string;
       }) =>
         run(async (context) => {
           const [url] = httpUrls(context, "gateway");
@@ -52,6 +64,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
           const cacheInterval = opts.cacheInterval ?? env.NAMESRV_GATEWAY_CACHE_INTERVAL_MS ?? "30000";
           const healthPort = opts.healthPort ?? env.NAMESRV_GATEWAY_HEALTH_PORT;
           const drainTimeout = opts.drainTimeout ?? env.NAMESRV_GATEWAY_DRAIN_MS;
+          const tls = gatewayTls(opts, env);
           const { runGatewayCommand } = await import("../../gateway/run-gateway");
           return runGatewayCommand({
             listen,
@@ -64,6 +77,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
             ...(drainTimeout === undefined || drainTimeout === ""
               ? {}
               : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),
+            ...(tls === undefined ? {} : { tls }),
             stdout: context.io.stdout,
             ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
           });
@@ -102,6 +116,27 @@ async function runDashboard(context: Context, listen: string): Promise<number> {
   await dashboard.close();
   io.stdout("Status page stopped\n");
   return EXIT_OK;
+}
+
+/**
+ * `--tls-mode`, `--tls-cert`, `--tls-key`, each falling back to its NAMESRV_GATEWAY_TLS_* variable;
+ * a refusal names whichever of the two was given. Undefined: plaintext only.
+ */
+function gatewayTls(
+  opts: { tlsMode?: string; tlsCert?: string; tlsKey?: string },
+  env: NodeJS.ProcessEnv,
+): GatewayTlsSettings | undefined {
+  const pick = (flag: string, given: string | undefined, variable: string) =>
+    given !== undefined
+      ? { value: given, name: flag }
+      : { value: env[variable], name: env[variable] === undefined ? flag : variable };
+  const mode = pick("--tls-mode", opts.tlsMode, "NAMESRV_GATEWAY_TLS_MODE");
+  const cert = pick("--tls-cert", opts.tlsCert, "NAMESRV_GATEWAY_TLS_CERT");
+  const key = pick("--tls-key", opts.tlsKey, "NAMESRV_GATEWAY_TLS_KEY");
+  const names = { mode: mode.name, cert: cert.name, key: key.name };
+  const result = parseTlsSettings({ mode: mode.value, cert: cert.value, key: key.value }, names);
+  if (!result.ok) throw new UsageError(result.errors.join("; "));
+  return result.settings === undefined ? undefined : { ...result.settings, names };
 }
 
 /** `--health-port 9880` (the --listen host) or `--health-port 0.0.0.0:9880`. */
