@@ -212,6 +212,8 @@ export interface BrokerOptions {
   listenPort?: number;
   /** More broker.conf entries (enableSlaveActingMaster, compressedRegister, brokerRole, ...). */
   config?: Record<string, string | number | boolean>;
+  /** More JVM options, e.g. `-Dtls.enable=true`. */
+  javaOptions?: string[];
 }
 
 export interface RocketMqBroker {
@@ -280,6 +282,7 @@ export async function startRocketMqBroker(options: BrokerOptions): Promise<Rocke
       "-Xmx512m",
       "-XX:MaxDirectMemorySize=256m",
       ...FAST_START,
+      ...(options.javaOptions ?? []),
       `-Duser.home=${home}`,
       "-cp",
       rocketMqClasspath(version),
@@ -374,7 +377,13 @@ export function mqadminHomeWithCredentials(accessKey: string, secretKey: string)
 }
 
 /** One `mqadmin` (MQAdminStartup) invocation: one JVM start, so keep the count reasonable. */
-export function mqadmin(args: string[], timeoutMs = 60_000, homeDir?: string): Promise<MqAdminResult> {
+export function mqadmin(
+  args: string[],
+  timeoutMs = 60_000,
+  homeDir?: string,
+  /** More JVM options, e.g. `-Dtls.enable=true`. */
+  javaOptions: string[] = [],
+): Promise<MqAdminResult> {
   mqadminHome ??= freshHome("mqadmin");
   const home = homeDir ?? mqadminHome;
   return new Promise((resolveRun) => {
@@ -384,6 +393,7 @@ export function mqadmin(args: string[], timeoutMs = 60_000, homeDir?: string): P
         "-Xmx128m",
         ...FAST_START,
         ...classDataSharing(),
+        ...javaOptions,
         `-Duser.home=${home}`,
         "-cp",
         rocketMqClasspath(),
