@@ -1,3 +1,5 @@
+import { DEFAULT_FRAME_BUDGET, FRAME_BUDGET_RANGES, type FrameBudgetLimits } from "../remoting/frame-budget";
+
 /**
  * The local runner's settings (API.md "Running locally"), read from the environment and validated
  * up front so that a typo gives one clear message instead of a stack trace later.
@@ -11,6 +13,11 @@ export interface LocalConfig {
   remotingRouteCacheMs: number;
   /** BrokerHousekeepingService: unregister a broker whose connection closes (REMOTING_UNREGISTER_ON_CLOSE). */
   remotingUnregisterOnClose: boolean;
+  /**
+   * The remoting port's budget for unfinished frames over all connections (lib/remoting/frame-budget.ts):
+   * REMOTING_FRAME_BUDGET_BYTES, REMOTING_FRAME_BUDGET_FRAMES, REMOTING_FRAME_TIMEOUT_MS.
+   */
+  remotingFrameBudget: FrameBudgetLimits;
   host: string;
   /** Use this DynamoDB instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
@@ -41,6 +48,13 @@ export type ConfigResult = { ok: true; config: LocalConfig } | { ok: false; erro
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const MIN_SWEEP_INTERVAL_MS = 100;
 const MAX_SWEEP_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
+/** The remoting frame budget's variables; their ranges are FRAME_BUDGET_RANGES (README "Limits"). */
+const FRAME_BUDGET_VARIABLES: ReadonlyArray<[string, keyof FrameBudgetLimits, string]> = [
+  ["REMOTING_FRAME_BUDGET_BYTES", "maxPendingBytes", "bytes"],
+  ["REMOTING_FRAME_BUDGET_FRAMES", "maxFramesInProgress", "frames in progress"],
+  ["REMOTING_FRAME_TIMEOUT_MS", "frameTimeoutMs", "milliseconds"],
+];
 
 function integer(value: string): number | undefined {
   return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
@@ -101,6 +115,19 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
       remotingUnregisterOnClose = rawUnregister === "true";
     }
   }
+  const remotingFrameBudget: FrameBudgetLimits = { ...DEFAULT_FRAME_BUDGET };
+  for (const [name, key, unit] of FRAME_BUDGET_VARIABLES) {
+    const raw = read(env, name);
+    if (raw === undefined) continue;
+    const parsed = integer(raw);
+    const { min, max } = FRAME_BUDGET_RANGES[key];
+    if (parsed === undefined || parsed < min || parsed > max) {
+      errors.push(`${name} must be an integer number of ${unit} from ${min} to ${max}, got "${raw}"`);
+    } else {
+      remotingFrameBudget[key] = parsed;
+    }
+  }
+
   if (errors.length === 0 && remotingPort !== 0 && remotingPort === port) {
     errors.push(`REMOTING_PORT and PORT must differ (both are ${port})`);
   }
@@ -165,6 +192,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
       remotingPort,
       remotingRouteCacheMs,
       remotingUnregisterOnClose,
+      remotingFrameBudget,
       host,
       tableName,
       dataDir,

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
         client: registryApiOf(new NameServerClient(registry.url, transport)),
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
+        frameBudget: config.remotingFrameBudget,
         ...(remotingAcl === undefined ? {} : { acl: new RemotingAccessControl(remotingAcl) }),
         onRequest: (e) =>
           logRequest({
