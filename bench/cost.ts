@@ -229,6 +229,9 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         for (let i = 0; i < 5; i++) {
           tasks = Math.max(ENDPOINT_ZONES, Math.ceil(cpuOf(tasks) / (p.fargate.vcpu * FLEET.taskCpuTarget)));
         }
+        // With cross-zone off a zone's clients reach only its own tasks, and CPU scaling sees the average:
+        // the same count in every zone (clients assumed spread evenly over the zones).
+        tasks = Math.ceil(tasks / ENDPOINT_ZONES) * ENDPOINT_ZONES;
         taskCpu = cpuOf(tasks);
         const topicsPerTask = topicsOf(tasks);
         const calls = Math.ceil(topicsPerTask / 1000);
