@@ -146,7 +146,7 @@ describe("the local runner as a process", () => {
       const remoting = new RemotingClient(registry.remotingAddr ?? "", { timeoutMs: 20_000 });
       try {
         expect((await remoting.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest" })).code).toBe(
-          17,
+          ResponseCode.TOPIC_NOT_EXIST,
         );
       } finally {
         remoting.close();
