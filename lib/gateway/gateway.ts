@@ -21,7 +21,12 @@ import { isOneway } from "../remoting/codec";
 import type { FrameBudgetLimits } from "../remoting/frame-budget";
 import type { BrokerIdentity, ConnectionContext, Processor } from "../remoting/processor";
 import { RequestCode, ResponseCode, requestCodeName } from "../remoting/protocol";
-import { type RemotingServer, type RemotingServerStats, startRemotingServer } from "../remoting/server";
+import {
+  type RemotingServer,
+  type RemotingServerStats,
+  type RemotingTlsOptions,
+  startRemotingServer,
+} from "../remoting/server";
 import type { RemotingAccessControl, RemotingCaller } from "./acl/access";
 import { createProcessorTable, replyForError } from "./processors";
 import type { RegistryApi } from "./registry-api";
@@ -59,6 +64,8 @@ export interface RemotingGatewayOptions {
   idleTimeoutMs?: number;
   /** The budget of unfinished frames over all connections (lib/remoting/frame-budget.ts). */
   frameBudget?: Partial<FrameBudgetLimits>;
+  /** Accept TLS (RocketMQ's `tls.server.mode` permissive or enforcing); plaintext only by default. */
+  tls?: RemotingTlsOptions;
   log?: (line: string) => void;
   now?: () => number;
   /** How often the counters line is logged; 0 (the default) turns it off. `namesrv gateway`: 60 s. */
@@ -329,6 +336,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
     ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
 
   const timer =

@@ -11,6 +11,8 @@ import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
 import { DEFAULT_FRAME_BUDGET, describeFrameBudget, type FrameBudgetLimits } from "../remoting/frame-budget";
 import { parseAddress } from "../remoting/remoting-client";
+import type { RemotingTlsOptions } from "../remoting/server";
+import { loadTlsSettings, type RemotingTlsSettings, type TlsSettingNames } from "../remoting/tls-settings";
 import { RemotingAccessControl } from "./acl/access";
 import { type AclConfig, describeAclConfig } from "./acl/acl-config";
 import { loadAclFromEnvironment } from "./acl/acl-source";
@@ -48,9 +50,16 @@ export interface GatewayCommandOptions {
    * NAMESRV_ACL_SECRET_ARN, see acl/acl-source.ts), and with neither every request is let through.
    */
   acl?: AclConfig;
+  /** TLS on the remoting port (`--tls-mode`, `--tls-cert`, `--tls-key`); plaintext only without. */
+  tls?: GatewayTlsSettings;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
+
+/** The files to read, and what each setting was called where it was given (for messages). */
+export type GatewayTlsSettings = RemotingTlsSettings & { names?: TlsSettingNames };
+
+const TLS_FLAGS: TlsSettingNames = { mode: "--tls-mode", cert: "--tls-cert", key: "--tls-key" };
 
 export const DEFAULT_DRAIN_MS = 15_000;
 
@@ -64,6 +73,11 @@ export interface RunningGateway {
 export async function runGateway(options: GatewayCommandOptions): Promise<RunningGateway> {
   const { host, port } = parseListen(options.listen);
   const acl = options.acl ?? (await loadAclFromEnvironment(options.env ?? process.env));
+  let tls: RemotingTlsOptions | undefined;
+  if (options.tls !== undefined) {
+    const { names, ...settings } = options.tls;
+    tls = await loadTlsSettings(settings, names ?? TLS_FLAGS);
+  }
   const timeoutMillis = options.timeoutMillis ?? 5000;
   const transport = new Transport({
     auth: defaultAuth(options.auth, options.url),
@@ -81,6 +95,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Runnin
     countersIntervalMs: options.countersIntervalMs ?? DEFAULT_COUNTERS_INTERVAL_MS,
     ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
     ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
+    ...(tls === undefined ? {} : { tls }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   let health: HealthServer | undefined;
@@ -142,6 +157,7 @@ export async function runGatewayCommand(
     `RocketMQ remoting gateway listening on ${host}:${gateway.port}, registry ${options.url}` +
       ` (route cache ${options.routeCacheIntervalMs === 0 ? "off" : `every ${options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS} ms`}` +
       `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""}` +
+      `${options.tls === undefined ? "" : options.tls.mode === "enforcing" ? "; TLS only" : "; TLS and plaintext (permissive)"}` +
       `${health === undefined ? "" : `; GET /health on ${options.healthHost ?? host}:${health.port}`}` +
       `${options.frameBudget === undefined ? "" : `; ${describeFrameBudget({ ...DEFAULT_FRAME_BUDGET, ...options.frameBudget })}`}` +
       `${acl === undefined ? "" : `; signed requests only: ${describeAclConfig(acl.config)}`})\n`,

@@ -4,6 +4,14 @@ import { DEFAULT_FRAME_BUDGET, FRAME_BUDGET_RANGES, type FrameBudgetLimits } fro
  * The local runner's settings (API.md "Running locally"), read from the environment and validated
  * up front so that a typo gives one clear message instead of a stack trace later.
  */
+import { parseTlsSettings, type RemotingTlsSettings, type TlsSettingNames } from "../remoting/tls-settings";
+
+/** RocketMQ's `tls.server.mode`, `tls.server.certPath`, `tls.server.keyPath` for REMOTING_PORT. */
+export const REMOTING_TLS_ENV: TlsSettingNames = {
+  mode: "REMOTING_TLS_MODE",
+  cert: "REMOTING_TLS_CERT",
+  key: "REMOTING_TLS_KEY",
+};
 export interface LocalConfig {
   /** HTTP API port. */
   port: number;
@@ -18,6 +26,8 @@ export interface LocalConfig {
    * REMOTING_FRAME_BUDGET_BYTES, REMOTING_FRAME_BUDGET_FRAMES, REMOTING_FRAME_TIMEOUT_MS.
    */
   remotingFrameBudget: FrameBudgetLimits;
+  /** TLS on REMOTING_PORT (REMOTING_TLS_MODE permissive / enforcing, REMOTING_TLS_CERT, REMOTING_TLS_KEY); none: plaintext. */
+  remotingTls?: RemotingTlsSettings;
   host: string;
   /** Use this DynamoDB instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
@@ -128,6 +138,12 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
     }
   }
 
+  const tls = parseTlsSettings(
+    { mode: env.REMOTING_TLS_MODE, cert: env.REMOTING_TLS_CERT, key: env.REMOTING_TLS_KEY },
+    REMOTING_TLS_ENV,
+  );
+  if (!tls.ok) errors.push(...tls.errors);
+  const remotingTls = tls.ok ? tls.settings : undefined;
   if (errors.length === 0 && remotingPort !== 0 && remotingPort === port) {
     errors.push(`REMOTING_PORT and PORT must differ (both are ${port})`);
   }
@@ -200,6 +216,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logFormat,
       ...(dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint }),
       ...(token === undefined ? {} : { token }),
+      ...(remotingTls === undefined ? {} : { remotingTls }),
     },
   };
 }

@@ -2,7 +2,7 @@
  * `npm start`: the whole registry on this machine (API.md "Running locally"). Settings come from the
  * environment (see config.ts); Ctrl-C / SIGTERM stops the server, the sweeper and DynamoDB Local.
  */
-import { parseLocalConfig } from "./config";
+import { parseLocalConfig, REMOTING_TLS_ENV } from "./config";
 
 // The SDK warns that its 2027 releases need Node 22; Node 20 is supported here until then.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -18,6 +18,8 @@ import { registryApiOf } from "../gateway/registry-api";
 import { remotingCallerHeaders } from "../gateway/remoting-caller";
 import { DEFAULT_FRAME_BUDGET, describeFrameBudget } from "../remoting/frame-budget";
 import { requestCodeName, responseCodeName } from "../remoting/protocol";
+import type { RemotingTlsOptions } from "../remoting/server";
+import { loadTlsSettings } from "../remoting/tls-settings";
 import { JavaMissingError } from "./dynamodb-local";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 import { requestLogger, subjectOfRemoting } from "./request-log";
@@ -75,6 +77,16 @@ async function main(): Promise<void> {
     fail(`Cannot start the local NameServer: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  // TLS on the remoting port (REMOTING_TLS_*): the files are read and paired before anything starts.
+  let remotingTls: RemotingTlsOptions | undefined;
+  if (config.remotingTls !== undefined && config.remotingPort !== 0) {
+    try {
+      remotingTls = await loadTlsSettings(config.remotingTls, REMOTING_TLS_ENV);
+    } catch (error) {
+      fail(`Cannot start the local NameServer: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   // NAMESRV_TOKEN guards the HTTP API; a remoting port open to anonymous writers would undo it (an
   // unsigned REGISTER_BROKER could take over a topic). Without accounts (NAMESRV_ACL_FILE), token
   // mode therefore serves unsigned remoting reads only; accounts, when given, decide instead.
@@ -130,6 +142,7 @@ async function main(): Promise<void> {
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
         frameBudget: config.remotingFrameBudget,
+        ...(remotingTls === undefined ? {} : { tls: remotingTls }),
         ...(remotingAcl === undefined ? {} : { acl: new RemotingAccessControl(remotingAcl) }),
         onRequest: (e) =>
           logRequest({
@@ -167,6 +180,11 @@ async function main(): Promise<void> {
       gateway === undefined
         ? "  RocketMQ remoting off (REMOTING_PORT=0)"
         : `  RocketMQ remoting (namesrvAddr) on ${config.host}:${gateway.port}` +
+          (remotingTls === undefined
+            ? ""
+            : remotingTls.mode === "enforcing"
+              ? "; TLS only (REMOTING_TLS_MODE=enforcing)"
+              : "; TLS and plaintext (REMOTING_TLS_MODE=permissive)") +
           (acl !== undefined
             ? `; signed requests only (${ACL_FILE_ENV}: ${describeAclConfig(acl)})`
             : remotingAcl !== undefined

@@ -4,7 +4,8 @@
  * they come back. Used by the CLI's `-n host:port`, the benches and the tests; it speaks to this
  * gateway and to RocketMQ's own NameServer alike.
  */
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
+import { type ConnectionOptions, connect as connectTls } from "node:tls";
 import { encode, FrameDecoder, FrameError, isResponse, type RemotingCommand } from "./codec";
 import { MQVersion, RPC_ONEWAY, SerializeType } from "./protocol";
 
@@ -20,6 +21,12 @@ export interface RemotingClientOptions {
   connectTimeoutMs?: number;
   /** First opaque (Java starts at 0); for tests of wrap-around and negative ids. */
   firstOpaque?: number;
+  /**
+   * Connect over TLS (RocketMQ's `tls.enable=true`): `true` verifies the server's certificate against
+   * the system's CAs, or give node:tls options (`ca`, `rejectUnauthorized: false` as RocketMQ's
+   * `tls.test.mode.enable`, ...). Plaintext by default.
+   */
+  tls?: true | ConnectionOptions;
 }
 
 /** The connection failed, closed before the answer, or timed out. */
@@ -49,6 +56,7 @@ export class RemotingClient {
   private readonly language: string;
   private readonly timeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly tls: ConnectionOptions | undefined;
   private nextOpaque: number;
   private socket: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
@@ -68,6 +76,7 @@ export class RemotingClient {
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 3000;
     this.nextOpaque = options.firstOpaque ?? 0;
+    this.tls = options.tls === true ? {} : options.tls;
   }
 
   /** Sends a request and resolves with its response (whatever its code: the caller reads `code`). */
@@ -152,13 +161,22 @@ export class RemotingClient {
     if (this.closed) return Promise.reject(new RemotingConnectError(`client for ${this.addr} is closed`));
     if (this.socket !== undefined) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const socket = connect({ host: this.host, port: this.port });
+      const socket =
+        this.tls === undefined
+          ? connect({ host: this.host, port: this.port })
+          : connectTls({
+              // SNI takes host names only (RFC 6066).
+              ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+              ...this.tls,
+              host: this.host,
+              port: this.port,
+            });
       socket.setNoDelay(true);
       const decoder = new FrameDecoder();
       const timer = setTimeout(() => {
         socket.destroy(new Error(`connect timeout after ${this.connectTimeoutMs} ms`));
       }, this.connectTimeoutMs);
-      socket.once("connect", () => {
+      socket.once(this.tls === undefined ? "connect" : "secureConnect", () => {
         clearTimeout(timer);
         this.socket = socket;
         this.connecting = undefined;

@@ -4,8 +4,14 @@
  * on one connection run concurrently and answer in whatever order they finish, as RocketMQ's
  * executor pools do; oneway requests are processed and get no answer. A frame that cannot be
  * decoded closes that connection only, with one log line, as `NettyDecoder` does.
+ *
+ * TLS (`tls`, RocketMQ's `tls.server.mode`): in `permissive` mode one port takes both TLS and
+ * plaintext, told apart by a connection's first byte (0x16 opens a TLS handshake record, and never a
+ * remoting frame of a sane size); in `enforcing` mode a plaintext connection is closed. Either way
+ * the decrypted stream goes through the same frame decoding, budget, counting and drain.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
 import { encode, FrameDecoder, isOneway, isResponse, type RemotingCommand } from "./codec";
 import { FrameBudget, type FrameBudgetLimits } from "./frame-budget";
 import type { ConnectionContext, ErrorReply, Processor, Reply } from "./processor";
@@ -41,8 +47,27 @@ export interface RemotingServerOptions {
   frameBudget?: Partial<FrameBudgetLimits>;
   /** The budget's clock (tests). */
   now?: () => number;
+  /**
+   * Accept TLS (RocketMQ's `tls.server.mode`): `permissive` takes TLS and plaintext on the same port,
+   * `enforcing` TLS only. PEM certificate (chain) and private key. None: plaintext only (the default).
+   */
+  tls?: RemotingTlsOptions;
   log?: (line: string) => void;
 }
+
+/** RocketMQ's `tls.server.mode` values that turn TLS on (`disabled` is leaving `tls` out). */
+export type RemotingTlsMode = "permissive" | "enforcing";
+
+export interface RemotingTlsOptions {
+  mode: RemotingTlsMode;
+  /** PEM certificate, with its chain if any (`tls.server.certPath`). */
+  cert: Buffer;
+  /** PEM private key, unencrypted (`tls.server.keyPath`). */
+  key: Buffer;
+}
+
+/** The first byte of a TLS connection: a handshake record (content type 22). */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 export const OVERLOAD_REMARK = "[OVERLOAD]system busy, start flow control for a while";
 
@@ -203,12 +228,62 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     brokerUnregistered() {},
   });
 
-  const server: Server = createServer((socket) => {
+  let secureContext: SecureContext | undefined;
+  if (options.tls !== undefined) {
+    try {
+      secureContext = createSecureContext({ cert: options.tls.cert, key: options.tls.key });
+    } catch (error) {
+      throw new Error(`TLS certificate and key not usable: ${(error as Error).message}`);
+    }
+  }
+  // With TLS: connections that have not sent their first byte yet (TLS or plaintext is not known).
+  const undecided = new Set<Socket>();
+
+  const accept = (raw: Socket) => {
+    raw.setNoDelay(true);
+    raw.setKeepAlive(true, 30_000);
+    const tlsOptions = options.tls;
+    if (tlsOptions === undefined || secureContext === undefined) {
+      serve(raw);
+      return;
+    }
+    const remote = remoteOf(raw);
+    undecided.add(raw);
+    if (idleTimeoutMs > 0) raw.setTimeout(idleTimeoutMs, () => raw.destroy());
+    const forget = () => undecided.delete(raw);
+    raw.once("close", forget);
+    raw.on("error", () => {});
+    raw.once("data", (first: Buffer) => {
+      // Hand the byte(s) back: the TLS layer or the frame decoder reads them again.
+      raw.pause();
+      raw.unshift(first);
+      undecided.delete(raw);
+      raw.removeListener("close", forget);
+      raw.setTimeout(0);
+      if (first[0] === TLS_HANDSHAKE_RECORD) {
+        const secure = new TLSSocket(raw, { isServer: true, secureContext });
+        let established = false;
+        secure.once("secure", () => {
+          established = true;
+        });
+        secure.on("error", (error) => {
+          if (established) return;
+          log(`remoting: TLS handshake with ${remote} failed: ${error.message}`);
+        });
+        serve(secure);
+      } else if (tlsOptions.mode === "permissive") {
+        serve(raw);
+      } else {
+        log(`remoting: plaintext connection from ${remote} closed: TLS is enforced (tls mode enforcing)`);
+        raw.destroy();
+      }
+    });
+  };
+
+  const serve = (socket: Socket) => {
     const id = nextId++;
     sockets.add(socket);
     stats.connectionsOpened++;
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
     if (idleTimeoutMs > 0) {
       socket.setTimeout(idleTimeoutMs, () => {
         log(`remoting: connection from ${remoteOf(socket)} idle for ${idleTimeoutMs} ms, closing it`);
@@ -303,7 +378,11 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       stats.connectionsClosed++;
       if (!closing) options.onConnectionClosed?.(context);
     });
-  });
+    // A connection told apart by its first byte was paused meanwhile.
+    socket.resume();
+  };
+
+  const server: Server = createServer(accept);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -344,11 +423,11 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       log(
         `remoting: shutting down: not accepting connections, GO_AWAY to clients newer than V5_3_1, ${sockets.size} connection(s) and ${inFlight} request(s) in flight drain for up to ${drainMs} ms`,
       );
-      while ((sockets.size > 0 || inFlight > 0) && Date.now() < deadline) {
+      while ((sockets.size > 0 || undecided.size > 0 || inFlight > 0) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
       }
-      const left = sockets.size;
-      for (const socket of sockets) socket.destroy();
+      const left = sockets.size + undecided.size;
+      for (const socket of [...sockets, ...undecided]) socket.destroy();
       log(
         `remoting: shut down (${left} connection(s) closed at the end of the drain, ${stats.goAway} GO_AWAY answered)`,
       );
@@ -358,7 +437,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
         closing = true;
         clearInterval(slowSenderCheck);
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        for (const socket of [...sockets, ...undecided]) socket.destroy();
       }),
   };
 }

@@ -2,11 +2,13 @@
  * Long-running services started from the CLI: the remoting gateway and the status page.
  */
 
+import type { GatewayTlsSettings } from "../../gateway/run-gateway";
 import {
   DEFAULT_FRAME_BUDGET,
   FRAME_BUDGET_RANGES,
   type FrameBudgetLimits,
 } from "../../remoting/frame-budget";
+import { parseTlsSettings } from "../../remoting/tls-settings";
 import {
   type CommandKit,
   type Context,
@@ -52,6 +54,12 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
       "--frame-timeout <ms>",
       `time from a frame's first byte to its last before the slow sender is closed, ${range("frameTimeoutMs")} (default: NAMESRV_GATEWAY_FRAME_TIMEOUT_MS or ${DEFAULT_FRAME_BUDGET.frameTimeoutMs})`,
     )
+    .option(
+      "--tls-mode <mode>",
+      "TLS on the remoting port, as RocketMQ's tls.server.mode: disabled, permissive (TLS and plaintext on the same port) or enforcing (TLS only) (default: NAMESRV_GATEWAY_TLS_MODE or disabled)",
+    )
+    .option("--tls-cert <file>", "PEM certificate (chain) for TLS (default: NAMESRV_GATEWAY_TLS_CERT)")
+    .option("--tls-key <file>", "PEM private key, unencrypted, for TLS (default: NAMESRV_GATEWAY_TLS_KEY)")
     .action(
       (opts: {
         listen?: string;
@@ -62,6 +70,9 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
         frameBudgetBytes?: string;
         frameBudgetFrames?: string;
         frameTimeout?: string;
+        tlsMode?: string;
+        tlsCert?: string;
+        tlsKey?: string;
       }) =>
         run(async (context) => {
           const [url] = httpUrls(context, "gateway");
@@ -84,6 +95,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
             ],
             frameTimeoutMs: ["frame-timeout", opts.frameTimeout ?? env.NAMESRV_GATEWAY_FRAME_TIMEOUT_MS],
           });
+          const tls = gatewayTls(opts, env);
           const { runGatewayCommand } = await import("../../gateway/run-gateway");
           return runGatewayCommand({
             listen,
@@ -97,6 +109,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
               ? {}
               : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),
             ...(frameBudget === undefined ? {} : { frameBudget }),
+            ...(tls === undefined ? {} : { tls }),
             stdout: context.io.stdout,
             ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
           });
@@ -135,6 +148,27 @@ async function runDashboard(context: Context, listen: string): Promise<number> {
   await dashboard.close();
   io.stdout("Status page stopped\n");
   return EXIT_OK;
+}
+
+/**
+ * `--tls-mode`, `--tls-cert`, `--tls-key`, each falling back to its NAMESRV_GATEWAY_TLS_* variable;
+ * a refusal names whichever of the two was given. Undefined: plaintext only.
+ */
+function gatewayTls(
+  opts: { tlsMode?: string; tlsCert?: string; tlsKey?: string },
+  env: NodeJS.ProcessEnv,
+): GatewayTlsSettings | undefined {
+  const pick = (flag: string, given: string | undefined, variable: string) =>
+    given !== undefined
+      ? { value: given, name: flag }
+      : { value: env[variable], name: env[variable] === undefined ? flag : variable };
+  const mode = pick("--tls-mode", opts.tlsMode, "NAMESRV_GATEWAY_TLS_MODE");
+  const cert = pick("--tls-cert", opts.tlsCert, "NAMESRV_GATEWAY_TLS_CERT");
+  const key = pick("--tls-key", opts.tlsKey, "NAMESRV_GATEWAY_TLS_KEY");
+  const names = { mode: mode.name, cert: cert.name, key: key.name };
+  const result = parseTlsSettings({ mode: mode.value, cert: cert.value, key: key.value }, names);
+  if (!result.ok) throw new UsageError(result.errors.join("; "));
+  return result.settings === undefined ? undefined : { ...result.settings, names };
 }
 
 /** `--health-port 9880` (the --listen host) or `--health-port 0.0.0.0:9880`. */
