@@ -9,6 +9,7 @@
  */
 import { NameServerClient } from "../client/name-server-client";
 import { type Auth, regionFromUrl, Transport } from "../client/transport";
+import { DEFAULT_FRAME_BUDGET, describeFrameBudget, type FrameBudgetLimits } from "../remoting/frame-budget";
 import { parseAddress } from "../remoting/remoting-client";
 import type { RemotingTlsOptions } from "../remoting/server";
 import { loadTlsSettings, type RemotingTlsSettings, type TlsSettingNames } from "../remoting/tls-settings";
@@ -40,6 +41,8 @@ export interface GatewayCommandOptions {
   healthHost?: string;
   /** How long a SIGTERM'd gateway drains (GO_AWAY, in flight) before it closes. Default 15 s. */
   drainMs?: number;
+  /** The remoting server's budget for unfinished frames over all connections; DEFAULT_FRAME_BUDGET where unset. */
+  frameBudget?: Partial<FrameBudgetLimits>;
   /** The counters line's period; 0 off. Default 60 s. */
   countersIntervalMs?: number;
   /**
@@ -90,6 +93,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Runnin
     routeCacheIntervalMs: options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS,
     ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
     countersIntervalMs: options.countersIntervalMs ?? DEFAULT_COUNTERS_INTERVAL_MS,
+    ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),
     ...(acl === undefined ? {} : { acl: new RemotingAccessControl(acl) }),
     ...(tls === undefined ? {} : { tls }),
     ...(options.log === undefined ? {} : { log: options.log }),
@@ -155,6 +159,7 @@ export async function runGatewayCommand(
       `${options.unregisterOnClose === false ? "; brokers kept when their connection closes" : ""}` +
       `${options.tls === undefined ? "" : options.tls.mode === "enforcing" ? "; TLS only" : "; TLS and plaintext (permissive)"}` +
       `${health === undefined ? "" : `; GET /health on ${options.healthHost ?? host}:${health.port}`}` +
+      `${options.frameBudget === undefined ? "" : `; ${describeFrameBudget({ ...DEFAULT_FRAME_BUDGET, ...options.frameBudget })}`}` +
       `${acl === undefined ? "" : `; signed requests only: ${describeAclConfig(acl.config)}`})\n`,
   );
   await new Promise<void>((resolve) => {

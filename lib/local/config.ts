@@ -1,3 +1,5 @@
+import { DEFAULT_FRAME_BUDGET, FRAME_BUDGET_RANGES, type FrameBudgetLimits } from "../remoting/frame-budget";
+
 /**
  * The local runner's settings (API.md "Running locally"), read from the environment and validated
  * up front so that a typo gives one clear message instead of a stack trace later.
@@ -19,6 +21,11 @@ export interface LocalConfig {
   remotingRouteCacheMs: number;
   /** BrokerHousekeepingService: unregister a broker whose connection closes (REMOTING_UNREGISTER_ON_CLOSE). */
   remotingUnregisterOnClose: boolean;
+  /**
+   * The remoting port's budget for unfinished frames over all connections (lib/remoting/frame-budget.ts):
+   * REMOTING_FRAME_BUDGET_BYTES, REMOTING_FRAME_BUDGET_FRAMES, REMOTING_FRAME_TIMEOUT_MS.
+   */
+  remotingFrameBudget: FrameBudgetLimits;
   /** TLS on REMOTING_PORT (REMOTING_TLS_MODE permissive / enforcing, REMOTING_TLS_CERT, REMOTING_TLS_KEY); none: plaintext. */
   remotingTls?: RemotingTlsSettings;
   host: string;
@@ -51,6 +58,13 @@ export type ConfigResult = { ok: true; config: LocalConfig } | { ok: false; erro
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const MIN_SWEEP_INTERVAL_MS = 100;
 const MAX_SWEEP_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
+/** The remoting frame budget's variables; their ranges are FRAME_BUDGET_RANGES (README "Limits"). */
+const FRAME_BUDGET_VARIABLES: ReadonlyArray<[string, keyof FrameBudgetLimits, string]> = [
+  ["REMOTING_FRAME_BUDGET_BYTES", "maxPendingBytes", "bytes"],
+  ["REMOTING_FRAME_BUDGET_FRAMES", "maxFramesInProgress", "frames in progress"],
+  ["REMOTING_FRAME_TIMEOUT_MS", "frameTimeoutMs", "milliseconds"],
+];
 
 function integer(value: string): number | undefined {
   return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
@@ -111,6 +125,19 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
       remotingUnregisterOnClose = rawUnregister === "true";
     }
   }
+  const remotingFrameBudget: FrameBudgetLimits = { ...DEFAULT_FRAME_BUDGET };
+  for (const [name, key, unit] of FRAME_BUDGET_VARIABLES) {
+    const raw = read(env, name);
+    if (raw === undefined) continue;
+    const parsed = integer(raw);
+    const { min, max } = FRAME_BUDGET_RANGES[key];
+    if (parsed === undefined || parsed < min || parsed > max) {
+      errors.push(`${name} must be an integer number of ${unit} from ${min} to ${max}, got "${raw}"`);
+    } else {
+      remotingFrameBudget[key] = parsed;
+    }
+  }
+
   const tls = parseTlsSettings(
     { mode: env.REMOTING_TLS_MODE, cert: env.REMOTING_TLS_CERT, key: env.REMOTING_TLS_KEY },
     REMOTING_TLS_ENV,
@@ -181,6 +208,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): ConfigResult {
       remotingPort,
       remotingRouteCacheMs,
       remotingUnregisterOnClose,
+      remotingFrameBudget,
       host,
       tableName,
       dataDir,

@@ -16,6 +16,7 @@ import { ACL_FILE_ENV, loadAclFromEnvironment } from "../gateway/acl/acl-source"
 import { type RemotingGateway, startRemotingGateway } from "../gateway/gateway";
 import { registryApiOf } from "../gateway/registry-api";
 import { remotingCallerHeaders } from "../gateway/remoting-caller";
+import { DEFAULT_FRAME_BUDGET, describeFrameBudget } from "../remoting/frame-budget";
 import { requestCodeName, responseCodeName } from "../remoting/protocol";
 import type { RemotingTlsOptions } from "../remoting/server";
 import { loadTlsSettings } from "../remoting/tls-settings";
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
         client: registryApiOf(new NameServerClient(registry.url, transport)),
         routeCacheIntervalMs: config.remotingRouteCacheMs,
         unregisterOnClose: config.remotingUnregisterOnClose,
+        frameBudget: config.remotingFrameBudget,
         ...(remotingTls === undefined ? {} : { tls: remotingTls }),
         ...(remotingAcl === undefined ? {} : { acl: new RemotingAccessControl(remotingAcl) }),
         onRequest: (e) =>
@@ -167,6 +169,10 @@ async function main(): Promise<void> {
       : registry.dataDir === ":memory:"
         ? `DynamoDB Local at ${registry.dynamodbEndpoint}, in memory (nothing is kept)`
         : `DynamoDB Local at ${registry.dynamodbEndpoint}, data in ${registry.dataDir}`;
+  // The budget is named only when REMOTING_FRAME_BUDGET_* / REMOTING_FRAME_TIMEOUT_MS changed it.
+  const frameBudgetChanged = (
+    Object.keys(DEFAULT_FRAME_BUDGET) as Array<keyof typeof DEFAULT_FRAME_BUDGET>
+  ).some((key) => config.remotingFrameBudget[key] !== DEFAULT_FRAME_BUDGET[key]);
   // One write, so that whoever waits for the first line (spawnLocalRegistry) gets the whole banner.
   console.log(
     [
@@ -183,7 +189,8 @@ async function main(): Promise<void> {
             ? `; signed requests only (${ACL_FILE_ENV}: ${describeAclConfig(acl)})`
             : remotingAcl !== undefined
               ? `; token mode: unsigned reads only, writes refused (brokers need accounts: ${ACL_FILE_ENV})`
-              : ""),
+              : "") +
+          (frameBudgetChanged ? `; ${describeFrameBudget(config.remotingFrameBudget)}` : ""),
       `  ${storage}, table ${registry.tableName}`,
       `  sweeper every ${config.sweepIntervalMs} ms${config.token === undefined ? "" : "; token mode on"}`,
       ...(json

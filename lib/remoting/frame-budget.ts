@@ -28,6 +28,25 @@ export const DEFAULT_FRAME_BUDGET: FrameBudgetLimits = {
   frameTimeoutMs: 30_000,
 };
 
+/**
+ * What an operator may set (npm start's REMOTING_FRAME_BUDGET_* / REMOTING_FRAME_TIMEOUT_MS,
+ * `namesrv gateway --frame-budget-bytes / --frame-budget-frames / --frame-timeout`), inclusive.
+ * Bytes: 1 MiB to 4 GiB (below 16 MiB a registration as large as RocketMQ allows can be refused
+ * while it arrives; above a few hundred MiB the bound stops protecting a small host). Frames: 1 to
+ * 100,000. Time for one frame: 1 s to 10 min.
+ */
+export const FRAME_BUDGET_RANGES: { readonly [K in keyof FrameBudgetLimits]: { min: number; max: number } } =
+  {
+    maxPendingBytes: { min: 1024 * 1024, max: 4 * 1024 * 1024 * 1024 },
+    maxFramesInProgress: { min: 1, max: 100_000 },
+    frameTimeoutMs: { min: 1_000, max: 600_000 },
+  };
+
+/** For a start-up line: `frame budget 67108864 bytes, 1024 frames, 30000 ms per frame`. */
+export function describeFrameBudget(limits: FrameBudgetLimits): string {
+  return `frame budget ${limits.maxPendingBytes} bytes, ${limits.maxFramesInProgress} frames, ${limits.frameTimeoutMs} ms per frame`;
+}
+
 interface Unfinished {
   bytes: number;
   startedAt: number;

@@ -5,13 +5,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../../lib/local/dynamodb-local";
 import { type SpawnedRegistry, spawnLocalRegistry } from "../../lib/local/registry";
-import { RequestCode } from "../../lib/remoting/protocol";
+import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { client, dynamodbEndpoint, registration, uniqueTableName } from "../support/e2e";
 
@@ -94,6 +94,68 @@ describe("the local runner as a process", () => {
     expect(error?.message).toMatch(/exited with code 1/);
     expect(error?.message).toMatch(/SWEEP_INTERVAL_MS/);
     expect(error?.message).not.toMatch(/^\s+at /m);
+  }, 120_000);
+
+  it("refuses a frame budget out of range, naming the variable and the range, and exits 1", async () => {
+    const error = await spawnLocalRegistry({ env: { REMOTING_FRAME_TIMEOUT_MS: "5" } }).then(
+      stopUnexpected,
+      (failure: unknown) => failure as Error,
+    );
+    expect(error?.message).toMatch(/exited with code 1/);
+    expect(error?.message).toMatch(
+      /REMOTING_FRAME_TIMEOUT_MS must be an integer number of milliseconds from 1000 to 600000, got "5"/,
+    );
+  }, 120_000);
+
+  it("enforces REMOTING_FRAME_BUDGET_FRAMES on its remoting port: a second partial frame is closed while the first is held", async () => {
+    const registry = await spawnLocalRegistry({
+      dynamodbEndpoint: dynamodbEndpoint(),
+      tableName: uniqueTableName("frames"),
+      remotingPort: await freePort(),
+      env: { REMOTING_FRAME_BUDGET_FRAMES: "1" },
+    });
+    const sockets: Socket[] = [];
+    try {
+      expect(registry.output()).toMatch(/frame budget 67108864 bytes, 1 frames, 30000 ms per frame/);
+      const [host = "", port = ""] = (registry.remotingAddr ?? "").split(":");
+      /** Sends 10 bytes of a frame announcing 1,000, never the rest; resolves once they are written. */
+      const partial = async () => {
+        const socket = connect(Number(port), host);
+        sockets.push(socket);
+        socket.on("error", () => undefined);
+        const state = { closed: false };
+        const closed = new Promise<void>((resolve) =>
+          socket.on("close", () => {
+            state.closed = true;
+            resolve();
+          }),
+        );
+        await new Promise((resolve) => socket.once("connect", resolve));
+        const head = Buffer.alloc(4);
+        head.writeInt32BE(1000);
+        await new Promise<void>((resolve) =>
+          socket.write(Buffer.concat([head, Buffer.alloc(10, 1)]), () => resolve()),
+        );
+        return { state, closed };
+      };
+      const first = await partial();
+      const second = await partial();
+      await second.closed;
+      expect(first.state.closed).toBe(false);
+      // Whole frames never meet the budget: a normal client is still answered.
+      const remoting = new RemotingClient(registry.remotingAddr ?? "", { timeoutMs: 20_000 });
+      try {
+        expect((await remoting.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest" })).code).toBe(
+          ResponseCode.TOPIC_NOT_EXIST,
+        );
+      } finally {
+        remoting.close();
+      }
+      expect(first.state.closed).toBe(false);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await registry.stop();
+    }
   }, 120_000);
 
   it("checks its ports first: a busy one fails at once, naming it, without starting DynamoDB Local", async () => {

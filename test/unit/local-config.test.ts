@@ -10,6 +10,11 @@ describe("parseLocalConfig (the local runner's environment)", () => {
         remotingPort: 9876,
         remotingRouteCacheMs: 30_000,
         remotingUnregisterOnClose: true,
+        remotingFrameBudget: {
+          maxPendingBytes: 64 * 1024 * 1024,
+          maxFramesInProgress: 1024,
+          frameTimeoutMs: 30_000,
+        },
         host: "127.0.0.1",
         tableName: "namesrv",
         dataDir: ".namesrv-data",
@@ -25,6 +30,9 @@ describe("parseLocalConfig (the local runner's environment)", () => {
       REMOTING_PORT: "0",
       REMOTING_ROUTE_CACHE_MS: "0",
       REMOTING_UNREGISTER_ON_CLOSE: "false",
+      REMOTING_FRAME_BUDGET_BYTES: "1048576",
+      REMOTING_FRAME_BUDGET_FRAMES: "100000",
+      REMOTING_FRAME_TIMEOUT_MS: "600000",
       HOST: "0.0.0.0",
       DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
       TABLE_NAME: "my-table",
@@ -39,6 +47,11 @@ describe("parseLocalConfig (the local runner's environment)", () => {
         remotingPort: 0,
         remotingRouteCacheMs: 0,
         remotingUnregisterOnClose: false,
+        remotingFrameBudget: {
+          maxPendingBytes: 1024 * 1024,
+          maxFramesInProgress: 100_000,
+          frameTimeoutMs: 600_000,
+        },
         host: "0.0.0.0",
         dynamodbEndpoint: "http://127.0.0.1:8000",
         tableName: "my-table",
@@ -69,6 +82,44 @@ describe("parseLocalConfig (the local runner's environment)", () => {
     const result = parseLocalConfig(env);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.join("\n")).toMatch(message);
+  });
+
+  it("takes each frame budget setting alone, keeping the defaults of the others, up to its maximum", () => {
+    const result = parseLocalConfig({
+      REMOTING_FRAME_BUDGET_BYTES: String(4 * 1024 * 1024 * 1024),
+      REMOTING_FRAME_BUDGET_FRAMES: "1",
+    });
+    expect(result.ok && result.config.remotingFrameBudget).toEqual({
+      maxPendingBytes: 4 * 1024 * 1024 * 1024,
+      maxFramesInProgress: 1,
+      frameTimeoutMs: 30_000,
+    });
+    const timeout = parseLocalConfig({ REMOTING_FRAME_TIMEOUT_MS: "1000" });
+    expect(timeout.ok && timeout.config.remotingFrameBudget).toEqual({
+      maxPendingBytes: 64 * 1024 * 1024,
+      maxFramesInProgress: 1024,
+      frameTimeoutMs: 1000,
+    });
+  });
+
+  it.each([
+    ["REMOTING_FRAME_BUDGET_BYTES", "1048575", "from 1048576 to 4294967296"],
+    ["REMOTING_FRAME_BUDGET_BYTES", "4294967297", "from 1048576 to 4294967296"],
+    ["REMOTING_FRAME_BUDGET_BYTES", "64MiB", "from 1048576 to 4294967296"],
+    ["REMOTING_FRAME_BUDGET_FRAMES", "0", "from 1 to 100000"],
+    ["REMOTING_FRAME_BUDGET_FRAMES", "100001", "from 1 to 100000"],
+    ["REMOTING_FRAME_BUDGET_FRAMES", "-1", "from 1 to 100000"],
+    ["REMOTING_FRAME_TIMEOUT_MS", "999", "from 1000 to 600000"],
+    ["REMOTING_FRAME_TIMEOUT_MS", "600001", "from 1000 to 600000"],
+    ["REMOTING_FRAME_TIMEOUT_MS", "1.5", "from 1000 to 600000"],
+  ])("refuses %s=%s naming the variable and its range", (name, value, range) => {
+    const result = parseLocalConfig({ [name]: value });
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${name} must be an integer number of .* ${range}, got "${value.replace(".", "\\.")}"$`),
+      ),
+    ]);
   });
 
   it("reports every invalid variable at once", () => {

@@ -3,6 +3,11 @@
  */
 
 import type { GatewayTlsSettings } from "../../gateway/run-gateway";
+import {
+  DEFAULT_FRAME_BUDGET,
+  FRAME_BUDGET_RANGES,
+  type FrameBudgetLimits,
+} from "../../remoting/frame-budget";
 import { parseTlsSettings } from "../../remoting/tls-settings";
 import {
   type CommandKit,
@@ -38,6 +43,18 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
       "on SIGTERM: GO_AWAY to 5.x clients and finish in-flight requests for up to this long (default: NAMESRV_GATEWAY_DRAIN_MS or 15000)",
     )
     .option(
+      "--frame-budget-bytes <n>",
+      `bytes of unfinished frames held over all connections before the one adding more is closed, ${range("maxPendingBytes")} (default: NAMESRV_GATEWAY_FRAME_BUDGET_BYTES or ${DEFAULT_FRAME_BUDGET.maxPendingBytes})`,
+    )
+    .option(
+      "--frame-budget-frames <n>",
+      `connections holding an unfinished frame at once before one more is closed, ${range("maxFramesInProgress")} (default: NAMESRV_GATEWAY_FRAME_BUDGET_FRAMES or ${DEFAULT_FRAME_BUDGET.maxFramesInProgress})`,
+    )
+    .option(
+      "--frame-timeout <ms>",
+      `time from a frame's first byte to its last before the slow sender is closed, ${range("frameTimeoutMs")} (default: NAMESRV_GATEWAY_FRAME_TIMEOUT_MS or ${DEFAULT_FRAME_BUDGET.frameTimeoutMs})`,
+    )
+    .option(
       "--tls-mode <mode>",
       "TLS on the remoting port, as RocketMQ's tls.server.mode: disabled, permissive (TLS and plaintext on the same port) or enforcing (TLS only) (default: NAMESRV_GATEWAY_TLS_MODE or disabled)",
     )
@@ -50,6 +67,9 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
         keepBrokersOnClose?: boolean;
         healthPort?: string;
         drainTimeout?: string;
+        frameBudgetBytes?: string;
+        frameBudgetFrames?: string;
+        frameTimeout?: string;
         tlsMode?: string;
         tlsCert?: string;
         tlsKey?: string;
@@ -64,6 +84,17 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
           const cacheInterval = opts.cacheInterval ?? env.NAMESRV_GATEWAY_CACHE_INTERVAL_MS ?? "30000";
           const healthPort = opts.healthPort ?? env.NAMESRV_GATEWAY_HEALTH_PORT;
           const drainTimeout = opts.drainTimeout ?? env.NAMESRV_GATEWAY_DRAIN_MS;
+          const frameBudget = frameBudgetOptions({
+            maxPendingBytes: [
+              "frame-budget-bytes",
+              opts.frameBudgetBytes ?? env.NAMESRV_GATEWAY_FRAME_BUDGET_BYTES,
+            ],
+            maxFramesInProgress: [
+              "frame-budget-frames",
+              opts.frameBudgetFrames ?? env.NAMESRV_GATEWAY_FRAME_BUDGET_FRAMES,
+            ],
+            frameTimeoutMs: ["frame-timeout", opts.frameTimeout ?? env.NAMESRV_GATEWAY_FRAME_TIMEOUT_MS],
+          });
           const tls = gatewayTls(opts, env);
           const { runGatewayCommand } = await import("../../gateway/run-gateway");
           return runGatewayCommand({
@@ -77,6 +108,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
             ...(drainTimeout === undefined || drainTimeout === ""
               ? {}
               : { drainMs: integerOption("drain-timeout", drainTimeout, 0, 600_000) }),
+            ...(frameBudget === undefined ? {} : { frameBudget }),
             ...(tls === undefined ? {} : { tls }),
             stdout: context.io.stdout,
             ...(context.io.signal === undefined ? {} : { signal: context.io.signal }),
@@ -146,4 +178,25 @@ function healthListen(value: string | undefined): { healthPort?: number; healthH
   const host = match?.[1];
   const port = integerOption("health-port", match?.[2] ?? value, 0, 65_535);
   return host === undefined ? { healthPort: port } : { healthPort: port, healthHost: host };
+}
+
+function range(key: keyof FrameBudgetLimits): string {
+  const { min, max } = FRAME_BUDGET_RANGES[key];
+  return `${min} to ${max}`;
+}
+
+/** The frame budget's flags (or their environment fallbacks), each checked against FRAME_BUDGET_RANGES. */
+function frameBudgetOptions(
+  values: {
+    [K in keyof FrameBudgetLimits]: [flag: string, value: string | undefined];
+  },
+): Partial<FrameBudgetLimits> | undefined {
+  const budget: Partial<FrameBudgetLimits> = {};
+  for (const key of Object.keys(values) as Array<keyof FrameBudgetLimits>) {
+    const [flag, value] = values[key];
+    if (value === undefined || value === "") continue;
+    const { min, max } = FRAME_BUDGET_RANGES[key];
+    budget[key] = integerOption(flag, value, min, max);
+  }
+  return Object.keys(budget).length === 0 ? undefined : budget;
 }
