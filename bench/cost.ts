@@ -216,23 +216,18 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         // Each task refreshes the topics its clients ask (a client keeps one connection, to one task).
         const topicsOf = (n: number) => Math.min(fleetTopics, Math.ceil(clients / n) * FLEET.topicsPerClient);
         // CPU-seconds a second: every client's route asks and every broker's registration, measured per
-        // ask; of a task's refresh, the changed routes (an unchanged one comes back as its name only)
-        // are counted as one more route ask each.
-        const cpuOf = (n: number) =>
-          ((clients * FLEET.topicsPerClient + n * topicsOf(n) * FLEET.changedShare) *
-            routeCpu.cpuMicrosPerAsk +
+        // ask; of the tasks' refreshes (each client's topics at most once), the changed routes (an
+        // unchanged one comes back as its name only) count as one more route ask each.
+        taskCpu =
+          (clients * FLEET.topicsPerClient * (1 + FLEET.changedShare) * routeCpu.cpuMicrosPerAsk +
             brokers * registerCpu.cpuMicrosPerAsk) /
           FLEET.intervalSeconds /
           1e6;
-        // At least a task per zone (the NLB is zonal), and what the measured CPU needs.
-        tasks = ENDPOINT_ZONES;
-        for (let i = 0; i < 5; i++) {
-          tasks = Math.max(ENDPOINT_ZONES, Math.ceil(cpuOf(tasks) / (p.fargate.vcpu * FLEET.taskCpuTarget)));
-        }
-        // With cross-zone off a zone's clients reach only its own tasks, and CPU scaling sees the average:
-        // the same count in every zone (clients assumed spread evenly over the zones).
-        tasks = Math.ceil(tasks / ENDPOINT_ZONES) * ENDPOINT_ZONES;
-        taskCpu = cpuOf(tasks);
+        // At least a task per zone (the NLB is zonal) and what the measured CPU needs, the same count in
+        // every zone: with cross-zone off a zone's clients reach only its own tasks, and CPU scaling sees
+        // the average (clients assumed spread evenly over the zones).
+        const needed = Math.max(ENDPOINT_ZONES, Math.ceil(taskCpu / (p.fargate.vcpu * FLEET.taskCpuTarget)));
+        tasks = Math.ceil(needed / ENDPOINT_ZONES) * ENDPOINT_ZONES;
         const topicsPerTask = topicsOf(tasks);
         const calls = Math.ceil(topicsPerTask / 1000);
         traffic.push({

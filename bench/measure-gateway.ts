@@ -3,7 +3,11 @@ import type { RoutesAnswer } from "../lib/client/name-server-client";
 import { NameServerRequestError } from "../lib/client/transport";
 import { FullRegistrationRequiredError } from "../lib/domain/errors";
 import { registerBrokerSchema } from "../lib/domain/model";
-import { startRemotingGateway } from "../lib/gateway/gateway";
+import {
+  type RemotingGateway,
+  type RemotingGatewayOptions,
+  startRemotingGateway,
+} from "../lib/gateway/gateway";
 import type { RegistryApi } from "../lib/gateway/registry-api";
 import { etagOf } from "../lib/http/etag";
 import { encode, requestCommand } from "../lib/remoting/codec";
@@ -137,6 +141,35 @@ async function cpuPerAsk(
   return Math.round((used.user + used.system - count.registryCpuMicros) / asks);
 }
 
+/**
+ * The real gateway on a loopback port over `api` and one client of it (RocketMQ 5.x's version for a
+ * broker's registrations); `use` runs, then both close.
+ */
+async function withGateway<T>(
+  api: RegistryApi,
+  options: Omit<RemotingGatewayOptions, "port" | "host" | "client" | "log">,
+  clientVersion: number | undefined,
+  use: (client: RemotingClient, gw: RemotingGateway) => Promise<T>,
+): Promise<T> {
+  const gw = await startRemotingGateway({
+    port: 0,
+    host: "127.0.0.1",
+    client: api,
+    log: () => {},
+    ...options,
+  });
+  const client = new RemotingClient(`127.0.0.1:${gw.port}`, {
+    timeoutMs: 60_000,
+    ...(clientVersion === undefined ? {} : { version: clientVersion }),
+  });
+  try {
+    return await use(client, gw);
+  } finally {
+    client.close();
+    await gw.close();
+  }
+}
+
 /** Rounds of CPU measurement (the first one warms the JIT and is not counted). */
 const CPU_ROUNDS = 5;
 
@@ -159,17 +192,8 @@ export async function measureGateway(
     for (const fullEvery of [1, 10]) {
       log(`  gateway: ${SIZES.gatewayRegistrations} steady registrations, full body every ${fullEvery}`);
       const { api, count } = countingApi(b.nameServer);
-      const gw = await startRemotingGateway({
-        port: 0,
-        host: "127.0.0.1",
-        client: api,
-        routeCacheIntervalMs: 0,
-        fullRegistrationEvery: fullEvery,
-        unregisterOnClose: false,
-        log: () => {},
-      });
-      const client = new RemotingClient(`127.0.0.1:${gw.port}`, { version: 479, timeoutMs: 60_000 });
-      try {
+      const options = { routeCacheIntervalMs: 0, fullRegistrationEvery: fullEvery, unregisterOnClose: false };
+      await withGateway(api, options, 479, async (client) => {
         const first = await client.invoke(RequestCode.REGISTER_BROKER, frame.ext, frame.body);
         if (first.code !== 0) throw new Error(`REGISTER_BROKER answered ${first.code} ${first.remark ?? ""}`);
         Object.assign(count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
@@ -195,10 +219,7 @@ export async function measureGateway(
           rcu: ddb.rcu,
           wcu: ddb.wcu,
         });
-      } finally {
-        client.close();
-        await gw.close();
-      }
+      });
     }
 
     {
@@ -208,16 +229,8 @@ export async function measureGateway(
         `  gateway CPU: ${registrations} steady compressed registrations × ${CPU_ROUNDS}, full body every 10`,
       );
       const { api, count } = countingApi(b.nameServer);
-      const gw = await startRemotingGateway({
-        port: 0,
-        host: "127.0.0.1",
-        client: api,
-        routeCacheIntervalMs: 0,
-        unregisterOnClose: false,
-        log: () => {},
-      });
-      const client = new RemotingClient(`127.0.0.1:${gw.port}`, { version: 479, timeoutMs: 60_000 });
-      try {
+      const options = { routeCacheIntervalMs: 0, unregisterOnClose: false };
+      await withGateway(api, options, 479, async (client) => {
         const register = async () => {
           for (let i = 0; i < registrations; i++) {
             const answer = await client.invoke(RequestCode.REGISTER_BROKER, compressed.ext, compressed.body);
@@ -232,10 +245,7 @@ export async function measureGateway(
           asks: registrations * (CPU_ROUNDS - 1),
           cpuMicrosPerAsk: p50(rounds.slice(1)),
         });
-      } finally {
-        client.close();
-        await gw.close();
-      }
+      });
     }
 
     log(`  gateway: clients asking ${SIZES.hostTopics} topics' routes for one interval, cache warm`);
@@ -244,62 +254,55 @@ export async function measureGateway(
     await b.nameServer.sweep();
     const clock = new FakeClock(Date.now());
     const { api, count } = countingApi(b.cached);
-    const gw = await startRemotingGateway({
-      port: 0,
-      host: "127.0.0.1",
-      client: api,
-      routeCacheIntervalMs: 30_000,
-      now: clock.now,
-      log: () => {},
-    });
-    const client = new RemotingClient(`127.0.0.1:${gw.port}`, { timeoutMs: 60_000 });
-    try {
-      const ask = async () => {
-        let bytes = 0;
-        for (const topic of hostTopics) {
-          const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
-          if (answer.code !== 0) throw new Error(`no route for ${topic}`);
-          bytes += encode(answer).length;
-        }
-        return bytes;
-      };
-      await ask(); // first asks: answered from the table, one GET each
-      clock.advance(30_000);
-      await gw.routes.refresh(); // the interval's refresh: POST /routes
-      Object.assign(count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
-      b.capacity.reset();
-      clock.advance(29_000);
-      await gw.routes.refresh();
-      const responseBytes = await ask();
-      const ddb = b.capacity.count();
-      const request = requestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "H-0" });
-      out.push({
-        id: "gateway.routes.interval",
-        label: `one 30 s interval of a host gateway: its clients ask ${SIZES.hostTopics} topics (on ${SIZES.groupsPerTopic} groups) once each; one refresh`,
-        asks: SIZES.hostTopics,
-        apiRequests: count.requests,
-        lightHeartbeats: 0,
-        apiRequestBytes: count.requestBytes,
-        apiResponseBytes: count.responseBytes,
-        remotingRequestBytes: SIZES.hostTopics * encode(request).length,
-        remotingResponseBytes: responseBytes,
-        ddbRequests: ddb.requests,
-        rcu: ddb.rcu,
-        wcu: ddb.wcu,
-      });
-      log(`  gateway CPU: ${SIZES.hostTopics} cached route asks × ${CPU_ROUNDS}`);
-      const rounds: number[] = [];
-      for (let r = 0; r < CPU_ROUNDS; r++) rounds.push(await cpuPerAsk(count, SIZES.hostTopics, ask));
-      cpu.push({
-        id: "gateway.cpu.route.cached",
-        label: "a client's GET_ROUTEINFO_BY_TOPIC answered from the gateway's warm cache",
-        asks: SIZES.hostTopics * (CPU_ROUNDS - 1),
-        cpuMicrosPerAsk: p50(rounds.slice(1)),
-      });
-    } finally {
-      client.close();
-      await gw.close();
-    }
+    await withGateway(
+      api,
+      { routeCacheIntervalMs: 30_000, now: clock.now },
+      undefined,
+      async (client, gw) => {
+        const ask = async () => {
+          let bytes = 0;
+          for (const topic of hostTopics) {
+            const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
+            if (answer.code !== 0) throw new Error(`no route for ${topic}`);
+            bytes += encode(answer).length;
+          }
+          return bytes;
+        };
+        await ask(); // first asks: answered from the table, one GET each
+        clock.advance(30_000);
+        await gw.routes.refresh(); // the interval's refresh: POST /routes
+        Object.assign(count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
+        b.capacity.reset();
+        clock.advance(29_000);
+        await gw.routes.refresh();
+        const responseBytes = await ask();
+        const ddb = b.capacity.count();
+        const request = requestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "H-0" });
+        out.push({
+          id: "gateway.routes.interval",
+          label: `one 30 s interval of a host gateway: its clients ask ${SIZES.hostTopics} topics (on ${SIZES.groupsPerTopic} groups) once each; one refresh`,
+          asks: SIZES.hostTopics,
+          apiRequests: count.requests,
+          lightHeartbeats: 0,
+          apiRequestBytes: count.requestBytes,
+          apiResponseBytes: count.responseBytes,
+          remotingRequestBytes: SIZES.hostTopics * encode(request).length,
+          remotingResponseBytes: responseBytes,
+          ddbRequests: ddb.requests,
+          rcu: ddb.rcu,
+          wcu: ddb.wcu,
+        });
+        log(`  gateway CPU: ${SIZES.hostTopics} cached route asks × ${CPU_ROUNDS}`);
+        const rounds: number[] = [];
+        for (let r = 0; r < CPU_ROUNDS; r++) rounds.push(await cpuPerAsk(count, SIZES.hostTopics, ask));
+        cpu.push({
+          id: "gateway.cpu.route.cached",
+          label: "a client's GET_ROUTEINFO_BY_TOPIC answered from the gateway's warm cache",
+          asks: SIZES.hostTopics * (CPU_ROUNDS - 1),
+          cpuMicrosPerAsk: p50(rounds.slice(1)),
+        });
+      },
+    );
   } finally {
     await b.drop();
   }

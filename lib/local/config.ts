@@ -1,9 +1,8 @@
-import { DEFAULT_FRAME_BUDGET, FRAME_BUDGET_RANGES, type FrameBudgetLimits } from "../remoting/frame-budget";
-
 /**
  * The local runner's settings (API.md "Running locally"), read from the environment and validated
  * up front so that a typo gives one clear message instead of a stack trace later.
  */
+import { DEFAULT_FRAME_BUDGET, FRAME_BUDGET_RANGES, type FrameBudgetLimits } from "../remoting/frame-budget";
 import { parseTlsSettings, type RemotingTlsSettings, type TlsSettingNames } from "../remoting/tls-settings";
 
 /** RocketMQ's `tls.server.mode`, `tls.server.certPath`, `tls.server.keyPath` for REMOTING_PORT. */
@@ -12,6 +11,7 @@ export const REMOTING_TLS_ENV: TlsSettingNames = {
   cert: "REMOTING_TLS_CERT",
   key: "REMOTING_TLS_KEY",
 };
+
 export interface LocalConfig {
   /** HTTP API port. */
   port: number;

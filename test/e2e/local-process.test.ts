@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { type SpawnedRegistry, spawnLocalRegistry } from "../../lib/local/regist
 import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { client, dynamodbEndpoint, registration, uniqueTableName } from "../support/e2e";
+import { sendPartialFrame } from "../support/partial-frame";
 
 /** Process ids of running DynamoDB Local JVMs listening on `port`. */
 function javaProcessesOnPort(port: string): string[] {
@@ -118,28 +119,8 @@ describe("the local runner as a process", () => {
     try {
       expect(registry.output()).toMatch(/frame budget 67108864 bytes, 1 frames, 30000 ms per frame/);
       const [host = "", port = ""] = (registry.remotingAddr ?? "").split(":");
-      /** Sends 10 bytes of a frame announcing 1,000, never the rest; resolves once they are written. */
-      const partial = async () => {
-        const socket = connect(Number(port), host);
-        sockets.push(socket);
-        socket.on("error", () => undefined);
-        const state = { closed: false };
-        const closed = new Promise<void>((resolve) =>
-          socket.on("close", () => {
-            state.closed = true;
-            resolve();
-          }),
-        );
-        await new Promise((resolve) => socket.once("connect", resolve));
-        const head = Buffer.alloc(4);
-        head.writeInt32BE(1000);
-        await new Promise<void>((resolve) =>
-          socket.write(Buffer.concat([head, Buffer.alloc(10, 1)]), () => resolve()),
-        );
-        return { state, closed };
-      };
-      const first = await partial();
-      const second = await partial();
+      const first = await sendPartialFrame(Number(port), sockets, { host });
+      const second = await sendPartialFrame(Number(port), sockets, { host });
       await second.closed;
       expect(first.state.closed).toBe(false);
       // Whole frames never meet the budget: a normal client is still answered.

@@ -3,9 +3,10 @@
  * NAMESRV_GATEWAY_FRAME_* fallbacks): values out of range are refused naming the flag, and a budget
  * given on the command line is the one the running gateway enforces.
  */
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../lib/tools/cli";
+import { sendPartialFrame } from "../support/partial-frame";
 
 const sockets: Socket[] = [];
 const stops: AbortController[] = [];
@@ -98,34 +99,13 @@ describe("namesrv gateway's frame budget flags", () => {
     await expect.poll(run.stdout).toMatch(/listening on 127\.0\.0\.1:\d+/);
     const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(run.stdout())?.[1]);
     try {
-      const first = await partialFrame(port);
-      const second = await partialFrame(port);
+      const first = await sendPartialFrame(port, sockets);
+      const second = await sendPartialFrame(port, sockets);
       await second.closed;
-      expect(first.isClosed()).toBe(false);
+      expect(first.state.closed).toBe(false);
     } finally {
       controller.abort();
       expect(await run.code).toBe(0);
     }
   });
 });
-
-/** A connection that sends 10 bytes of a frame announcing 1,000, and never the rest. */
-async function partialFrame(port: number) {
-  const socket = connect(port, "127.0.0.1");
-  sockets.push(socket);
-  socket.on("error", () => undefined);
-  let isClosed = false;
-  const closed = new Promise<void>((resolve) =>
-    socket.on("close", () => {
-      isClosed = true;
-      resolve();
-    }),
-  );
-  await new Promise((resolve) => socket.once("connect", resolve));
-  const head = Buffer.alloc(4);
-  head.writeInt32BE(1000);
-  await new Promise<void>((resolve) =>
-    socket.write(Buffer.concat([head, Buffer.alloc(10, 1)]), () => resolve()),
-  );
-  return { socket, closed, isClosed: () => isClosed };
-}

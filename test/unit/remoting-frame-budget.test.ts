@@ -3,13 +3,14 @@
  * the accounting with a fake clock, then the gateway's server under many partial frames and a slow
  * sender. Each limit is answered by closing the offender, while a normal client is still answered.
  */
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RemotingGateway, startRemotingGateway } from "../../lib/gateway/gateway";
 import { FrameBudget } from "../../lib/remoting/frame-budget";
 import { RequestCode, ResponseCode } from "../../lib/remoting/protocol";
 import { RemotingClient } from "../../lib/remoting/remoting-client";
 import { fakeRegistryApi, routeOf } from "../support/fake-registry-api";
+import { type PartialFrame, sendPartialFrame } from "../support/partial-frame";
 
 describe("FrameBudget", () => {
   const limits = { maxPendingBytes: 1000, maxFramesInProgress: 3, frameTimeoutMs: 100 };
@@ -75,26 +76,6 @@ afterEach(async () => {
   gateway = undefined;
 });
 
-type Partial = { socket: Socket; state: { closed: boolean } };
-
-/** A connection that sends the start of a frame announcing `frameLength` bytes, `sent` of them. */
-async function partialFrame(port: number, frameLength: number, sent: number): Promise<Partial> {
-  const socket = connect(port, "127.0.0.1");
-  sockets.push(socket);
-  await new Promise((resolve) => socket.once("connect", resolve));
-  const state = { closed: false };
-  socket.on("error", () => undefined);
-  socket.on("close", () => {
-    state.closed = true;
-  });
-  const head = Buffer.alloc(4);
-  head.writeInt32BE(frameLength);
-  await new Promise<void>((resolve) =>
-    socket.write(Buffer.concat([head, Buffer.alloc(sent, 1)]), () => resolve()),
-  );
-  return { socket, state };
-}
-
 describe("the remoting server's frame budget", () => {
   it("keeps the bytes of many partial frames under the budget by closing offenders, and answers a normal client", async () => {
     const budgetBytes = 1024 * 1024;
@@ -113,8 +94,11 @@ describe("the remoting server's frame budget", () => {
     }, 5);
     try {
       // 40 connections each send 100 KiB of a 16 MiB frame they never finish: 4 MiB in all.
-      const partials: Partial[] = [];
-      for (let i = 0; i < 40; i++) partials.push(await partialFrame(port, 16 * 1024 * 1024 - 4, 100 * 1024));
+      const partials: PartialFrame[] = [];
+      for (let i = 0; i < 40; i++)
+        partials.push(
+          await sendPartialFrame(port, sockets, { frameLength: 16 * 1024 * 1024 - 4, sent: 100 * 1024 }),
+        );
       // At most 10 of them fit (10 × 100 KiB ≤ 1 MiB): the rest are closed, none grows the total.
       await expect.poll(() => partials.filter((p) => p.state.closed).length).toBeGreaterThanOrEqual(30);
       expect(server.pendingFrameBytes).toBeLessThanOrEqual(budgetBytes);
@@ -144,8 +128,9 @@ describe("the remoting server's frame budget", () => {
       log: () => undefined,
       frameBudget: { maxFramesInProgress: 5 },
     });
-    const partials: Partial[] = [];
-    for (let i = 0; i < 6; i++) partials.push(await partialFrame(gateway.port, 1000, 10));
+    const partials: PartialFrame[] = [];
+    for (let i = 0; i < 6; i++)
+      partials.push(await sendPartialFrame(gateway.port, sockets, { frameLength: 1000, sent: 10 }));
     await expect.poll(() => partials.filter((p) => p.state.closed).length).toBe(1);
     expect(gateway.server.framesInProgress).toBe(5);
   });
@@ -160,7 +145,7 @@ describe("the remoting server's frame budget", () => {
       idleTimeoutMs: 120_000,
       frameBudget: { frameTimeoutMs: 400 },
     });
-    const slow = await partialFrame(gateway.port, 1000, 1);
+    const slow = await sendPartialFrame(gateway.port, sockets, { frameLength: 1000, sent: 1 });
     const drip = setInterval(() => {
       if (!slow.state.closed) slow.socket.write(Buffer.from([1]));
     }, 50);
