@@ -1,0 +1,153 @@
+/**
+ * The change feed and the liveness digest: what lets a gateway keep its cached routes without
+ * refetching every topic every 30 s.
+ *
+ * - The feed: every write that changes what readers see already records a history entry
+ *   (lib/domain/history.ts). `routeChangeOf` says which routes an entry can have changed: the topics
+ *   it names, and the broker group it names (every route listing that group). A gateway asks for the
+ *   changes since its cursor (`POST /routes` with `changesSince`) and refetches only those routes.
+ * - The digest: heartbeats record nothing (by design), so the feed cannot say when a member stops
+ *   heartbeating. The sweeper, which reads every group each run anyway, publishes the members silent
+ *   for longer than `digestSilentAfterMs` with their deadlines. A member silent since t is listed by
+ *   the first sweep after t + silentAfter (≤ t + silentAfter + sweep period), a gateway polling every
+ *   30 s learns it a round later, and drops it at its deadline: with a 120 s timeout and 30 s periods,
+ *   learnt by t + 90 s, 30 s before the deadline.
+ *
+ * Pure: the sweeper and the route function build and read these with a clock.
+ */
+import type { HistoryAction, HistoryEntry } from "./history";
+import { MAX_CHANGES } from "./history";
+import { isPreserved, type LivenessView } from "./liveness";
+import { type BrokerGroup, type MemberDeadlines, ORDER_TOPIC_CONFIG_NAMESPACE } from "./model";
+
+/** One history entry as a gateway needs it: which routes it may have changed. */
+export interface RouteChange {
+  /** The history entry's id (unique, sorts by time): a gateway drops entries it has seen. */
+  id: string;
+  /** When the change was made, on the registry's clock (epoch ms). */
+  time: number;
+  action: HistoryAction;
+  /** The broker group changed: every route that lists it may have changed. */
+  broker?: string;
+  /** The topics whose routes it changed (a registration's new, changed and removed queue data). */
+  topics: string[];
+  /** The entry's topic list was cut (or it changed settings every route depends on): refetch all. */
+  allTopics?: true;
+}
+
+/** The sweeper's published list of members at risk, as the answer carries it. */
+export interface LivenessDigestView {
+  /** How long ago the sweep that wrote it ran, on the registry's clock. */
+  sweptAgoMs: number;
+  /** Members silent longer than their `digestSilentAfterMs`: ms left before their timeout (≤ 0: past). */
+  deadlines: MemberDeadlines;
+}
+
+/** The `changes` of a `POST /routes` answer asked with `changesSince`. */
+export interface ChangesAnswer {
+  /** The registry time the entries cover up to: the next ask's `changesSince`, minus an overlap. */
+  until: number;
+  /** False when the entries since `changesSince` are not all known: the gateway refreshes everything. */
+  complete: boolean;
+  entries: RouteChange[];
+  /** Absent when no sweep has published a digest yet. */
+  liveness?: LivenessDigestView;
+}
+
+/** What the sweeper stores: absolute deadlines on the registry's clock. */
+export interface LivenessDigest {
+  sweptAt: number;
+  members: Array<{ brokerName: string; brokerAddr: string; deadline: number }>;
+}
+
+/** How long a member may be silent before the digest lists it: 30 s, less for short timeouts. */
+export function digestSilentAfterMs(heartbeatTimeoutMillis: number): number {
+  return Math.min(30_000, Math.max(0, heartbeatTimeoutMillis - 90_000));
+}
+
+/** The topics a history entry's changes name (`topics.<topic>` or `topics.<topic>.<field>`). */
+function topicsOfChanges(entry: HistoryEntry): string[] {
+  const topics = new Set<string>();
+  for (const change of entry.changes) {
+    if (!change.field.startsWith("topics.")) continue;
+    const rest = change.field.slice("topics.".length);
+    const dot = rest.indexOf(".");
+    topics.add(dot < 0 ? rest : rest.slice(0, dot));
+  }
+  return [...topics];
+}
+
+/**
+ * Which routes a history entry may have changed; undefined when it changed none (a kv entry outside
+ * ORDER_TOPIC_CONFIG). An entry whose topic list was cut (`changeCount`), a settings change and any
+ * action this code does not know ask for everything.
+ */
+export function routeChangeOf(entry: HistoryEntry): RouteChange | undefined {
+  const base = { id: entry.id, time: entry.time, action: entry.action };
+  switch (entry.action) {
+    case "kv.put":
+    case "kv.deleted":
+      if (entry.target.namespace !== ORDER_TOPIC_CONFIG_NAMESPACE || entry.target.key === undefined) {
+        return undefined;
+      }
+      return { ...base, topics: [entry.target.key] };
+    case "topic.registered":
+    case "topic.deleted": {
+      const topics = new Set(topicsOfChanges(entry));
+      if (entry.target.topic !== undefined) topics.add(entry.target.topic);
+      return {
+        ...base,
+        ...(entry.target.broker === undefined ? {} : { broker: entry.target.broker }),
+        topics: [...topics],
+        ...(entry.changeCount !== undefined && entry.changeCount > MAX_CHANGES ? { allTopics: true } : {}),
+      };
+    }
+    case "broker.registered":
+    case "broker.unregistered":
+    case "broker.expired":
+    case "writePerm.wiped":
+    case "writePerm.added":
+      return {
+        ...base,
+        ...(entry.target.broker === undefined ? {} : { broker: entry.target.broker }),
+        topics: topicsOfChanges(entry),
+        ...(entry.changeCount !== undefined && entry.changeCount > MAX_CHANGES ? { allTopics: true } : {}),
+        ...(entry.target.broker === undefined ? { allTopics: true } : {}),
+      };
+    default:
+      return { ...base, topics: [], allTopics: true };
+  }
+}
+
+/**
+ * The digest a sweep at `view.now` publishes: every member silent longer than its
+ * `digestSilentAfterMs`, with its deadline; members self-preservation keeps have none and are left
+ * out (the registry keeps serving them, and so may a gateway).
+ */
+export function livenessDigest(groups: readonly BrokerGroup[], view: LivenessView): LivenessDigest {
+  const members: LivenessDigest["members"] = [];
+  for (const group of groups) {
+    for (const member of Object.values(group.members)) {
+      const silentFor = view.now - member.lastUpdateTimestamp;
+      if (silentFor <= digestSilentAfterMs(member.heartbeatTimeoutMillis)) continue;
+      if (view.preservedSince !== undefined && isPreserved(member, view.preservedSince)) continue;
+      members.push({
+        brokerName: group.brokerName,
+        brokerAddr: member.brokerAddr,
+        deadline: member.lastUpdateTimestamp + member.heartbeatTimeoutMillis,
+      });
+    }
+  }
+  return { sweptAt: view.now, members };
+}
+
+/** The digest as an answer at `now`: relative times, so a gateway needs no synchronized clock. */
+export function livenessDigestView(digest: LivenessDigest, now: number): LivenessDigestView {
+  const deadlines: MemberDeadlines = {};
+  for (const member of digest.members) {
+    const ofGroup = deadlines[member.brokerName] ?? {};
+    ofGroup[member.brokerAddr] = member.deadline - now;
+    deadlines[member.brokerName] = ofGroup;
+  }
+  return { sweptAgoMs: Math.max(0, now - digest.sweptAt), deadlines };
+}
