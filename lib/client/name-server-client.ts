@@ -139,6 +139,29 @@ const routesAnswerSchema = z.object({
   missing: z.array(z.string()).default([]),
   /** Only when asked with `deadlines: true`: group → member address → ms left before its heartbeat timeout. */
   deadlines: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  /** Only when asked with `changesSince`: the change feed and the liveness digest (lib/domain/change-feed.ts). */
+  changes: z
+    .object({
+      until: z.number(),
+      complete: z.boolean(),
+      entries: z.array(
+        z.object({
+          id: z.string(),
+          time: z.number(),
+          action: z.string(),
+          broker: z.string().optional(),
+          topics: z.array(z.string()),
+          allTopics: z.literal(true).optional(),
+        }),
+      ),
+      liveness: z
+        .object({
+          sweptAgoMs: z.number(),
+          deadlines: z.record(z.string(), z.record(z.string(), z.number())),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 /** The answer of POST /routes. */
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
@@ -293,7 +316,12 @@ export class NameServerClient {
    */
   async getRoutes(
     topics: readonly string[],
-    options: { zone?: string; known?: Readonly<Record<string, string>>; deadlines?: boolean } = {},
+    options: {
+      zone?: string;
+      known?: Readonly<Record<string, string>>;
+      deadlines?: boolean;
+      changesSince?: number;
+    } = {},
   ): Promise<RoutesAnswer> {
     const response = await this.transport.request(this.url, {
       method: "POST",
@@ -303,6 +331,7 @@ export class NameServerClient {
         ...(options.zone === undefined ? {} : { zone: options.zone }),
         ...(options.known === undefined ? {} : { known: options.known }),
         ...(options.deadlines === true ? { deadlines: true } : {}),
+        ...(options.changesSince === undefined ? {} : { changesSince: options.changesSince }),
       },
     });
     return this.parse(routesAnswerSchema, response);

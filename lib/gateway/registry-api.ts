@@ -48,7 +48,13 @@ export interface RegistryApi {
      * heartbeat timeout; the route cache uses them to stop serving a cached route once a member's
      * time has run out (an answer without them gets no such check: routes bounded by age only).
      */
-    options?: { zone?: string; known?: Readonly<Record<string, string>>; deadlines?: boolean },
+    options?: {
+      zone?: string;
+      known?: Readonly<Record<string, string>>;
+      deadlines?: boolean;
+      /** The change feed since this registry time, and the liveness digest (lib/domain/change-feed.ts). */
+      changesSince?: number;
+    },
   ): Promise<RoutesAnswer>;
   getBrokerClusterInfo(): Promise<ClusterInfo>;
   getAllTopicList(): Promise<string[]>;

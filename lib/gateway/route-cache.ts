@@ -18,10 +18,24 @@
  * `now - last > timeout`) is not served from memory: it is asked for again (the registry drops the
  * member, or shows it heartbeated since), and, should the registry not answer, served without that
  * member. So the gateway never lists a broker the registry would not.
+ *
+ * The change feed (lib/domain/change-feed.ts): refetching every topic every round is what the bill
+ * grows with. So a round first asks `POST /routes` with no topics and `changesSince` (the registry's
+ * time the last answer covered, minus an overlap: a history entry is written just after its change)
+ * and learns which topics and broker groups changed since, and the sweeper's liveness digest (the
+ * members silent for over 30 s, with their deadlines). The topics a change names and the cached
+ * routes that list a changed group are refetched at once, in the same round; every other entry is
+ * confirmed as of the round's request, and the digest's deadlines replace the ones held. A member the
+ * digest does not list heartbeated within 30 s of its sweep, so its deadline is at least 90 s after
+ * it: with the digest at most `digestMaxAgeMs` (45 s) old, after the entry's longest serving time.
+ * Everything is refetched as before on the first round, when the feed is incomplete (a cursor over
+ * 10 minutes old), when an entry's topic list was cut, when the digest is missing or too old, when the
+ * registry has no feed, and every `fullRefreshEveryMs` (30 min): a history entry lost between a
+ * change and its record is caught then.
  */
 import { NameServerRequestError } from "../client/transport";
 import type { MemberDeadlines, TopicRouteData } from "../domain/model";
-import type { RegistryApi } from "./registry-api";
+import type { RegistryApi, RoutesAnswer } from "./registry-api";
 
 export type RouteLookup = { found: true; route: TopicRouteData; entry: CachedRoute } | { found: false };
 
@@ -30,8 +44,13 @@ export interface CachedRoute {
   readonly zone: string | undefined;
   route: TopicRouteData | undefined;
   etag: string | undefined;
-  /** When the request that produced this answer was sent; -Infinity once invalidated. */
+  /**
+   * When the request that produced this answer, or the latest change-feed round that confirmed it
+   * unchanged, was sent; -Infinity once invalidated.
+   */
   sentAt: number;
+  /** When the request that fetched the route itself was sent (a feed round confirms, never fetches). */
+  fetchedAt: number;
   lastAskedAt: number;
   /** Encoded bodies, per dialect, reset whenever the route changes. */
   encoded: Map<string, Buffer>;
@@ -45,8 +64,18 @@ export interface RouteCacheOptions {
   requestTimeoutMs: number;
   /** Topics nobody asked for in this long are no longer refreshed; 3 intervals by default. */
   idleAfterMs?: number;
+  /** Rounds learn what changed from the registry's change feed; false refetches every topic each round. */
+  changeFeed?: boolean;
+  /** With the feed: every topic is refetched at least this often (30 min by default). */
+  fullRefreshEveryMs?: number;
   now?: () => number;
 }
+
+/** How far back of the last answer's `until` the next round asks (a history entry trails its change). */
+export const FEED_OVERLAP_MS = 10_000;
+/** A liveness digest older than this makes the round refetch everything (sweeps run every 30 s). */
+export const DIGEST_MAX_AGE_MS = 45_000;
+export const DEFAULT_FULL_REFRESH_EVERY_MS = 30 * 60_000;
 
 /** POST /routes takes at most this many topics. */
 export const MAX_TOPICS_PER_BATCH = 1000;
@@ -60,6 +89,12 @@ export interface RouteCacheStats {
   failedBatches: number;
   /** Asks sent to the registry because a member of the cached route reached its deadline. */
   expiredMemberFetches: number;
+  /** Rounds that refetched every topic. */
+  fullRounds: number;
+  /** Rounds answered by the change feed (one request, plus the refetch of what changed). */
+  feedRounds: number;
+  /** Topics refetched because the feed named them or a group their route lists. */
+  feedRefetchedTopics: number;
 }
 
 export class RouteCache {
@@ -67,20 +102,31 @@ export class RouteCache {
   private readonly inflight = new Map<string, Promise<RouteLookup>>();
   private readonly now: () => number;
   private readonly idleAfterMs: number;
+  private readonly fullRefreshEveryMs: number;
   private refreshing: Promise<void> | undefined;
-  /** (cluster, broker address) → when its heartbeat time runs out, on this cache's clock. */
-  private readonly deadlines = new Map<string, number>();
+  /** (broker group, broker address) → when its heartbeat time runs out, on this cache's clock. */
+  private deadlines = new Map<string, number>();
+  /** The next round's `changesSince` (registry clock); undefined until an answer carried the feed. */
+  private cursor: number | undefined;
+  /** When the last round that refetched every topic started (this cache's clock). */
+  private lastFullAt = Number.NEGATIVE_INFINITY;
+  /** Ids of feed entries already acted on (the overlap brings them again), with their time. */
+  private readonly seen = new Map<string, number>();
   readonly stats: RouteCacheStats = {
     hits: 0,
     directFetches: 0,
     batchRequests: 0,
     failedBatches: 0,
     expiredMemberFetches: 0,
+    fullRounds: 0,
+    feedRounds: 0,
+    feedRefetchedTopics: 0,
   };
 
   constructor(private readonly options: RouteCacheOptions) {
     this.now = options.now ?? Date.now;
     this.idleAfterMs = options.idleAfterMs ?? 3 * options.intervalMs;
+    this.fullRefreshEveryMs = options.fullRefreshEveryMs ?? DEFAULT_FULL_REFRESH_EVERY_MS;
   }
 
   get enabled(): boolean {
@@ -128,7 +174,7 @@ export class RouteCache {
   }
 
   /**
-   * The members (cluster, address keys) of the entry's route whose deadline fell after the route was
+   * The members (group, address keys) of the entry's route whose deadline fell after the route was
    * fetched and has passed now; undefined when there are none. A deadline before the fetch says
    * nothing: the registry listed the member then, so it heartbeated after that deadline was learnt.
    * Expired only once `deadline < now`: the registry's liveness is strict (`now - last > timeout`).
@@ -138,9 +184,9 @@ export class RouteCache {
     let expired: Set<string> | undefined;
     for (const broker of entry.route.brokerDatas) {
       for (const addr of Object.values(broker.brokerAddrs)) {
-        const member = memberKey(broker.cluster, addr);
+        const member = memberKey(broker.brokerName, addr);
         const deadline = this.deadlines.get(member);
-        if (deadline !== undefined && deadline >= entry.sentAt && deadline < now) {
+        if (deadline !== undefined && deadline >= entry.fetchedAt && deadline < now) {
           expired ??= new Set();
           expired.add(member);
         }
@@ -159,7 +205,7 @@ export class RouteCache {
     for (const broker of route.brokerDatas) {
       for (const addr of Object.values(broker.brokerAddrs)) {
         const left = deadlines[broker.brokerName]?.[addr];
-        const member = memberKey(broker.cluster, addr);
+        const member = memberKey(broker.brokerName, addr);
         if (left === undefined) this.deadlines.delete(member);
         else this.deadlines.set(member, receivedAt + left);
       }
@@ -210,7 +256,16 @@ export class RouteCache {
   ): CachedRoute {
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { topic, zone, route, etag, sentAt, lastAskedAt: this.now(), encoded: new Map() };
+      entry = {
+        topic,
+        zone,
+        route,
+        etag,
+        sentAt,
+        fetchedAt: sentAt,
+        lastAskedAt: this.now(),
+        encoded: new Map(),
+      };
       this.entries.set(key, entry);
       return entry;
     }
@@ -220,10 +275,11 @@ export class RouteCache {
     entry.route = route;
     entry.etag = etag;
     entry.sentAt = sentAt;
+    entry.fetchedAt = sentAt;
     return entry;
   }
 
-  /** One refresh round: every topic asked for recently, in `POST /routes` batches. */
+  /** One refresh round: every topic asked for recently, by the change feed or in `POST /routes` batches. */
   refresh(): Promise<void> {
     if (!this.enabled) return Promise.resolve();
     this.refreshing ??= this.refreshAll().finally(() => {
@@ -234,37 +290,126 @@ export class RouteCache {
 
   private async refreshAll(): Promise<void> {
     const now = this.now();
-    const byZone = new Map<string | undefined, CachedRoute[]>();
+    const live: CachedRoute[] = [];
     for (const [key, entry] of this.entries) {
-      if (now - entry.lastAskedAt > this.idleAfterMs) {
-        this.entries.delete(key);
-        continue;
-      }
-      const list = byZone.get(entry.zone) ?? [];
-      list.push(entry);
-      byZone.set(entry.zone, list);
-    }
-    const batches: Array<{ zone: string | undefined; entries: CachedRoute[] }> = [];
-    for (const [zone, list] of byZone) {
-      for (let i = 0; i < list.length; i += MAX_TOPICS_PER_BATCH) {
-        batches.push({ zone, entries: list.slice(i, i + MAX_TOPICS_PER_BATCH) });
-      }
+      if (now - entry.lastAskedAt > this.idleAfterMs) this.entries.delete(key);
+      else live.push(entry);
     }
     // A deadline that passed before any servable entry was fetched can no longer matter.
     const horizon = now - this.options.intervalMs - this.options.requestTimeoutMs;
     for (const [member, deadline] of this.deadlines) if (deadline < horizon) this.deadlines.delete(member);
-    if (batches.length === 0) return;
-    await Promise.all(batches.map((batch) => this.refreshBatch(batch.zone, batch.entries)));
+    if (live.length === 0) return;
+    const feedUsable =
+      this.options.changeFeed !== false &&
+      this.cursor !== undefined &&
+      now - this.lastFullAt < this.fullRefreshEveryMs;
+    if (feedUsable && (await this.feedRound(live, this.cursor as number))) return;
+    await this.fullRound(live, now);
   }
 
-  private async refreshBatch(zone: string | undefined, entries: CachedRoute[]): Promise<void> {
+  /** Every topic, in `POST /routes` batches; the first also asks for the feed, to learn its cursor. */
+  private async fullRound(entries: CachedRoute[], startedAt: number): Promise<void> {
+    this.stats.fullRounds++;
+    const since = this.options.changeFeed === false ? undefined : (this.cursor ?? 0);
+    const results = await Promise.all(
+      batchesOf(entries).map((batch, index) =>
+        this.refreshBatch(batch.zone, batch.entries, index === 0 ? since : undefined),
+      ),
+    );
+    if (!results.every((result) => result.ok)) return;
+    this.lastFullAt = startedAt;
+    // The feed continues from what this round's first answer covered (entries in it are seen again
+    // next round: they may have landed after the routes were read).
+    const changes = results[0]?.changes;
+    if (changes !== undefined) this.cursor = changes.until - FEED_OVERLAP_MS;
+  }
+
+  /**
+   * A round by the change feed: one `POST /routes` with no topics, then the refetch of what changed.
+   * False when the feed cannot answer for the round (every topic is refetched then).
+   */
+  private async feedRound(entries: CachedRoute[], since: number): Promise<boolean> {
+    const sentAt = this.now();
+    this.stats.batchRequests++;
+    let answer: RoutesAnswer;
+    try {
+      answer = await this.options.api.getRoutes([], { changesSince: since });
+    } catch (error) {
+      this.stats.failedBatches++;
+      // A registry that refuses the ask (one without the feed) gets full rounds; an unreachable one
+      // gets nothing: entries age out, and the next ask of a too-old one goes straight through.
+      return !(error instanceof NameServerRequestError && error.status >= 400 && error.status < 500);
+    }
+    const receivedAt = this.now();
+    const changes = answer.changes;
+    if (
+      changes === undefined ||
+      !changes.complete ||
+      changes.liveness === undefined ||
+      changes.liveness.sweptAgoMs > DIGEST_MAX_AGE_MS
+    ) {
+      return false;
+    }
+    const fresh = changes.entries.filter((change) => !this.seen.has(change.id));
+    if (fresh.some((change) => change.allTopics === true)) return false;
+    this.stats.feedRounds++;
+
+    const topics = new Set<string>();
+    const groups = new Set<string>();
+    for (const change of fresh) {
+      for (const topic of change.topics) topics.add(topic);
+      if (change.broker !== undefined) groups.add(change.broker);
+    }
+    const refetch: CachedRoute[] = [];
+    for (const entry of entries) {
+      const changed =
+        entry.sentAt === Number.NEGATIVE_INFINITY ||
+        topics.has(entry.topic) ||
+        (entry.route?.brokerDatas.some((broker) => groups.has(broker.brokerName)) ?? false);
+      if (changed) refetch.push(entry);
+      else if (entry.sentAt < sentAt) entry.sentAt = sentAt;
+    }
+
+    // The digest's deadlines replace those held: a member it leaves out heartbeated within 30 s of
+    // its sweep (lib/domain/change-feed.ts), so at least 90 s before its timeout.
+    const deadlines = new Map<string, number>();
+    for (const [brokerName, members] of Object.entries(changes.liveness.deadlines)) {
+      for (const [addr, left] of Object.entries(members)) {
+        deadlines.set(memberKey(brokerName, addr), receivedAt + left);
+      }
+    }
+    this.deadlines = deadlines;
+
+    for (const change of fresh) this.seen.set(change.id, change.time);
+    const cursor = changes.until - FEED_OVERLAP_MS;
+    this.cursor = cursor;
+    for (const [id, time] of this.seen) if (time < cursor) this.seen.delete(id);
+
+    if (refetch.length === 0) return true;
+    this.stats.feedRefetchedTopics += refetch.length;
+    const results = await Promise.all(
+      batchesOf(refetch).map((batch) => this.refreshBatch(batch.zone, batch.entries)),
+    );
+    // The feed moved past these changes: a failed refetch must not be confirmed by a later round.
+    for (const [index, batch] of batchesOf(refetch).entries()) {
+      if (results[index]?.ok === true) continue;
+      for (const entry of batch.entries) entry.sentAt = Number.NEGATIVE_INFINITY;
+    }
+    return true;
+  }
+
+  private async refreshBatch(
+    zone: string | undefined,
+    entries: CachedRoute[],
+    changesSince?: number,
+  ): Promise<{ ok: boolean; changes?: RoutesAnswer["changes"] }> {
     const known: Record<string, string> = {};
     for (const entry of entries) {
       if (entry.etag !== undefined && entry.route !== undefined) known[entry.topic] = entry.etag;
     }
     const sentAt = this.now();
     this.stats.batchRequests++;
-    let answer: Awaited<ReturnType<RegistryApi["getRoutes"]>>;
+    let answer: RoutesAnswer;
     try {
       answer = await this.options.api.getRoutes(
         entries.map((e) => e.topic),
@@ -272,12 +417,13 @@ export class RouteCache {
           ...(zone === undefined ? {} : { zone }),
           ...(Object.keys(known).length > 0 ? { known } : {}),
           deadlines: true,
+          ...(changesSince === undefined ? {} : { changesSince }),
         },
       );
     } catch {
       // Entries age out by themselves: the next ask of a too-old one goes straight through.
       this.stats.failedBatches++;
-      return;
+      return { ok: false };
     }
     const receivedAt = this.now();
     const unchanged = new Set(answer.unchanged);
@@ -295,6 +441,7 @@ export class RouteCache {
         this.learnDeadlines(listed, answer.deadlines, receivedAt);
       }
     }
+    return answer.changes === undefined ? { ok: true } : { ok: true, changes: answer.changes };
   }
 
   /** A write through this gateway changed the topic's route: its next ask goes to the registry. */
@@ -316,8 +463,8 @@ export class RouteCache {
   }
 }
 
-function memberKey(cluster: string, brokerAddr: string): string {
-  return `${cluster}\u0000${brokerAddr}`;
+function memberKey(brokerName: string, brokerAddr: string): string {
+  return `${brokerName}\u0000${brokerAddr}`;
 }
 
 /**
@@ -333,7 +480,7 @@ export function withoutMembers(
   const brokerDatas = route.brokerDatas.flatMap((broker) => {
     const brokerAddrs: Record<string, string> = {};
     for (const [id, addr] of Object.entries(broker.brokerAddrs)) {
-      if (members.has(memberKey(broker.cluster, addr))) delete filterServerTable[addr];
+      if (members.has(memberKey(broker.brokerName, addr))) delete filterServerTable[addr];
       else brokerAddrs[id] = addr;
     }
     if (Object.keys(brokerAddrs).length === 0) {
@@ -347,10 +494,38 @@ export function withoutMembers(
   return { ...route, queueDatas, brokerDatas, filterServerTable };
 }
 
+/** Entries in `POST /routes` batches: one zone each, at most MAX_TOPICS_PER_BATCH topics. */
+function batchesOf(
+  entries: readonly CachedRoute[],
+): Array<{ zone: string | undefined; entries: CachedRoute[] }> {
+  const byZone = new Map<string | undefined, CachedRoute[]>();
+  for (const entry of entries) {
+    const list = byZone.get(entry.zone) ?? [];
+    list.push(entry);
+    byZone.set(entry.zone, list);
+  }
+  const batches: Array<{ zone: string | undefined; entries: CachedRoute[] }> = [];
+  for (const [zone, list] of byZone) {
+    for (let i = 0; i < list.length; i += MAX_TOPICS_PER_BATCH) {
+      batches.push({ zone, entries: list.slice(i, i + MAX_TOPICS_PER_BATCH) });
+    }
+  }
+  return batches;
+}
+
 function keyOf(topic: string, zone: string | undefined): string {
   return zone === undefined ? `\u0000${topic}` : `${zone}\u0000${topic}`;
 }
 
 function detached(topic: string, zone: string | undefined, route: TopicRouteData): CachedRoute {
-  return { topic, zone, route, etag: undefined, sentAt: 0, lastAskedAt: 0, encoded: new Map() };
+  return {
+    topic,
+    zone,
+    route,
+    etag: undefined,
+    sentAt: 0,
+    fetchedAt: 0,
+    lastAskedAt: 0,
+    encoded: new Map(),
+  };
 }

@@ -188,12 +188,10 @@ describe("withoutMembers", () => {
       ...routeOn({ "broker-a": A, "broker-b": B }),
       filterServerTable: { [A]: ["f:1"], [B]: ["f:2"] },
     };
-    const left = withoutMembers(route, new Set([`DefaultCluster\u0000${A}`]));
+    const left = withoutMembers(route, new Set([`broker-a\u0000${A}`]));
     expect(left?.brokerDatas.map((b) => b.brokerName)).toEqual(["broker-b"]);
     expect(left?.queueDatas.map((q) => q.brokerName)).toEqual(["broker-b"]);
     expect(left?.filterServerTable).toEqual({ [B]: ["f:2"] });
-    expect(
-      withoutMembers(route, new Set([`DefaultCluster\u0000${A}`, `DefaultCluster\u0000${B}`])),
-    ).toBeUndefined();
+    expect(withoutMembers(route, new Set([`broker-a\u0000${A}`, `broker-b\u0000${B}`]))).toBeUndefined();
   });
 });

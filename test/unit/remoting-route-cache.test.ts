@@ -72,7 +72,7 @@ describe("RouteCache", () => {
     ]);
     expect(api.calls[3]?.args).toEqual([
       ["T", "U", "Gone"],
-      { known: { T: '"6"', U: '"6"' }, deadlines: true },
+      { known: { T: '"6"', U: '"6"' }, deadlines: true, changesSince: 0 },
     ]);
   });
 
