@@ -46,6 +46,11 @@ export interface RemotingGatewayOptions {
   client: RegistryApi;
   /** Route cache refresh period; 0 turns the cache off. Default 30 s. */
   routeCacheIntervalMs?: number;
+  /**
+   * Refresh rounds learn what changed from the registry's change feed (lib/gateway/route-cache.ts);
+   * false refetches every cached topic each round. Default true.
+   */
+  routeChangeFeed?: boolean;
   /** The registry client's request timeout: bounds how old a cached route may be (interval + one request). */
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
@@ -117,6 +122,9 @@ export interface GatewayCounters {
   cacheDirectFetches: number;
   cacheBatchRequests: number;
   cacheFailedBatches: number;
+  /** Refresh rounds answered by the change feed, and rounds that refetched every topic. */
+  cacheFeedRounds: number;
+  cacheFullRounds: number;
   brokersUnregisteredOnClose: number;
 }
 
@@ -160,6 +168,8 @@ export function countersLine(before: GatewayCounters, now: GatewayCounters, inte
     cacheDirectFetches: now.cacheDirectFetches - before.cacheDirectFetches,
     cacheBatchRequests: now.cacheBatchRequests - before.cacheBatchRequests,
     cacheFailedBatches: now.cacheFailedBatches - before.cacheFailedBatches,
+    cacheFeedRounds: now.cacheFeedRounds - before.cacheFeedRounds,
+    cacheFullRounds: now.cacheFullRounds - before.cacheFullRounds,
     brokersUnregisteredOnClose: now.brokersUnregisteredOnClose - before.brokersUnregisteredOnClose,
     requestsByCode: countsSince(now.server.requestsByCode, before.server.requestsByCode),
     responsesByCode: responses,
@@ -242,6 +252,7 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     api: options.client,
     intervalMs,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(options.routeChangeFeed === undefined ? {} : { changeFeed: options.routeChangeFeed }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const steady = new SteadyRegistrations(options.fullRegistrationEvery);
@@ -354,6 +365,8 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     cacheDirectFetches: routes.stats.directFetches,
     cacheBatchRequests: routes.stats.batchRequests,
     cacheFailedBatches: routes.stats.failedBatches,
+    cacheFeedRounds: routes.stats.feedRounds,
+    cacheFullRounds: routes.stats.fullRounds,
     brokersUnregisteredOnClose,
   });
   const countersIntervalMs = options.countersIntervalMs ?? 0;

@@ -176,6 +176,8 @@ describe("counters", () => {
     cacheDirectFetches: 0,
     cacheBatchRequests: 0,
     cacheFailedBatches: 0,
+    cacheFeedRounds: 0,
+    cacheFullRounds: 0,
     brokersUnregisteredOnClose: 0,
   };
 
@@ -226,6 +228,8 @@ describe("counters", () => {
       cacheDirectFetches: 0,
       cacheBatchRequests: 0,
       cacheFailedBatches: 0,
+      cacheFeedRounds: 0,
+      cacheFullRounds: 0,
       brokersUnregisteredOnClose: 1,
       requestsByCode: { "103": 5, "105": 10 },
       responsesByCode: { "0": 8, "2": 7 },
