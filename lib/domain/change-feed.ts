@@ -60,6 +60,13 @@ export interface LivenessDigest {
   members: Array<{ brokerName: string; brokerAddr: string; deadline: number }>;
 }
 
+/**
+ * The most members a digest lists, the nearest deadlines first: it stays one item well under
+ * DynamoDB's 400 KB (a member is under 100 bytes) and a cheap read, even when a whole fleet goes
+ * silent at once. Members past the cap are still expired by the sweep, which the feed then carries.
+ */
+export const MAX_DIGEST_MEMBERS = 2000;
+
 /** How long a member may be silent before the digest lists it: 30 s, less for short timeouts. */
 export function digestSilentAfterMs(heartbeatTimeoutMillis: number): number {
   return Math.min(30_000, Math.max(0, heartbeatTimeoutMillis - 90_000));
@@ -122,7 +129,8 @@ export function routeChangeOf(entry: HistoryEntry): RouteChange | undefined {
 /**
  * The digest a sweep at `view.now` publishes: every member silent longer than its
  * `digestSilentAfterMs`, with its deadline; members self-preservation keeps have none and are left
- * out (the registry keeps serving them, and so may a gateway).
+ * out (the registry keeps serving them, and so may a gateway). Nearest deadlines first, at most
+ * MAX_DIGEST_MEMBERS.
  */
 export function livenessDigest(groups: readonly BrokerGroup[], view: LivenessView): LivenessDigest {
   const members: LivenessDigest["members"] = [];
@@ -138,7 +146,8 @@ export function livenessDigest(groups: readonly BrokerGroup[], view: LivenessVie
       });
     }
   }
-  return { sweptAt: view.now, members };
+  members.sort((a, b) => a.deadline - b.deadline);
+  return { sweptAt: view.now, members: members.slice(0, MAX_DIGEST_MEMBERS) };
 }
 
 /** The digest as an answer at `now`: relative times, so a gateway needs no synchronized clock. */
