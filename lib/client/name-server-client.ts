@@ -4,6 +4,8 @@
  */
 
 import * as z from "zod";
+import type { ChangesAnswer } from "../domain/change-feed";
+import { HISTORY_ACTIONS, type HistoryAction } from "../domain/history";
 /** A registration as a client sends it: the schema's input, so defaulted fields may be left out. */
 import type {
   BrokerData,
@@ -132,6 +134,27 @@ const brokerLiveTableSchema = z.object({
   ),
 }) satisfies z.ZodType<BrokerLiveTable, unknown>;
 
+const changesAnswerSchema = z.object({
+  until: z.number(),
+  complete: z.boolean(),
+  entries: z.array(
+    z.object({
+      id: z.string(),
+      time: z.number(),
+      action: z.enum(HISTORY_ACTIONS as [HistoryAction, ...HistoryAction[]]),
+      broker: z.string().optional(),
+      topics: z.array(z.string()),
+      allTopics: z.literal(true).optional(),
+    }),
+  ),
+  liveness: z
+    .object({
+      sweptAgoMs: z.number(),
+      deadlines: z.record(z.string(), z.record(z.string(), z.number())),
+    })
+    .optional(),
+}) satisfies z.ZodType<ChangesAnswer, unknown>;
+
 const routesAnswerSchema = z.object({
   routes: z.record(z.string(), topicRouteDataSchema),
   etags: z.record(z.string(), z.string()).default({}),
@@ -139,6 +162,8 @@ const routesAnswerSchema = z.object({
   missing: z.array(z.string()).default([]),
   /** Only when asked with `deadlines: true`: group → member address → ms left before its heartbeat timeout. */
   deadlines: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  /** Only when asked with `changesSince`: the change feed since then and the liveness digest. */
+  changes: changesAnswerSchema.optional(),
 });
 /** The answer of POST /routes. */
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
@@ -290,10 +315,17 @@ export class NameServerClient {
    * the caller has: those that still hold come back in `unchanged`, without a body. `deadlines`
    * (an extension) asks also for the milliseconds left before each listed member's heartbeat timeout,
    * for the topics in `routes` and in `unchanged` (members kept by self-preservation left out).
+   * `changesSince` (an extension, epoch ms on the registry's clock) asks also for `changes`: the
+   * change feed since then and the sweeper's liveness digest; `topics` may then be empty.
    */
   async getRoutes(
     topics: readonly string[],
-    options: { zone?: string; known?: Readonly<Record<string, string>>; deadlines?: boolean } = {},
+    options: {
+      zone?: string;
+      known?: Readonly<Record<string, string>>;
+      deadlines?: boolean;
+      changesSince?: number;
+    } = {},
   ): Promise<RoutesAnswer> {
     const response = await this.transport.request(this.url, {
       method: "POST",
@@ -303,6 +335,7 @@ export class NameServerClient {
         ...(options.zone === undefined ? {} : { zone: options.zone }),
         ...(options.known === undefined ? {} : { known: options.known }),
         ...(options.deadlines === true ? { deadlines: true } : {}),
+        ...(options.changesSince === undefined ? {} : { changesSince: options.changesSince }),
       },
     });
     return this.parse(routesAnswerSchema, response);

@@ -48,7 +48,16 @@ export interface RegistryApi {
      * heartbeat timeout; the route cache uses them to stop serving a cached route once a member's
      * time has run out (an answer without them gets no such check: routes bounded by age only).
      */
-    options?: { zone?: string; known?: Readonly<Record<string, string>>; deadlines?: boolean },
+    options?: {
+      zone?: string;
+      known?: Readonly<Record<string, string>>;
+      deadlines?: boolean;
+      /**
+       * The answer also carries `changes`: the change feed since this time (epoch ms on the
+       * registry's clock) and the sweeper's liveness digest; `topics` may then be empty.
+       */
+      changesSince?: number;
+    },
   ): Promise<RoutesAnswer>;
   getBrokerClusterInfo(): Promise<ClusterInfo>;
   getAllTopicList(): Promise<string[]>;
