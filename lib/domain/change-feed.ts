@@ -86,8 +86,9 @@ function topicsOfChanges(entry: HistoryEntry): string[] {
 
 /**
  * Which routes a history entry may have changed; undefined when it changed none (a kv entry outside
- * ORDER_TOPIC_CONFIG). An entry whose topic list was cut (`changeCount`), a settings change and any
- * action this code does not know ask for everything.
+ * ORDER_TOPIC_CONFIG). A registration whose topic list was cut (`changeCount`: it may have added
+ * topics it no longer names), a settings change and any action this code does not know ask for
+ * everything.
  */
 export function routeChangeOf(entry: HistoryEntry): RouteChange | undefined {
   const base = { id: entry.id, time: entry.time, action: entry.action };
@@ -110,15 +111,26 @@ export function routeChangeOf(entry: HistoryEntry): RouteChange | undefined {
       };
     }
     case "broker.registered":
-    case "broker.unregistered":
-    case "broker.expired":
-    case "writePerm.wiped":
-    case "writePerm.added":
+      // A registration may add topics the group did not serve: they are named, unless the list was cut.
       return {
         ...base,
         ...(entry.target.broker === undefined ? {} : { broker: entry.target.broker }),
         topics: topicsOfChanges(entry),
-        ...(entry.changeCount !== undefined && entry.changeCount > MAX_CHANGES ? { allTopics: true } : {}),
+        ...(entry.target.broker === undefined ||
+        (entry.changeCount !== undefined && entry.changeCount > MAX_CHANGES)
+          ? { allTopics: true }
+          : {}),
+      };
+    case "broker.unregistered":
+    case "broker.expired":
+    case "writePerm.wiped":
+    case "writePerm.added":
+      // These only change or remove what the group already serves: the routes that list it (a cut
+      // list of a write-perm change of a 1,000-topic group asks for nothing more).
+      return {
+        ...base,
+        ...(entry.target.broker === undefined ? {} : { broker: entry.target.broker }),
+        topics: topicsOfChanges(entry),
         ...(entry.target.broker === undefined ? { allTopics: true } : {}),
       };
     default:
