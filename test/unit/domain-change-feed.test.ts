@@ -102,6 +102,17 @@ describe("routeChangeOf: which routes a history entry may have changed", () => {
     expect(change?.topics).toHaveLength(MAX_CHANGES);
   });
 
+  it("a cut write-perm change asks only for the routes listing its group (it adds no topic)", () => {
+    const changes = Array.from({ length: MAX_CHANGES + 5 }, (_, i) => ({
+      field: `topics.T${i}.perm`,
+      before: 6,
+      after: 4,
+    }));
+    const change = routeChangeOf(entry("writePerm.wiped", { broker: "broker-a" }, changes));
+    expect(change).toMatchObject({ broker: "broker-a" });
+    expect(change).not.toHaveProperty("allTopics");
+  });
+
   it("ORDER_TOPIC_CONFIG kv changes name their topic; any other namespace changes no route", () => {
     for (const action of ["kv.put", "kv.deleted"] as const) {
       expect(
