@@ -4,6 +4,8 @@
  * the client sent in `known` is only listed in `unchanged`; topics without a live route in `missing`.
  * With `"deadlines": true` (an extension) the answer also carries `deadlines`: for every member the
  * routes in `routes` and `unchanged` list, the milliseconds left before its heartbeat timeout.
+ * With `changesSince` (an extension) it also carries `changes`: the change feed since then and the
+ * sweeper's liveness digest (lib/app/change-feed.ts); `topics` may then be empty.
  * gzip-encoded when the client accepts it.
  */
 import { nameServer } from "../lib/app/container";
@@ -14,11 +16,16 @@ import { countMetric, MetricName } from "../lib/observability";
 
 export const handler = httpHandler(async (request) => {
   request.query({});
-  const { topics, zone, known = {}, deadlines } = request.body(getRoutesSchema);
+  const { topics, zone, known = {}, deadlines, changesSince } = request.body(getRoutesSchema);
+  // The feed is read first: a change made while the routes are read is then in the next answer's
+  // feed too, never only between the two reads.
+  const changes = changesSince === undefined ? undefined : await nameServer.getChanges(changesSince);
   const answer =
-    deadlines === true
-      ? await nameServer.getRoutes(topics, zone, { deadlines })
-      : await nameServer.getRoutes(topics, zone);
+    topics.length === 0
+      ? { routes: new Map<string, TopicRouteData>(), missing: [] as string[], deadlines: {} }
+      : deadlines === true
+        ? await nameServer.getRoutes(topics, zone, { deadlines })
+        : await nameServer.getRoutes(topics, zone);
   const routes: Record<string, TopicRouteData> = {};
   const etags: Record<string, string> = {};
   const unchanged: string[] = [];
@@ -32,7 +39,7 @@ export const handler = httpHandler(async (request) => {
       etags[topic] = etag;
     }
   }
-  countMetric(MetricName.RouteQueries, topics.length);
+  if (topics.length > 0) countMetric(MetricName.RouteQueries, topics.length);
   if (answer.missing.length > 0) countMetric(MetricName.RouteNotFound, answer.missing.length);
   return ok(
     {
@@ -41,6 +48,7 @@ export const handler = httpHandler(async (request) => {
       unchanged,
       missing: answer.missing,
       ...(deadlines === true ? { deadlines: answer.deadlines ?? {} } : {}),
+      ...(changes === undefined ? {} : { changes }),
     },
     { compress: true },
   );

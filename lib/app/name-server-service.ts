@@ -1,10 +1,11 @@
 /**
  * The NameServer's use cases, one class per concern as RocketMQ's namesrv module splits them: broker
  * registration and the removal cascade (RouteInfoManager's write side), route info (its read side and
- * the operator's topic changes), KV config (KVConfigManager), the NameServer settings (NamesrvConfig)
+ * the operator's topic changes), the change feed of the routes, KV config (KVConfigManager), the NameServer settings (NamesrvConfig)
  * and the sweep (scanNotActiveBroker). They share one context: the store port, the clock and the caches.
  */
 import { BrokerRegistration } from "./broker-registration";
+import { ChangeFeed } from "./change-feed";
 import { KvConfig } from "./kv-config";
 import type { NameServer } from "./name-server";
 import { NamesrvConfigUseCases } from "./namesrv-config";
@@ -23,6 +24,7 @@ export function createNameServer(deps: NameServerDependencies): NameServer {
   const kv = new KvConfig(context);
   const config = new NamesrvConfigUseCases(context);
   const sweeper = new Sweeper(context, cascade);
+  const feed = new ChangeFeed(context);
   return {
     registerBroker: (request) => registration.registerBroker(request),
     touchBroker: (request) => registration.touchBroker(request),
@@ -32,6 +34,7 @@ export function createNameServer(deps: NameServerDependencies): NameServer {
     setWritePerm: (brokerName, writable) => routes.setWritePerm(brokerName, writable),
     getRouteInfoByTopic: (topic, zone) => routes.getRouteInfoByTopic(topic, zone),
     getRoutes: (topics, zone, options) => routes.getRoutes(topics, zone, options),
+    getChanges: (since) => feed.changes(since),
     getBrokerClusterInfo: () => routes.getBrokerClusterInfo(),
     listBrokers: () => routes.listBrokers(),
     getAllTopicList: () => routes.getAllTopicList(),

@@ -3,6 +3,7 @@
  * zod schemas of lib/domain/model.ts; errors are thrown as NameServerError subclasses.
  */
 
+import type { ChangesAnswer } from "../domain/change-feed";
 import type { HistoryEntry } from "../domain/history";
 import type {
   BrokerLiveTable,
@@ -131,6 +132,11 @@ export interface NameServer {
     zone?: string,
     options?: { deadlines?: boolean },
   ): Promise<RoutesAnswer>;
+  /**
+   * The change feed (POST /routes with `changesSince`, lib/app/change-feed.ts): the history entries
+   * since `since` (epoch ms) as the routes they may have changed, and the sweeper's liveness digest.
+   */
+  getChanges(since: number): Promise<ChangesAnswer>;
   /** GET_BROKER_CLUSTER_INFO: live instances only. */
   getBrokerClusterInfo(): Promise<ClusterInfo>;
   /** GET /brokers: every live instance with its heartbeat time and timeout (the status page's view). */

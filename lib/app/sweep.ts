@@ -6,6 +6,7 @@
 
 import { runAsCaller, SWEEPER_CALLER } from "../caller-context";
 import { mapLimit } from "../concurrency";
+import { livenessDigest } from "../domain/change-feed";
 import { isDead, livenessView } from "../domain/liveness";
 import type { BrokerGroup } from "../domain/model";
 import { isTombstone } from "../domain/registration";
@@ -15,6 +16,16 @@ import { decideSweep } from "../domain/self-preservation";
 import type { HealthReport, HistoryPage, HistoryQuery, SweepReport } from "./name-server";
 import type { RemovalCascade } from "./removal-cascade";
 import { type UseCaseContext, UseCases } from "./use-case-context";
+
+/** A group without the members its expiry plan removes. */
+function remainingAfter({ group, plan }: { group: BrokerGroup; plan: RemovalPlan }): BrokerGroup {
+  if (plan.removals.length === 0) return group;
+  const removed = new Set(plan.removals.map((r) => r.brokerId));
+  const members = Object.fromEntries(
+    Object.entries(group.members).filter(([, member]) => !removed.has(member.brokerId)),
+  );
+  return { ...group, members };
+}
 
 export class Sweeper extends UseCases {
   constructor(
@@ -40,6 +51,9 @@ export class Sweeper extends UseCases {
     // Expires everyone dead, except those self-preservation keeps (live at its `since`, silent since).
     const view = livenessView(now, decision.next);
     const plans = groups.map((group) => ({ group, plan: planExpiry(group, view) }));
+    // The liveness digest (lib/domain/change-feed.ts) of the members still there after this sweep's
+    // expiries: those it expires are gone from every read already, and the feed carries their expiry.
+    await this.store.putLivenessDigest(livenessDigest(plans.map(remainingAfter), view));
     const dead = members.filter((m) => isDead(m, now)).length;
     const expiring = plans.reduce((n, p) => n + p.plan.removals.length, 0);
 

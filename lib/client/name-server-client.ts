@@ -132,6 +132,30 @@ const brokerLiveTableSchema = z.object({
   ),
 }) satisfies z.ZodType<BrokerLiveTable, unknown>;
 
+const changesAnswerSchema = z.object({
+  until: z.number(),
+  complete: z.boolean(),
+  entries: z.array(
+    z.object({
+      id: z.string(),
+      time: z.number(),
+      // Any action: what a gateway acts on is `broker`, `topics` and `allTopics`, so a registry
+      // newer than its gateways (a new kind of change) is still understood.
+      action: z.string(),
+      broker: z.string().optional(),
+      topics: z.array(z.string()),
+      allTopics: z.literal(true).optional(),
+    }),
+  ),
+  liveness: z
+    .object({
+      sweptAgoMs: z.number(),
+      deadlines: z.record(z.string(), z.record(z.string(), z.number())),
+      cut: z.literal(true).optional(),
+    })
+    .optional(),
+});
+
 const routesAnswerSchema = z.object({
   routes: z.record(z.string(), topicRouteDataSchema),
   etags: z.record(z.string(), z.string()).default({}),
@@ -139,29 +163,8 @@ const routesAnswerSchema = z.object({
   missing: z.array(z.string()).default([]),
   /** Only when asked with `deadlines: true`: group → member address → ms left before its heartbeat timeout. */
   deadlines: z.record(z.string(), z.record(z.string(), z.number())).optional(),
-  /** Only when asked with `changesSince`: the change feed and the liveness digest (lib/domain/change-feed.ts). */
-  changes: z
-    .object({
-      until: z.number(),
-      complete: z.boolean(),
-      entries: z.array(
-        z.object({
-          id: z.string(),
-          time: z.number(),
-          action: z.string(),
-          broker: z.string().optional(),
-          topics: z.array(z.string()),
-          allTopics: z.literal(true).optional(),
-        }),
-      ),
-      liveness: z
-        .object({
-          sweptAgoMs: z.number(),
-          deadlines: z.record(z.string(), z.record(z.string(), z.number())),
-        })
-        .optional(),
-    })
-    .optional(),
+  /** Only when asked with `changesSince`: the change feed since then and the liveness digest. */
+  changes: changesAnswerSchema.optional(),
 });
 /** The answer of POST /routes. */
 export type RoutesAnswer = z.output<typeof routesAnswerSchema>;
@@ -313,6 +316,8 @@ export class NameServerClient {
    * the caller has: those that still hold come back in `unchanged`, without a body. `deadlines`
    * (an extension) asks also for the milliseconds left before each listed member's heartbeat timeout,
    * for the topics in `routes` and in `unchanged` (members kept by self-preservation left out).
+   * `changesSince` (an extension, epoch ms on the registry's clock) asks also for `changes`: the
+   * change feed since then and the sweeper's liveness digest; `topics` may then be empty.
    */
   async getRoutes(
     topics: readonly string[],

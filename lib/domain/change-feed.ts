@@ -41,6 +41,11 @@ export interface LivenessDigestView {
   sweptAgoMs: number;
   /** Members silent longer than their `digestSilentAfterMs`: ms left before their timeout (≤ 0: past). */
   deadlines: MemberDeadlines;
+  /**
+   * Set when more members were silent than a digest lists (MAX_DIGEST_MEMBERS): the members left out
+   * are not known to be heartbeating, so a gateway refreshes every route with its deadlines instead.
+   */
+  cut?: true;
 }
 
 /** The `changes` of a `POST /routes` answer asked with `changesSince`. */
@@ -58,7 +63,17 @@ export interface ChangesAnswer {
 export interface LivenessDigest {
   sweptAt: number;
   members: Array<{ brokerName: string; brokerAddr: string; deadline: number }>;
+  /** More members were silent than MAX_DIGEST_MEMBERS: those past the cap are left out. */
+  cut?: true;
 }
+
+/**
+ * The most members a digest lists, the nearest deadlines first: it stays one item well under
+ * DynamoDB's 400 KB (a member is under 100 bytes) and a cheap read, even when a whole fleet goes
+ * silent at once. A cut digest says so (`cut`), and a gateway then refreshes every route with its
+ * members' deadlines rather than take the members left out for heartbeating ones.
+ */
+export const MAX_DIGEST_MEMBERS = 2000;
 
 /** How long a member may be silent before the digest lists it: 30 s, less for short timeouts. */
 export function digestSilentAfterMs(heartbeatTimeoutMillis: number): number {
@@ -134,7 +149,8 @@ export function routeChangeOf(entry: HistoryEntry): RouteChange | undefined {
 /**
  * The digest a sweep at `view.now` publishes: every member silent longer than its
  * `digestSilentAfterMs`, with its deadline; members self-preservation keeps have none and are left
- * out (the registry keeps serving them, and so may a gateway).
+ * out (the registry keeps serving them, and so may a gateway). Nearest deadlines first, at most
+ * MAX_DIGEST_MEMBERS.
  */
 export function livenessDigest(groups: readonly BrokerGroup[], view: LivenessView): LivenessDigest {
   const members: LivenessDigest["members"] = [];
@@ -150,7 +166,9 @@ export function livenessDigest(groups: readonly BrokerGroup[], view: LivenessVie
       });
     }
   }
-  return { sweptAt: view.now, members };
+  members.sort((a, b) => a.deadline - b.deadline);
+  if (members.length <= MAX_DIGEST_MEMBERS) return { sweptAt: view.now, members };
+  return { sweptAt: view.now, members: members.slice(0, MAX_DIGEST_MEMBERS), cut: true };
 }
 
 /** The digest as an answer at `now`: relative times, so a gateway needs no synchronized clock. */
@@ -161,5 +179,9 @@ export function livenessDigestView(digest: LivenessDigest, now: number): Livenes
     ofGroup[member.brokerAddr] = member.deadline - now;
     deadlines[member.brokerName] = ofGroup;
   }
-  return { sweptAgoMs: Math.max(0, now - digest.sweptAt), deadlines };
+  return {
+    sweptAgoMs: Math.max(0, now - digest.sweptAt),
+    deadlines,
+    ...(digest.cut === true ? { cut: true as const } : {}),
+  };
 }

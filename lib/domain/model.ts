@@ -340,30 +340,45 @@ export const MAX_ROUTES_PER_REQUEST = 1000;
  * and do not count towards the 1,000 distinct topics; this only bounds the work of reading the list.
  */
 export const MAX_ROUTES_ENTRIES = 10 * MAX_ROUTES_PER_REQUEST;
-export const getRoutesSchema = z.object({
-  topics: z
-    .array(topicNameSchema, "must be an array of topic names")
-    .min(1, "must name at least one topic")
-    .max(MAX_ROUTES_ENTRIES, `must hold at most ${MAX_ROUTES_ENTRIES} entries`)
-    // A topic named twice is answered once: only distinct topics count towards the limit.
-    .transform((topics) => [...new Set(topics)])
-    .refine((topics) => topics.length <= MAX_ROUTES_PER_REQUEST, {
-      message: `must name at most ${MAX_ROUTES_PER_REQUEST} distinct topics`,
-    }),
-  zone: nameSchema.optional(),
-  /** ETags the client holds, by topic: a topic whose route still has that ETag is only `unchanged`. */
-  known: z
-    .record(topicNameSchema, z.string("must map topic names to ETag strings").max(256))
-    .refine((known) => Object.keys(known).length <= MAX_ROUTES_PER_REQUEST, {
-      message: `must hold at most ${MAX_ROUTES_PER_REQUEST} ETags`,
-    })
-    .optional(),
-  /**
-   * Opt-in (the gateway's route cache): the answer also carries `deadlines`, the milliseconds left
-   * before each listed member's heartbeat timeout, for every topic in `routes` and `unchanged`.
-   */
-  deadlines: z.boolean("must be a boolean").optional(),
-});
+export const getRoutesSchema = z
+  .object({
+    topics: z
+      .array(topicNameSchema, "must be an array of topic names")
+      .max(MAX_ROUTES_ENTRIES, `must hold at most ${MAX_ROUTES_ENTRIES} entries`)
+      // A topic named twice is answered once: only distinct topics count towards the limit.
+      .transform((topics) => [...new Set(topics)])
+      .refine((topics) => topics.length <= MAX_ROUTES_PER_REQUEST, {
+        message: `must name at most ${MAX_ROUTES_PER_REQUEST} distinct topics`,
+      }),
+    zone: nameSchema.optional(),
+    /** ETags the client holds, by topic: a topic whose route still has that ETag is only `unchanged`. */
+    known: z
+      .record(topicNameSchema, z.string("must map topic names to ETag strings").max(256))
+      .refine((known) => Object.keys(known).length <= MAX_ROUTES_PER_REQUEST, {
+        message: `must hold at most ${MAX_ROUTES_PER_REQUEST} ETags`,
+      })
+      .optional(),
+    /**
+     * Opt-in (the gateway's route cache): the answer also carries `deadlines`, the milliseconds left
+     * before each listed member's heartbeat timeout, for every topic in `routes` and `unchanged`.
+     */
+    deadlines: z.boolean("must be a boolean").optional(),
+    /**
+     * Extension (the gateway's route cache): the answer also carries `changes`, the change feed since
+     * this time (epoch ms on the registry's clock) and the sweeper's liveness digest
+     * (lib/domain/change-feed.ts). With it, `topics` may be empty.
+     */
+    changesSince: z
+      .number("must be a non-negative integer (epoch ms)")
+      .int("must be a non-negative integer (epoch ms)")
+      .nonnegative("must be a non-negative integer (epoch ms)")
+      .optional(),
+  })
+  .superRefine((request, context) => {
+    if (request.changesSince === undefined && request.topics.length === 0) {
+      context.addIssue({ code: "custom", path: ["topics"], message: "must name at least one topic" });
+    }
+  });
 export type GetRoutesRequest = z.infer<typeof getRoutesSchema>;
 
 /** RocketMQ's QueueData as it appears in a route. */

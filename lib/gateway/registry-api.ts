@@ -52,7 +52,10 @@ export interface RegistryApi {
       zone?: string;
       known?: Readonly<Record<string, string>>;
       deadlines?: boolean;
-      /** The change feed since this registry time, and the liveness digest (lib/domain/change-feed.ts). */
+      /**
+       * The answer also carries `changes`: the change feed since this time (epoch ms on the
+       * registry's clock) and the sweeper's liveness digest; `topics` may then be empty.
+       */
       changesSince?: number;
     },
   ): Promise<RoutesAnswer>;

@@ -295,9 +295,11 @@ export class RouteCache {
       if (now - entry.lastAskedAt > this.idleAfterMs) this.entries.delete(key);
       else live.push(entry);
     }
-    // A deadline that passed before any servable entry was fetched can no longer matter.
-    const horizon = now - this.options.intervalMs - this.options.requestTimeoutMs;
-    for (const [member, deadline] of this.deadlines) if (deadline < horizon) this.deadlines.delete(member);
+    // A deadline matters to the entries fetched before it; a full round after it refetched them all
+    // (entries a feed round confirms keep their fetch time, so the age of an entry does not say it).
+    for (const [member, deadline] of this.deadlines) {
+      if (deadline < this.lastFullAt) this.deadlines.delete(member);
+    }
     if (live.length === 0) return;
     const feedUsable =
       this.options.changeFeed !== false &&
@@ -346,6 +348,7 @@ export class RouteCache {
       changes === undefined ||
       !changes.complete ||
       changes.liveness === undefined ||
+      changes.liveness.cut === true ||
       changes.liveness.sweptAgoMs > DIGEST_MAX_AGE_MS
     ) {
       return false;
@@ -370,9 +373,12 @@ export class RouteCache {
       else if (entry.sentAt < sentAt) entry.sentAt = sentAt;
     }
 
-    // The digest's deadlines replace those held: a member it leaves out heartbeated within 30 s of
-    // its sweep (lib/domain/change-feed.ts), so at least 90 s before its timeout.
+    // The digest's deadlines replace those still ahead: a member it leaves out heartbeated within 30 s
+    // of its sweep (lib/domain/change-feed.ts), so at least 90 s before its timeout. Deadlines already
+    // past stay: the member may be gone from the digest (expired) before the feed's entry of it lands.
     const deadlines = new Map<string, number>();
+    for (const [member, deadline] of this.deadlines)
+      if (deadline < receivedAt) deadlines.set(member, deadline);
     for (const [brokerName, members] of Object.entries(changes.liveness.deadlines)) {
       for (const [addr, left] of Object.entries(members)) {
         deadlines.set(memberKey(brokerName, addr), receivedAt + left);

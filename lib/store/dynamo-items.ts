@@ -18,6 +18,11 @@ export const kvKey = (namespace: string, key: string) => ({ pk: `KV#${namespace}
 export const GRACE_SECONDS = 24 * 3600;
 /** The NameServer's settings (GET/PUT /config): one item, one attribute per setting. */
 export const CONFIG_KEY = { pk: "CONFIG", sk: "NAMESRV" };
+/**
+ * The sweeper's liveness digest (lib/domain/change-feed.ts): one item in a partition of its own, so
+ * that the route function's grant reaches it without reaching the broker groups.
+ */
+export const LIVENESS_KEY = { pk: "LIVENESS", sk: "DIGEST" };
 
 // Stored member: compact names keep a group item small (see the module comment).
 const storedMemberSchema = z.object({
@@ -68,6 +73,13 @@ const sweeperItemSchema = z.object({
   lastHealthySweepAt: z.number().optional(),
   lastSweepAt: z.number().optional(),
   groupCount: z.number().optional(),
+});
+
+/** The digest's members with compact names (`b` broker group, `a` address, `d` deadline, epoch ms). */
+export const livenessItemSchema = z.object({
+  sweptAt: z.number(),
+  m: z.array(z.object({ b: z.string(), a: z.string(), d: z.number() })),
+  cut: z.literal(true).optional(),
 });
 
 export const kvItemSchema = z.object({ key: z.string(), value: z.string() });

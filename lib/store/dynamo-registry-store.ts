@@ -12,6 +12,7 @@
  * - `KV#<namespace>` / `KEY#<key>`: KV config.
  * - `CONFIG` / `NAMESRV`: the NameServer's settings (PUT /config), one attribute per setting.
  * - `HISTORY#<YYYY-MM-DD>` / `<entry id>`: the history of changes (dynamo-history.ts).
+ * - `LIVENESS` / `DIGEST`: the sweeper's liveness digest, the members at risk (dynamo-settings.ts).
  *
  * Keys and item shapes are in dynamo-items.ts; the request layer (capacity, unavailable errors, the
  * one conditional-write helper, batching) in dynamo-table.ts.

@@ -1,6 +1,6 @@
 /**
- * The registry's small items: the sweeper's state (self-preservation), the NameServer's settings and
- * the KV configuration (with ORDER_TOPIC_CONFIG mirrored into its topic's partition).
+ * The registry's small items: the sweeper's state (self-preservation) and liveness digest, the
+ * NameServer's settings and the KV configuration (with ORDER_TOPIC_CONFIG mirrored into its topic's partition).
  */
 import {
   DeleteCommand,
@@ -9,6 +9,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { LivenessDigest } from "../domain/change-feed";
 import type { SweeperState } from "../domain/liveness";
 import { ORDER_TOPIC_CONFIG_NAMESPACE } from "../domain/model";
 import {
@@ -17,6 +18,8 @@ import {
   GROUPS_PK,
   kvItemSchema,
   kvKey,
+  LIVENESS_KEY,
+  livenessItemSchema,
   orderKey,
   SWEEPER_SK,
 } from "./dynamo-items";
@@ -39,6 +42,36 @@ export abstract class DynamoSettingsTable extends DynamoTable {
         Item: { pk: GROUPS_PK, sk: SWEEPER_SK, type: "sweeper", ...state },
       }),
     );
+  }
+
+  async putLivenessDigest(digest: LivenessDigest): Promise<void> {
+    await this.send(
+      "PutLivenessDigest",
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...LIVENESS_KEY,
+          type: "liveness",
+          sweptAt: digest.sweptAt,
+          m: digest.members.map((m) => ({ b: m.brokerName, a: m.brokerAddr, d: m.deadline })),
+          ...(digest.cut === true ? { cut: true } : {}),
+        },
+      }),
+    );
+  }
+
+  async getLivenessDigest(): Promise<LivenessDigest | undefined> {
+    const out = await this.send<{ Item?: Record<string, unknown> }>(
+      "GetLivenessDigest",
+      new GetCommand({ TableName: this.tableName, Key: LIVENESS_KEY }),
+    );
+    if (out.Item === undefined) return undefined;
+    const item = livenessItemSchema.parse(out.Item);
+    return {
+      sweptAt: item.sweptAt,
+      members: item.m.map((m) => ({ brokerName: m.b, brokerAddr: m.a, deadline: m.d })),
+      ...(item.cut === true ? { cut: true as const } : {}),
+    };
   }
 
   async getConfig(): Promise<Record<string, unknown>> {

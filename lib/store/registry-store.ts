@@ -4,6 +4,7 @@
  * `false` / "conflict" the use case understands; an unreachable or throttling table is a
  * ServiceUnavailableError.
  */
+import type { LivenessDigest } from "../domain/change-feed";
 import type { HistoryEntry } from "../domain/history";
 import type { SweeperState } from "../domain/liveness";
 import type { BrokerGroup, BrokerMember, DataVersion, StoredQueueData } from "../domain/model";
@@ -64,6 +65,10 @@ export interface RegistryStore {
   ): Promise<{ groups: Map<string, BrokerGroup>; sweeper: SweeperState }>;
   getSweeperState(): Promise<SweeperState>;
   putSweeperState(state: SweeperState): Promise<void>;
+  /** Replaces the sweeper's liveness digest (lib/domain/change-feed.ts): one item of its own partition. */
+  putLivenessDigest(digest: LivenessDigest): Promise<void>;
+  /** The last liveness digest a sweep wrote; undefined before the first (eventually consistent). */
+  getLivenessDigest(): Promise<LivenessDigest | undefined>;
 
   /** Refreshes a member's lastUpdateTimestamp iff the expectation holds: one conditional write. */
   touchMember(

@@ -28,7 +28,9 @@ export type Partition =
   /** `CONFIG`: the NameServer's settings (GET / PUT /config). */
   | "config"
   /** `HISTORY#<day>`: the history of changes. */
-  | "history";
+  | "history"
+  /** `LIVENESS`: the sweeper's liveness digest. */
+  | "liveness";
 
 /** `dynamodb:LeadingKeys` value pattern of each partition. */
 export const leadingKeyPattern: Record<Partition, string> = {
@@ -37,6 +39,7 @@ export const leadingKeyPattern: Record<Partition, string> = {
   kv: "KV#*",
   config: "CONFIG",
   history: "HISTORY#*",
+  liveness: "LIVENESS",
 };
 
 /**
@@ -61,6 +64,8 @@ export const storeMethodAccess: { readonly [M in keyof RegistryStore]: readonly 
   getGroups: [groups("BatchGetItem")],
   getSweeperState: [groups("GetItem")],
   putSweeperState: [groups("PutItem")],
+  putLivenessDigest: [{ actions: ["PutItem"], partitions: ["liveness"] }],
+  getLivenessDigest: [{ actions: ["GetItem"], partitions: ["liveness"] }],
   touchMember: [groups("UpdateItem")],
   touchAddress: [groups("UpdateItem")],
   // A new incarnation is a conditional Put, an existing group a conditional Update.

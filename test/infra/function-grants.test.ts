@@ -59,6 +59,7 @@ const TOPIC = "TOPIC#TopicTest";
 const KV = "KV#ns-a";
 const CONFIG = "CONFIG";
 const HISTORY = "HISTORY#2026-12-07";
+const LIVENESS = "LIVENESS";
 const ALL_ACTIONS = [
   "GetItem",
   "BatchGetItem",
@@ -140,6 +141,9 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["GetItem", CONFIG],
       ["Query", TOPIC],
       ["BatchGetItem", GROUPS],
+      // The change feed (`changesSince`): the history and the sweeper's liveness digest.
+      ["Query", HISTORY],
+      ["GetItem", LIVENESS],
     ],
     index: false,
   },
@@ -219,6 +223,7 @@ const expected: Record<string, { allowed: [string, string][]; index: boolean }> 
       ["PutItem", HISTORY],
       ["Query", HISTORY],
       ["BatchWriteItem", HISTORY],
+      ["PutItem", LIVENESS],
     ],
     index: true,
   },
@@ -234,7 +239,7 @@ describe("each function's table grant", () => {
     const statements = statementsOf(functionOf(handler));
 
     it("allows exactly the actions it calls, on the partitions it touches", () => {
-      for (const pk of [GROUPS, TOPIC, KV, CONFIG, HISTORY]) {
+      for (const pk of [GROUPS, TOPIC, KV, CONFIG, HISTORY, LIVENESS]) {
         for (const action of ALL_ACTIONS) {
           const want = allowed.some(([a, p]) => a === action && p === pk);
           expect(isAllowed(statements, on(action, pk)), `${action} on ${pk}`).toBe(want);

@@ -200,6 +200,7 @@ describe("every DynamoDB request a use case makes is allowed to the functions th
     await as("getRouteInfoByTopic", () => ns.getRouteInfoByTopic("AccessA0"));
     await as("getRouteInfoByTopic", () => ns.getRouteInfoByTopic("Nowhere"));
     await as("getRoutes", () => ns.getRoutes(["AccessA0", "Nowhere"]));
+    await as("getChanges", () => ns.getChanges(f.clock.time - 60_000));
     await as("getBrokerMemberGroup", () => ns.getBrokerMemberGroup("DefaultCluster", "access-a"));
     await as("getBrokerClusterInfo", () => ns.getBrokerClusterInfo());
     await as("listBrokers", () => ns.listBrokers());

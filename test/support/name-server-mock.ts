@@ -12,6 +12,7 @@ const useCases: Record<keyof NameServer, true> = {
   getAllTopicList: true,
   getBrokerClusterInfo: true,
   getBrokerMemberGroup: true,
+  getChanges: true,
   getConfig: true,
   getHistory: true,
   getKvConfig: true,

@@ -75,7 +75,7 @@ function setup(options: { feed?: boolean; fullRefreshEveryMs?: number } = {}) {
   ];
   const history: RouteChange[] = [];
   let digest:
-    | { sweptAt: number; members: Array<{ brokerName: string; addr: string; deadline: number }> }
+    | { sweptAt: number; members: Array<{ brokerName: string; addr: string; deadline: number }>; cut?: true }
     | undefined;
   const state = { complete: true, down: false };
   let sequence = 0;
@@ -128,7 +128,13 @@ function setup(options: { feed?: boolean; fullRefreshEveryMs?: number } = {}) {
           entries: tooOld ? [] : history.filter((c) => c.time >= since),
           ...(digest === undefined
             ? {}
-            : { liveness: { sweptAgoMs: reg() - digest.sweptAt, deadlines: digestDeadlines } }),
+            : {
+                liveness: {
+                  sweptAgoMs: reg() - digest.sweptAt,
+                  deadlines: digestDeadlines,
+                  ...(digest.cut === true ? { cut: true as const } : {}),
+                },
+              }),
         };
       }
       return answer;
@@ -156,6 +162,8 @@ function setup(options: { feed?: boolean; fullRefreshEveryMs?: number } = {}) {
       const id = `${String(at).padStart(13, "0")}-${String(sequence++).padStart(4, "0")}`;
       history.push({ id, time: at, ...change });
     },
+    /** The next sweep's digest says it was cut (more members silent than it lists). */
+    cutNextDigest: false,
     /** The sweeper's digest: members silent over 30 s, with their deadlines. */
     sweep() {
       const at = reg();
@@ -168,6 +176,7 @@ function setup(options: { feed?: boolean; fullRefreshEveryMs?: number } = {}) {
             addr: m.addr,
             deadline: m.lastHeartbeat + HEARTBEAT_TIMEOUT,
           })),
+        ...(t.cutNextDigest ? { cut: true as const } : {}),
       };
     },
     async askAll() {
@@ -287,16 +296,25 @@ describe("the route cache's change-feed rounds", () => {
     expect(full()).toBe(3);
     t.state.complete = true;
 
+    // A cut digest (more members silent than it lists) cannot vouch for the members it leaves out.
+    t.advance(INTERVAL);
+    t.cutNextDigest = true;
+    t.sweep();
+    t.cutNextDigest = false;
+    await t.askAll();
+    await t.cache.refresh();
+    expect(full()).toBe(4);
+
     // The digest is 50 s old: its silence list cannot vouch for the members it leaves out.
     t.advance(50_000);
     await t.askAll();
     await t.cache.refresh();
-    expect(full()).toBe(4);
+    expect(full()).toBe(5);
     t.sweep();
     t.advance(10_000);
     await t.askAll();
     await t.cache.refresh();
-    expect(full()).toBe(4);
+    expect(full()).toBe(5);
     expect(t.cache.stats.feedRounds).toBeGreaterThan(0);
   });
 
@@ -338,6 +356,30 @@ describe("the route cache's change-feed rounds", () => {
     const from = t.api.calls.length;
     await t.cache.refresh();
     expect(t.routesCalls(from)[1]?.topics).toEqual(["T1"]);
+  });
+
+  it("a deadline already past stays, though the member has left the digest before the feed's entry of it lands", async () => {
+    const t = setup();
+    await t.warm();
+    const b = t.members.find((m) => m.brokerName === "broker-b") as Member;
+    const a = t.members.find((m) => m.brokerName === "broker-a") as Member;
+    // broker-b stops heartbeating; its deadline is 120 s after the warm-up.
+    for (let i = 0; i < 4; i++) {
+      t.advance(INTERVAL);
+      a.lastHeartbeat = t.now() + SKEW;
+      t.sweep();
+      await t.askAll();
+      await t.cache.refresh();
+    }
+    // The sweep expires it (so the digest no longer lists it), and its history entry is late: the
+    // round learns nothing of it. The route cached before its deadline must not list it again.
+    t.advance(INTERVAL);
+    t.members.splice(t.members.indexOf(b), 1);
+    t.sweep();
+    await t.cache.refresh();
+    const t3 = await t.cache.get("T3");
+    expect(t3.found && t3.route.brokerDatas.map((x) => x.brokerName)).toEqual(["broker-a"]);
+    expect(t.cache.stats.expiredMemberFetches).toBeGreaterThan(0);
   });
 
   it("an unreachable registry: the round does nothing, entries age out, and the feed resumes where it was", async () => {

@@ -6,7 +6,9 @@
  */
 import { gunzipSync } from "node:zlib";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { ServiceUnavailableError } from "../../lib/domain/errors";
 import type { TopicRouteData } from "../../lib/domain/model";
+import { logger } from "../../lib/observability";
 import { apiGatewayEvent, httpEvent } from "../support/http-event";
 
 const { nameServer } = await vi.hoisted(async () => {
@@ -267,11 +269,69 @@ describe("POST /routes", () => {
     ["known with a non-string value", { topics: ["A"], known: { A: 42 } }, "known.A"],
     ["known that is not an object", { topics: ["A"], known: ["x"] }, "known"],
     ["an invalid zone", { topics: ["A"], zone: "a b" }, "zone"],
+    ["a negative changesSince", { topics: [], changesSince: -1 }, "changesSince"],
+    ["a changesSince that is text", { topics: ["A"], changesSince: "x" }, "changesSince"],
+    ["a changesSince with a fraction", { topics: ["A"], changesSince: 1.5 }, "changesSince"],
+    ["a null changesSince", { topics: ["A"], changesSince: null }, "changesSince"],
   ])("400 for %s, naming %s, and reads nothing", async (_name, json, field) => {
     const response = await post(json);
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).error.code).toBe("INVALID_REQUEST");
     expect(fieldsOf(response)).toContain(field);
     expect(nameServer.getRoutes).not.toHaveBeenCalled();
+    expect(nameServer.getChanges).not.toHaveBeenCalled();
+  });
+
+  describe("with changesSince (the change feed)", () => {
+    const changes = {
+      until: 1_800_000_060_000,
+      complete: true,
+      entries: [
+        {
+          id: "1800000050000-00000001",
+          time: 1_800_000_050_000,
+          action: "broker.registered",
+          broker: "broker-a",
+          topics: ["A"],
+        },
+      ],
+      liveness: { sweptAgoMs: 2_000, deadlines: { "broker-a": { "10.0.0.1:10911": 45_000 } } },
+    };
+
+    it("adds `changes` to the answer, beside the routes asked", async () => {
+      nameServer.getChanges.mockResolvedValue(changes);
+      nameServer.getRoutes.mockResolvedValue({
+        routes: new Map([["A", route("broker-a")]]),
+        missing: [],
+        deadlines: {},
+      });
+      const response = await post({ topics: ["A"], deadlines: true, changesSince: 1_800_000_020_000 });
+      expect(response.statusCode).toBe(200);
+      expect(nameServer.getChanges).toHaveBeenCalledWith(1_800_000_020_000);
+      expect(nameServer.getRoutes).toHaveBeenCalledWith(["A"], undefined, { deadlines: true });
+      expect(bodyOf(response)).toMatchObject({ routes: { A: route("broker-a") }, deadlines: {}, changes });
+    });
+
+    it("may name no topic: the feed alone, and no route read", async () => {
+      nameServer.getChanges.mockResolvedValue(changes);
+      const response = await post({ topics: [], changesSince: 0 });
+      expect(response.statusCode).toBe(200);
+      expect(nameServer.getRoutes).not.toHaveBeenCalled();
+      expect(bodyOf(response)).toEqual({ routes: {}, etags: {}, unchanged: [], missing: [], changes });
+    });
+
+    it("without it the answer has no `changes` and the feed is not read", async () => {
+      nameServer.getRoutes.mockResolvedValue({ routes: new Map([["A", route("broker-a")]]), missing: [] });
+      const response = await post({ topics: ["A"] });
+      expect(Object.keys(bodyOf(response))).toEqual(["routes", "etags", "unchanged", "missing"]);
+      expect(nameServer.getChanges).not.toHaveBeenCalled();
+    });
+
+    it("a store that is down is a 503", async () => {
+      vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+      nameServer.getChanges.mockRejectedValue(new ServiceUnavailableError("table unreachable"));
+      const response = await post({ topics: [], changesSince: 0 });
+      expect(response.statusCode).toBe(503);
+    });
   });
 });
