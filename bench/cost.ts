@@ -7,16 +7,24 @@
  * Topologies (RocketMQ's brokers and clients are unmodified in all three; brokers always reach the
  * registry through `namesrv gateway` on their own host, with the steady-registration lever on):
  * - host-gateways: a gateway per client host (sidecar / DaemonSet, 10 client instances per host);
- *   each refreshes its clients' topics with one POST /routes per 30 s.
+ *   each keeps its clients' topics by the change feed: one POST /routes with `changesSince` per 30 s,
+ *   the refetch of the topics a change touched in the same round, and every topic every 30 minutes.
  * - managed-endpoint: the stack's NLB + Fargate gateways (infra/remoting-endpoint.ts: 0.25 vCPU / 512 MiB
  *   Arm tasks, at least one per zone; a zonal NLB: cross-zone off, availability-zone DNS affinity);
  *   every byte of every broker and client crosses the load balancer, none of it across zones; each
- *   task refreshes the topics its clients ask. Brokers set `compressedRegister=true`.
+ *   task keeps the topics its clients ask by the change feed, as a host gateway does. Brokers set
+ *   `compressedRegister=true`.
  * Every topology is priced with the function URL front door (`-c functionUrl=true`), the rest of the
  * stack as deployed; the HTTP API's fee is in the front door line's detail.
  * - http-clients: each client calls POST /routes itself (the project's RouteClient), every 30 s.
  */
-import type { Figure, GatewayFigure, Measured } from "./measure-base";
+import {
+  type Figure,
+  type GatewayFigure,
+  type Measured,
+  REQUEST_HEADER_BYTES,
+  RESPONSE_HEADER_BYTES,
+} from "./measure-base";
 import { PRICES, type Prices } from "./prices";
 import type { StackSettings } from "./stack-settings";
 
@@ -59,6 +67,13 @@ export const FLEET = {
   historyEntriesPerBrokerPerDay: 2,
   historyEntryBytes: 1_024,
   historyRetentionDays: 30,
+  /**
+   * The gateways' change feed (lib/gateway/route-cache.ts): each round asks from the last answer's
+   * time less this overlap, so an answer carries (interval + overlap) of entries; every topic is
+   * refetched every `fullRefreshSeconds` all the same.
+   */
+  feedOverlapSeconds: 10,
+  fullRefreshSeconds: 1_800,
 } as const;
 
 /**
@@ -171,28 +186,86 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
   const changed = (unchanged: number, full: number) =>
     FLEET.changedShare * full + (1 - FLEET.changedShare) * unchanged;
   const b = m.bytes;
-  const routeOf = (kind: "client" | "host", calls: number): Traffic =>
-    kind === "client"
-      ? {
-          label: `POST /routes of ${FLEET.topicsPerClient} topics per client per ${FLEET.intervalSeconds} s`,
-          perMonth: calls * perInterval,
-          rcu: post20.rcu,
-          wcu: 0,
-          billedMs: billed(post20),
-          memoryMb: stack.memoryMb.getRouteInfoByTopic,
-          requestBytes: 1_200 + (b["http.routes.20.request"] ?? 0),
-          responseBytes: 250 + changed(b["http.routes.20.unchanged"] ?? 0, b["http.routes.20.changed"] ?? 0),
-        }
-      : {
-          label: `POST /routes of ${hostInterval.asks} topics per gateway per ${FLEET.intervalSeconds} s`,
-          perMonth: calls * perInterval * hostInterval.apiRequests,
-          rcu: hostInterval.rcu / hostInterval.apiRequests,
-          wcu: 0,
-          billedMs: billed(post200),
-          memoryMb: stack.memoryMb.getRouteInfoByTopic,
-          requestBytes: hostInterval.apiRequestBytes / hostInterval.apiRequests,
-          responseBytes: hostInterval.apiResponseBytes / hostInterval.apiRequests,
-        };
+  /** Each HTTP client's own POST /routes of its topics every interval. */
+  const clientRoutes = (calls: number): Traffic => ({
+    label: `POST /routes of ${FLEET.topicsPerClient} topics per client per ${FLEET.intervalSeconds} s`,
+    perMonth: calls * perInterval,
+    rcu: post20.rcu,
+    wcu: 0,
+    billedMs: billed(post20),
+    memoryMb: stack.memoryMb.getRouteInfoByTopic,
+    requestBytes: 1_200 + (b["http.routes.20.request"] ?? 0),
+    responseBytes: 250 + changed(b["http.routes.20.unchanged"] ?? 0, b["http.routes.20.changed"] ?? 0),
+  });
+  // The change feed's figures: a steady round (no change), a round after one group changed, the feed
+  // ask in the route function (its window a second old: the Query and the digest's GetItem; warm: memory).
+  const feedSteady = gw("gateway.routes.feed.steady");
+  const feedChange = gw("gateway.routes.feed.change");
+  const feedWindow = op("routes.changes.window");
+  const feedWarm = op("routes.changes.warm");
+  const perTopic = {
+    rcu: hostInterval.rcu / hostInterval.asks,
+    requestBytes: (hostInterval.apiRequestBytes - REQUEST_HEADER_BYTES) / hostInterval.asks,
+    // A refetched route comes back in full (its ETag changed): what the change round's refetch answered.
+    responseBytes:
+      (feedChange.apiResponseBytes - feedSteady.apiResponseBytes - RESPONSE_HEADER_BYTES) / feedChange.asks,
+  };
+  /**
+   * What `gateways` route caches of `cached` topics each cost the registry by the change feed: one feed
+   * ask a round; the refetch, in the same round, of the cached topics of the groups that changed (a
+   * changed group serves FLEET.topicsPerBroker topics, so a cache of share s of the fleet's topics holds
+   * about s × 1,000 of them); every topic every FLEET.fullRefreshSeconds.
+   */
+  const feedTraffic = (
+    gateways: number,
+    cached: number,
+    fleetTopics: number,
+    changesPerRound: number,
+  ): Traffic[] => {
+    const share = Math.min(1, cached / fleetTopics);
+    const touchedPerChange = FLEET.topicsPerBroker * share;
+    const touchesCache = 1 - (1 - share) ** FLEET.topicsPerBroker;
+    const refetchShare = 1 - Math.exp(-changesPerRound * touchesCache);
+    const refetchTopics = refetchShare > 0 ? (changesPerRound * touchedPerChange) / refetchShare : 0;
+    const refetchCalls = Math.max(1, Math.ceil(refetchTopics / 1000));
+    const entriesPerAnswer =
+      (changesPerRound * (FLEET.intervalSeconds + FLEET.feedOverlapSeconds)) / FLEET.intervalSeconds;
+    const fullCalls = Math.ceil(cached / 1000);
+    const fullsPerMonth = seconds / FLEET.fullRefreshSeconds;
+    return [
+      {
+        label: `feed asks: one POST /routes with changesSince per cache per ${FLEET.intervalSeconds} s (${entriesPerAnswer.toFixed(2)} entries an answer)`,
+        perMonth: gateways * perInterval,
+        // The Query of the window and the digest's GetItem are counted per route-function instance.
+        rcu: 0,
+        wcu: 0,
+        billedMs: billed(feedWarm),
+        memoryMb: stack.memoryMb.getRouteInfoByTopic,
+        requestBytes: feedSteady.apiRequestBytes,
+        responseBytes: feedSteady.apiResponseBytes + entriesPerAnswer * (b["http.changes.entry"] ?? 0),
+      },
+      {
+        label: `refetches of changed routes: ${Math.round(refetchShare * 100)} % of rounds, ${refetchTopics.toFixed(1)} topics each`,
+        perMonth: gateways * perInterval * refetchShare * refetchCalls,
+        rcu: (refetchTopics / refetchCalls) * perTopic.rcu,
+        wcu: 0,
+        billedMs: Math.max(billed(post20), Math.ceil((billed(post200) * refetchTopics) / refetchCalls / 200)),
+        memoryMb: stack.memoryMb.getRouteInfoByTopic,
+        requestBytes: REQUEST_HEADER_BYTES + (refetchTopics / refetchCalls) * perTopic.requestBytes,
+        responseBytes: RESPONSE_HEADER_BYTES + (refetchTopics / refetchCalls) * perTopic.responseBytes,
+      },
+      {
+        label: `full refreshes: every topic (${fmt(cached)}) every ${FLEET.fullRefreshSeconds / 60} min`,
+        perMonth: gateways * fullsPerMonth * fullCalls,
+        rcu: (cached / fullCalls) * perTopic.rcu,
+        wcu: 0,
+        billedMs: Math.ceil((billed(post200) * cached) / fullCalls / hostInterval.asks),
+        memoryMb: stack.memoryMb.getRouteInfoByTopic,
+        requestBytes: (hostInterval.apiRequestBytes / hostInterval.asks) * (cached / fullCalls),
+        responseBytes: (hostInterval.apiResponseBytes / hostInterval.asks) * (cached / fullCalls),
+      },
+    ];
+  };
   const sweep = op("sweep.idle.100");
   const routeCpu = pick(m.gatewayCpu ?? [], "gateway.cpu.route.cached");
   const registerCpu = pick(m.gatewayCpu ?? [], "gateway.cpu.register.compressed");
@@ -208,10 +281,19 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       let tasks = 0;
       let taskCpu = 0;
       let nlbBytes = 0;
+      /** Feed asks a second (each route-function instance re-reads its window at most once a second). */
+      let feedAsksPerSecond = 0;
+      // Topology changes a 30 s round sees: the fleet's churn (a restart per broker a day: two
+      // history entries naming its group).
+      const changesPerRound =
+        (brokers * FLEET.historyEntriesPerBrokerPerDay * FLEET.intervalSeconds) / 86_400;
       if (topology === "host-gateways") {
-        traffic.push(routeOf("host", clients / FLEET.clientsPerHost));
+        traffic.push(
+          ...feedTraffic(clients / FLEET.clientsPerHost, hostInterval.asks, fleetTopics, changesPerRound),
+        );
+        feedAsksPerSecond = clients / FLEET.clientsPerHost / FLEET.intervalSeconds;
       }
-      if (topology === "http-clients") traffic.push(routeOf("client", clients));
+      if (topology === "http-clients") traffic.push(clientRoutes(clients));
       if (topology === "managed-endpoint") {
         // Each task refreshes the topics its clients ask (a client keeps one connection, to one task).
         const topicsOf = (n: number) => Math.min(fleetTopics, Math.ceil(clients / n) * FLEET.topicsPerClient);
@@ -228,17 +310,8 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         // the average (clients assumed spread evenly over the zones).
         const needed = Math.max(ENDPOINT_ZONES, Math.ceil(taskCpu / (p.fargate.vcpu * FLEET.taskCpuTarget)));
         tasks = Math.ceil(needed / ENDPOINT_ZONES) * ENDPOINT_ZONES;
-        const topicsPerTask = topicsOf(tasks);
-        const calls = Math.ceil(topicsPerTask / 1000);
-        traffic.push({
-          ...routeOf("host", 0),
-          label: `POST /routes of the fleet's ${fmt(topicsPerTask)} topics per task per ${FLEET.intervalSeconds} s (${calls} calls of ≤1,000)`,
-          perMonth: tasks * calls * perInterval,
-          rcu: (topicsPerTask / calls) * (hostInterval.rcu / hostInterval.asks),
-          billedMs: Math.ceil((billed(post200) * topicsPerTask) / calls / hostInterval.asks),
-          requestBytes: (hostInterval.apiRequestBytes / hostInterval.asks) * (topicsPerTask / calls),
-          responseBytes: (hostInterval.apiResponseBytes / hostInterval.asks) * (topicsPerTask / calls),
-        });
+        traffic.push(...feedTraffic(tasks, topicsOf(tasks), fleetTopics, changesPerRound));
+        feedAsksPerSecond = tasks / FLEET.intervalSeconds;
         nlbBytes =
           perInterval *
           (brokers * ((b["remoting.register.1000.compressed"] ?? 0) + reg.remotingResponseBytes / reg.asks) +
@@ -279,7 +352,9 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       const groupRead = cold20.rcu - post20.rcu;
       const groupReadsPerSecond =
         stack.routeGroupCacheMs > 0 ? (instances * groupRead) / (stack.routeGroupCacheMs / 1000) : 0;
-      const readPerSecond = readUnits / seconds + groupReadsPerSecond;
+      // The feed's window: each instance that answers feed asks re-reads it at most once a second.
+      const feedReadsPerSecond = Math.min(feedAsksPerSecond, instances) * feedWindow.rcu;
+      const readPerSecond = readUnits / seconds + groupReadsPerSecond + feedReadsPerSecond;
       const writePerSecond = writeUnits / seconds;
 
       // The front door the scenarios price: the function URL (`-c functionUrl=true`); the HTTP API's fee beside it.
@@ -419,6 +494,15 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
           used: round1(groupWrites),
           limit: QUOTAS.partitionWriteUnitsPerSecond,
         },
+        ...(feedAsksPerSecond > 0
+          ? [
+              {
+                name: "history and digest partitions read units/s",
+                used: round1(feedReadsPerSecond),
+                limit: QUOTAS.partitionReadUnitsPerSecond,
+              },
+            ]
+          : []),
         ...(topology === "managed-endpoint"
           ? [{ name: "NLB targets", used: tasks, limit: QUOTAS.nlbTargetsPerLoadBalancer }]
           : []),

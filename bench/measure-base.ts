@@ -10,6 +10,7 @@ import { CreateTableCommand, DeleteTableCommand } from "@aws-sdk/client-dynamodb
 import type { NameServer } from "../lib/app/name-server";
 import { createNameServer } from "../lib/app/name-server-service";
 import { mapLimit } from "../lib/concurrency";
+import type { ChangesAnswer } from "../lib/domain/change-feed";
 import {
   type MemberDeadlines,
   type RegisterBrokerRequest,
@@ -148,7 +149,9 @@ export async function figure(
     const count = b.capacity.count();
     if (count.requests > worst.requests) worst = count;
   }
+  // By name: requests sent side by side complete in either order.
   const calls = Object.entries(worst.byOperation)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([op, c]) => (c.requests > 1 ? `${op} ×${c.requests}` : op))
     .join(", ");
   return {
@@ -184,6 +187,7 @@ export function routesAnswerBody(
     routes: Map<string, TopicRouteData> | Record<string, TopicRouteData>;
     missing: string[];
     deadlines?: MemberDeadlines;
+    changes?: ChangesAnswer;
   },
   known: Record<string, string> = {},
 ): Buffer {
@@ -206,6 +210,7 @@ export function routesAnswerBody(
       unchanged,
       missing: answer.missing,
       ...(answer.deadlines === undefined ? {} : { deadlines: answer.deadlines }),
+      ...(answer.changes === undefined ? {} : { changes: answer.changes }),
     }),
   );
 }

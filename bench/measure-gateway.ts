@@ -1,6 +1,7 @@
 import type { NameServer } from "../lib/app/name-server";
 import type { RoutesAnswer } from "../lib/client/name-server-client";
 import { NameServerRequestError } from "../lib/client/transport";
+import type { ChangesAnswer } from "../lib/domain/change-feed";
 import { FullRegistrationRequiredError } from "../lib/domain/errors";
 import { registerBrokerSchema } from "../lib/domain/model";
 import {
@@ -102,9 +103,26 @@ function countingApi(ns: NameServer) {
     },
     getRoutes: async (list, options) => {
       const deadlines = options?.deadlines === true;
-      const answer = await timed(() => ns.getRoutes(list, undefined, deadlines ? { deadlines } : {}));
+      const since = options?.changesSince;
+      // As functions/get-routes.ts: the feed first, then the routes (none asked: no read).
+      const changes = since === undefined ? undefined : await timed(() => ns.getChanges(since));
+      const answer =
+        list.length === 0
+          ? { routes: new Map(), missing: [], ...(deadlines ? { deadlines: {} } : {}) }
+          : await timed(() => ns.getRoutes(list, undefined, deadlines ? { deadlines } : {}));
       const known = { ...(options?.known ?? {}) };
-      sent({ topics: list, known, ...(deadlines ? { deadlines } : {}) }, routesAnswerBody(answer, known));
+      sent(
+        {
+          topics: list,
+          known,
+          ...(deadlines ? { deadlines } : {}),
+          ...(since === undefined ? {} : { changesSince: since }),
+        },
+        routesAnswerBody(
+          { ...answer, ...(changes === undefined ? {} : { changes: fixedIds(changes) }) },
+          known,
+        ),
+      );
       const routes: RoutesAnswer["routes"] = {};
       const etags: Record<string, string> = {};
       const unchanged: string[] = [];
@@ -122,10 +140,25 @@ function countingApi(ns: NameServer) {
         unchanged,
         missing: answer.missing,
         ...(answer.deadlines === undefined ? {} : { deadlines: answer.deadlines }),
+        ...(changes === undefined ? {} : { changes }),
       };
     },
   };
   return { api: api as RegistryApi, count };
+}
+
+/**
+ * The feed's entry ids end in random hex, which moves the gzip size of an answer by a byte from run to
+ * run: counted with that hex as zeros (the same length), so the committed byte counts stay exact.
+ */
+function fixedIds(changes: ChangesAnswer): ChangesAnswer {
+  return {
+    ...changes,
+    entries: changes.entries.map((e) => ({
+      ...e,
+      id: e.id.replace(/-[0-9a-f]+$/, (r) => "-".padEnd(r.length, "0")),
+    })),
+  };
 }
 
 /** CPU time of the process around `work`, less what the registry used inside its calls, per ask. */
@@ -256,7 +289,8 @@ export async function measureGateway(
     const { api, count } = countingApi(b.cached);
     await withGateway(
       api,
-      { routeCacheIntervalMs: 30_000, now: clock.now },
+      // Every topic in each round (the feed off): what a full round costs, per topic.
+      { routeCacheIntervalMs: 30_000, routeChangeFeed: false, now: clock.now },
       undefined,
       async (client, gw) => {
         const ask = async () => {
@@ -280,7 +314,7 @@ export async function measureGateway(
         const request = requestCommand(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "H-0" });
         out.push({
           id: "gateway.routes.interval",
-          label: `one 30 s interval of a host gateway: its clients ask ${SIZES.hostTopics} topics (on ${SIZES.groupsPerTopic} groups) once each; one refresh`,
+          label: `one 30 s interval of a host gateway: its clients ask ${SIZES.hostTopics} topics (on ${SIZES.groupsPerTopic} groups) once each; one full refresh (every topic: the feed off, or its half-hourly round)`,
           asks: SIZES.hostTopics,
           apiRequests: count.requests,
           lightHeartbeats: 0,
@@ -303,6 +337,99 @@ export async function measureGateway(
         });
       },
     );
+
+    log("  gateway: the change feed, a steady round and a round after two topics changed");
+    {
+      const feedClock = new FakeClock(Date.now());
+      const feed = countingApi(b.cached);
+      await withGateway(
+        feed.api,
+        { routeCacheIntervalMs: 30_000, now: feedClock.now },
+        undefined,
+        async (client, gw) => {
+          const ask = async () => {
+            let bytes = 0;
+            for (const topic of hostTopics) {
+              const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
+              if (answer.code !== 0) throw new Error(`no route for ${topic}`);
+              bytes += encode(answer).length;
+            }
+            return bytes;
+          };
+          // A round of the registry's and the gateway's clocks: brokers heartbeat, the sweeper
+          // publishes its digest, clients ask, the gateway's round runs.
+          const interval = async () => {
+            feedClock.advance(30_000);
+            b.clock.advance(30_000);
+            for (let g = 0; g < SIZES.groupsPerTopic; g++) {
+              for (const id of [0, 1]) {
+                await b.nameServer.touchBroker({
+                  clusterName: "DefaultCluster",
+                  brokerName: `g-${g}`,
+                  brokerAddr: `10.1.0.${g * 2 + id}:10911`,
+                });
+              }
+            }
+            await b.nameServer.sweep();
+            const responseBytes = await ask();
+            Object.assign(feed.count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
+            b.capacity.reset();
+            await gw.routes.refresh();
+            return responseBytes;
+          };
+          const record = (id: string, label: string, asks: number, responseBytes: number) => {
+            const ddb = b.capacity.count();
+            out.push({
+              id,
+              label,
+              asks,
+              apiRequests: feed.count.requests,
+              lightHeartbeats: 0,
+              apiRequestBytes: feed.count.requestBytes,
+              apiResponseBytes: feed.count.responseBytes,
+              remotingRequestBytes: 0,
+              remotingResponseBytes: responseBytes,
+              ddbRequests: ddb.requests,
+              rcu: ddb.rcu,
+              wcu: ddb.wcu,
+            });
+          };
+          await ask();
+          await b.nameServer.sweep();
+          await interval(); // the first round refetches everything and learns the cursor
+          if (gw.routes.stats.fullRounds !== 1) throw new Error("the feed's first round was not a full one");
+          const steadyBytes = await interval();
+          if (gw.routes.stats.feedRounds !== 1) throw new Error("the steady round did not use the feed");
+          record(
+            "gateway.routes.feed.steady",
+            `a host gateway's steady round by the change feed (${SIZES.hostTopics} topics cached, nothing changed): one POST /routes with changesSince and no topics`,
+            0,
+            steadyBytes,
+          );
+          // Two of the host's topics get new queue counts (two topic.registered entries).
+          for (const topic of hostTopics.slice(0, 2)) {
+            await b.nameServer.registerTopic({
+              topic,
+              queueDatas: [
+                { brokerName: "g-0", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+              ],
+            });
+          }
+          const changeBytes = await interval();
+          if (gw.routes.stats.feedRefetchedTopics !== 2) {
+            throw new Error(
+              `the change round refetched ${gw.routes.stats.feedRefetchedTopics} topics, not 2`,
+            );
+          }
+          record(
+            "gateway.routes.feed.change",
+            "a host gateway's round by the change feed after two of its topics changed: the feed ask, then the refetch of those two in the same round",
+            2,
+            changeBytes,
+          );
+        },
+      );
+    }
   } finally {
     await b.drop();
   }

@@ -142,6 +142,67 @@ async function operations(
         );
       }
     }
+
+    // The change feed in the route function: an ask whose instance's window is a second old (the
+    // Query of the history since its newest entry less the overlap, and the digest's GetItem), and
+    // one answered from the window in memory.
+    log("  the change feed");
+    // The registrations above are history too, and so is the expiry of their brokers (which the mode's
+    // run count varies): both past the instance's window (2 min), as in a steady fleet; the route
+    // groups heartbeat meanwhile.
+    const touchGroups = async () => {
+      for (let g = 0; g < SIZES.groupsPerTopic; g++) {
+        for (const id of [0, 1]) {
+          await b.nameServer.touchBroker({
+            clusterName: "DefaultCluster",
+            brokerName: `g-${g}`,
+            brokerAddr: `10.1.0.${g * 2 + id}:10911`,
+          });
+        }
+      }
+    };
+    for (const step of ["touch", "sweep", "touch", "touch"] as const) {
+      b.clock.advance(100_000);
+      await touchGroups();
+      if (step === "sweep") await b.nameServer.sweep();
+    }
+    await b.cached.getChanges(b.clock.now());
+    for (let i = 0; i < 2; i++) {
+      await b.nameServer.unregisterBroker({
+        clusterName: "DefaultCluster",
+        brokerName: `g-${i}`,
+        brokerAddr: `10.1.0.${i * 2 + 1}:10911`,
+        brokerId: 1,
+      });
+    }
+    await b.nameServer.sweep();
+    const since = b.clock.now() - 40_000;
+    for (const [id, label, step] of [
+      [
+        "routes.changes.window",
+        "POST /routes with changesSince, no topics, the instance's window a second old: the Query of its last 10 s (2 restarts' entries: at 100× the fleet 10 s hold about 2.3) and the digest's GetItem",
+        1_001,
+      ],
+      [
+        "routes.changes.warm",
+        "POST /routes with changesSince, no topics: answered from the instance's window in memory",
+        0,
+      ],
+    ] as const) {
+      out.push(
+        await figure(b, {
+          id,
+          label,
+          // The window's refresh once (the first after the entries landed): a count that does not
+          // depend on how many runs the mode makes, as the committed figures must not.
+          runs: step > 0 ? 1 : runs,
+          prepare: async () => {
+            b.clock.advance(step);
+          },
+          action: async () => JSON.stringify(await b.cached.getChanges(since)),
+        }),
+      );
+    }
   } finally {
     await b.drop();
   }
@@ -213,6 +274,16 @@ function wireBytes(): Record<string, number> {
     "http.routes.20.unchanged": routesAnswerBody({ routes, missing: [] }, etags).length,
     "http.routes.20.changed": routesAnswerBody({ routes, missing: [] }).length,
     "http.route.1": routeJson,
+    // One feed entry as a restart records it (a member leaving or joining its group).
+    "http.changes.entry": Buffer.byteLength(
+      JSON.stringify({
+        id: "1765000000000-0001a2b3",
+        time: 1765000000000,
+        action: "broker.registered",
+        broker: "broker-group-0001",
+        topics: [],
+      }),
+    ),
     "remoting.register.1000": registerBrokerFrame(SIZES.brokerTopics).bytes,
     "remoting.register.10000": registerBrokerFrame(SIZES.largeBrokerTopics).bytes,
     "remoting.register.1000.compressed": registerBrokerFrame(SIZES.brokerTopics, 1, true).bytes,

@@ -9,11 +9,15 @@
  * - host-gateways and managed-endpoint: the gateway's route cache serves an answer at most its
  *   interval plus one request timeout (30 + 5 s) after asking, so ≤ 155 s, and the RocketMQ client's
  *   poll of the gateway adds ≤ 30 s: ≤ 185 s.
+ * - gateways by the change feed: the rounds keep routes without refetching them, and the deadlines
+ *   come from the sweeper's liveness digest (members silent over 30 s): gone at the timeout, ≤ 150 s
+ *   with the client's poll, whatever the phases of the sweeps and the rounds.
  * RocketMQ's own: 120 s + its 5 s scan + the 30 s client poll, ≤ 155 s.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { NameServerRequestError } from "../../lib/client/transport";
 import { TopicNotExistError } from "../../lib/domain/errors";
+import type { TopicRouteData } from "../../lib/domain/model";
 import type { RegistryApi } from "../../lib/gateway/registry-api";
 import { RouteCache } from "../../lib/gateway/route-cache";
 import { etagOf } from "../../lib/http/etag";
@@ -56,7 +60,13 @@ function inProcessApi(
     },
     getRoutes: async (list, options) => {
       const asked = deadlines && options?.deadlines === true;
-      const answer = await f.nameServer.getRoutes(list, undefined, asked ? { deadlines: true } : {});
+      const since = deadlines ? options?.changesSince : undefined;
+      // As functions/get-routes.ts: the feed first, then the routes (none asked: no read).
+      const changes = since === undefined ? undefined : await f.nameServer.getChanges(since);
+      const answer =
+        list.length === 0
+          ? { routes: new Map<string, TopicRouteData>(), missing: [], deadlines: {} }
+          : await f.nameServer.getRoutes(list, undefined, asked ? { deadlines: true } : {});
       const routes = Object.fromEntries(answer.routes);
       const etags = Object.fromEntries([...answer.routes].map(([t, r]) => [t, etagOf(JSON.stringify(r))]));
       return {
@@ -65,6 +75,7 @@ function inProcessApi(
         unchanged: [],
         missing: answer.missing,
         ...(asked ? { deadlines: answer.deadlines ?? {} } : {}),
+        ...(changes === undefined ? {} : { changes }),
       };
     },
   };
@@ -84,7 +95,7 @@ async function twoBrokers(f: RegistryFixture) {
   });
   await f.nameServer.registerBroker(live);
   await f.nameServer.registerBroker(dead);
-  return live;
+  return Object.assign(live, { dead });
 }
 
 const names = (route: { brokerDatas: Array<{ brokerName: string }> } | undefined) =>
@@ -187,4 +198,57 @@ describe("freshness per topology (fake clock)", () => {
     // Gone at its timeout, as from the registry itself: ≤ 150 s with the client's poll.
     expect(gone).toBe(TIMEOUT_MS + 1);
   });
+
+  // The gateway's rounds by the change feed (one POST /routes with changesSince and no topics) keep
+  // the route without refetching it; the sweeper's digest, through the real use cases, says when
+  // b-dead's time runs out. b-dead heartbeats twice after the gateway's first (full) round, so the
+  // deadline that round learnt is not its last: only the digest knows when it stops. Sweeps and
+  // rounds at several phases of each other.
+  for (const [sweepPhase, roundPhase] of [
+    [0, 0],
+    [7, 19],
+    [29, 1],
+    [12, 11],
+  ] as const) {
+    it(`gateways by the change feed (sweeps at +${sweepPhase} s, rounds at +${roundPhase} s): a member past its deadline is not served`, async () => {
+      fixture = await createRegistryFixture();
+      const f = fixture;
+      const live = await twoBrokers(f);
+      const t0 = f.clock.now();
+      const lastHeartbeat = 60_000;
+      const deadline = lastHeartbeat + TIMEOUT_MS;
+      const cache = new RouteCache({
+        api: inProcessApi(f),
+        intervalMs: INTERVAL_MS,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+        now: f.clock.now,
+      });
+      const ask = async () => {
+        const lookup = await cache.get("Topic-0");
+        return lookup.found ? names(lookup.route) : [];
+      };
+      expect(await ask()).toEqual(["a-live", "b-dead"]);
+      let gone: number | undefined;
+      for (let t = 0; t <= deadline + 2 * SWEEP_MS; t += 1_000) {
+        f.clock.time = t0 + t;
+        if (t === deadline + 1_000) {
+          // One millisecond past the deadline: gone, as from the registry itself.
+          f.clock.time = t0 + deadline + 1;
+          expect(await ask()).toEqual(["a-live"]);
+          gone ??= deadline + 1;
+          f.clock.time = t0 + t;
+        }
+        if (t % 30_000 === 0) await f.nameServer.registerBroker(live);
+        if (t > 0 && t <= lastHeartbeat && t % 30_000 === 0) await f.nameServer.registerBroker(live.dead);
+        if (t % SWEEP_MS === sweepPhase * 1_000) await f.nameServer.sweep();
+        if (t % INTERVAL_MS === roundPhase * 1_000) await cache.refresh();
+        const seen = await ask();
+        expect(seen).toContain("a-live");
+        if (!seen.includes("b-dead")) gone ??= t;
+      }
+      expect(gone).toBe(deadline + 1);
+      // The rounds did go by the feed (the first one refetched everything).
+      expect(cache.stats.feedRounds).toBeGreaterThanOrEqual(4);
+    });
+  }
 });
