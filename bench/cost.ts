@@ -65,6 +65,12 @@ export const FLEET = {
    * changes), kept for the default 30 days, plus the hourly clean-up's two Queries.
    */
   historyEntriesPerBrokerPerDay: 2,
+  /**
+   * Topology changes other than restarts (assumed): a topic created or its queues changed, once per
+   * broker group a day, each one topic's route. A restart changes only its group's member list, which
+   * the feed answer carries: gateways patch their routes; a topic change makes them refetch the topic.
+   */
+  topicChangesPerGroupPerDay: 1,
   historyEntryBytes: 1_024,
   historyRetentionDays: 30,
   /**
@@ -73,7 +79,7 @@ export const FLEET = {
    * refetched every `fullRefreshSeconds` all the same.
    */
   feedOverlapSeconds: 10,
-  fullRefreshSeconds: 1_800,
+  fullRefreshSeconds: 3_600,
 } as const;
 
 /**
@@ -197,10 +203,15 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
     requestBytes: 1_200 + (b["http.routes.20.request"] ?? 0),
     responseBytes: 250 + changed(b["http.routes.20.unchanged"] ?? 0, b["http.routes.20.changed"] ?? 0),
   });
-  // The change feed's figures: a steady round (no change), a round after one group changed, the feed
-  // ask in the route function (its window a second old: the Query and the digest's GetItem; warm: memory).
+  // The change feed's figures: a steady round (no change), a round after two topics changed (their
+  // refetch), a round after a restart (two membership entries with the group's membership: patched),
+  // the feed ask in the route function (its window a second old: the Query, the digest's GetItem and
+  // the groups new membership entries name; warm: memory).
   const feedSteady = gw("gateway.routes.feed.steady");
   const feedChange = gw("gateway.routes.feed.change");
+  const feedRestart = gw("gateway.routes.feed.restart");
+  /** What one entry adds to a feed answer, gzip-encoded, with its group's membership. */
+  const entryBytes = (feedRestart.apiResponseBytes - feedSteady.apiResponseBytes) / feedRestart.asks;
   const feedWindow = op("routes.changes.window");
   const feedWarm = op("routes.changes.warm");
   const perTopic = {
@@ -212,24 +223,24 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
   };
   /**
    * What `gateways` route caches of `cached` topics each cost the registry by the change feed: one feed
-   * ask a round; the refetch, in the same round, of the cached topics of the groups that changed (a
-   * changed group serves FLEET.topicsPerBroker topics, so a cache of share s of the fleet's topics holds
-   * about s × 1,000 of them); every topic every FLEET.fullRefreshSeconds.
+   * ask a round, whose answer carries the round's entries (restarts with their group's membership:
+   * the routes are patched, no refetch); the refetch, in the same round, of a cached topic that changed
+   * (a topic change names one topic: a cache holding share s of the fleet's topics holds it with
+   * probability s); every topic every FLEET.fullRefreshSeconds.
    */
   const feedTraffic = (
     gateways: number,
     cached: number,
     fleetTopics: number,
-    changesPerRound: number,
+    entriesPerRound: number,
+    topicChangesPerRound: number,
   ): Traffic[] => {
     const share = Math.min(1, cached / fleetTopics);
-    const touchedPerChange = FLEET.topicsPerBroker * share;
-    const touchesCache = 1 - (1 - share) ** FLEET.topicsPerBroker;
-    const refetchShare = 1 - Math.exp(-changesPerRound * touchesCache);
-    const refetchTopics = refetchShare > 0 ? (changesPerRound * touchedPerChange) / refetchShare : 0;
+    const refetchShare = 1 - Math.exp(-topicChangesPerRound * share);
+    const refetchTopics = refetchShare > 0 ? (topicChangesPerRound * share) / refetchShare : 0;
     const refetchCalls = Math.max(1, Math.ceil(refetchTopics / 1000));
     const entriesPerAnswer =
-      (changesPerRound * (FLEET.intervalSeconds + FLEET.feedOverlapSeconds)) / FLEET.intervalSeconds;
+      (entriesPerRound * (FLEET.intervalSeconds + FLEET.feedOverlapSeconds)) / FLEET.intervalSeconds;
     const fullCalls = Math.ceil(cached / 1000);
     const fullsPerMonth = seconds / FLEET.fullRefreshSeconds;
     return [
@@ -242,10 +253,10 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         billedMs: billed(feedWarm),
         memoryMb: stack.memoryMb.getRouteInfoByTopic,
         requestBytes: feedSteady.apiRequestBytes,
-        responseBytes: feedSteady.apiResponseBytes + entriesPerAnswer * (b["http.changes.entry"] ?? 0),
+        responseBytes: feedSteady.apiResponseBytes + entriesPerAnswer * entryBytes,
       },
       {
-        label: `refetches of changed routes: ${Math.round(refetchShare * 100)} % of rounds, ${refetchTopics.toFixed(1)} topics each`,
+        label: `refetches of changed topics: ${(refetchShare * 100).toFixed(2)} % of rounds, ${refetchTopics.toFixed(1)} topics each`,
         perMonth: gateways * perInterval * refetchShare * refetchCalls,
         rcu: (refetchTopics / refetchCalls) * perTopic.rcu,
         wcu: 0,
@@ -285,11 +296,20 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       let feedAsksPerSecond = 0;
       // Topology changes a 30 s round sees: the fleet's churn (a restart per broker a day: two
       // history entries naming its group).
+      const topicChangesPerRound =
+        ((brokers / 2) * FLEET.topicChangesPerGroupPerDay * FLEET.intervalSeconds) / 86_400;
       const changesPerRound =
-        (brokers * FLEET.historyEntriesPerBrokerPerDay * FLEET.intervalSeconds) / 86_400;
+        (brokers * FLEET.historyEntriesPerBrokerPerDay * FLEET.intervalSeconds) / 86_400 +
+        topicChangesPerRound;
       if (topology === "host-gateways") {
         traffic.push(
-          ...feedTraffic(clients / FLEET.clientsPerHost, hostInterval.asks, fleetTopics, changesPerRound),
+          ...feedTraffic(
+            clients / FLEET.clientsPerHost,
+            hostInterval.asks,
+            fleetTopics,
+            changesPerRound,
+            topicChangesPerRound,
+          ),
         );
         feedAsksPerSecond = clients / FLEET.clientsPerHost / FLEET.intervalSeconds;
       }
@@ -310,7 +330,9 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         // the average (clients assumed spread evenly over the zones).
         const needed = Math.max(ENDPOINT_ZONES, Math.ceil(taskCpu / (p.fargate.vcpu * FLEET.taskCpuTarget)));
         tasks = Math.ceil(needed / ENDPOINT_ZONES) * ENDPOINT_ZONES;
-        traffic.push(...feedTraffic(tasks, topicsOf(tasks), fleetTopics, changesPerRound));
+        traffic.push(
+          ...feedTraffic(tasks, topicsOf(tasks), fleetTopics, changesPerRound, topicChangesPerRound),
+        );
         feedAsksPerSecond = tasks / FLEET.intervalSeconds;
         nlbBytes =
           perInterval *
@@ -320,7 +342,9 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
               ((b["remoting.route.request"] ?? 0) + (b["remoting.route.response"] ?? 0)));
       }
       const sweeps = perInterval;
-      const historyEntries = brokers * FLEET.historyEntriesPerBrokerPerDay * (seconds / 86_400);
+      const historyEntries =
+        (brokers * FLEET.historyEntriesPerBrokerPerDay + (brokers / 2) * FLEET.topicChangesPerGroupPerDay) *
+        (seconds / 86_400);
       const history: Traffic[] = [
         { ...NO_TRAFFIC, label: "history entries", perMonth: historyEntries, wcu: 1 },
         { ...NO_TRAFFIC, label: "history clean-up", perMonth: 2 * p.hoursPerMonth, rcu: 0.5 },
@@ -417,15 +441,11 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         detail: `${fmt(sweeps / stack.sweepsPerRun)} runs`,
       });
       const historyGb =
-        (brokers *
-          FLEET.historyEntriesPerBrokerPerDay *
-          FLEET.historyRetentionDays *
-          FLEET.historyEntryBytes) /
-        GB;
+        (historyEntries / (seconds / 86_400)) * FLEET.historyRetentionDays * (FLEET.historyEntryBytes / GB);
       lines.push({
         item: "History of changes",
         monthlyUsd: usd(historyGb * p.dynamodb.storagePerGbMonth),
-        detail: `${fmt(historyEntries)} entries a month at a restart per broker a day (their ${fmt(historyEntries)} WCU and the hourly clean-up are in the DynamoDB line), ${historyGb.toFixed(2)} GB kept ${FLEET.historyRetentionDays} days; heartbeats record nothing`,
+        detail: `${fmt(historyEntries)} entries a month at a restart per broker and a topic change per group a day (their ${fmt(historyEntries)} WCU and the hourly clean-up are in the DynamoDB line), ${historyGb.toFixed(2)} GB kept ${FLEET.historyRetentionDays} days; heartbeats record nothing`,
       });
       if (topology === "managed-endpoint") {
         const gbPerHour = nlbBytes / GB / p.hoursPerMonth;

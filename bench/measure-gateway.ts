@@ -15,7 +15,7 @@ import { encode, requestCommand } from "../lib/remoting/codec";
 import { RequestCode } from "../lib/remoting/protocol";
 import { encodeRegisterBrokerBody } from "../lib/remoting/register-broker-body";
 import { RemotingClient } from "../lib/remoting/remoting-client";
-import { FakeClock, topics } from "../test/support/registry-fixture";
+import { FakeClock, registration, topics } from "../test/support/registry-fixture";
 import {
   createBench,
   type GatewayCpu,
@@ -426,6 +426,46 @@ export async function measureGateway(
             "a host gateway's round by the change feed after two of its topics changed: the feed ask, then the refetch of those two in the same round",
             2,
             changeBytes,
+          );
+          // A restart: g-1's slave unregisters and registers again (two membership entries, no topic
+          // named). The answer carries g-1's membership; the gateway patches its routes, no refetch.
+          const slave = {
+            clusterName: "DefaultCluster",
+            brokerName: "g-1",
+            brokerAddr: "10.1.0.3:10911",
+            brokerId: 1,
+          };
+          await b.nameServer.unregisterBroker(slave);
+          await b.nameServer.registerBroker(
+            registration({
+              ...slave,
+              topicConfigTable: Object.fromEntries(
+                hostTopics.map((t) => [
+                  t,
+                  {
+                    topicName: t,
+                    readQueueNums: 8,
+                    writeQueueNums: 8,
+                    perm: 6,
+                    topicSysFlag: 0,
+                    order: false,
+                  },
+                ]),
+              ),
+            }),
+          );
+          const patchedBefore = gw.routes.stats.feedPatchedTopics;
+          const restartBytes = await interval();
+          if (gw.routes.stats.feedPatchedTopics - patchedBefore !== SIZES.hostTopics) {
+            throw new Error(
+              `the restart round patched ${gw.routes.stats.feedPatchedTopics - patchedBefore} routes, not ${SIZES.hostTopics}`,
+            );
+          }
+          record(
+            "gateway.routes.feed.restart",
+            `a host gateway's round by the change feed after a restart of one of its groups' slaves (an unregister and a registration, ${SIZES.hostTopics} routes list the group): the feed ask, whose answer carries the group's membership; every route patched, none refetched`,
+            2,
+            restartBytes,
           );
         },
       );

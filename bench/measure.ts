@@ -274,16 +274,6 @@ function wireBytes(): Record<string, number> {
     "http.routes.20.unchanged": routesAnswerBody({ routes, missing: [] }, etags).length,
     "http.routes.20.changed": routesAnswerBody({ routes, missing: [] }).length,
     "http.route.1": routeJson,
-    // One feed entry as a restart records it (a member leaving or joining its group).
-    "http.changes.entry": Buffer.byteLength(
-      JSON.stringify({
-        id: "1765000000000-0001a2b3",
-        time: 1765000000000,
-        action: "broker.registered",
-        broker: "broker-group-0001",
-        topics: [],
-      }),
-    ),
     "remoting.register.1000": registerBrokerFrame(SIZES.brokerTopics).bytes,
     "remoting.register.10000": registerBrokerFrame(SIZES.largeBrokerTopics).bytes,
     "remoting.register.1000.compressed": registerBrokerFrame(SIZES.brokerTopics, 1, true).bytes,

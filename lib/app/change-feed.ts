@@ -10,15 +10,24 @@
  * `COLD_START_MS` back (gateways ask from about 40 s back); an ask from before the window's start
  * but within `HORIZON_MS` is one direct, uncached read; an ask from further back is `complete: false`
  * (the gateway refreshes everything).
+ *
+ * Membership: a restart (a member leaves, expires or joins) changes only the groups' member lists.
+ * For the groups such entries name, the window also reads the group once, when the entry first shows
+ * (one BatchGetItem a refresh, only when there are new ones), and the answer carries it as routes list
+ * it (`groups`): a gateway patches the routes it holds instead of refetching them.
  */
 import {
   type ChangesAnswer,
+  type GroupMembership,
+  groupMembership,
   type LivenessDigest,
   livenessDigestView,
+  MEMBERSHIP_ACTIONS,
   type RouteChange,
   routeChangeOf,
 } from "../domain/change-feed";
 import { type HistoryEntry, historyDays, historyId } from "../domain/history";
+import { livenessView } from "../domain/liveness";
 import { UseCases } from "./use-case-context";
 
 /** How far back a feed answers; an older `changesSince` is `complete: false`. */
@@ -51,7 +60,21 @@ interface Window {
   /** By id, in id (time) order. */
   entries: Seen[];
   digest: LivenessDigest | undefined;
+  /** The groups membership entries of the window name, as read when their newest entry showed. */
+  groups: Map<string, GroupMembership | null>;
 }
+
+/**
+ * The group a membership-only change names (a member joined, left or expired, no topic named): the
+ * routes listing it can be patched with its membership. Any other change is refetched by gateways.
+ */
+const membershipGroup = (change: RouteChange | undefined): string | undefined =>
+  change !== undefined &&
+  MEMBERSHIP_ACTIONS.includes(change.action) &&
+  change.topics.length === 0 &&
+  change.allTopics !== true
+    ? change.broker
+    : undefined;
 
 const byId = (a: Seen, b: Seen) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const seen = (entry: HistoryEntry): Seen => ({
@@ -89,7 +112,27 @@ export class ChangeFeed extends UseCases {
     if (matching.length > MAX_CHANGE_ENTRIES) return incomplete(until);
     const entries: RouteChange[] = [];
     for (const entry of matching) if (entry.change !== undefined) entries.push(entry.change);
-    return { until, complete: true, entries, ...liveness };
+    const names = new Set<string>();
+    for (const entry of matching) {
+      const name = membershipGroup(entry.change);
+      if (name !== undefined) names.add(name);
+    }
+    let known = window.groups;
+    if (since < window.start || [...names].some((name) => !known.has(name))) {
+      known = await this.readGroups(names);
+    }
+    const groups: Record<string, GroupMembership | null> = {};
+    for (const name of names) {
+      const membership = known.get(name);
+      if (membership !== undefined) groups[name] = membership;
+    }
+    return {
+      until,
+      complete: true,
+      entries,
+      ...liveness,
+      ...(names.size > 0 ? { groups } : {}),
+    };
   }
 
   /** The window, refreshed when its last refresh is `CHANGES_REFRESH_MS` old; one refresh at a time. */
@@ -124,9 +167,30 @@ export class ChangeFeed extends UseCases {
       entries = entries.slice(entries.length - MAX_WINDOW_ENTRIES);
       if (dropped !== undefined) windowStart = Math.max(windowStart, dropped.time + 1);
     }
-    const window: Window = { start: windowStart, readUntil: now, entries, digest };
+    // The groups that new membership entries name, read now (after their entries were written).
+    const before = new Set(previous?.entries.map((e) => e.id));
+    const names = new Set<string>();
+    for (const entry of fresh) {
+      const name = membershipGroup(entry.change);
+      if (name !== undefined && !before.has(entry.id)) names.add(name);
+    }
+    const groups = new Map<string, GroupMembership | null>();
+    const kept = new Set(entries.map((e) => membershipGroup(e.change)));
+    for (const [name, membership] of previous?.groups ?? []) if (kept.has(name)) groups.set(name, membership);
+    for (const [name, membership] of await this.readGroups(names)) groups.set(name, membership);
+    const window: Window = { start: windowStart, readUntil: now, entries, digest, groups };
     this.window = window;
     return window;
+  }
+
+  /** The groups' membership as routes list it now (one BatchGetItem per 100 groups; none for none). */
+  private async readGroups(names: ReadonlySet<string>): Promise<Map<string, GroupMembership | null>> {
+    const out = new Map<string, GroupMembership | null>();
+    if (names.size === 0) return out;
+    const { groups, sweeper } = await this.store.getGroups([...names]);
+    const view = livenessView(this.now(), sweeper);
+    for (const name of names) out.set(name, groupMembership(groups.get(name), view));
+    return out;
   }
 
   /** The history entries with `since <= time <= until`, oldest first, at most `limit`. */

@@ -50,7 +50,7 @@ export const useCaseStoreMethods: { readonly [U in keyof NameServer]: readonly S
   setWritePerm: ["getGroup", "getGroupQueueData", "updatePerm", "appendHistory"],
   getRouteInfoByTopic: ["getConfig", "getTopic", "getGroups"],
   getRoutes: ["getConfig", "getTopic", "getGroups"],
-  getChanges: ["queryHistoryDay", "getLivenessDigest"],
+  getChanges: ["queryHistoryDay", "getLivenessDigest", "getGroups"],
   getBrokerClusterInfo: ["listGroups"],
   listBrokers: ["listGroups"],
   getAllTopicList: ["getConfig", "listGroups", "getGroupQueueData"],

@@ -154,6 +154,14 @@ const changesAnswerSchema = z.object({
       cut: z.literal(true).optional(),
     })
     .optional(),
+  groups: z
+    .record(
+      z.string(),
+      z
+        .object({ brokerData: brokerDataSchema, filterServers: z.record(z.string(), z.array(z.string())) })
+        .nullable(),
+    )
+    .optional(),
 });
 
 const routesAnswerSchema = z.object({

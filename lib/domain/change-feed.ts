@@ -17,8 +17,15 @@
  */
 import type { HistoryAction, HistoryEntry } from "./history";
 import { MAX_CHANGES } from "./history";
-import { isPreserved, type LivenessView } from "./liveness";
-import { type BrokerGroup, type MemberDeadlines, ORDER_TOPIC_CONFIG_NAMESPACE } from "./model";
+import { type At, isPreserved, type LivenessView, liveMembers } from "./liveness";
+import {
+  type BrokerData,
+  type BrokerGroup,
+  type MemberDeadlines,
+  ORDER_TOPIC_CONFIG_NAMESPACE,
+} from "./model";
+import { isTombstone } from "./registration";
+import { brokerDataOf } from "./route";
 
 /** One history entry as a gateway needs it: which routes it may have changed. */
 export interface RouteChange {
@@ -57,6 +64,38 @@ export interface ChangesAnswer {
   entries: RouteChange[];
   /** Absent when no sweep has published a digest yet. */
   liveness?: LivenessDigestView;
+  /**
+   * For every group a membership change among `entries` names (MEMBERSHIP_ACTIONS): the group as
+   * routes list it now, or null when no live member is left (routes drop it). A gateway patches the
+   * routes it holds with it (lib/domain/route.ts withGroupMembership) instead of refetching them.
+   */
+  groups?: Record<string, GroupMembership | null>;
+}
+
+/** A group's membership as routes show it: its BrokerData and its live members' filter servers. */
+export interface GroupMembership {
+  brokerData: BrokerData;
+  /** By member address, for the live members that have filter servers. */
+  filterServers: Record<string, string[]>;
+}
+
+/** The actions that change only who is in a group (a restart: a member leaves, expires or joins). */
+export const MEMBERSHIP_ACTIONS: readonly HistoryAction[] = [
+  "broker.registered",
+  "broker.unregistered",
+  "broker.expired",
+];
+
+/** The group as routes list it at `at`; null when it is gone or has no live member. */
+export function groupMembership(group: BrokerGroup | undefined, at: At): GroupMembership | null {
+  if (group === undefined || isTombstone(group)) return null;
+  const live = liveMembers(group, at);
+  if (live.length === 0) return null;
+  const filterServers: Record<string, string[]> = {};
+  for (const member of live) {
+    if (member.filterServerList.length > 0) filterServers[member.brokerAddr] = [...member.filterServerList];
+  }
+  return { brokerData: brokerDataOf(group, at), filterServers };
 }
 
 /** What the sweeper stores: absolute deadlines on the registry's clock. */

@@ -103,6 +103,46 @@ export function assembleRoute(input: RouteInput): TopicRouteData | undefined {
 }
 
 /**
+ * The route with one group's membership replaced (a member left, expired or joined), as assembleRoute
+ * would give it from the group's new state: its BrokerData and its members' filter servers, or the
+ * group dropped with its queue data when `membership` is null; undefined when no group is left
+ * (TOPIC_NOT_EXIST). Only for groups without acting masters (whose queue data's perm follows their
+ * master's liveness) and routes without a zone filter: the caller refetches those.
+ */
+export function withGroupMembership(
+  route: TopicRouteData,
+  brokerName: string,
+  membership: { brokerData: BrokerData; filterServers: Record<string, string[]> } | null,
+): TopicRouteData | undefined {
+  const held = route.brokerDatas.find((bd) => bd.brokerName === brokerName);
+  if (held === undefined) return route;
+  const filterServerTable = { ...route.filterServerTable };
+  for (const addr of Object.values(held.brokerAddrs)) delete filterServerTable[addr];
+  if (membership === null) {
+    const queueDatas = route.queueDatas.filter((qd) => qd.brokerName !== brokerName);
+    if (queueDatas.length === 0) return undefined;
+    const brokerDatas = route.brokerDatas.filter((bd) => bd.brokerName !== brokerName);
+    const mappings = route.topicQueueMappingByBroker;
+    const rest: TopicRouteData = { ...route, queueDatas, brokerDatas, filterServerTable };
+    if (mappings !== undefined && brokerName in mappings) {
+      const { [brokerName]: _gone, ...others } = mappings;
+      if (Object.keys(others).length > 0) rest.topicQueueMappingByBroker = others;
+      else delete rest.topicQueueMappingByBroker;
+    }
+    return rest;
+  }
+  for (const [addr, servers] of Object.entries(membership.filterServers))
+    filterServerTable[addr] = [...servers];
+  return {
+    ...route,
+    brokerDatas: route.brokerDatas.map((bd) =>
+      bd.brokerName === brokerName ? { ...membership.brokerData } : bd,
+    ),
+    filterServerTable,
+  };
+}
+
+/**
  * RocketMQ's pickupTopicRouteData with supportActingMaster: in a masterless acting-master group whose
  * queue data is not writable, the live slave with the lowest id is listed as id 0, so that clients
  * that look for a master (to read from it) find one.

@@ -51,6 +51,8 @@ export interface RemotingGatewayOptions {
    * false refetches every cached topic each round. Default true.
    */
   routeChangeFeed?: boolean;
+  /** With the change feed: every cached topic is refetched at least this often. Default an hour. */
+  routeFullRefreshEveryMs?: number;
   /** The registry client's request timeout: bounds how old a cached route may be (interval + one request). */
   requestTimeoutMs?: number;
   /** BrokerHousekeepingService: unregister a broker when its connection closes. Default true. */
@@ -253,6 +255,9 @@ export async function startRemotingGateway(options: RemotingGatewayOptions): Pro
     intervalMs,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(options.routeChangeFeed === undefined ? {} : { changeFeed: options.routeChangeFeed }),
+    ...(options.routeFullRefreshEveryMs === undefined
+      ? {}
+      : { fullRefreshEveryMs: options.routeFullRefreshEveryMs }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const steady = new SteadyRegistrations(options.fullRegistrationEvery);

@@ -23,18 +23,23 @@
  * grows with. So a round first asks `POST /routes` with no topics and `changesSince` (the registry's
  * time the last answer covered, minus an overlap: a history entry is written just after its change)
  * and learns which topics and broker groups changed since, and the sweeper's liveness digest (the
- * members silent for over 30 s, with their deadlines). The topics a change names and the cached
- * routes that list a changed group are refetched at once, in the same round; every other entry is
- * confirmed as of the round's request, and the digest's deadlines replace the ones held. A member the
- * digest does not list heartbeated within 30 s of its sweep, so its deadline is at least 90 s after
- * it: with the digest at most `digestMaxAgeMs` (45 s) old, after the entry's longest serving time.
+ * members silent for over 30 s, with their deadlines). A restart (a member left, expired or joined,
+ * no topic named) comes with its group's membership as routes list it: the cached routes listing the
+ * group are patched with it (lib/domain/route.ts withGroupMembership), no refetch, except zone-filtered
+ * routes and acting-master groups. The topics a change names and the cached routes that list a group
+ * with any other change are refetched at once, in the same round; every other entry is confirmed as
+ * of the round's request, and the digest's deadlines replace the ones held. A member the digest does
+ * not list heartbeated within 30 s of its sweep, so its deadline is at least 90 s after it: with the
+ * digest at most `DIGEST_MAX_AGE_MS` (45 s) old, after the entry's longest serving time.
  * Everything is refetched as before on the first round, when the feed is incomplete (a cursor over
  * 10 minutes old), when an entry's topic list was cut, when the digest is missing or too old, when the
- * registry has no feed, and every `fullRefreshEveryMs` (30 min): a history entry lost between a
+ * registry has no feed, and every `fullRefreshEveryMs` (an hour): a history entry lost between a
  * change and its record is caught then.
  */
 import { NameServerRequestError } from "../client/transport";
+import { MEMBERSHIP_ACTIONS } from "../domain/change-feed";
 import type { MemberDeadlines, TopicRouteData } from "../domain/model";
+import { withGroupMembership } from "../domain/route";
 import type { RegistryApi, RoutesAnswer } from "./registry-api";
 
 export type RouteLookup = { found: true; route: TopicRouteData; entry: CachedRoute } | { found: false };
@@ -66,7 +71,7 @@ export interface RouteCacheOptions {
   idleAfterMs?: number;
   /** Rounds learn what changed from the registry's change feed; false refetches every topic each round. */
   changeFeed?: boolean;
-  /** With the feed: every topic is refetched at least this often (30 min by default). */
+  /** With the feed: every topic is refetched at least this often (an hour by default). */
   fullRefreshEveryMs?: number;
   now?: () => number;
 }
@@ -75,7 +80,14 @@ export interface RouteCacheOptions {
 export const FEED_OVERLAP_MS = 10_000;
 /** A liveness digest older than this makes the round refetch everything (sweeps run every 30 s). */
 export const DIGEST_MAX_AGE_MS = 45_000;
-export const DEFAULT_FULL_REFRESH_EVERY_MS = 30 * 60_000;
+/**
+ * With the feed, every topic is refetched at least this often: what catches a change whose history
+ * entry was lost (written after its change, in its own request, by a process that died between the
+ * two). An hour: at 100× the fleet a half-hourly round is $46 a month more (docs/performance.md).
+ */
+export const DEFAULT_FULL_REFRESH_EVERY_MS = 60 * 60_000;
+
+const MEMBERSHIP: ReadonlySet<string> = new Set(MEMBERSHIP_ACTIONS);
 
 /** POST /routes takes at most this many topics. */
 export const MAX_TOPICS_PER_BATCH = 1000;
@@ -95,6 +107,8 @@ export interface RouteCacheStats {
   feedRounds: number;
   /** Topics refetched because the feed named them or a group their route lists. */
   feedRefetchedTopics: number;
+  /** Cached routes patched with a group's new membership the feed gave (no refetch). */
+  feedPatchedTopics: number;
 }
 
 export class RouteCache {
@@ -121,6 +135,7 @@ export class RouteCache {
     fullRounds: 0,
     feedRounds: 0,
     feedRefetchedTopics: 0,
+    feedPatchedTopics: 0,
   };
 
   constructor(private readonly options: RouteCacheOptions) {
@@ -357,20 +372,56 @@ export class RouteCache {
     if (fresh.some((change) => change.allTopics === true)) return false;
     this.stats.feedRounds++;
 
+    // Topics named are refetched; so are the routes listing a group with any change but a membership
+    // one (a member joined, left or expired), or whose new membership the answer does not give. The
+    // routes listing a group whose membership alone changed are patched with it.
     const topics = new Set<string>();
-    const groups = new Set<string>();
+    const refetchGroups = new Set<string>();
+    const patchGroups = new Set<string>();
     for (const change of fresh) {
       for (const topic of change.topics) topics.add(topic);
-      if (change.broker !== undefined) groups.add(change.broker);
+      if (change.broker === undefined) continue;
+      if (MEMBERSHIP.has(change.action) && change.topics.length === 0) patchGroups.add(change.broker);
+      else refetchGroups.add(change.broker);
+    }
+    const memberships = changes.groups ?? {};
+    for (const name of patchGroups) {
+      const membership = memberships[name];
+      if (refetchGroups.has(name) || membership === undefined || membership?.brokerData.enableActingMaster) {
+        refetchGroups.add(name);
+        patchGroups.delete(name);
+      }
     }
     const refetch: CachedRoute[] = [];
     for (const entry of entries) {
+      const route = entry.route;
+      const listed = (names: ReadonlySet<string>) =>
+        route?.brokerDatas.filter((broker) => names.has(broker.brokerName)) ?? [];
+      const patches = listed(patchGroups);
       const changed =
         entry.sentAt === Number.NEGATIVE_INFINITY ||
         topics.has(entry.topic) ||
-        (entry.route?.brokerDatas.some((broker) => groups.has(broker.brokerName)) ?? false);
-      if (changed) refetch.push(entry);
-      else if (entry.sentAt < sentAt) entry.sentAt = sentAt;
+        listed(refetchGroups).length > 0 ||
+        // Zone-filtered routes and acting-master groups are assembled by rules a patch does not replay.
+        (patches.length > 0 && (entry.zone !== undefined || patches.some((b) => b.enableActingMaster)));
+      if (changed) {
+        refetch.push(entry);
+        continue;
+      }
+      if (route !== undefined && patches.length > 0) {
+        let patched: TopicRouteData | undefined = route;
+        for (const broker of patches) {
+          if (patched !== undefined) {
+            patched = withGroupMembership(patched, broker.brokerName, memberships[broker.brokerName] ?? null);
+          }
+        }
+        entry.route = patched;
+        entry.etag = undefined;
+        entry.encoded.clear();
+        entry.fetchedAt = sentAt;
+        this.stats.feedPatchedTopics++;
+      }
+      if (entry.sentAt < sentAt) entry.sentAt = sentAt;
     }
 
     // The digest's deadlines replace those still ahead: a member it leaves out heartbeated within 30 s

@@ -34,6 +34,8 @@ export interface GatewayCommandOptions {
   auth: Auth;
   timeoutMillis?: number;
   routeCacheIntervalMs?: number;
+  /** With the change feed: every cached topic refetched at least this often (default an hour). */
+  routeFullRefreshEveryMs?: number;
   unregisterOnClose?: boolean;
   /** Port of `GET /health`; none by default. */
   healthPort?: number;
@@ -91,6 +93,9 @@ export async function runGateway(options: GatewayCommandOptions): Promise<Runnin
     client: registryApiOf(client),
     requestTimeoutMs: timeoutMillis,
     routeCacheIntervalMs: options.routeCacheIntervalMs ?? DEFAULT_ROUTE_CACHE_INTERVAL_MS,
+    ...(options.routeFullRefreshEveryMs === undefined
+      ? {}
+      : { routeFullRefreshEveryMs: options.routeFullRefreshEveryMs }),
     ...(options.unregisterOnClose === undefined ? {} : { unregisterOnClose: options.unregisterOnClose }),
     countersIntervalMs: options.countersIntervalMs ?? DEFAULT_COUNTERS_INTERVAL_MS,
     ...(options.frameBudget === undefined ? {} : { frameBudget: options.frameBudget }),

@@ -4,6 +4,7 @@
  * re-reads only an overlap of 10 s (which picks up late entries, deduplicated by id), reads the digest
  * with it, and reads directly only for an ask from before the window.
  */
+
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   CHANGES_COLD_START_MS,
@@ -16,6 +17,7 @@ import { createUseCaseContext } from "../../lib/app/use-case-context";
 import type { LivenessDigest } from "../../lib/domain/change-feed";
 import { ServiceUnavailableError } from "../../lib/domain/errors";
 import { type HistoryEntry, historyDay, historyId } from "../../lib/domain/history";
+import { NO_SWEEPER_STATE } from "../../lib/domain/liveness";
 import { ORDER_TOPIC_CONFIG_NAMESPACE } from "../../lib/domain/model";
 import type { RegistryStore } from "../../lib/store/registry-store";
 
@@ -63,15 +65,25 @@ class FakeHistoryStore {
     return this.digest;
   }
 
+  /** The groups membership entries name (none are stored here: each reads as gone). */
+  groupReads: string[][] = [];
+  async getGroups(names: string[]) {
+    this.groupReads.push([...names]);
+    return { groups: new Map(), sweeper: NO_SWEEPER_STATE };
+  }
+
   /** The port, with every other method failing the test. */
   asStore(): RegistryStore {
-    const methods: Pick<RegistryStore, "queryHistoryDay" | "getLivenessDigest"> = {
+    const methods: Pick<RegistryStore, "queryHistoryDay" | "getLivenessDigest" | "getGroups"> = {
       queryHistoryDay: (day, range) => this.queryHistoryDay(day, range),
       getLivenessDigest: () => this.getLivenessDigest(),
+      getGroups: (names) => this.getGroups([...names]),
     };
     return new Proxy(methods, {
       get: (target, name) => {
-        if (name === "queryHistoryDay" || name === "getLivenessDigest") return target[name];
+        if (name === "queryHistoryDay" || name === "getLivenessDigest" || name === "getGroups") {
+          return target[name];
+        }
         throw new Error(`the feed called store.${String(name)}`);
       },
     }) as unknown as RegistryStore;

@@ -77,7 +77,7 @@ function setup(options: { feed?: boolean; fullRefreshEveryMs?: number } = {}) {
   let digest:
     | { sweptAt: number; members: Array<{ brokerName: string; addr: string; deadline: number }>; cut?: true }
     | undefined;
-  const state = { complete: true, down: false };
+  const state = { complete: true, down: false, giveGroups: true };
   let sequence = 0;
 
   const etagOf = (route: TopicRouteData | undefined) => `"${JSON.stringify(route ?? null).length}"`;
@@ -122,10 +122,32 @@ function setup(options: { feed?: boolean; fullRefreshEveryMs?: number } = {}) {
         for (const m of digest?.members ?? []) {
           digestDeadlines[m.brokerName] = { ...digestDeadlines[m.brokerName], [m.addr]: m.deadline - reg() };
         }
+        const entries = tooOld ? [] : history.filter((c) => c.time >= since);
+        // As the registry: the membership of the groups membership-only entries name, as routes list it.
+        const groups: NonNullable<RoutesAnswer["changes"]>["groups"] = {};
+        for (const c of entries) {
+          if (c.broker === undefined || c.topics.length > 0 || !c.action.startsWith("broker.")) continue;
+          const live = members.filter(
+            (m) => m.brokerName === c.broker && reg() - m.lastHeartbeat <= HEARTBEAT_TIMEOUT,
+          );
+          groups[c.broker] =
+            live.length === 0
+              ? null
+              : {
+                  brokerData: {
+                    cluster: "DefaultCluster",
+                    brokerName: c.broker,
+                    brokerAddrs: Object.fromEntries(live.map((m, i) => [String(i), m.addr])),
+                    enableActingMaster: false,
+                  },
+                  filterServers: {},
+                };
+        }
         answer.changes = {
           until: reg(),
           complete: state.complete && !tooOld,
-          entries: tooOld ? [] : history.filter((c) => c.time >= since),
+          entries,
+          ...(state.giveGroups && Object.keys(groups).length > 0 ? { groups } : {}),
           ...(digest === undefined
             ? {}
             : {
@@ -255,6 +277,36 @@ describe("the route cache's change-feed rounds", () => {
     expect(t.routesCalls(next)).toEqual([{ topics: [], changesSince: expect.any(Number) }]);
   });
 
+  it("a restart (membership only) patches the routes listing the group: no refetch, the registry's route", async () => {
+    const t = setup();
+    await t.warm();
+    t.advance(INTERVAL);
+    t.heartbeatAll();
+    t.sweep();
+    // broker-b gets a second member (a slave comes back): the registration names no topic.
+    t.members.push({ brokerName: "broker-b", addr: "10.0.0.3:10911", lastHeartbeat: t.now() + SKEW });
+    t.record({ action: "broker.registered", broker: "broker-b", topics: [] });
+    const from = t.api.calls.length;
+    await t.cache.refresh();
+    expect(t.routesCalls(from)).toEqual([{ topics: [], changesSince: expect.any(Number) }]);
+    expect(t.cache.stats.feedPatchedTopics).toBe(2);
+    const t2 = await t.cache.get("T2");
+    expect(t2.found && t2.route.brokerDatas[0]?.brokerAddrs).toEqual({
+      "0": "10.0.0.2:10911",
+      "1": "10.0.0.3:10911",
+    });
+
+    // Without the group's membership in the answer (an older registry), the routes are refetched.
+    t.state.giveGroups = false;
+    t.advance(INTERVAL);
+    t.heartbeatAll();
+    t.sweep();
+    t.record({ action: "broker.unregistered", broker: "broker-b", topics: [] });
+    const next = t.api.calls.length;
+    await t.cache.refresh();
+    expect(t.routesCalls(next)[1]?.topics).toEqual(["T2", "T3"]);
+  });
+
   it("a registration naming a new topic of a group refetches only what it names and what lists the group", async () => {
     const t = setup();
     await t.warm();
@@ -318,7 +370,7 @@ describe("the route cache's change-feed rounds", () => {
     expect(t.cache.stats.feedRounds).toBeGreaterThan(0);
   });
 
-  it("refetches everything every 30 minutes, whatever the feed says", async () => {
+  it("refetches everything every hour (by default), whatever the feed says", async () => {
     const t = setup();
     await t.warm();
     const rounds = DEFAULT_FULL_REFRESH_EVERY_MS / INTERVAL;

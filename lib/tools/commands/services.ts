@@ -33,6 +33,10 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
       "--cache-interval <ms>",
       "route cache refresh period, one POST /routes per period, 0 = off (default: NAMESRV_GATEWAY_CACHE_INTERVAL_MS or 30000)",
     )
+    .option(
+      "--full-refresh <ms>",
+      "with the registry's change feed, refetch every cached route at least this often, 60000 to 86400000 (default: NAMESRV_GATEWAY_FULL_REFRESH_MS or 3600000)",
+    )
     .option("--keep-brokers-on-close", "do not unregister a broker when its connection closes")
     .option(
       "--health-port <[host:]port>",
@@ -64,6 +68,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
       (opts: {
         listen?: string;
         cacheInterval?: string;
+        fullRefresh?: string;
         keepBrokersOnClose?: boolean;
         healthPort?: string;
         drainTimeout?: string;
@@ -82,6 +87,7 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
             throw new UsageError("gateway: --listen <host:port> (or NAMESRV_GATEWAY_LISTEN) is required");
           }
           const cacheInterval = opts.cacheInterval ?? env.NAMESRV_GATEWAY_CACHE_INTERVAL_MS ?? "30000";
+          const fullRefresh = opts.fullRefresh ?? env.NAMESRV_GATEWAY_FULL_REFRESH_MS;
           const healthPort = opts.healthPort ?? env.NAMESRV_GATEWAY_HEALTH_PORT;
           const drainTimeout = opts.drainTimeout ?? env.NAMESRV_GATEWAY_DRAIN_MS;
           const frameBudget = frameBudgetOptions({
@@ -103,6 +109,9 @@ export function registerServicesCommands({ cmd, run }: CommandKit): void {
             auth: context.global.auth,
             timeoutMillis: context.global.timeoutMillis,
             routeCacheIntervalMs: integerOption("cache-interval", cacheInterval, 0, 3_600_000),
+            ...(fullRefresh === undefined || fullRefresh === ""
+              ? {}
+              : { routeFullRefreshEveryMs: integerOption("full-refresh", fullRefresh, 60_000, 86_400_000) }),
             unregisterOnClose: opts.keepBrokersOnClose !== true,
             ...healthListen(healthPort),
             ...(drainTimeout === undefined || drainTimeout === ""
