@@ -23,6 +23,33 @@ describe("the committed bench report", () => {
     expect(committed.targets).toEqual(judgeTargets(committed.measured, scenarios));
   });
 
+  it("the README's and docs/performance.md's per-topology tables show the committed figures", () => {
+    const money = (n: number) =>
+      `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    const rows: Record<(typeof TOPOLOGIES)[number], { readme: string; performance: string }> = {
+      "host-gateways": { readme: "`namesrv gateway` on the hosts", performance: "gateways on the hosts" },
+      "managed-endpoint": { readme: "the managed endpoint", performance: "the managed endpoint" },
+      "http-clients": { readme: "clients calling the HTTP API", performance: "clients calling the HTTP API" },
+    };
+    const files = {
+      readme: readFileSync(new URL("../../README.md", import.meta.url), "utf8"),
+      performance: readFileSync(new URL("../../docs/performance.md", import.meta.url), "utf8"),
+    };
+    for (const topology of TOPOLOGIES) {
+      for (const doc of ["readme", "performance"] as const) {
+        const row = files[doc].split("\n").find((line) => line.startsWith(`| ${rows[topology][doc]}`));
+        expect(row, `${doc}: the ${topology} row`).toBeDefined();
+        for (const fleetFactor of FACTORS) {
+          const s = committed.cost.scenarios.find(
+            (x) => x.topology === topology && x.fleetFactor === fleetFactor,
+          );
+          const figure = `${money(s?.totalUsd ?? Number.NaN)} (${s?.ofClassic.toFixed(2)}×)`;
+          expect(row, `${doc}: ${topology} at ${fleetFactor}×`).toContain(figure);
+        }
+      }
+    }
+  });
+
   it("has one scenario per topology and fleet factor, with lines and quotas", () => {
     for (const topology of TOPOLOGIES) {
       for (const fleetFactor of FACTORS) {
