@@ -16,6 +16,7 @@ import type { MemberDeadlines, TopicRouteData } from "../../lib/domain/model";
 import type { RoutesAnswer } from "../../lib/gateway/registry-api";
 import { DEFAULT_FULL_REFRESH_EVERY_MS, FEED_OVERLAP_MS, RouteCache } from "../../lib/gateway/route-cache";
 import { fakeRegistryApi, requestError } from "../support/fake-registry-api";
+import { createPrng, testSeed } from "../support/prng";
 
 const INTERVAL = 30_000;
 const TIMEOUT = 5_000;
@@ -453,23 +454,11 @@ describe("the route cache's change-feed rounds", () => {
   });
 });
 
-/** A small seeded generator (mulberry32): the seed is printed, and a failure replays from it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("freshness through the feed: a silent broker is never served past its timeout", () => {
-  const seed = Number(process.env.FEED_FRESHNESS_SEED ?? Date.now() % 1_000_000);
+  const seed = testSeed("FEED_FRESHNESS_SEED", "feed freshness");
   it(`broker-b stops heartbeating at a random phase of the sweeps and rounds (seed ${seed})`, async () => {
-    console.log(`feed freshness seed: ${seed} (replay with FEED_FRESHNESS_SEED=${seed})`);
-    const next = random(seed);
+    const prng = createPrng(seed);
+    const next = () => prng.next();
     for (let run = 0; run < 20; run++) {
       const t = setup();
       await t.warm();

@@ -70,8 +70,16 @@ describe("namesrv gateway's frame budget flags", () => {
       /--frame-timeout must be an integer from 1000 to 600000, got '10'/,
     ],
     // The change feed's full round (lib/gateway/route-cache.ts): a minute to a day.
-    [["--full-refresh", "59999"], {}, /--full-refresh must be an integer from 60000 to 86400000, got '59999'/],
-    [[], { NAMESRV_GATEWAY_FULL_REFRESH_MS: "1h" }, /--full-refresh must be an integer from 60000 to 86400000/],
+    [
+      ["--full-refresh", "59999"],
+      {},
+      /--full-refresh must be an integer from 60000 to 86400000, got '59999'/,
+    ],
+    [
+      [],
+      { NAMESRV_GATEWAY_FULL_REFRESH_MS: "1h" },
+      /--full-refresh must be an integer from 60000 to 86400000/,
+    ],
   ])("refuses %j %j naming the flag and its range, before listening", async (argv, env, message) => {
     const run = await gatewayCli(["--listen", "127.0.0.1:0", ...argv], env);
     expect(await run.code).not.toBe(0);

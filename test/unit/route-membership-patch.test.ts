@@ -9,28 +9,17 @@ import { groupMembership } from "../../lib/domain/change-feed";
 import type { BrokerGroup, BrokerMember, StoredQueueData } from "../../lib/domain/model";
 import { assembleRoute, withGroupMembership } from "../../lib/domain/route";
 import { group, member, queueData, T0 } from "../support/domain-factories";
-
-/** mulberry32: small, seeded. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createPrng, testSeed } from "../support/prng";
 
 const NOW = T0 + 200_000;
 
 describe("withGroupMembership: a membership change applied to a held route", () => {
-  const seed = Number(process.env.ROUTE_PATCH_SEED ?? Date.now() % 1_000_000);
+  const seed = testSeed("ROUTE_PATCH_SEED", "route patch");
   it(`equals the route assembled from the new state (seed ${seed})`, () => {
-    console.log(`route patch seed: ${seed} (replay with ROUTE_PATCH_SEED=${seed})`);
-    const next = random(seed);
+    const prng = createPrng(seed);
+    const next = () => prng.next();
+    const pick = <T>(list: readonly T[]): T => prng.pick(list);
     let compared = 0;
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
     for (let run = 0; run < 300; run++) {
       const names = ["g-a", "g-b", "g-c", "g-d"].slice(0, 2 + Math.floor(next() * 3));
       let address = 0;
