@@ -218,6 +218,23 @@ export function routesAnswerBody(
 export const broker = (topicCount: number, overrides: Record<string, unknown> = {}): RegisterBrokerRequest =>
   registration({ topicConfigTable: topics(topicCount, "T"), ...overrides });
 
+/** The address populate() gives member `id` (0 master, 1 slave) of group `g-<g>`. */
+export const memberAddr = (g: number, id: number) =>
+  `10.1.${Math.floor(g / 250)}.${(g % 250) * 2 + id}:10911`;
+
+/** The members populate() registered heartbeat (BROKER_HEARTBEAT: no history, one write each). */
+export async function touchGroups(b: Bench, groups: number): Promise<void> {
+  for (let g = 0; g < groups; g++) {
+    for (const id of [0, 1]) {
+      await b.nameServer.touchBroker({
+        clusterName: "DefaultCluster",
+        brokerName: `g-${g}`,
+        brokerAddr: memberAddr(g, id),
+      });
+    }
+  }
+}
+
 /** Populates groups of a master and a slave through the use case, each with `topicsPerGroup` topics. */
 export async function populate(
   b: Bench,
@@ -240,7 +257,7 @@ export async function populate(
         const request = registration({
           brokerName: `g-${g}`,
           brokerId: id,
-          brokerAddr: `10.1.${Math.floor(g / 250)}.${(g % 250) * 2 + id}:10911`,
+          brokerAddr: memberAddr(g, id),
           topicConfigTable: table,
         });
         if (deadAt?.(g, id)) b.clock.time = now - 130_000;

@@ -21,12 +21,14 @@ import {
   type GatewayCpu,
   type GatewayFigure,
   httpBody,
+  memberAddr,
   p50,
   populate,
   REQUEST_HEADER_BYTES,
   RESPONSE_HEADER_BYTES,
   routesAnswerBody,
   SIZES,
+  touchGroups,
 } from "./measure-base";
 
 /** A RocketMQ 5.x broker's REGISTER_BROKER (uncompressed fastjson body, as brokers send by default). */
@@ -203,6 +205,17 @@ async function withGateway<T>(
   }
 }
 
+/** A client asks each topic's route once through the gateway: the answers' bytes. */
+async function askRoutes(client: RemotingClient, topics: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const topic of topics) {
+    const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
+    if (answer.code !== 0) throw new Error(`no route for ${topic}`);
+    bytes += encode(answer).length;
+  }
+  return bytes;
+}
+
 /** Rounds of CPU measurement (the first one warms the JIT and is not counted). */
 const CPU_ROUNDS = 5;
 
@@ -293,15 +306,7 @@ export async function measureGateway(
       { routeCacheIntervalMs: 30_000, routeChangeFeed: false, now: clock.now },
       undefined,
       async (client, gw) => {
-        const ask = async () => {
-          let bytes = 0;
-          for (const topic of hostTopics) {
-            const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
-            if (answer.code !== 0) throw new Error(`no route for ${topic}`);
-            bytes += encode(answer).length;
-          }
-          return bytes;
-        };
+        const ask = () => askRoutes(client, hostTopics);
         await ask(); // first asks: answered from the table, one GET each
         clock.advance(30_000);
         await gw.routes.refresh(); // the interval's refresh: POST /routes
@@ -347,29 +352,13 @@ export async function measureGateway(
         { routeCacheIntervalMs: 30_000, now: feedClock.now },
         undefined,
         async (client, gw) => {
-          const ask = async () => {
-            let bytes = 0;
-            for (const topic of hostTopics) {
-              const answer = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
-              if (answer.code !== 0) throw new Error(`no route for ${topic}`);
-              bytes += encode(answer).length;
-            }
-            return bytes;
-          };
+          const ask = () => askRoutes(client, hostTopics);
           // A round of the registry's and the gateway's clocks: brokers heartbeat, the sweeper
           // publishes its digest, clients ask, the gateway's round runs.
           const interval = async () => {
             feedClock.advance(30_000);
             b.clock.advance(30_000);
-            for (let g = 0; g < SIZES.groupsPerTopic; g++) {
-              for (const id of [0, 1]) {
-                await b.nameServer.touchBroker({
-                  clusterName: "DefaultCluster",
-                  brokerName: `g-${g}`,
-                  brokerAddr: `10.1.0.${g * 2 + id}:10911`,
-                });
-              }
-            }
+            await touchGroups(b, SIZES.groupsPerTopic);
             await b.nameServer.sweep();
             const responseBytes = await ask();
             Object.assign(feed.count, { requests: 0, light: 0, requestBytes: 0, responseBytes: 0 });
@@ -432,7 +421,7 @@ export async function measureGateway(
           const slave = {
             clusterName: "DefaultCluster",
             brokerName: "g-1",
-            brokerAddr: "10.1.0.3:10911",
+            brokerAddr: memberAddr(1, 1),
             brokerId: 1,
           };
           await b.nameServer.unregisterBroker(slave);

@@ -11,10 +11,12 @@ import {
   figure,
   httpBody,
   type Measured,
+  memberAddr,
   populate,
   registerAsHandler,
   routesAnswerBody,
   SIZES,
+  touchGroups,
 } from "./measure-base";
 import { measureGateway, registerBrokerFrame } from "./measure-gateway";
 
@@ -150,20 +152,9 @@ async function operations(
     // The registrations above are history too, and so is the expiry of their brokers (which the mode's
     // run count varies): both past the instance's window (2 min), as in a steady fleet; the route
     // groups heartbeat meanwhile.
-    const touchGroups = async () => {
-      for (let g = 0; g < SIZES.groupsPerTopic; g++) {
-        for (const id of [0, 1]) {
-          await b.nameServer.touchBroker({
-            clusterName: "DefaultCluster",
-            brokerName: `g-${g}`,
-            brokerAddr: `10.1.0.${g * 2 + id}:10911`,
-          });
-        }
-      }
-    };
     for (const step of ["touch", "sweep", "touch", "touch"] as const) {
       b.clock.advance(100_000);
-      await touchGroups();
+      await touchGroups(b, SIZES.groupsPerTopic);
       if (step === "sweep") await b.nameServer.sweep();
     }
     await b.cached.getChanges(b.clock.now());
@@ -171,7 +162,7 @@ async function operations(
       await b.nameServer.unregisterBroker({
         clusterName: "DefaultCluster",
         brokerName: `g-${i}`,
-        brokerAddr: `10.1.0.${i * 2 + 1}:10911`,
+        brokerAddr: memberAddr(i, 1),
         brokerId: 1,
       });
     }

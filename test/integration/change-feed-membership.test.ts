@@ -4,12 +4,8 @@
  * the feed answer carries (`groups`), sends no refetch, and serves exactly what the registry answers.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { NameServerRequestError } from "../../lib/client/transport";
-import { TopicNotExistError } from "../../lib/domain/errors";
-import type { TopicRouteData } from "../../lib/domain/model";
-import type { RegistryApi } from "../../lib/gateway/registry-api";
 import { RouteCache } from "../../lib/gateway/route-cache";
-import { etagOf } from "../../lib/http/etag";
+import { inProcessRegistryApi } from "../support/in-process-registry-api";
 import {
   createRegistryFixture,
   type RegistryFixture,
@@ -22,41 +18,6 @@ afterEach(async () => {
   await fixture?.table.drop();
   fixture = undefined;
 });
-
-/** The registry in process, as functions/get-routes.ts answers (the feed first), counting topic fetches. */
-function inProcessApi(f: RegistryFixture) {
-  const fetched: string[][] = [];
-  const api: Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes"> = {
-    getRouteInfoByTopic: async (topic) => {
-      fetched.push([topic]);
-      try {
-        const route = await f.nameServer.getRouteInfoByTopic(topic);
-        return { notModified: false, route, etag: etagOf(JSON.stringify(route)) };
-      } catch (error) {
-        if (!(error instanceof TopicNotExistError)) throw error;
-        throw new NameServerRequestError("in-process", 404, "TOPIC_NOT_EXIST", error.message);
-      }
-    },
-    getRoutes: async (list, options) => {
-      const since = options?.changesSince;
-      const changes = since === undefined ? undefined : await f.nameServer.getChanges(since);
-      if (list.length > 0) fetched.push([...list]);
-      const answer =
-        list.length === 0
-          ? { routes: new Map<string, TopicRouteData>(), missing: [], deadlines: {} }
-          : await f.nameServer.getRoutes(list, undefined, { deadlines: options?.deadlines === true });
-      return {
-        routes: Object.fromEntries(answer.routes),
-        etags: Object.fromEntries([...answer.routes].map(([t, r]) => [t, etagOf(JSON.stringify(r))])),
-        unchanged: [],
-        missing: answer.missing,
-        deadlines: answer.deadlines ?? {},
-        ...(changes === undefined ? {} : { changes }),
-      };
-    },
-  };
-  return { api, fetched };
-}
 
 const master = (brokerName: string, n: number, topicCount: number) =>
   registration({
@@ -80,7 +41,7 @@ describe("a restart through the change feed (DynamoDB Local)", () => {
     // g-a (master and slave) serves Restart-0..3, g-b (master only) Restart-0..1: Restart-0/1 on both.
     const brokers = [master("g-a", 1, 4), slave("g-a", 1, 4), master("g-b", 2, 2)];
     for (const b of brokers) await f.nameServer.registerBroker(b);
-    const { api, fetched } = inProcessApi(f);
+    const { api, fetched } = inProcessRegistryApi(f);
     const cache = new RouteCache({ api, intervalMs: 30_000, requestTimeoutMs: 5_000, now: f.clock.now });
     const names = ["Restart-0", "Restart-1", "Restart-2", "Restart-3"];
     const alive = new Set(brokers);

@@ -15,12 +15,8 @@
  * RocketMQ's own: 120 s + its 5 s scan + the 30 s client poll, ≤ 155 s.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { NameServerRequestError } from "../../lib/client/transport";
-import { TopicNotExistError } from "../../lib/domain/errors";
-import type { TopicRouteData } from "../../lib/domain/model";
-import type { RegistryApi } from "../../lib/gateway/registry-api";
 import { RouteCache } from "../../lib/gateway/route-cache";
-import { etagOf } from "../../lib/http/etag";
+import { inProcessRegistryApi } from "../support/in-process-registry-api";
 import {
   createRegistryFixture,
   type RegistryFixture,
@@ -38,48 +34,6 @@ afterEach(async () => {
   await fixture?.table.drop();
   fixture = undefined;
 });
-
-/**
- * The registry API in process, as its handlers answer (the gateway's only way to the registry).
- * `deadlines`: whether POST /routes honours the gateway's `deadlines` ask (a registry without the
- * extension ignores it, and the gateway's routes are then bounded by their age only).
- */
-function inProcessApi(
-  f: RegistryFixture,
-  deadlines = true,
-): Pick<RegistryApi, "getRouteInfoByTopic" | "getRoutes"> {
-  return {
-    getRouteInfoByTopic: async (topic) => {
-      try {
-        const route = await f.nameServer.getRouteInfoByTopic(topic);
-        return { notModified: false, route, etag: etagOf(JSON.stringify(route)) };
-      } catch (error) {
-        if (!(error instanceof TopicNotExistError)) throw error;
-        throw new NameServerRequestError("in-process", 404, "TOPIC_NOT_EXIST", error.message);
-      }
-    },
-    getRoutes: async (list, options) => {
-      const asked = deadlines && options?.deadlines === true;
-      const since = deadlines ? options?.changesSince : undefined;
-      // As functions/get-routes.ts: the feed first, then the routes (none asked: no read).
-      const changes = since === undefined ? undefined : await f.nameServer.getChanges(since);
-      const answer =
-        list.length === 0
-          ? { routes: new Map<string, TopicRouteData>(), missing: [], deadlines: {} }
-          : await f.nameServer.getRoutes(list, undefined, asked ? { deadlines: true } : {});
-      const routes = Object.fromEntries(answer.routes);
-      const etags = Object.fromEntries([...answer.routes].map(([t, r]) => [t, etagOf(JSON.stringify(r))]));
-      return {
-        routes,
-        etags,
-        unchanged: [],
-        missing: answer.missing,
-        ...(asked ? { deadlines: answer.deadlines ?? {} } : {}),
-        ...(changes === undefined ? {} : { changes }),
-      };
-    },
-  };
-}
 
 /** Brokers serving Topic-0: a-live (heartbeats every 30 s) and b-dead (last heartbeat at t0). */
 async function twoBrokers(f: RegistryFixture) {
@@ -100,6 +54,21 @@ async function twoBrokers(f: RegistryFixture) {
 
 const names = (route: { brokerDatas: Array<{ brokerName: string }> } | undefined) =>
   (route?.brokerDatas.map((b) => b.brokerName) ?? []).sort();
+
+/** A gateway's route cache over the registry in process, on the fixture's clock, and its ask of Topic-0. */
+function gatewayCache(f: RegistryFixture, extensions = true) {
+  const cache = new RouteCache({
+    api: inProcessRegistryApi(f, extensions).api,
+    intervalMs: INTERVAL_MS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    now: f.clock.now,
+  });
+  const ask = async () => {
+    const lookup = await cache.get("Topic-0");
+    return lookup.found ? names(lookup.route) : [];
+  };
+  return { cache, ask };
+}
 
 describe("freshness per topology (fake clock)", () => {
   it("http-clients: the registry drops a dead broker at its timeout, the sweep removes it within one period", async () => {
@@ -128,16 +97,7 @@ describe("freshness per topology (fake clock)", () => {
     const f = fixture;
     const live = await twoBrokers(f);
     const t0 = f.clock.now();
-    const cache = new RouteCache({
-      api: inProcessApi(f, false),
-      intervalMs: INTERVAL_MS,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      now: f.clock.now,
-    });
-    const ask = async () => {
-      const lookup = await cache.get("Topic-0");
-      return lookup.found ? names(lookup.route) : [];
-    };
+    const { cache, ask } = gatewayCache(f, false);
     expect(await ask()).toEqual(["a-live", "b-dead"]);
     let gone: number | undefined;
     // The worst case: the refresh fails until the entry is too old to serve (a refresh that runs
@@ -165,16 +125,7 @@ describe("freshness per topology (fake clock)", () => {
     const f = fixture;
     const live = await twoBrokers(f);
     const t0 = f.clock.now();
-    const cache = new RouteCache({
-      api: inProcessApi(f),
-      intervalMs: INTERVAL_MS,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      now: f.clock.now,
-    });
-    const ask = async () => {
-      const lookup = await cache.get("Topic-0");
-      return lookup.found ? names(lookup.route) : [];
-    };
+    const { cache, ask } = gatewayCache(f);
     expect(await ask()).toEqual(["a-live", "b-dead"]);
     let gone: number | undefined;
     // Asks on the deadline's phase: at the exact deadline instant the registry still counts the member
@@ -217,16 +168,7 @@ describe("freshness per topology (fake clock)", () => {
       const t0 = f.clock.now();
       const lastHeartbeat = 60_000;
       const deadline = lastHeartbeat + TIMEOUT_MS;
-      const cache = new RouteCache({
-        api: inProcessApi(f),
-        intervalMs: INTERVAL_MS,
-        requestTimeoutMs: REQUEST_TIMEOUT_MS,
-        now: f.clock.now,
-      });
-      const ask = async () => {
-        const lookup = await cache.get("Topic-0");
-        return lookup.found ? names(lookup.route) : [];
-      };
+      const { cache, ask } = gatewayCache(f);
       expect(await ask()).toEqual(["a-live", "b-dead"]);
       let gone: number | undefined;
       for (let t = 0; t <= deadline + 2 * SWEEP_MS; t += 1_000) {
