@@ -37,10 +37,10 @@
  * change and its record is caught then.
  */
 import { NameServerRequestError } from "../client/transport";
-import { MEMBERSHIP_ACTIONS } from "../domain/change-feed";
 import type { MemberDeadlines, TopicRouteData } from "../domain/model";
 import { withGroupMembership } from "../domain/route";
 import type { RegistryApi, RoutesAnswer } from "./registry-api";
+import { type FeedPlan, planOf } from "./route-feed";
 
 export type RouteLookup = { found: true; route: TopicRouteData; entry: CachedRoute } | { found: false };
 
@@ -86,8 +86,6 @@ export const DIGEST_MAX_AGE_MS = 45_000;
  * two). An hour: at 100× the fleet a half-hourly round is $46 a month more (docs/performance.md).
  */
 export const DEFAULT_FULL_REFRESH_EVERY_MS = 60 * 60_000;
-
-const MEMBERSHIP: ReadonlySet<string> = new Set(MEMBERSHIP_ACTIONS);
 
 /** POST /routes takes at most this many topics. */
 export const MAX_TOPICS_PER_BATCH = 1000;
@@ -371,38 +369,42 @@ export class RouteCache {
     const fresh = changes.entries.filter((change) => !this.seen.has(change.id));
     if (fresh.some((change) => change.allTopics === true)) return false;
     this.stats.feedRounds++;
+    const refetch = this.applyChanges(entries, planOf(fresh, changes.groups ?? {}), sentAt);
+    this.replaceDeadlines(changes.liveness.deadlines, receivedAt);
+    for (const change of fresh) this.seen.set(change.id, change.time);
+    const cursor = changes.until - FEED_OVERLAP_MS;
+    this.cursor = cursor;
+    for (const [id, time] of this.seen) if (time < cursor) this.seen.delete(id);
 
-    // Topics named are refetched; so are the routes listing a group with any change but a membership
-    // one (a member joined, left or expired), or whose new membership the answer does not give. The
-    // routes listing a group whose membership alone changed are patched with it.
-    const topics = new Set<string>();
-    const refetchGroups = new Set<string>();
-    const patchGroups = new Set<string>();
-    for (const change of fresh) {
-      for (const topic of change.topics) topics.add(topic);
-      if (change.broker === undefined) continue;
-      if (MEMBERSHIP.has(change.action) && change.topics.length === 0) patchGroups.add(change.broker);
-      else refetchGroups.add(change.broker);
+    if (refetch.length === 0) return true;
+    this.stats.feedRefetchedTopics += refetch.length;
+    const batches = batchesOf(refetch);
+    const results = await Promise.all(batches.map((batch) => this.refreshBatch(batch.zone, batch.entries)));
+    // The feed moved past these changes: a failed refetch must not be confirmed by a later round.
+    for (const [index, batch] of batches.entries()) {
+      if (results[index]?.ok === true) continue;
+      for (const entry of batch.entries) entry.sentAt = Number.NEGATIVE_INFINITY;
     }
-    const memberships = changes.groups ?? {};
-    for (const name of patchGroups) {
-      const membership = memberships[name];
-      if (refetchGroups.has(name) || membership === undefined || membership?.brokerData.enableActingMaster) {
-        refetchGroups.add(name);
-        patchGroups.delete(name);
-      }
-    }
+    return true;
+  }
+
+  /**
+   * Applies a feed round's plan to the cached entries: patches the routes listing a group whose
+   * membership alone changed, confirms every entry the round leaves as it was (as of `sentAt`), and
+   * returns those to refetch (named topics, routes listing a group with another change, invalidated
+   * entries, and patches a patch cannot replay: zone-filtered routes, acting-master groups).
+   */
+  private applyChanges(entries: readonly CachedRoute[], plan: FeedPlan, sentAt: number): CachedRoute[] {
     const refetch: CachedRoute[] = [];
     for (const entry of entries) {
       const route = entry.route;
       const listed = (names: ReadonlySet<string>) =>
         route?.brokerDatas.filter((broker) => names.has(broker.brokerName)) ?? [];
-      const patches = listed(patchGroups);
+      const patches = listed(plan.patchGroups);
       const changed =
         entry.sentAt === Number.NEGATIVE_INFINITY ||
-        topics.has(entry.topic) ||
-        listed(refetchGroups).length > 0 ||
-        // Zone-filtered routes and acting-master groups are assembled by rules a patch does not replay.
+        plan.topics.has(entry.topic) ||
+        listed(plan.refetchGroups).length > 0 ||
         (patches.length > 0 && (entry.zone !== undefined || patches.some((b) => b.enableActingMaster)));
       if (changed) {
         refetch.push(entry);
@@ -411,9 +413,12 @@ export class RouteCache {
       if (route !== undefined && patches.length > 0) {
         let patched: TopicRouteData | undefined = route;
         for (const broker of patches) {
-          if (patched !== undefined) {
-            patched = withGroupMembership(patched, broker.brokerName, memberships[broker.brokerName] ?? null);
-          }
+          if (patched === undefined) break;
+          patched = withGroupMembership(
+            patched,
+            broker.brokerName,
+            plan.memberships[broker.brokerName] ?? null,
+          );
         }
         entry.route = patched;
         entry.etag = undefined;
@@ -423,36 +428,25 @@ export class RouteCache {
       }
       if (entry.sentAt < sentAt) entry.sentAt = sentAt;
     }
+    return refetch;
+  }
 
-    // The digest's deadlines replace those still ahead: a member it leaves out heartbeated within 30 s
-    // of its sweep (lib/domain/change-feed.ts), so at least 90 s before its timeout. Deadlines already
-    // past stay: the member may be gone from the digest (expired) before the feed's entry of it lands.
+  /**
+   * The digest's deadlines replace those still ahead: a member it leaves out heartbeated within 30 s
+   * of its sweep (lib/domain/change-feed.ts), so at least 90 s before its timeout. Deadlines already
+   * past stay: the member may be gone from the digest (expired) before the feed's entry of it lands.
+   */
+  private replaceDeadlines(digest: MemberDeadlines, receivedAt: number): void {
     const deadlines = new Map<string, number>();
-    for (const [member, deadline] of this.deadlines)
+    for (const [member, deadline] of this.deadlines) {
       if (deadline < receivedAt) deadlines.set(member, deadline);
-    for (const [brokerName, members] of Object.entries(changes.liveness.deadlines)) {
+    }
+    for (const [brokerName, members] of Object.entries(digest)) {
       for (const [addr, left] of Object.entries(members)) {
         deadlines.set(memberKey(brokerName, addr), receivedAt + left);
       }
     }
     this.deadlines = deadlines;
-
-    for (const change of fresh) this.seen.set(change.id, change.time);
-    const cursor = changes.until - FEED_OVERLAP_MS;
-    this.cursor = cursor;
-    for (const [id, time] of this.seen) if (time < cursor) this.seen.delete(id);
-
-    if (refetch.length === 0) return true;
-    this.stats.feedRefetchedTopics += refetch.length;
-    const results = await Promise.all(
-      batchesOf(refetch).map((batch) => this.refreshBatch(batch.zone, batch.entries)),
-    );
-    // The feed moved past these changes: a failed refetch must not be confirmed by a later round.
-    for (const [index, batch] of batchesOf(refetch).entries()) {
-      if (results[index]?.ok === true) continue;
-      for (const entry of batch.entries) entry.sentAt = Number.NEGATIVE_INFINITY;
-    }
-    return true;
   }
 
   private async refreshBatch(
