@@ -36,6 +36,7 @@
  * registry has no feed, and every `fullRefreshEveryMs` (an hour): a history entry lost between a
  * change and its record is caught then.
  */
+import { UnexpectedResponseError } from "../client/name-server-client";
 import { NameServerRequestError } from "../client/transport";
 import type { MemberDeadlines, TopicRouteData } from "../domain/model";
 import { withGroupMembership } from "../domain/route";
@@ -122,6 +123,12 @@ export class RouteCache {
   private cursor: number | undefined;
   /** When the last round that refetched every topic started (this cache's clock). */
   private lastFullAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Set when an answer with the feed could not be read (a registry newer or older than this gateway,
+   * its `changes` in a shape this one does not know): rounds refetch every topic, without asking for
+   * the feed, from then on.
+   */
+  private feedUnreadable = false;
   /** Ids of feed entries already acted on (the overlap brings them again), with their time. */
   private readonly seen = new Map<string, number>();
   readonly stats: RouteCacheStats = {
@@ -316,6 +323,7 @@ export class RouteCache {
     if (live.length === 0) return;
     const feedUsable =
       this.options.changeFeed !== false &&
+      !this.feedUnreadable &&
       this.cursor !== undefined &&
       now - this.lastFullAt < this.fullRefreshEveryMs;
     if (feedUsable && (await this.feedRound(live, this.cursor as number))) return;
@@ -325,7 +333,7 @@ export class RouteCache {
   /** Every topic, in `POST /routes` batches; the first also asks for the feed, to learn its cursor. */
   private async fullRound(entries: CachedRoute[], startedAt: number): Promise<void> {
     this.stats.fullRounds++;
-    const since = this.options.changeFeed === false ? undefined : (this.cursor ?? 0);
+    const since = this.options.changeFeed === false || this.feedUnreadable ? undefined : (this.cursor ?? 0);
     const results = await Promise.all(
       batchesOf(entries).map((batch, index) =>
         this.refreshBatch(batch.zone, batch.entries, index === 0 ? since : undefined),
@@ -351,6 +359,11 @@ export class RouteCache {
       answer = await this.options.api.getRoutes([], { changesSince: since });
     } catch (error) {
       this.stats.failedBatches++;
+      // An answer this gateway cannot read: full rounds without the feed from now on.
+      if (error instanceof UnexpectedResponseError) {
+        this.feedUnreadable = true;
+        return false;
+      }
       // A registry that refuses the ask (one without the feed) gets full rounds; an unreachable one
       // gets nothing: entries age out, and the next ask of a too-old one goes straight through.
       return !(error instanceof NameServerRequestError && error.status >= 400 && error.status < 500);

@@ -9,6 +9,7 @@
  * - a broker that stops heartbeating is never served past its deadline (random phases, seed printed).
  */
 import { describe, expect, it } from "vitest";
+import { UnexpectedResponseError } from "../../lib/client/name-server-client";
 import { NameServerUnreachableError } from "../../lib/client/transport";
 import type { RouteChange } from "../../lib/domain/change-feed";
 import { digestSilentAfterMs } from "../../lib/domain/change-feed";
@@ -386,6 +387,25 @@ describe("the route cache's change-feed rounds", () => {
     for (let i = 0; i < 3; i++) await t.interval();
     expect(t.cache.stats).toMatchObject({ fullRounds: 4, feedRounds: 0 });
     for (const call of t.routesCalls()) expect(call.topics).toEqual(["T1", "T2", "T3"]);
+  });
+
+  it("an answer whose feed this gateway cannot read: full rounds without the feed from then on", async () => {
+    const t = setup();
+    await t.warm();
+    const real = t.api.answers.getRoutes;
+    t.api.answers.getRoutes = (topics, opts) => {
+      if (opts?.changesSince !== undefined) {
+        throw new UnexpectedResponseError("http://registry.test", "unexpected answer (changes.entries: …)");
+      }
+      return real?.(topics, opts) as RoutesAnswer;
+    };
+    const from = t.api.calls.length;
+    for (let i = 0; i < 3; i++) await t.interval();
+    // The first round tries the feed once; every round then refetches every topic, and succeeds.
+    const calls = t.routesCalls(from);
+    expect(calls.filter((c) => c.changesSince !== undefined)).toHaveLength(1);
+    expect(calls.filter((c) => c.topics.length === 3 && c.changesSince === undefined)).toHaveLength(3);
+    expect(t.cache.stats).toMatchObject({ fullRounds: 4, failedBatches: 1 });
   });
 
   it("a refetch that fails is not confirmed by a later round: the topic is refetched again", async () => {
