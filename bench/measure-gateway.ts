@@ -108,10 +108,7 @@ function countingApi(ns: NameServer) {
       const since = options?.changesSince;
       // As functions/get-routes.ts: the feed first, then the routes (none asked: no read).
       const changes = since === undefined ? undefined : await timed(() => ns.getChanges(since));
-      const answer =
-        list.length === 0
-          ? { routes: new Map(), missing: [], ...(deadlines ? { deadlines: {} } : {}) }
-          : await timed(() => ns.getRoutes(list, undefined, deadlines ? { deadlines } : {}));
+      const answer = await timed(() => ns.getRoutes(list, undefined, deadlines ? { deadlines } : {}));
       const known = { ...(options?.known ?? {}) };
       sent(
         {

@@ -6,7 +6,6 @@
  */
 import { NameServerRequestError } from "../../lib/client/transport";
 import { TopicNotExistError } from "../../lib/domain/errors";
-import type { TopicRouteData } from "../../lib/domain/model";
 import type { RegistryApi } from "../../lib/gateway/registry-api";
 import { etagOf } from "../../lib/http/etag";
 import type { RegistryFixture } from "./registry-fixture";
@@ -40,10 +39,7 @@ export function inProcessRegistryApi(f: RegistryFixture, extensions = true): InP
       // As functions/get-routes.ts: the feed first, then the routes (none asked: no read).
       const changes = since === undefined ? undefined : await f.nameServer.getChanges(since);
       if (list.length > 0) fetched.push([...list]);
-      const answer =
-        list.length === 0
-          ? { routes: new Map<string, TopicRouteData>(), missing: [], deadlines: {} }
-          : await f.nameServer.getRoutes(list, undefined, deadlines ? { deadlines: true } : {});
+      const answer = await f.nameServer.getRoutes(list, undefined, deadlines ? { deadlines: true } : {});
       return {
         routes: Object.fromEntries(answer.routes),
         etags: Object.fromEntries([...answer.routes].map(([t, r]) => [t, etagOf(JSON.stringify(r))])),
