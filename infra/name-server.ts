@@ -5,7 +5,7 @@
  * Alarms and the dashboard are in name-server-monitoring.ts, access policies, the throttle budget and
  * cdk-nag acknowledgements in name-server-access.ts, the options in name-server-props.ts.
  */
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -348,11 +348,27 @@ export class NameServer extends Construct {
         logRetention,
       });
       alarms.push(...this.endpoint.alarms);
-      new CfnOutput(this, "NamesrvAddr", {
-        description:
-          "RocketMQ's namesrvAddr for brokers (broker.conf), clients, mqadmin and the dashboard: the managed remoting endpoint",
-        value: this.endpoint.namesrvAddr,
-      });
+      if (this.endpoint.front === "nlb") {
+        new CfnOutput(this, "NamesrvAddr", {
+          description:
+            "RocketMQ's namesrvAddr for brokers (broker.conf), clients, mqadmin and the dashboard: the managed remoting endpoint",
+          value: this.endpoint.namesrvAddr,
+        });
+      } else {
+        new CfnOutput(this, "NamesrvAddr", {
+          description:
+            "RocketMQ's namesrvAddr in every zone (RocketMQ's list: a client picks one, crossing zones; a broker registers with each): give brokers and clients their own zone's, NamesrvAddrByZone",
+          value: this.endpoint.namesrvAddr,
+        });
+        new CfnOutput(this, "NamesrvAddrByZone", {
+          description:
+            "Each zone's namesrvAddr (<availability zone or subnet>=<name>:9876): brokers and clients in that zone name it and stay in it",
+          value: Fn.join(
+            ",",
+            this.endpoint.zones.map((zone) => Fn.join("=", [zone.where, zone.namesrvAddr])),
+          ),
+        });
+      }
     }
     const notify = new SnsAction(this.alarmTopic);
     for (const alarm of alarms) alarm.addAlarmAction(notify);

@@ -4,11 +4,13 @@
  * offline).
  */
 
-import type { RemotingEndpointOptions } from "./remoting-endpoint";
+import { REMOTING_FRONTS, type RemotingEndpointOptions, type RemotingFront } from "./remoting-endpoint";
 
 /** The CDK context keys of the endpoint (docs/deploy.md "Options"). */
 export const ENDPOINT_CONTEXT_KEYS = [
   "remotingEndpoint",
+  "remotingFront",
+  "remotingDomain",
   "vpcId",
   "subnetIds",
   "subnetAvailabilityZones",
@@ -67,6 +69,24 @@ export function remotingEndpointFromContext(
   const options: { -readonly [K in keyof RemotingEndpointOptions]: RemotingEndpointOptions[K] } = {};
   if (vpcId !== undefined && subnetIds !== undefined) {
     options.network = { vpcId, subnetIds, ...(availabilityZones === undefined ? {} : { availabilityZones }) };
+  }
+  const front = get("remotingFront");
+  if (front !== undefined) {
+    if (!(REMOTING_FRONTS as readonly string[]).includes(front)) {
+      throw new Error(
+        `context remotingFront must be ${REMOTING_FRONTS.join(" or ")} (dns: a name per zone, no load balancer; nlb: one Network Load Balancer), got ${front}`,
+      );
+    }
+    options.front = front as RemotingFront;
+  }
+  const domainName = get("remotingDomain");
+  if (domainName !== undefined) {
+    if (options.front === "nlb") {
+      throw new Error(
+        "context remotingDomain names the dns front's namespace: drop it, or remotingFront=nlb",
+      );
+    }
+    options.domainName = domainName;
   }
   const allowFrom = list("remotingAllowFrom");
   if (allowFrom !== undefined) options.allowFrom = allowFrom;

@@ -1,41 +1,48 @@
 /**
  * The managed remoting endpoint (`-c remotingEndpoint=true`): RocketMQ's `namesrvAddr` from one
- * `cdk deploy`. An internal Network Load Balancer with a TCP listener on 9876 in front of a Fargate
- * service (ARM64) whose tasks run `namesrv gateway` (the repository's Dockerfile, or from an installed
- * package its Dockerfile.package: infra/gateway-image.ts; built by `cdk deploy`) against the stack's
- * own HTTP API, signing with the task role. Its CDK context: infra/remoting-endpoint-context.ts.
+ * `cdk deploy`. Fargate tasks (ARM64) run `namesrv gateway` (the repository's Dockerfile, or from an
+ * installed package its Dockerfile.package: infra/gateway-image.ts; built by `cdk deploy`) against the
+ * stack's own HTTP API, signing with the task role. Its CDK context: infra/remoting-endpoint-context.ts.
+ *
+ * Two fronts (`-c remotingFront`), what brokers and clients connect to:
+ * - `dns` (default; infra/remoting-endpoint-dns.ts): no load balancer. One Fargate service per zone
+ *   (subnet), each a name in a private DNS namespace (Cloud Map: `zone-1.<domain>`, A records of that
+ *   zone's healthy tasks). Brokers and clients name their own zone's in `namesrvAddr` and never cross
+ *   zones; every byte is then the tasks' own, with no per-byte charge of a load balancer (docs/performance.md).
+ * - `nlb` (infra/remoting-endpoint-nlb.ts): one internal Network Load Balancer, one address for every
+ *   zone, zonal (cross-zone off, availability-zone DNS affinity), with its per-byte capacity units.
  *
  * - Network: the user's VPC and subnets (`vpcId` + `subnetIds`, taken as given: no lookup, so
  *   `cdk synth` stays offline), or a small VPC of its own (2 AZs, public subnets, no NAT gateway;
- *   the tasks get public IPs to reach the API and ECR, and take no inbound traffic but the NLB's).
+ *   the tasks get public IPs to reach the API and ECR, and take no inbound traffic but 9876 from the
+ *   named sources).
  * - Reachable only from `allowFrom` CIDRs and `allowFromSecurityGroups`; never 0.0.0.0/0.
- * - Zonal: cross-zone load balancing off and availability-zone DNS affinity (clients in the VPC stay
- *   in their zone: no cross-AZ bytes), so at least one task per subnet's AZ (≥ 2).
- * - At least 2 tasks (and no fewer than subnets) spread over the subnets' AZs; target tracking on CPU (the gateway is one Node
+ * - At least one task per subnet's zone at all times (≥ 2), scaling on CPU (the gateway is one Node
  *   thread: CPU is what runs out first; README "RocketMQ on AWS in one deploy" has the measured
  *   capacity of one task).
- * - The NLB's health check is the gateway's `GET /health` (--health-port): 503 while the registry
- *   does not answer or while the task drains.
- * - Graceful replacement: the target group's deregistration delay is the gateway's drain time; on
- *   SIGTERM the gateway stops accepting, answers GO_AWAY to 5.x clients (they reconnect through the
- *   NLB to another task), finishes what is in flight and exits. It never unregisters the brokers
- *   connected to it when it is the one going away.
- * - Alarms: unhealthy targets, SYSTEM_BUSY answers (registry unreachable or throttling) above 1 % of
- *   requests, and overload rejections, from the gateway's once-a-minute counters line (metric
- *   filters on the task's log group: no PutMetricData permission, no agent).
+ * - Graceful replacement: on SIGTERM the gateway stops accepting, answers GO_AWAY to 5.x clients (they
+ *   reconnect to another task), finishes what is in flight and exits within the drain time. It never
+ *   unregisters the brokers connected to it when it is the one going away.
+ * - Alarms: SYSTEM_BUSY answers (registry unreachable or throttling) above 1 % of requests and overload
+ *   rejections, from the gateway's once-a-minute counters line (metric filters on the task's log group:
+ *   no PutMetricData permission, no agent), and the front's own (a zone without a running task;
+ *   unhealthy NLB targets).
  */
 
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
-import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import type * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
 import { Construct } from "constructs";
 import { type HttpMethod, routes as routeTable } from "../lib/http/routes";
 import { gatewayImageAsset } from "./gateway-image";
+import { livenessCheckCommand, zonalDnsFront, zoneDomainName } from "./remoting-endpoint-dns";
+import { type FrontInputs, loadBalancerFront } from "./remoting-endpoint-nlb";
 
 /** RocketMQ's NameServer port: what brokers and clients put in `namesrvAddr`. */
 export const REMOTING_PORT = 9876;
@@ -110,11 +117,22 @@ export interface RemotingEndpointProps {
   readonly allowFrom?: readonly string[];
   /** Security groups allowed to connect to 9876. */
   readonly allowFromSecurityGroups?: readonly ec2.ISecurityGroup[];
+  /**
+   * What brokers and clients connect to: `dns` (default), a name per zone in a private DNS namespace
+   * (Cloud Map), no load balancer; `nlb`, one internal Network Load Balancer for every zone.
+   */
+  readonly front?: RemotingFront;
+  /**
+   * The private DNS namespace of the `dns` front (`zone-1.<domain>`). Default `<stack name>.internal`
+   * (lower case): two stacks in one VPC get two namespaces (a VPC resolves one namespace of a name).
+   */
+  readonly domainName?: string;
   /** Public IPs on the tasks (subnets without NAT). Default: true in the endpoint's own VPC, false in yours. */
   readonly assignPublicIp?: boolean;
   /**
-   * Tasks: at least `minTasks` (≥ 2, and ≥ the number of subnets: a task per zone, cross-zone being
-   * off), at most `maxTasks`. Default max(2, subnets) and max(6, minTasks).
+   * Tasks: at least `minTasks` (≥ 2, and ≥ the number of subnets: a task per zone, each zone's clients
+   * reaching only their own zone's), at most `maxTasks`. Default max(2, subnets) and max(6, minTasks);
+   * the `dns` front splits both evenly over its zone services, rounding up.
    */
   readonly minTasks?: number;
   readonly maxTasks?: number;
@@ -149,23 +167,52 @@ export const OWN_VPC_ZONES = 2;
 
 const OPEN_TO_THE_WORLD = new Set(["0.0.0.0/0", "::/0"]);
 
+/** The endpoint's fronts (`-c remotingFront`). */
+export const REMOTING_FRONTS = ["dns", "nlb"] as const;
+export type RemotingFront = (typeof REMOTING_FRONTS)[number];
+
+/** One zone of the endpoint: its subnet, and for the `dns` front its name (`zone-1.<domain>:9876`). */
+export interface RemotingEndpointZone {
+  readonly subnet: ec2.ISubnet;
+  /** The zone's namesrvAddr (`dns` front) or the NLB's (`nlb`). */
+  readonly namesrvAddr: string;
+  /** The subnet's Availability Zone when known (the endpoint's own VPC, or `subnetAvailabilityZones`), else its id. */
+  readonly where: string;
+}
+
 export class RemotingEndpoint extends Construct {
+  readonly front: RemotingFront;
   readonly vpc: ec2.IVpc;
-  readonly loadBalancer: elbv2.NetworkLoadBalancer;
-  readonly targetGroup: elbv2.NetworkTargetGroup;
-  readonly service: ecs.FargateService;
+  /** The `nlb` front's load balancer and target group. */
+  readonly loadBalancer?: elbv2.NetworkLoadBalancer;
+  readonly targetGroup?: elbv2.NetworkTargetGroup;
+  /** The `dns` front's private DNS namespace. */
+  readonly namespace?: servicediscovery.PrivateDnsNamespace;
+  /** The Fargate services: one (`nlb`), or one per zone (`dns`). */
+  readonly services: ecs.FargateService[];
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly logGroup: logs.LogGroup;
-  /** Security group of the NLB (what clients must be allowed through). */
-  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  /** The security group brokers and clients connect through (the NLB's, or the tasks' with `dns`). */
+  readonly clientSecurityGroup: ec2.SecurityGroup;
   readonly alarms: cloudwatch.Alarm[] = [];
-  /** `<nlb dns>:9876`: RocketMQ's namesrvAddr. */
+  /**
+   * RocketMQ's namesrvAddr: `<nlb dns>:9876`, or with `dns` every zone's name in RocketMQ's list form
+   * (`zone-1.<domain>:9876;zone-2.<domain>:9876`: any client in the VPC reaches it, crossing zones);
+   * `zones` gives each zone's own, which keeps its brokers and clients in it.
+   */
   readonly namesrvAddr: string;
+  readonly zones: RemotingEndpointZone[];
 
   constructor(scope: Construct, id: string, props: RemotingEndpointProps) {
     super(scope, id);
-    // Cross-zone load balancing is off (below): each zone's NLB node reaches only its own zone's
-    // tasks, so every zone the endpoint uses needs a task of its own at all times.
+    this.front = props.front ?? "dns";
+    if (!(REMOTING_FRONTS as readonly string[]).includes(this.front)) {
+      throw new Error(
+        `remoting endpoint: front (remotingFront) must be one of ${REMOTING_FRONTS.join(", ")}, got ${String(this.front)}`,
+      );
+    }
+    // Each zone's clients reach only their own zone's tasks (the NLB's cross-zone load balancing is
+    // off; a zone's DNS name lists its own tasks), so every zone needs a task of its own at all times.
     const zones = props.network?.subnetIds.length ?? OWN_VPC_ZONES;
     const minTasks = props.minTasks ?? Math.max(2, zones);
     const maxTasks = props.maxTasks ?? Math.max(6, minTasks);
@@ -176,7 +223,7 @@ export class RemotingEndpoint extends Construct {
     }
     if (minTasks < zones) {
       throw new Error(
-        `remoting endpoint: minTasks (remotingMinTasks) must be at least the number of subnets (${zones}): with cross-zone load balancing off a zone without a task drops out of the NLB's DNS and its clients cross zones, got ${minTasks}`,
+        `remoting endpoint: minTasks (remotingMinTasks) must be at least the number of subnets (${zones}): each zone's clients reach only their own zone's tasks, so a zone without one leaves them without a NameServer or sends them across zones, got ${minTasks}`,
       );
     }
     if (!Number.isInteger(maxTasks) || maxTasks < minTasks) {
@@ -197,6 +244,7 @@ export class RemotingEndpoint extends Construct {
     // Network: the user's subnets as given, or a small VPC of the endpoint's own.
     let subnets: ec2.SubnetSelection;
     let ownVpc: ec2.Vpc | undefined;
+    let zoneSubnets: { subnet: ec2.ISubnet; where: string }[];
     if (props.network !== undefined) {
       const { vpcId, subnetIds, availabilityZones } = props.network;
       if (subnetIds.length < 2) {
@@ -221,20 +269,18 @@ export class RemotingEndpoint extends Construct {
         vpcId,
         availabilityZones: [...(availabilityZones ?? subnetIds.map((_, i) => `subnet-${i + 1}-az`))],
       });
-      subnets = {
-        subnets: subnetIds.map((subnetId, i) => {
-          const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet${i + 1}`, {
-            subnetId,
-            ...(availabilityZones?.[i] === undefined ? {} : { availabilityZone: availabilityZones[i] }),
-          });
-          Validations.of(subnet).acknowledge({
-            id: "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
-            reason:
-              "The endpoint places the NLB and tasks in the subnets and never reads their route tables.",
-          });
-          return subnet;
-        }),
-      };
+      zoneSubnets = subnetIds.map((subnetId, i) => {
+        const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet${i + 1}`, {
+          subnetId,
+          ...(availabilityZones?.[i] === undefined ? {} : { availabilityZone: availabilityZones[i] }),
+        });
+        Validations.of(subnet).acknowledge({
+          id: "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+          reason: "The endpoint places the NLB and tasks in the subnets and never reads their route tables.",
+        });
+        return { subnet, where: availabilityZones?.[i] ?? subnetId };
+      });
+      subnets = { subnets: zoneSubnets.map((zone) => zone.subnet) };
     } else {
       ownVpc = new ec2.Vpc(this, "Vpc", {
         ipAddresses: ec2.IpAddresses.cidr(OWN_VPC_CIDR),
@@ -244,6 +290,7 @@ export class RemotingEndpoint extends Construct {
       });
       this.vpc = ownVpc;
       subnets = { subnetType: ec2.SubnetType.PUBLIC };
+      zoneSubnets = ownVpc.publicSubnets.map((subnet) => ({ subnet, where: subnet.availabilityZone }));
       // Without a named network the endpoint's own VPC is the default source: nothing else can route to it.
       if (allowFrom.length === 0 && (props.allowFromSecurityGroups ?? []).length === 0) {
         allowFrom.push(OWN_VPC_CIDR);
@@ -256,57 +303,29 @@ export class RemotingEndpoint extends Construct {
     }
     const assignPublicIp = props.assignPublicIp ?? ownVpc !== undefined;
 
-    // Security groups: clients → NLB on 9876; NLB → tasks on 9876 and the health port; tasks → HTTPS out.
-    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, "LoadBalancerSecurityGroup", {
-      vpc: this.vpc,
-      description: "RocketMQ remoting endpoint: namesrvAddr clients to the NLB on 9876",
-      allowAllOutbound: false,
-    });
-    for (const cidr of allowFrom) {
-      const peer = cidr.includes(":") ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
-      this.loadBalancerSecurityGroup.addIngressRule(
-        peer,
-        ec2.Port.tcp(REMOTING_PORT),
-        "RocketMQ remoting (namesrvAddr)",
-      );
-    }
-    for (const group of props.allowFromSecurityGroups ?? []) {
-      this.loadBalancerSecurityGroup.addIngressRule(
-        group,
-        ec2.Port.tcp(REMOTING_PORT),
-        "RocketMQ remoting (namesrvAddr)",
-      );
-    }
+    // The tasks' security group: HTTPS out; what may connect to 9876 is the front's (below).
     const taskSecurityGroup = new ec2.SecurityGroup(this, "TaskSecurityGroup", {
       vpc: this.vpc,
-      description: "namesrv gateway tasks: the NLB in (remoting and health), HTTPS out (API, ECR, logs)",
+      description:
+        this.front === "nlb"
+          ? "namesrv gateway tasks: the NLB in (remoting and health), HTTPS out (API, ECR, logs)"
+          : "namesrv gateway tasks: RocketMQ remoting in from the named sources, HTTPS out (API, ECR, logs)",
       allowAllOutbound: false,
     });
-    taskSecurityGroup.addIngressRule(
-      this.loadBalancerSecurityGroup,
-      ec2.Port.tcp(REMOTING_PORT),
-      "remoting from the NLB",
-    );
-    taskSecurityGroup.addIngressRule(
-      this.loadBalancerSecurityGroup,
-      ec2.Port.tcp(GATEWAY_HEALTH_PORT),
-      "NLB health check (GET /health)",
-    );
     taskSecurityGroup.addEgressRule(
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),
       "HTTPS: the registry's API, ECR, CloudWatch Logs",
     );
-    this.loadBalancerSecurityGroup.addEgressRule(
-      taskSecurityGroup,
-      ec2.Port.tcp(REMOTING_PORT),
-      "to the gateway tasks",
-    );
-    this.loadBalancerSecurityGroup.addEgressRule(
-      taskSecurityGroup,
-      ec2.Port.tcp(GATEWAY_HEALTH_PORT),
-      "health checks of the gateway tasks",
-    );
+    const allowClients = (group: ec2.SecurityGroup) => {
+      for (const cidr of allowFrom) {
+        const peer = cidr.includes(":") ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
+        group.addIngressRule(peer, ec2.Port.tcp(REMOTING_PORT), "RocketMQ remoting (namesrvAddr)");
+      }
+      for (const source of props.allowFromSecurityGroups ?? []) {
+        group.addIngressRule(source, ec2.Port.tcp(REMOTING_PORT), "RocketMQ remoting (namesrvAddr)");
+      }
+    };
 
     // The task: the gateway, its log group, a role that may call only the routes the gateway calls.
     this.logGroup = new logs.LogGroup(this, "Logs", { retention: props.logRetention });
@@ -349,66 +368,48 @@ export class RemotingEndpoint extends Construct {
       // SIGTERM, then this long before SIGKILL: the drain plus a margin to exit.
       stopTimeout: Duration.seconds(GATEWAY_DRAIN_SECONDS + 5),
       readonlyRootFilesystem: true,
+      // The `dns` front's health (ECS reports it to Cloud Map); the NLB checks /health itself.
+      ...(this.front === "dns"
+        ? {
+            healthCheck: {
+              command: livenessCheckCommand(GATEWAY_HEALTH_PORT),
+              interval: Duration.seconds(10),
+              timeout: Duration.seconds(5),
+              retries: 3,
+              startPeriod: Duration.seconds(15),
+            },
+          }
+        : {}),
     });
 
     props.aclSecret?.grantRead(this.taskDefinition.taskRole);
     const cluster = new ecs.Cluster(this, "Cluster", { vpc: this.vpc });
-    this.service = new ecs.FargateService(this, "Service", {
+    const inputs: FrontInputs = {
+      vpc: this.vpc,
+      subnets,
+      zoneSubnets,
       cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: minTasks,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      vpcSubnets: subnets,
-      securityGroups: [taskSecurityGroup],
+      taskSecurityGroup,
+      allowClients,
       assignPublicIp,
-      circuitBreaker: { rollback: true },
-      // Spread over AZs first (ECS's default placement for Fargate is AZ-balanced).
-      availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
-    });
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
-    scaling.scaleOnCpuUtilization("Cpu", {
-      targetUtilizationPercent: props.targetCpuPercent ?? 50,
-      scaleInCooldown: Duration.minutes(5),
-      scaleOutCooldown: Duration.minutes(1),
-    });
-
-    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, "LoadBalancer", {
-      vpc: this.vpc,
-      internetFacing: false,
-      vpcSubnets: subnets,
-      securityGroups: [this.loadBalancerSecurityGroup],
-      // Zonal: cross-AZ bytes are billed on both sides ($0.01/GB each way), and every broker and client
-      // byte crosses this NLB. With cross-zone off each zone's NLB node forwards only to its own zone's
-      // tasks, and with availability-zone affinity Amazon DNS (the VPC resolver) answers a client with
-      // its own zone's NLB address, so a client in a zone with a task never crosses zones. Hence at
-      // least one task per zone (minTasks ≥ subnets, ECS's AZ-balanced placement and AZ rebalancing,
-      // above). A zone whose tasks are all unhealthy drops out of the NLB's DNS answers: its clients
-      // fail over to another zone's address (paying cross-AZ) until its tasks are healthy again.
-      crossZoneEnabled: false,
-      clientRoutingPolicy: elbv2.ClientRoutingPolicy.AVAILABILITY_ZONE_AFFINITY,
-    });
-    const listener = this.loadBalancer.addListener("Remoting", {
-      port: REMOTING_PORT,
-      protocol: elbv2.Protocol.TCP,
-    });
-    this.targetGroup = listener.addTargets("Gateways", {
-      port: REMOTING_PORT,
-      protocol: elbv2.Protocol.TCP,
-      targets: [this.service.loadBalancerTarget({ containerName: "Gateway", containerPort: REMOTING_PORT })],
-      deregistrationDelay: Duration.seconds(GATEWAY_DRAIN_SECONDS),
-      healthCheck: {
-        protocol: elbv2.Protocol.HTTP,
-        port: String(GATEWAY_HEALTH_PORT),
-        path: "/health",
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
-        healthyHttpCodes: "200",
-      },
-    });
-    this.namesrvAddr = `${this.loadBalancer.loadBalancerDnsName}:${REMOTING_PORT}`;
+      minTasks,
+      maxTasks,
+      targetCpuPercent: props.targetCpuPercent ?? 50,
+    };
+    const dns =
+      this.front === "dns"
+        ? zonalDnsFront(this, { ...inputs, domainName: zoneDomainName(this, props.domainName) })
+        : undefined;
+    const front = dns ?? loadBalancerFront(this, inputs);
+    this.namespace = dns?.namespace;
+    this.services = front.services;
+    this.namesrvAddr = front.namesrvAddr;
+    this.zones = front.zones;
+    this.clientSecurityGroup = front.clientSecurityGroup;
+    this.loadBalancer = front.loadBalancer;
+    this.targetGroup = front.targetGroup;
+    this.alarms.push(...front.alarms);
 
     this.createAlarms(props.alarmAction);
     this.acknowledgeNagFindings(ownVpc, invokeArns);
@@ -426,10 +427,6 @@ export class RemotingEndpoint extends Construct {
     });
   }
 
-  metricUnhealthyTargets(): cloudwatch.Metric {
-    return this.targetGroup.metrics.unHealthyHostCount({ statistic: "Maximum", period: Duration.minutes(1) });
-  }
-
   private createAlarms(action: cloudwatch.IAlarmAction | undefined): void {
     for (const field of ["requests", "systemBusy", "overloadRejections", "goAway", "connections"] as const) {
       new logs.MetricFilter(this, `${counterMetricName(field)}Filter`, {
@@ -441,15 +438,6 @@ export class RemotingEndpoint extends Construct {
         defaultValue: 0,
       });
     }
-    const unhealthy = new cloudwatch.Alarm(this, "UnhealthyTargetsAlarm", {
-      alarmDescription:
-        "A remoting gateway task fails the NLB health check (GET /health: the registry does not answer it) for 3 minutes",
-      metric: this.metricUnhealthyTargets(),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
     const busyRate = new cloudwatch.MathExpression({
       expression: "IF(requests > 0, 100 * busy / requests, 0)",
       usingMetrics: { busy: this.metricCounter("systemBusy"), requests: this.metricCounter("requests") },
@@ -475,7 +463,7 @@ export class RemotingEndpoint extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarms.push(unhealthy, systemBusy, overload);
+    this.alarms.push(systemBusy, overload);
     if (action !== undefined) for (const alarm of this.alarms) alarm.addAlarmAction(action);
   }
 
@@ -501,12 +489,13 @@ export class RemotingEndpoint extends Construct {
       reason:
         "The execution role's ecr:GetAuthorizationToken only supports Resource '*'; the image pull and log writes are scoped to the asset repository and the endpoint's log group by CDK.",
     });
-    Validations.of(this.loadBalancer).acknowledge({
-      id: "AwsSolutions-ELB2",
-      reason:
-        "NLB access logs only record TLS connections; the listener is plain TCP (RocketMQ remoting), so there is nothing to log. The gateway logs its counters once a minute.",
-    });
-    Validations.of(this.service.cluster).acknowledge({
+    if (this.loadBalancer !== undefined)
+      Validations.of(this.loadBalancer).acknowledge({
+        id: "AwsSolutions-ELB2",
+        reason:
+          "NLB access logs only record TLS connections; the listener is plain TCP (RocketMQ remoting), so there is nothing to log. The gateway logs its counters once a minute.",
+      });
+    Validations.of(this.services[0]?.cluster ?? this).acknowledge({
       id: "AwsSolutions-ECS4",
       reason:
         "No Container Insights (billed per task and metric): the endpoint is observed through the NLB's metrics and the gateway's own counters (requests, SYSTEM_BUSY, overload, connections), with alarms.",

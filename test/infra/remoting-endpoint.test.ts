@@ -46,8 +46,8 @@ const NETWORK = {
   subnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
 };
 
-describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
-  const own = synthNameServer({ remotingEndpoint: {}, logRetention: RetentionDays.TWO_WEEKS });
+describe("the managed remoting endpoint's nlb front (-c remotingFront=nlb)", { timeout: 240_000 }, () => {
+  const own = synthNameServer({ remotingEndpoint: { front: "nlb" }, logRetention: RetentionDays.TWO_WEEKS });
   const { template } = own;
 
   it("is an internal NLB with a TCP listener on 9876 in front of the gateway tasks", () => {
@@ -134,6 +134,7 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
     const subnetIds = [...NETWORK.subnetIds, "subnet-0ccccccccccccccc3"];
     const context: Record<string, string> = {
       remotingEndpoint: "true",
+      remotingFront: "nlb",
       vpcId: NETWORK.vpcId,
       subnetIds: subnetIds.join(","),
       remotingAllowFrom: "10.20.0.0/16",
@@ -153,6 +154,7 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
     expect(() =>
       synthNameServer({
         remotingEndpoint: {
+          front: "nlb",
           network: { vpcId: NETWORK.vpcId, subnetIds },
           allowFrom: ["10.20.0.0/16"],
           minTasks: 2,
@@ -234,13 +236,15 @@ describe("the managed remoting endpoint", { timeout: 240_000 }, () => {
 
   it("has no unacknowledged cdk-nag finding, in its own VPC and in yours", () => {
     expect(violationsOf(own.cfnStack)).toEqual([]);
-    const yours = synthNameServer({ remotingEndpoint: { network: NETWORK, allowFrom: ["10.20.0.0/16"] } });
+    const yours = synthNameServer({
+      remotingEndpoint: { front: "nlb", network: NETWORK, allowFrom: ["10.20.0.0/16"] },
+    });
     expect(violationsOf(yours.cfnStack)).toEqual([]);
   });
 
   it("uses existing subnets as given (no lookup) and only the named sources", () => {
     const { template: yours } = synthNameServer({
-      remotingEndpoint: { network: NETWORK, allowFrom: ["10.20.0.0/16", "192.168.1.0/24"] },
+      remotingEndpoint: { front: "nlb", network: NETWORK, allowFrom: ["10.20.0.0/16", "192.168.1.0/24"] },
     });
     expect(Object.keys(yours.findResources("AWS::EC2::VPC"))).toEqual([]);
     yours.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", { Subnets: NETWORK.subnetIds });

@@ -3,7 +3,9 @@
  *
  * - the container image's exact entrypoint (the Dockerfile's ENTRYPOINT + CMD with its ENV, over the
  *   package installed as its runtime stage installs it) serves a real broker and mqadmin in front of
- *   `npm start`, answers /health, and on SIGTERM drains and exits 0 without unregistering the broker;
+ *   `npm start` (the broker and mqadmin naming it by a host name, as the managed endpoint's zone
+ *   names are given), answers /health and the endpoint's liveness check, and on SIGTERM drains and
+ *   exits 0 without unregistering the broker;
  * - two gateway processes on one address list, a broker registered through both and a producer
  *   sending continuously; one gateway is restarted (SIGTERM, drain, start again on its address)
  *   mid-run: 0 failed sends, the broker never leaves the route, and routes keep updating (a topic's
@@ -15,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { livenessCheckCommand } from "../../infra/remoting-endpoint-dns";
 import { NameServerClient } from "../../lib/client/name-server-client";
 import { Transport } from "../../lib/client/transport";
 import { RequestCode } from "../../lib/remoting/protocol";
@@ -129,17 +132,23 @@ describe.skipIf(STANDIN)("the container image's entrypoint", () => {
         prefix,
       );
       processes.push(gateway);
+      // By a host name, as the managed endpoint's zone names (zone-1.<domain>:9876) are given.
+      const byName = gateway.remotingAddr.replace(/^127\.0\.0\.1:/, "localhost:");
+      expect(byName).toMatch(/^localhost:\d+$/);
       const brokerName = unique("image-broker-");
       const broker = await startRocketMqBroker({
-        namesrvAddr: gateway.remotingAddr,
+        namesrvAddr: byName,
         brokerName,
         config: { registerNameServerPeriod: 10_000 },
       });
-      await broker.waitRegistered(gateway.remotingAddr);
+      await broker.waitRegistered(byName);
       expect(await brokerNames()).toContain(brokerName);
-      expect(await mqadminOk(["clusterList", "-n", gateway.remotingAddr])).toContain(brokerName);
+      expect(await mqadminOk(["clusterList", "-n", byName])).toContain(brokerName);
       const health = await fetch(gateway.healthUrl as string);
       expect(health.status).toBe(200);
+      // The dns front's container health check, run as ECS runs it against this process: live.
+      const [, , ...liveness] = livenessCheckCommand(Number(new URL(gateway.healthUrl as string).port));
+      await run(process.execPath, liveness);
       const stopped = await gateway.terminate();
       expect(stopped.code, gateway.output()).toBe(0);
       // Within the drain (the Dockerfile's NAMESRV_GATEWAY_DRAIN_MS) plus a margin.

@@ -3,10 +3,12 @@
  * (BrokerHousekeepingService), a gateway that is itself going away unregisters nobody; graceful
  * shutdown answers GO_AWAY to clients newer than V5_3_1 as RocketMQ's `enableShutdownGracefully`,
  * serves older ones, finishes what is in flight and closes at the drain deadline; the counters line;
- * `GET /health`.
+ * `GET /health`, and the managed endpoint's container liveness check run against it.
  */
+import { execFile } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { livenessCheckCommand } from "../../infra/remoting-endpoint-dns";
 import {
   countersLine,
   type GatewayCounters,
@@ -332,5 +334,43 @@ describe("namesrv gateway --health-port", () => {
     } finally {
       await running.stop();
     }
+  });
+});
+
+describe("the dns front's container liveness check (infra/remoting-endpoint-dns.ts)", () => {
+  /** Runs the container's health check command (after ECS's "CMD") as ECS would; its exit code. */
+  const livenessExit = async (port: number) => {
+    const [, command, ...args] = livenessCheckCommand(port);
+    return new Promise<number | null>((resolve) => {
+      execFile(command === "node" ? process.execPath : String(command), args, { timeout: 15_000 }, (error) =>
+        resolve(error === null ? 0 : typeof error.code === "number" ? error.code : null),
+      );
+    });
+  };
+
+  it("is live while /health answers, even 503 for an unreachable registry; not while draining or silent", async () => {
+    let failing = false;
+    let draining = false;
+    health = await startHealthServer({
+      host: "127.0.0.1",
+      port: 0,
+      probe: async () => {
+        if (failing) throw new Error("connect ECONNREFUSED");
+      },
+      draining: () => draining,
+      probeCacheMs: 0,
+    });
+    const port = health.port;
+    expect(await livenessExit(port)).toBe(0);
+    // The registry unreachable: the gateway still serves the routes it holds, so it stays in.
+    failing = true;
+    expect(await livenessExit(port)).toBe(0);
+    // Draining (SIGTERM): out, so Cloud Map stops naming it.
+    draining = true;
+    expect(await livenessExit(port)).toBe(1);
+    // Nothing answers.
+    await health.close();
+    health = undefined;
+    expect(await livenessExit(port)).toBe(1);
   });
 });
