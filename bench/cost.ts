@@ -9,15 +9,19 @@
  * - host-gateways: a gateway per client host (sidecar / DaemonSet, 10 client instances per host);
  *   each keeps its clients' topics by the change feed: one POST /routes with `changesSince` per 30 s,
  *   the refetch of the topics a change touched in the same round, and every topic every 30 minutes.
- * - managed-endpoint: the stack's NLB + Fargate gateways (infra/remoting-endpoint.ts: 0.25 vCPU / 512 MiB
- *   Arm tasks, at least one per zone; a zonal NLB: cross-zone off, availability-zone DNS affinity);
- *   every byte of every broker and client crosses the load balancer, none of it across zones; each
- *   task keeps the topics its clients ask by the change feed, as a host gateway does. Brokers set
- *   `compressedRegister=true`.
+ * - managed-endpoint: the stack's Fargate gateways (infra/remoting-endpoint.ts: 0.25 vCPU / 512 MiB Arm
+ *   tasks) behind its default front, `-c remotingFront=dns`: a Fargate service per zone, each named in a
+ *   Cloud Map private DNS namespace (`zone-1.namesrv.internal`, …: A records of that zone's tasks);
+ *   every broker and client names its own zone's name, so nothing crosses zones and no load balancer
+ *   carries the bytes. Each task keeps the topics its clients ask by the change feed, as a host gateway
+ *   does. Brokers set `compressedRegister=true`. The alternative front, `-c remotingFront=nlb` (a zonal
+ *   NLB: cross-zone off, availability-zone DNS affinity), is priced beside it: `endpointFronts`.
  * Every topology is priced with the function URL front door (`-c functionUrl=true`), the rest of the
  * stack as deployed; the HTTP API's fee is in the front door line's detail.
  * - http-clients: each client calls POST /routes itself (the project's RouteClient), every 30 s.
  */
+
+import { type EndpointFrontCost, endpointPricing } from "./endpoint-front";
 import {
   type Figure,
   type GatewayFigure,
@@ -84,7 +88,8 @@ export const FLEET = {
 
 /**
  * Availability Zones the managed endpoint uses (its own VPC's two: infra/remoting-endpoint.ts
- * OWN_VPC_ZONES). Its NLB is zonal, so it runs at least one task per zone.
+ * OWN_VPC_ZONES). Either front runs at least one task per zone (a service and a name per zone, or a
+ * zonal NLB).
  */
 export const ENDPOINT_ZONES = 2;
 
@@ -97,6 +102,9 @@ export const QUOTAS = {
   partitionReadUnitsPerSecond: 3_000,
   partitionWriteUnitsPerSecond: 1_000,
   nlbTargetsPerLoadBalancer: 500,
+  /** Cloud Map: instances per service (not adjustable) and per namespace. */
+  cloudMapInstancesPerService: 1_000,
+  cloudMapInstancesPerNamespace: 2_000,
 } as const;
 
 export interface Line {
@@ -164,6 +172,15 @@ const NO_TRAFFIC: Traffic = {
 };
 
 export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRICES): Scenario[] {
+  return costModel(m, stack, p).scenarios;
+}
+
+/** The scenarios and, beside them, the managed endpoint's total with each front. */
+export function costModel(
+  m: Measured,
+  stack: StackSettings,
+  p: Prices = PRICES,
+): { scenarios: Scenario[]; endpointFronts: EndpointFrontCost[] } {
   const seconds = p.hoursPerMonth * 3600;
   const op = (id: string): Figure => pick(m.operations, id);
   const gw = (id: string): GatewayFigure => pick(m.gateway, id);
@@ -282,6 +299,7 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
   const registerCpu = pick(m.gatewayCpu ?? [], "gateway.cpu.register.compressed");
 
   const scenarios: Scenario[] = [];
+  const endpointFronts: EndpointFrontCost[] = [];
   for (const topology of TOPOLOGIES) {
     for (const [k, f] of FACTORS.entries()) {
       const brokers = FLEET.brokers * f;
@@ -291,7 +309,9 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
       const lines: Line[] = [];
       let tasks = 0;
       let taskCpu = 0;
-      let nlbBytes = 0;
+      /** Bytes between the endpoint's tasks and the clients, and the brokers (each way summed). */
+      let clientBytes = 0;
+      let brokerBytes = 0;
       /** Feed asks a second (each route-function instance re-reads its window at most once a second). */
       let feedAsksPerSecond = 0;
       // Topology changes a 30 s round sees: the fleet's churn (a restart per broker a day: two
@@ -325,21 +345,24 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
             brokers * registerCpu.cpuMicrosPerAsk) /
           FLEET.intervalSeconds /
           1e6;
-        // At least a task per zone (the NLB is zonal) and what the measured CPU needs, the same count in
-        // every zone: with cross-zone off a zone's clients reach only its own tasks, and CPU scaling sees
-        // the average (clients assumed spread evenly over the zones).
+        // At least a task per zone and what the measured CPU needs, the same count in every zone: a zone's
+        // clients reach only its own tasks (its own name; or the zonal NLB's), and CPU scaling sees the
+        // zone's average (clients assumed spread evenly over the zones).
         const needed = Math.max(ENDPOINT_ZONES, Math.ceil(taskCpu / (p.fargate.vcpu * FLEET.taskCpuTarget)));
         tasks = Math.ceil(needed / ENDPOINT_ZONES) * ENDPOINT_ZONES;
         traffic.push(
           ...feedTraffic(tasks, topicsOf(tasks), fleetTopics, changesPerRound, topicChangesPerRound),
         );
         feedAsksPerSecond = tasks / FLEET.intervalSeconds;
-        nlbBytes =
+        brokerBytes =
           perInterval *
-          (brokers * ((b["remoting.register.1000.compressed"] ?? 0) + reg.remotingResponseBytes / reg.asks) +
-            clients *
-              FLEET.topicsPerClient *
-              ((b["remoting.route.request"] ?? 0) + (b["remoting.route.response"] ?? 0)));
+          brokers *
+          ((b["remoting.register.1000.compressed"] ?? 0) + reg.remotingResponseBytes / reg.asks);
+        clientBytes =
+          perInterval *
+          clients *
+          FLEET.topicsPerClient *
+          ((b["remoting.route.request"] ?? 0) + (b["remoting.route.response"] ?? 0));
       }
       const sweeps = perInterval;
       const historyEntries =
@@ -447,40 +470,21 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         monthlyUsd: usd(historyGb * p.dynamodb.storagePerGbMonth),
         detail: `${fmt(historyEntries)} entries a month at a restart per broker and a topic change per group a day (their ${fmt(historyEntries)} WCU and the hourly clean-up are in the DynamoDB line), ${historyGb.toFixed(2)} GB kept ${FLEET.historyRetentionDays} days; heartbeats record nothing`,
       });
+      let endpoint: ReturnType<typeof endpointPricing> | undefined;
       if (topology === "managed-endpoint") {
-        const gbPerHour = nlbBytes / GB / p.hoursPerMonth;
-        const activeFlows = clients + brokers;
-        const lcu = Math.max(gbPerHour / p.nlb.gbPerLcuHour, activeFlows / p.nlb.activeFlowsPerLcu);
-        lines.push({
-          item: "Network Load Balancer",
-          monthlyUsd: usd((p.nlb.perHour + lcu * p.nlb.perLcuHour) * p.hoursPerMonth),
-          detail: `${(nlbBytes / GB).toFixed(0)} GB a month (${gbPerHour.toFixed(1)} GB/h: ${lcu.toFixed(1)} LCU), ${fmt(activeFlows)} connections`,
-        });
-        lines.push({
-          item: "Fargate gateway tasks (Arm)",
-          monthlyUsd: usd(
-            tasks *
-              (p.fargate.vcpu * p.fargate.perVcpuHour + p.fargate.gb * p.fargate.perGbHour) *
-              p.hoursPerMonth,
-          ),
-          detail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥ one per zone, ${ENDPOINT_ZONES} zones; ${taskCpu.toFixed(2)} vCPU of gateway work at ${Math.round(FLEET.taskCpuTarget * 100)} % CPU: ${routeCpu.cpuMicrosPerAsk} µs per cached route ask, ${registerCpu.cpuMicrosPerAsk} µs per compressed registration, measured)`,
-        });
-        lines.push({
-          item: "Public IPv4, alarms and metric filters",
-          monthlyUsd: usd(
-            tasks * p.endpoint.publicIpv4PerHour * p.hoursPerMonth + p.endpoint.alarmsAndFiltersPerMonth,
-          ),
-          detail: `one address per task (the endpoint's own VPC); 4 alarm metrics and 5 metric filters (bench/endpoint-cost.ts)`,
-        });
-        // The NLB is zonal (infra/remoting-endpoint.ts): cross-zone off, availability-zone DNS affinity,
-        // a task in every zone. A client inside the VPC resolving the NLB's name through Amazon DNS gets
-        // its own zone's address and reaches its own zone's tasks: nothing crosses zones.
-        const crossingIfHalf = usd((nlbBytes / 2 / GB) * p.crossAz.perGbEachWay * 2);
-        lines.push({
-          item: "Cross-AZ transfer",
-          monthlyUsd: 0,
-          detail: `$0: the NLB is zonal (cross-zone off, availability-zone DNS affinity, a task in each of its ${ENDPOINT_ZONES} zones), so a client inside the VPC resolving it through Amazon DNS stays in its zone. Assumed: every client does; one resolving through another resolver, or in a zone with no task, pays cross-AZ at $${p.crossAz.perGbEachWay}/GB each way, billed on both sides ($${crossingIfHalf.toFixed(2)} a month if half the bytes crossed)`,
-        });
+        endpoint = endpointPricing(
+          {
+            zones: ENDPOINT_ZONES,
+            tasks,
+            clients,
+            brokers,
+            clientBytes,
+            brokerBytes,
+            fargateDetail: `${tasks} tasks of ${p.fargate.vcpu} vCPU / ${p.fargate.gb} GB (≥ one per zone, ${ENDPOINT_ZONES} zones; ${taskCpu.toFixed(2)} vCPU of gateway work at ${Math.round(FLEET.taskCpuTarget * 100)} % CPU: ${routeCpu.cpuMicrosPerAsk} µs per cached route ask, ${registerCpu.cpuMicrosPerAsk} µs per compressed registration, measured)`,
+          },
+          p,
+        );
+        lines.push(...endpoint.lines);
       } else {
         lines.push({
           item: "Gateway processes",
@@ -523,9 +527,7 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
               },
             ]
           : []),
-        ...(topology === "managed-endpoint"
-          ? [{ name: "NLB targets", used: tasks, limit: QUOTAS.nlbTargetsPerLoadBalancer }]
-          : []),
+        ...(endpoint?.quotas ?? []),
       ];
       scenarios.push({
         topology,
@@ -537,9 +539,10 @@ export function costScenarios(m: Measured, stack: StackSettings, p: Prices = PRI
         lines,
         quotas,
       });
+      if (endpoint !== undefined) endpointFronts.push(...endpoint.fronts(f, totalUsd, classic));
     }
   }
-  return scenarios;
+  return { scenarios, endpointFronts };
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

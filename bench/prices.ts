@@ -77,7 +77,22 @@ export const PRICES = {
     volumeGb: 20,
   },
 
-  /** The managed endpoint: a Network Load Balancer (TCP) in front of Fargate tasks. */
+  /**
+   * The managed endpoint's default front (`-c remotingFront=dns`): a Cloud Map private DNS namespace
+   * with a name per zone (A records of that zone's tasks). Recalled like the rest, not fetched.
+   */
+  cloudMap: {
+    /** Per registered instance (a task) a month. */
+    perInstanceMonth: 0.1,
+    /** The namespace is a Route 53 private hosted zone. */
+    hostedZonePerMonth: 0.5,
+    /**
+     * Route 53 standard queries, per million. Whether queries of a private zone from inside the VPC
+     * are billed is not certain: counted as billed, an upper bound.
+     */
+    dnsQueriesPerMillion: 0.4,
+  },
+  /** The managed endpoint's alternative front (`-c remotingFront=nlb`): a Network Load Balancer (TCP). */
   nlb: {
     perHour: 0.0225,
     perLcuHour: 0.006,
@@ -92,8 +107,16 @@ export const PRICES = {
     vcpu: 0.25,
     gb: 0.5,
   },
-  /** The endpoint's extras (bench/endpoint-cost.ts): a public IPv4 address per task, its alarms and filters. */
-  endpoint: { publicIpv4PerHour: 0.005, alarmsAndFiltersPerMonth: 4 * 0.1 + 5 * 0.3 },
+  /**
+   * The endpoint's extras (bench/endpoint-cost.ts): a public IPv4 address per task; CloudWatch, per
+   * alarm metric (standard resolution) and per custom metric (its 5 metric filters) a month.
+   */
+  endpoint: {
+    publicIpv4PerHour: 0.005,
+    alarmMetricPerMonth: 0.1,
+    metricFilterPerMonth: 0.3,
+    metricFilters: 5,
+  },
   /** Data between availability zones, per GB, charged on each side. */
   crossAz: { perGbEachWay: 0.01 },
 } as const;

@@ -5,6 +5,7 @@
  * committed counts are what the code measures today.
  */
 import { FACTORS, quotaMisses, type Scenario, TOPOLOGIES } from "./cost";
+import type { EndpointFrontCost } from "./endpoint-front";
 import { type GatewayFigure, type Measured, REQUEST_HEADER_BYTES } from "./measure-base";
 import type { StackSettings } from "./stack-settings";
 
@@ -23,7 +24,8 @@ export interface BenchResults {
   environment: { node: string; cpus: number; cpuModel: string; loadAverageAtStart: number };
   stack: StackSettings;
   measured: Measured;
-  cost: { scenarios: Scenario[] };
+  /** The scenarios; beside them the managed endpoint's total with each front (DNS: the scenario's). */
+  cost: { scenarios: Scenario[]; endpointFronts: EndpointFrontCost[] };
   targets: Target[];
 }
 
@@ -133,6 +135,27 @@ export function markdownReport(r: BenchResults): string {
       ]),
     ),
   ];
+  out.push(
+    "",
+    "## The managed endpoint's fronts (monthly, USD, ÷ classic NameServer)",
+    "",
+    table(
+      ["front", ...FACTORS.map((f) => `${f}×`), "detail at 1×"],
+      (["dns", "nlb"] as const).map((front) => {
+        const list = FACTORS.map((f) =>
+          r.cost.endpointFronts.find((x) => x.front === front && x.fleetFactor === f),
+        );
+        return [
+          front === "dns"
+            ? "Cloud Map name per zone (default, `remotingFront=dns`)"
+            : "Network Load Balancer (`remotingFront=nlb`)",
+          ...list.map((x) => (x === undefined ? "" : `${money(x.totalUsd)} (${x.ofClassic}×)`)),
+          list[0]?.detail ?? "",
+        ];
+      }),
+      "lrrrl",
+    ),
+  );
   for (const t of TOPOLOGIES) {
     const list = FACTORS.map((f) => r.cost.scenarios.find((x) => x.topology === t && x.fleetFactor === f));
     const first = list[0];

@@ -12,7 +12,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local";
-import { costScenarios } from "./cost";
+import { costModel } from "./cost";
 import { measure } from "./measure";
 import { type BenchResults, consoleReport, judgeTargets, markdownReport } from "./report";
 import { readStackSettings } from "./stack-settings";
@@ -28,8 +28,8 @@ async function main(): Promise<void> {
     // Prices or the model changed, the code did not: the committed figures, priced again.
     const file = join(ROOT, "docs", "bench", "latest.json");
     const results = JSON.parse(readFileSync(file, "utf8")) as BenchResults;
-    const scenarios = costScenarios(results.measured, results.stack);
-    const repriced = { ...results, cost: { scenarios }, targets: judgeTargets(results.measured, scenarios) };
+    const cost = costModel(results.measured, results.stack);
+    const repriced = { ...results, cost, targets: judgeTargets(results.measured, cost.scenarios) };
     writeFileSync(file, `${JSON.stringify(repriced, null, 2)}\n`);
     writeFileSync(join(ROOT, "docs", "bench", "README.md"), markdownReport(repriced));
     console.log(consoleReport(repriced));
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   } finally {
     await ddb.stop();
   }
-  const scenarios = costScenarios(measured, stack);
+  const cost = costModel(measured, stack);
   const cpu = cpus();
   const results: BenchResults = {
     schema: 2,
@@ -70,8 +70,8 @@ async function main(): Promise<void> {
     },
     stack,
     measured,
-    cost: { scenarios },
-    targets: judgeTargets(measured, scenarios),
+    cost,
+    targets: judgeTargets(measured, cost.scenarios),
   };
   console.log(`\n${consoleReport(results)}`);
   const json = `${JSON.stringify(results, null, 2)}\n`;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { costScenarios, FACTORS, TOPOLOGIES } from "../../bench/cost";
+import { costModel, costScenarios, FACTORS, TOPOLOGIES } from "../../bench/cost";
 import { type BenchResults, judgeTargets, markdownReport } from "../../bench/report";
 
 const docs = new URL("../../docs/bench/", import.meta.url);
@@ -17,10 +17,27 @@ describe("the committed bench report", () => {
     expect(readFileSync(new URL("README.md", docs), "utf8")).toBe(markdownReport(committed));
   });
 
-  it("cost.scenarios and the targets are what the model computes from the measured figures", () => {
-    const scenarios = costScenarios(committed.measured, committed.stack);
+  it("cost.scenarios, cost.endpointFronts and the targets are what the model computes from the measured figures", () => {
+    const { scenarios, endpointFronts } = costModel(committed.measured, committed.stack);
     expect(committed.cost.scenarios).toEqual(scenarios);
+    expect(committed.cost.endpointFronts).toEqual(endpointFronts);
     expect(committed.targets).toEqual(judgeTargets(committed.measured, scenarios));
+  });
+
+  it("prices the managed endpoint with the DNS front, and keeps the NLB front's total beside it", () => {
+    for (const fleetFactor of FACTORS) {
+      const s = committed.cost.scenarios.find(
+        (x) => x.topology === "managed-endpoint" && x.fleetFactor === fleetFactor,
+      );
+      const front = (name: "dns" | "nlb") =>
+        committed.cost.endpointFronts.find((x) => x.front === name && x.fleetFactor === fleetFactor);
+      expect(s?.lines.some((l) => /load balancer/i.test(l.item))).toBe(false);
+      expect(s?.lines.find((l) => l.item === "Cloud Map (zonal DNS names)")?.monthlyUsd).toBeGreaterThan(0);
+      expect(s?.quotas.some((q) => q.name.startsWith("NLB"))).toBe(false);
+      expect(front("dns")?.totalUsd).toBe(s?.totalUsd);
+      expect(front("nlb")?.totalUsd).toBeGreaterThan(s?.totalUsd ?? Number.POSITIVE_INFINITY);
+      expect(front("nlb")?.ofClassic).toBeCloseTo((front("nlb")?.totalUsd ?? 0) / (s?.classicUsd ?? 1), 2);
+    }
   });
 
   it("the README's and docs/performance.md's per-topology tables show the committed figures", () => {
@@ -46,6 +63,18 @@ describe("the committed bench report", () => {
           const figure = `${money(s?.totalUsd ?? Number.NaN)} (${s?.ofClassic.toFixed(2)}×)`;
           expect(row, `${doc}: ${topology} at ${fleetFactor}×`).toContain(figure);
         }
+      }
+    }
+    // The managed endpoint's alternative front, the row below it in both tables.
+    for (const doc of ["readme", "performance"] as const) {
+      const row = files[doc].split("\n").find((line) => line.startsWith("| the endpoint with its NLB front"));
+      expect(row, `${doc}: the NLB front's row`).toBeDefined();
+      for (const fleetFactor of FACTORS) {
+        const f = committed.cost.endpointFronts.find(
+          (x) => x.front === "nlb" && x.fleetFactor === fleetFactor,
+        );
+        const figure = `${money(f?.totalUsd ?? Number.NaN)} (${f?.ofClassic.toFixed(2)}×)`;
+        expect(row, `${doc}: the NLB front at ${fleetFactor}×`).toContain(figure);
       }
     }
   });
