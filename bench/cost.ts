@@ -11,7 +11,7 @@
  *   the refetch of the topics a change touched in the same round, and every topic every 30 minutes.
  * - managed-endpoint: the stack's Fargate gateways (infra/remoting-endpoint.ts: 0.25 vCPU / 512 MiB Arm
  *   tasks) behind its default front, `-c remotingFront=dns`: a Fargate service per zone, each named in a
- *   Cloud Map private DNS namespace (`zone-1.namesrv.internal`, …: A records of that zone's tasks);
+ *   Cloud Map private DNS namespace (`zone-1.<stack name>.internal`, …: A records of that zone's tasks);
  *   every broker and client names its own zone's name, so nothing crosses zones and no load balancer
  *   carries the bytes. Each task keeps the topics its clients ask by the change feed, as a host gateway
  *   does. Brokers set `compressedRegister=true`. The alternative front, `-c remotingFront=nlb` (a zonal

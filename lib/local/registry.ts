@@ -363,13 +363,23 @@ export async function spawnLocalRegistry(options: SpawnLocalRegistryOptions = {}
       killGroup();
       reject(new Error(`The local registry did not start within ${startTimeoutMs} ms:\n${output}`));
     }, startTimeoutMs);
+    // Until the banner: each chunk appended and the output searched for it. After it, appended only:
+    // `npm start` prints a line per request, and searching a growing output for every chunk would
+    // cost the parent time quadratic in the requests served (bench:remoting's driver is the parent).
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING_LINE.exec(output);
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
+        for (const stream of [child.stdout, child.stderr]) {
+          stream?.off("data", onData);
+          stream?.on("data", append);
+        }
         resolveUrl(match[1]);
       }
+    };
+    const append = (chunk: Buffer) => {
+      output += chunk.toString();
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
