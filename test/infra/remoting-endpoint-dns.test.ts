@@ -7,28 +7,17 @@
  * finding.
  */
 import { Match, type Template } from "aws-cdk-lib/assertions";
-import { AwsSolutionsChecks } from "cdk-nag";
-import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_ZONES } from "../../bench/cost";
 import { GATEWAY_HEALTH_PORT, OWN_VPC_CIDR, OWN_VPC_ZONES } from "../../infra/remoting-endpoint";
 import { remotingEndpointFromContext } from "../../infra/remoting-endpoint-context";
 import { livenessCheckCommand, ZONE_DNS_TTL_SECONDS } from "../../infra/remoting-endpoint-dns";
-import { synthNameServer } from "./synth";
+import { nagViolations, synthNameServer } from "./synth";
 
 const NETWORK = {
   vpcId: "vpc-0123456789abcdef0",
   subnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"],
 };
-
-function violationsOf(scope: IConstruct) {
-  return new AwsSolutionsChecks(undefined, { verbose: true })
-    .validateScope(scope)
-    .violations.map(
-      (violation) =>
-        `${violation.ruleName} ${violation.violatingResources.map((r) => r.constructPath).join(",")}`,
-    );
-}
 
 /** Each ECS service with its subnets, its desired count, its Cloud Map name and its scaling bounds. */
 function zoneServices(template: Template) {
@@ -171,11 +160,11 @@ describe("the managed remoting endpoint's dns front (the default)", { timeout: 2
       .flatMap((group) => (group.Properties.SecurityGroupIngress ?? []) as Array<{ CidrIp?: string }>)
       .map((rule) => rule.CidrIp);
     expect(cidrs).toEqual(["10.20.0.0/16"]);
-    expect(violationsOf(cfnStack)).toEqual([]);
+    expect(nagViolations(cfnStack)).toEqual([]);
   });
 
   it("has no unacknowledged cdk-nag finding in its own VPC", () => {
-    expect(violationsOf(own.cfnStack)).toEqual([]);
+    expect(nagViolations(own.cfnStack)).toEqual([]);
   });
 
   it("refuses a bad domain, an unknown front, a domain for the NLB and too few tasks, naming the option", () => {

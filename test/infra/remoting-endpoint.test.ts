@@ -13,8 +13,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Match } from "aws-cdk-lib/assertions";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { AwsSolutionsChecks } from "cdk-nag";
-import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_ZONES } from "../../bench/cost";
 import { projectRoot } from "../../infra/namesrv-function";
@@ -28,18 +26,9 @@ import {
 } from "../../infra/remoting-endpoint";
 import { remotingEndpointFromContext } from "../../infra/remoting-endpoint-context";
 import { routes } from "../../lib/http/routes";
-import { statementsOfRole, synthNameServer } from "./synth";
+import { nagViolations, statementsOfRole, synthNameServer } from "./synth";
 
 const run = promisify(execFile);
-
-function violationsOf(scope: IConstruct) {
-  return new AwsSolutionsChecks(undefined, { verbose: true })
-    .validateScope(scope)
-    .violations.map(
-      (violation) =>
-        `${violation.ruleName} ${violation.violatingResources.map((r) => r.constructPath).join(",")}`,
-    );
-}
 
 const NETWORK = {
   vpcId: "vpc-0123456789abcdef0",
@@ -235,11 +224,11 @@ describe("the managed remoting endpoint's nlb front (-c remotingFront=nlb)", { t
   });
 
   it("has no unacknowledged cdk-nag finding, in its own VPC and in yours", () => {
-    expect(violationsOf(own.cfnStack)).toEqual([]);
+    expect(nagViolations(own.cfnStack)).toEqual([]);
     const yours = synthNameServer({
       remotingEndpoint: { front: "nlb", network: NETWORK, allowFrom: ["10.20.0.0/16"] },
     });
-    expect(violationsOf(yours.cfnStack)).toEqual([]);
+    expect(nagViolations(yours.cfnStack)).toEqual([]);
   });
 
   it("uses existing subnets as given (no lookup) and only the named sources", () => {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import type { NameServer } from "../../infra/name-server";
 import { NameServerStack, type NameServerStackProps } from "../../infra/name-server-stack";
@@ -86,4 +87,14 @@ export function parseDefinition(definitionString: unknown): {
     .map((part) => (typeof part === "string" ? part : JSON.stringify(part).replace(/"/g, "'")))
     .join("");
   return JSON.parse(text);
+}
+
+/** cdk-nag's AwsSolutions findings not acknowledged in a construct tree, as `<rule> <construct paths>`. */
+export function nagViolations(scope: IConstruct): string[] {
+  return new AwsSolutionsChecks(undefined, { verbose: true })
+    .validateScope(scope)
+    .violations.map(
+      (violation) =>
+        `${violation.ruleName} ${violation.violatingResources.map((r) => r.constructPath).join(",")}`,
+    );
 }

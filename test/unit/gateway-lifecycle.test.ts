@@ -251,6 +251,23 @@ describe("counters", () => {
   });
 });
 
+/** `GET /health` on a free port, its registry probe failing and its gateway draining as the test says. */
+async function healthServer(options: { details?: () => Record<string, number> } = {}) {
+  const state = { failing: false, draining: false, port: 0 };
+  health = await startHealthServer({
+    host: "127.0.0.1",
+    port: 0,
+    probe: async () => {
+      if (state.failing) throw new Error("connect ECONNREFUSED");
+    },
+    draining: () => state.draining,
+    ...options,
+    probeCacheMs: 0,
+  });
+  state.port = health.port;
+  return state;
+}
+
 describe("GET /health", () => {
   it("shares one registry probe per cache period, and names the failure", async () => {
     let clock = 0;
@@ -276,30 +293,19 @@ describe("GET /health", () => {
   });
 
   it("200 while the registry answers, 503 when it does not or while draining, 404 elsewhere", async () => {
-    let failing = false;
-    let draining = false;
-    health = await startHealthServer({
-      host: "127.0.0.1",
-      port: 0,
-      probe: async () => {
-        if (failing) throw new Error("connect ECONNREFUSED");
-      },
-      draining: () => draining,
-      details: () => ({ connections: 3 }),
-      probeCacheMs: 0,
-    });
+    const state = await healthServer({ details: () => ({ connections: 3 }) });
     const get = async (path = "/health") => {
       const response = await fetch(`http://127.0.0.1:${health?.port}${path}`);
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     expect(await get()).toEqual({ status: 200, body: { status: "ok", registry: "ok", connections: 3 } });
-    failing = true;
+    state.failing = true;
     expect(await get()).toEqual({
       status: 503,
       body: { status: "unavailable", registry: "connect ECONNREFUSED", connections: 3 },
     });
-    failing = false;
-    draining = true;
+    state.failing = false;
+    state.draining = true;
     expect((await get()).body.status).toBe("draining");
     expect((await get("/other")).status).toBe(404);
   });
@@ -349,27 +355,17 @@ describe("the dns front's container liveness check (infra/remoting-endpoint-dns.
   };
 
   it("is live while /health answers, even 503 for an unreachable registry; not while draining or silent", async () => {
-    let failing = false;
-    let draining = false;
-    health = await startHealthServer({
-      host: "127.0.0.1",
-      port: 0,
-      probe: async () => {
-        if (failing) throw new Error("connect ECONNREFUSED");
-      },
-      draining: () => draining,
-      probeCacheMs: 0,
-    });
-    const port = health.port;
+    const state = await healthServer();
+    const port = state.port;
     expect(await livenessExit(port)).toBe(0);
     // The registry unreachable: the gateway still serves the routes it holds, so it stays in.
-    failing = true;
+    state.failing = true;
     expect(await livenessExit(port)).toBe(0);
     // Draining (SIGTERM): out, so Cloud Map stops naming it.
-    draining = true;
+    state.draining = true;
     expect(await livenessExit(port)).toBe(1);
     // Nothing answers.
-    await health.close();
+    await health?.close();
     health = undefined;
     expect(await livenessExit(port)).toBe(1);
   });
