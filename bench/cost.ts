@@ -22,6 +22,7 @@
  */
 
 import { type EndpointFrontCost, endpointPricing } from "./endpoint-front";
+import { fmt, GB, usd } from "./format";
 import {
   type Figure,
   type GatewayFigure,
@@ -128,10 +129,6 @@ export interface Scenario {
   lines: Line[];
   quotas: Quota[];
 }
-
-const usd = (n: number) => Math.round(n * 100) / 100;
-const GB = 1024 ** 3;
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : Math.round(n).toLocaleString("en-US"));
 
 export function classicUsd(factor: number, p: Prices = PRICES): number {
   // Every broker registers with every NameServer: past 10× two 2-vCPU servers do not hold the

@@ -6,6 +6,7 @@
  * bytes and tasks bench/cost.ts derives from the measured figures, and on bench/prices.ts.
  */
 import type { Line, Quota } from "./cost";
+import { dollars, fmt, GB, usd } from "./format";
 import type { Prices } from "./prices";
 
 /** The managed endpoint's fronts: a Cloud Map name per zone (the default) or a Network Load Balancer. */
@@ -49,12 +50,6 @@ export interface EndpointLoad {
   /** The Fargate line's detail (how the tasks were sized). */
   fargateDetail: string;
 }
-
-const usd = (n: number) => Math.round(n * 100) / 100;
-const GB = 1024 ** 3;
-const dollars = (n: number) =>
-  `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : Math.round(n).toLocaleString("en-US"));
 
 /**
  * The endpoint's lines with the DNS front, its quotas, and `fronts`: given the scenario's total, the

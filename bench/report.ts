@@ -6,6 +6,7 @@
  */
 import { FACTORS, quotaMisses, type Scenario, TOPOLOGIES } from "./cost";
 import type { EndpointFrontCost } from "./endpoint-front";
+import { dollars } from "./format";
 import { type GatewayFigure, type Measured, REQUEST_HEADER_BYTES } from "./measure-base";
 import type { StackSettings } from "./stack-settings";
 
@@ -30,8 +31,6 @@ export interface BenchResults {
 }
 
 const num = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
-const money = (n: number) =>
-  `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 const bodyBytes = (g: GatewayFigure) => g.apiRequestBytes - g.apiRequests * REQUEST_HEADER_BYTES;
 
@@ -44,7 +43,7 @@ export function judgeTargets(measured: Measured, scenarios: Scenario[]): Target[
       id: `cost.${s.topology}.${s.fleetFactor}x`,
       target: `${s.topology} at ${s.fleetFactor}× the fleet ≤ ${s.target}× classic`,
       pass: s.pass === true,
-      measured: `${money(s.totalUsd)} = ${s.ofClassic}× ${money(s.classicUsd)}`,
+      measured: `${dollars(s.totalUsd)} = ${s.ofClassic}× ${dollars(s.classicUsd)}`,
     });
   }
   const misses = quotaMisses(scenarios);
@@ -125,12 +124,12 @@ export function markdownReport(r: BenchResults): string {
         t,
         ...FACTORS.map((f) => {
           const s = r.cost.scenarios.find((x) => x.topology === t && x.fleetFactor === f);
-          return s === undefined ? "" : `${money(s.totalUsd)} (${s.ofClassic}×)`;
+          return s === undefined ? "" : `${dollars(s.totalUsd)} (${s.ofClassic}×)`;
         }),
       ]).concat([
         [
           "classic",
-          ...FACTORS.map((f) => money(r.cost.scenarios.find((x) => x.fleetFactor === f)?.classicUsd ?? 0)),
+          ...FACTORS.map((f) => dollars(r.cost.scenarios.find((x) => x.fleetFactor === f)?.classicUsd ?? 0)),
         ],
       ]),
     ),
@@ -149,7 +148,7 @@ export function markdownReport(r: BenchResults): string {
           front === "dns"
             ? "Cloud Map name per zone (default, `remotingFront=dns`)"
             : "Network Load Balancer (`remotingFront=nlb`)",
-          ...list.map((x) => (x === undefined ? "" : `${money(x.totalUsd)} (${x.ofClassic}×)`)),
+          ...list.map((x) => (x === undefined ? "" : `${dollars(x.totalUsd)} (${x.ofClassic}×)`)),
           list[0]?.detail ?? "",
         ];
       }),
@@ -166,7 +165,7 @@ export function markdownReport(r: BenchResults): string {
         ["item", ...FACTORS.map((f) => `${f}×`), "detail at 1×"],
         first.lines.map((l, i) => [
           l.item,
-          ...list.map((s) => money(s?.lines[i]?.monthlyUsd ?? 0)),
+          ...list.map((s) => dollars(s?.lines[i]?.monthlyUsd ?? 0)),
           l.detail,
         ]),
         "lrrrl",

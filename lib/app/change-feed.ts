@@ -22,7 +22,7 @@ import {
   groupMembership,
   type LivenessDigest,
   livenessDigestView,
-  MEMBERSHIP_ACTIONS,
+  membershipOnlyGroup,
   type RouteChange,
   routeChangeOf,
 } from "../domain/change-feed";
@@ -64,17 +64,9 @@ interface Window {
   groups: Map<string, GroupMembership | null>;
 }
 
-/**
- * The group a membership-only change names (a member joined, left or expired, no topic named): the
- * routes listing it can be patched with its membership. Any other change is refetched by gateways.
- */
+/** The group a window entry's membership-only change names (membershipOnlyGroup), if any. */
 const membershipGroup = (change: RouteChange | undefined): string | undefined =>
-  change !== undefined &&
-  MEMBERSHIP_ACTIONS.includes(change.action) &&
-  change.topics.length === 0 &&
-  change.allTopics !== true
-    ? change.broker
-    : undefined;
+  change === undefined ? undefined : membershipOnlyGroup(change);
 
 const byId = (a: Seen, b: Seen) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const seen = (entry: HistoryEntry): Seen => ({

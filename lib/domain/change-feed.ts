@@ -65,7 +65,7 @@ export interface ChangesAnswer {
   /** Absent when no sweep has published a digest yet. */
   liveness?: LivenessDigestView;
   /**
-   * For every group a membership change among `entries` names (MEMBERSHIP_ACTIONS): the group as
+   * For every group a membership-only change among `entries` names (membershipOnlyGroup): the group as
    * routes list it now, or null when no live member is left (routes drop it). A gateway patches the
    * routes it holds with it (lib/domain/route.ts withGroupMembership) instead of refetching them.
    */
@@ -85,6 +85,23 @@ export const MEMBERSHIP_ACTIONS: readonly HistoryAction[] = [
   "broker.unregistered",
   "broker.expired",
 ];
+
+const MEMBERSHIP: ReadonlySet<string> = new Set(MEMBERSHIP_ACTIONS);
+
+/**
+ * The group a membership-only change names (a member joined, left or expired; no topic named and its
+ * list not cut): the routes listing it can be patched with the group's membership instead of
+ * refetched. Undefined for any other change. The registry (which groups a feed answer carries) and
+ * the gateway (which routes it patches) decide by this one rule; `action` is any string, as a gateway
+ * reads it from a registry that may be newer than itself.
+ */
+export function membershipOnlyGroup(
+  change: Pick<RouteChange, "broker" | "topics" | "allTopics"> & { action: string },
+): string | undefined {
+  return MEMBERSHIP.has(change.action) && change.topics.length === 0 && change.allTopics !== true
+    ? change.broker
+    : undefined;
+}
 
 /** The group as routes list it at `at`; null when it is gone or has no live member. */
 export function groupMembership(group: BrokerGroup | undefined, at: At): GroupMembership | null {

@@ -3,10 +3,8 @@
  * applies it): which topics to refetch, which groups' routes to refetch, which to patch with the
  * membership the answer carries (lib/domain/route.ts withGroupMembership).
  */
-import { MEMBERSHIP_ACTIONS } from "../domain/change-feed";
+import { membershipOnlyGroup } from "../domain/change-feed";
 import type { RoutesAnswer } from "./registry-api";
-
-const MEMBERSHIP: ReadonlySet<string> = new Set(MEMBERSHIP_ACTIONS);
 
 export type Memberships = NonNullable<NonNullable<RoutesAnswer["changes"]>["groups"]>;
 
@@ -31,9 +29,9 @@ export function planOf(
   const plan: FeedPlan = { topics: new Set(), refetchGroups: new Set(), patchGroups: new Set(), memberships };
   for (const change of fresh) {
     for (const topic of change.topics) plan.topics.add(topic);
-    if (change.broker === undefined) continue;
-    if (MEMBERSHIP.has(change.action) && change.topics.length === 0) plan.patchGroups.add(change.broker);
-    else plan.refetchGroups.add(change.broker);
+    const patchable = membershipOnlyGroup(change);
+    if (patchable !== undefined) plan.patchGroups.add(patchable);
+    else if (change.broker !== undefined) plan.refetchGroups.add(change.broker);
   }
   for (const name of plan.patchGroups) {
     const membership = memberships[name];
